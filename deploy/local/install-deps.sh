@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project runs against, when any is missing.
+#   deploy/local/install-deps.sh [--browser]
+set -euo pipefail
+want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl)
+[ "${1:-}" = "--browser" ] && want+=(chromium fonts-dejavu-core)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "[deps] the .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux-debian) and run again" >&2
+  exit 1
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "[deps] missing packages: ${missing[*]} — run as root or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "[deps] installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# Debian starts a system mosquitto and a system PostgreSQL cluster on install; the project runs its own.
+systemctl disable --now mosquitto >/dev/null 2>&1 || true
