@@ -1,1 +1,15 @@
-Console.WriteLine("no benchmarks yet");
+
+// Benchmarks are not tests: each verb measures one thing and prints its figures.
+// Latest results with the command and the machine go to docs/BENCHMARKS.md.
+var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
+{
+};
+
+if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Coworking.Benchmarks -- <verb> [options]");
+    Console.Error.WriteLine("verbs: " + string.Join(", ", verbs.Keys));
+    return 2;
+}
+
+return await run(args[1..]);
