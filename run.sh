@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Bring up a whole simulated building on this machine: a private PostgreSQL, the hub, seeded demo data
+# (and, as they land, an edge and firmware-sim). Prints the console URL and demo logins, writes
+# .local/demo.env, and stays in the foreground: Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+local_dir=$top/.local
+logs=$local_dir/logs
+say() { echo "[run] $*"; }
+
+pids=()
+stopping=0
+stop_all() {
+  [ "$stopping" = 1 ] && return
+  stopping=1
+  say "stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  deploy/local/pg-stop.sh "$local_dir/pg"
+  say "stopped"
+}
+trap 'stop_all; exit 130' INT TERM
+trap stop_all EXIT
+
+say "checking system packages"
+deploy/local/install-deps.sh
+
+say "building (first time takes a minute)"
+dotnet build Coworking.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
+mkdir -p "$logs"
+
+say "starting PostgreSQL"
+pg_admin=$(deploy/local/pg-start.sh "$local_dir/pg")
+pg_port=$(echo "$pg_admin" | sed -E 's/.*Port=([0-9]+).*/\1/')
+psql_admin=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
+if [ -z "$("${psql_admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname='coworking'")" ]; then
+  "${psql_admin[@]}" -c "CREATE DATABASE coworking" >/dev/null
+fi
+export ConnectionStrings__Hub="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=coworking"
+
+hub_dll=hub/Coworking.Hub/bin/Debug/net10.0/coworking-hub.dll
+demo_admin_email=owner@demo.coworking.test
+demo_admin_password=demo-owner-pass
+
+org_file=$local_dir/demo-org.json
+if [ ! -s "$org_file" ]; then
+  say "creating the demo organisation"
+  dotnet "$hub_dll" bootstrap --org "Demo Coworking" \
+    --admin-email "$demo_admin_email" --admin-password "$demo_admin_password" > "$org_file.tmp"
+  mv "$org_file.tmp" "$org_file"
+fi
+api_key=$(jq -r .apiKey "$org_file")
+
+hub_port=${HUB_PORT:-$(deploy/local/free-port.sh)}
+hub_url=http://127.0.0.1:$hub_port
+say "starting the hub on $hub_url (log: .local/logs/hub.log)"
+dotnet "$hub_dll" --urls "$hub_url" > "$logs/hub.log" 2>&1 &
+hub_pid=$!
+pids+=("$hub_pid")
+for _ in $(seq 1 120); do
+  curl -fsS "$hub_url/readyz" >/dev/null 2>&1 && break
+  kill -0 "$hub_pid" 2>/dev/null || { say "the hub exited; last lines of its log:"; tail -20 "$logs/hub.log"; exit 1; }
+  sleep 0.5
+done
+curl -fsS "$hub_url/readyz" >/dev/null || { say "the hub did not become ready; see $logs/hub.log"; exit 1; }
+
+seed_file=$local_dir/demo-seed.env
+if [ ! -s "$seed_file" ]; then
+  say "seeding demo locations, doors, members and cards"
+  HUB_URL=$hub_url HUB_API_KEY=$api_key deploy/local/seed-demo.sh > "$seed_file.tmp"
+  mv "$seed_file.tmp" "$seed_file"
+fi
+
+{
+  echo "# Written by ./run.sh; source it:  . .local/demo.env"
+  echo "HUB_URL=$hub_url"
+  echo "HUB_API_KEY=$api_key"
+  echo "HUB_PID=$hub_pid"
+  echo "HUB_DATABASE=\"$ConnectionStrings__Hub\""
+  echo "DEMO_ADMIN_EMAIL=$demo_admin_email"
+  echo "DEMO_ADMIN_PASSWORD=$demo_admin_password"
+  cat "$seed_file"
+} > "$local_dir/demo.env"
+
+cat <<TXT
+
+  Coworking demo is up.
+    Hub API:      $hub_url/api/v1   (OpenAPI: $hub_url/openapi/v1.json)
+    Console:      $hub_url/
+    Admin login:  $demo_admin_email / $demo_admin_password
+    API key:      $api_key
+  Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
+  Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
+  Ctrl-C stops everything.
+
+TXT
+while kill -0 "$hub_pid" 2>/dev/null; do sleep 1; done
+say "the hub stopped; see $logs/hub.log"
