@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok("ok"));
-app.Run();
+using Coworking.Sim;
+
+var app = SimApp.Build(args);
+await app.RunAsync();
