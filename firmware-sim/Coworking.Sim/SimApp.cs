@@ -24,7 +24,7 @@ internal static class SimApp
         var errors = options.Validate();
         if (errors.Count > 0)
         {
-            throw new InvalidOperationException(
+            throw new SimConfigurationException(
                 "The sim configuration is not usable:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
         }
 

@@ -4,6 +4,10 @@ using Coworking.Sim.Readers;
 
 namespace Coworking.Sim.Bus;
 
+/// <summary>A bus and what its decoder accepted and rejected, for GET /buses.</summary>
+internal sealed record BusSnapshot(
+    string Port, int BaudRate, bool Open, long Frames, long GarbageBytes, long BadLength, long BadCheck, long Malformed);
+
 /// <summary>Bytes to write for one reply, after waiting <see cref="Delay"/> (the slow-reply fault).</summary>
 internal sealed record BusReply(byte[] Bytes, TimeSpan Delay);
 
@@ -26,6 +30,12 @@ internal sealed class OsdpBus(string port, int baudRate, IReadOnlyList<Simulated
     public IReadOnlyList<SimulatedReader> Readers { get; } = readers;
 
     public FrameCounters Counters => decoder.Counters;
+
+    /// <summary>Whether the serial port is open right now (set by the service that runs the bus).</summary>
+    public bool IsOpen { get; set; }
+
+    public BusSnapshot Snapshot() => new(
+        Port, BaudRate, IsOpen, Counters.Frames, Counters.GarbageBytes, Counters.BadLength, Counters.BadCheck, Counters.Malformed);
 
     /// <summary>Reads frames and writes replies until the stream ends or the token fires.</summary>
     public async Task ProcessAsync(Stream stream, CancellationToken cancellationToken)

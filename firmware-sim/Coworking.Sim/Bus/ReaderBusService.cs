@@ -22,6 +22,7 @@ internal sealed class ReaderBusService(ReaderDirectory directory, TimeProvider t
             {
                 using var port = new SerialPort(bus.Port, bus.BaudRate) { Handshake = Handshake.None };
                 port.Open();
+                bus.IsOpen = true;
                 outageReported = false;
                 logger.LogInformation(
                     "Bus {Port} open at {BaudRate} baud, readers at addresses {Addresses}",
@@ -42,6 +43,10 @@ internal sealed class ReaderBusService(ReaderDirectory directory, TimeProvider t
                     logger.LogWarning("Bus {Port} unavailable ({Reason}); retrying every {RetryMs} ms", bus.Port, e.Message, RetryDelay.TotalMilliseconds);
                     outageReported = true;
                 }
+            }
+            finally
+            {
+                bus.IsOpen = false;
             }
 
             try

@@ -1,3 +1,4 @@
+using Coworking.Sim.Bus;
 using Coworking.Sim.Cards;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Readers;
@@ -17,6 +18,7 @@ internal static class DoorsApi
     public static IEndpointRouteBuilder MapDoorsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Health);
+        app.MapGet("/buses", ListBuses);
         var doors = app.MapGroup("/doors");
         doors.MapGet("/", ListDoors);
         doors.MapGet("/{doorId}", GetDoor);
@@ -29,6 +31,9 @@ internal static class DoorsApi
 
     private static Ok<HealthView> Health(ReaderDirectory directory) =>
         TypedResults.Ok(new HealthView("ok", directory.Buses.Count, directory.Doors.Count()));
+
+    private static Ok<BusSnapshot[]> ListBuses(ReaderDirectory directory) =>
+        TypedResults.Ok(directory.Buses.Select(b => b.Snapshot()).ToArray());
 
     private static Ok<ReaderSnapshot[]> ListDoors(ReaderDirectory directory) =>
         TypedResults.Ok(directory.Doors.Select(d => d.Snapshot()).ToArray());
