@@ -55,10 +55,15 @@ internal static class DoorsApi
         }
 
         var (body, errors) = await JsonBody.ReadAsync<BadgeRequest>(request, allowEmpty: false, cancellationToken);
-        var events = body is null ? [] : Presentation(body, reader.Snapshot().Keypad, ref errors);
         if (errors is not null)
         {
             return TypedResults.ValidationProblem(errors);
+        }
+
+        var (events, problems) = Presentation(body!, reader.Snapshot().Keypad);
+        if (problems is not null)
+        {
+            return TypedResults.ValidationProblem(problems);
         }
 
         if (reader.Present(events) is not { } watch)
@@ -135,7 +140,8 @@ internal static class DoorsApi
         return TypedResults.Ok(reader.Snapshot());
     }
 
-    private static List<ReaderEvent> Presentation(BadgeRequest body, bool keypad, ref Dictionary<string, string[]>? errors)
+    /// <summary>The events a badge request stands for, or the problems with its fields.</summary>
+    private static (List<ReaderEvent> Events, Dictionary<string, string[]>? Problems) Presentation(BadgeRequest body, bool keypad)
     {
         var problems = new Dictionary<string, string[]>();
         var events = new List<ReaderEvent>();
@@ -169,8 +175,7 @@ internal static class DoorsApi
             problems["card"] = ["one of card, bits or pin is required"];
         }
 
-        errors = problems.Count > 0 ? problems : null;
-        return events;
+        return (events, problems.Count > 0 ? problems : null);
 
         void AddOrComplain(bool ok, ReaderEvent readerEvent, string error, string field)
         {

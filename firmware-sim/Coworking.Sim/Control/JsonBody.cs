@@ -18,7 +18,7 @@ internal static class JsonBody
         HttpRequest request, bool allowEmpty, CancellationToken cancellationToken)
         where T : class
     {
-        using var reader = new StreamReader(request.Body);
+        using var reader = new StreamReader(request.Body, leaveOpen: true);
         var buffer = new char[MaxLength + 1];
         var length = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
         if (length > MaxLength)

@@ -3,7 +3,7 @@ namespace Coworking.Sim.Readers;
 /// <summary>One LED pattern of osdp_LED: on/off colours and times in 100 ms units.</summary>
 internal sealed record LedPattern(byte OnColor, byte OffColor, byte OnTime, byte OffTime)
 {
-    public static LedPattern Dark { get; } = new(0, 0, 0, 0);
+    public static LedPattern Dark { get; } = new(Osdp.LedColor.Off, Osdp.LedColor.Off, 0, 0);
 
     /// <summary>The colour an observer names: the on colour, or the off colour of a pattern that is never on.</summary>
     public byte ShownColor => OnTime == 0 && OffTime > 0 ? OffColor : OnColor;

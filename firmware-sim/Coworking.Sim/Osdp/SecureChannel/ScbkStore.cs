@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Coworking.Sim.Configuration;
 
 namespace Coworking.Sim.Osdp.SecureChannel;
 
@@ -16,10 +17,7 @@ internal sealed class ScbkStore
     public ScbkStore(string? path)
     {
         this.path = path;
-        keys = path is not null && File.Exists(path)
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? []
-            : [];
-        keys = new Dictionary<string, string>(keys, StringComparer.OrdinalIgnoreCase);
+        keys = new Dictionary<string, string>(path is not null && File.Exists(path) ? Load(path) : [], StringComparer.OrdinalIgnoreCase);
     }
 
     public byte[]? Find(string doorId)
@@ -49,5 +47,26 @@ internal sealed class ScbkStore
 
             File.Move(temporary, path, overwrite: true);
         }
+    }
+
+    private static Dictionary<string, string> Load(string path)
+    {
+        Dictionary<string, string>? stored;
+        try
+        {
+            stored = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new SimConfigurationException($"keyStorePath {path} is not a JSON object of door id to hex key: {e.Message}", e);
+        }
+
+        var bad = stored?.Where(k => k.Value.Length != 32 || !k.Value.All(char.IsAsciiHexDigit)).Select(k => k.Key).ToList() ?? [];
+        if (stored is null || bad.Count > 0)
+        {
+            throw new SimConfigurationException($"keyStorePath {path} holds keys that are not 32 hex digits (doors {string.Join(", ", bad)})");
+        }
+
+        return stored;
     }
 }
