@@ -1,0 +1,50 @@
+using System.Globalization;
+using Coworking.Sim.Bus;
+using Coworking.Sim.Configuration;
+using Coworking.Sim.Control;
+using Coworking.Sim.Osdp.SecureChannel;
+using Serilog;
+using Serilog.Events;
+
+namespace Coworking.Sim;
+
+/// <summary>Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API.</summary>
+internal static class SimApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (builder.Configuration["config"] is { } configPath)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false, reloadOnChange: false);
+            builder.Configuration.AddCommandLine(args);
+        }
+
+        var options = builder.Configuration.Get<SimOptions>() ?? new SimOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new SimConfigurationException(
+                "The sim configuration is not usable:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        }
+
+        builder.Services.AddSerilog((_, logging) => logging
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new ScbkStore(options.KeyStorePath));
+        builder.Services.AddSingleton<ReaderDirectory>();
+        builder.Services.AddHostedService<ReaderBusService>();
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapDoorsApi();
+        return app;
+    }
+}
