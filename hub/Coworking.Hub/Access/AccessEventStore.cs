@@ -79,10 +79,19 @@ public sealed class AccessEventStore(NpgsqlDataSource db, TimeProvider time)
         return new Page<AccessEventResponse>([.. rows.Take(limit).Select(r => r.ToResponse())], next);
     }
 
-    private sealed record EventRow(
-        Guid Id, Guid LocationId, Guid? DoorId, Guid? CredentialId, Guid? MemberId, string Decision, string Reason,
-        DateTimeOffset OccurredAt, string EdgeId, string EventId)
+    private sealed record EventRow
     {
+        public Guid Id { get; init; }
+        public Guid LocationId { get; init; }
+        public Guid? DoorId { get; init; }
+        public Guid? CredentialId { get; init; }
+        public Guid? MemberId { get; init; }
+        public string Decision { get; init; } = string.Empty;
+        public string Reason { get; init; } = string.Empty;
+        public DateTimeOffset OccurredAt { get; init; }
+        public string EdgeId { get; init; } = string.Empty;
+        public string EventId { get; init; } = string.Empty;
+
         public AccessEventResponse ToResponse() =>
             new(Id, LocationId, DoorId, CredentialId, MemberId, DbText.Parse<AccessDecision>(Decision), Reason, OccurredAt, EdgeId, EventId);
     }

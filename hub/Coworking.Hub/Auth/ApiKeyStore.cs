@@ -108,10 +108,28 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
         FROM api_keys k LEFT JOIN api_key_locations l ON l.api_key_id = k.id
         """;
 
-    private sealed record KeyRow(Guid Id, Guid OrganisationId, byte[] SecretHash, string Role, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid[] LocationIds);
-
-    private sealed record ListRow(Guid Id, string Name, string Role, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid[] LocationIds)
+    private sealed record KeyRow
     {
+        public Guid Id { get; init; }
+        public Guid OrganisationId { get; init; }
+        public byte[] SecretHash { get; init; } = [];
+        public string Role { get; init; } = string.Empty;
+        public DateTimeOffset? RevokedAt { get; init; }
+        public DateTimeOffset? LastUsedAt { get; init; }
+        public Guid[] LocationIds { get; init; } = [];
+    }
+
+    private sealed record ListRow
+    {
+        public Guid Id { get; init; }
+        public string Name { get; init; } = string.Empty;
+        public string Role { get; init; } = string.Empty;
+        public string Prefix { get; init; } = string.Empty;
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset? RevokedAt { get; init; }
+        public DateTimeOffset? LastUsedAt { get; init; }
+        public Guid[] LocationIds { get; init; } = [];
+
         public ApiKeyResponse ToResponse() => new(Id, Name, DbText.Parse<Role>(Role), LocationIds, Prefix, CreatedAt, RevokedAt, LastUsedAt);
     }
 }

@@ -66,5 +66,13 @@ internal sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time)
         return new OperatorResponse(id, op.Email, op.Name, op.Role, op.LocationIds, now);
     }
 
-    private sealed record OperatorRow(Guid Id, string Email, string Name, string Role, DateTimeOffset CreatedAt, Guid[] LocationIds);
+    private sealed record OperatorRow
+    {
+        public Guid Id { get; init; }
+        public string Email { get; init; } = string.Empty;
+        public string Name { get; init; } = string.Empty;
+        public string Role { get; init; } = string.Empty;
+        public DateTimeOffset CreatedAt { get; init; }
+        public Guid[] LocationIds { get; init; } = [];
+    }
 }

@@ -31,10 +31,18 @@ public sealed record CredentialResponse(
     DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 /// <summary>A credential row as stored, with what an edge needs to recognise it.</summary>
-internal sealed record CredentialRow(
-    Guid Id, Guid MemberId, string Kind, string? CardFormat, int? FacilityCode, decimal? CardNumber, byte[]? PinHash,
-    DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+internal sealed record CredentialRow
 {
+    public Guid Id { get; init; }
+    public Guid MemberId { get; init; }
+    public string Kind { get; init; } = string.Empty;
+    public string? CardFormat { get; init; }
+    public int? FacilityCode { get; init; }
+    public decimal? CardNumber { get; init; }
+    public byte[]? PinHash { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? RevokedAt { get; init; }
+
     public const string Columns = "id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, revoked_at";
 
     public CredentialResponse ToResponse() => new(

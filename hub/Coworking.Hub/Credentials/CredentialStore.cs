@@ -52,9 +52,18 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
             return (CredentialWrite.MemberNotFound, null);
         }
 
-        var row = credential.Kind == MemberCredentialKind.Pin
-            ? new CredentialRow(id, memberId, "pin", null, null, null, PinHash(member.PinKey, credential.Pin!), now, null)
-            : new CredentialRow(id, memberId, "card", credential.Format!.Value.ToDb(), credential.FacilityCode, credential.CardNumber, null, now, null);
+        var isPin = credential.Kind == MemberCredentialKind.Pin;
+        var row = new CredentialRow
+        {
+            Id = id,
+            MemberId = memberId,
+            Kind = credential.Kind.ToDb(),
+            CardFormat = credential.Format?.ToDb(),
+            FacilityCode = isPin ? null : credential.FacilityCode,
+            CardNumber = isPin ? null : credential.CardNumber,
+            PinHash = isPin ? PinHash(member.PinKey, credential.Pin!) : null,
+            CreatedAt = now,
+        };
         try
         {
             await conn.ExecuteAsync(new CommandDefinition(
@@ -129,7 +138,15 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
         return CredentialWrite.Done;
     }
 
-    private sealed record MemberKeyRow(Guid? HomeLocationId, byte[] PinKey);
+    private sealed record MemberKeyRow
+    {
+        public Guid? HomeLocationId { get; init; }
+        public byte[] PinKey { get; init; } = [];
+    }
 
-    private sealed record RevokeRow(Guid? HomeLocationId, DateTimeOffset? RevokedAt);
+    private sealed record RevokeRow
+    {
+        public Guid? HomeLocationId { get; init; }
+        public DateTimeOffset? RevokedAt { get; init; }
+    }
 }

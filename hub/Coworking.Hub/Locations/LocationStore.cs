@@ -104,11 +104,11 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
     public async Task<IReadOnlyList<AreaResponse>> ListAreasAsync(Guid locationId, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var rows = await conn.QueryAsync<AreaResponse>(new CommandDefinition(
+        var rows = await conn.QueryAsync<AreaRow>(new CommandDefinition(
             "SELECT id, location_id, name, created_at FROM areas WHERE location_id = @locationId ORDER BY name, id",
             new { locationId },
             cancellationToken: cancellationToken));
-        return [.. rows];
+        return [.. rows.Select(r => new AreaResponse(r.Id, r.LocationId, r.Name, r.CreatedAt))];
     }
 
     /// <summary>Creates a door and tells the location's edges; null when the area is not in this location.</summary>
@@ -176,11 +176,37 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
     private const string SelectLocations =
         "SELECT id, name, time_zone, currency, country, staffed_hours::text AS staffed_hours, created_at FROM locations";
 
-    private sealed record LocationRow(Guid Id, string Name, string TimeZone, string Currency, string Country, string StaffedHours, DateTimeOffset CreatedAt)
+    private sealed record LocationRow
     {
+        public Guid Id { get; init; }
+        public string Name { get; init; } = string.Empty;
+        public string TimeZone { get; init; } = string.Empty;
+        public string Currency { get; init; } = string.Empty;
+        public string Country { get; init; } = string.Empty;
+        public string StaffedHours { get; init; } = string.Empty;
+        public DateTimeOffset CreatedAt { get; init; }
+
         public LocationResponse ToResponse() =>
             new(Id, Name, TimeZone, Currency, Country, JsonSerializer.Deserialize<StaffedHours>(StaffedHours, HoursJson) ?? new StaffedHours(), CreatedAt);
     }
 
-    private sealed record DoorRow(Guid Id, Guid LocationId, Guid AreaId, string Name, string FailMode, int UnlockMs, int HeldOpenLimitS, DateTimeOffset CreatedAt);
+    private sealed record DoorRow
+    {
+        public Guid Id { get; init; }
+        public Guid LocationId { get; init; }
+        public Guid AreaId { get; init; }
+        public string Name { get; init; } = string.Empty;
+        public string FailMode { get; init; } = string.Empty;
+        public int UnlockMs { get; init; }
+        public int HeldOpenLimitS { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+    }
+
+    private sealed record AreaRow
+    {
+        public Guid Id { get; init; }
+        public Guid LocationId { get; init; }
+        public string Name { get; init; } = string.Empty;
+        public DateTimeOffset CreatedAt { get; init; }
+    }
 }

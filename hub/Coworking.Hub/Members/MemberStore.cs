@@ -222,8 +222,17 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         return row?.ToResponse();
     }
 
-    private sealed record MemberRow(Guid Id, string Name, string Email, string? Company, string Status, Guid? HomeLocationId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    private sealed record MemberRow
     {
+        public Guid Id { get; init; }
+        public string Name { get; init; } = string.Empty;
+        public string Email { get; init; } = string.Empty;
+        public string? Company { get; init; }
+        public string Status { get; init; } = string.Empty;
+        public Guid? HomeLocationId { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+
         public MemberResponse ToResponse() => new(Id, Name, Email, Company, DbText.Parse<MemberStatus>(Status), HomeLocationId, CreatedAt, UpdatedAt);
     }
 }
