@@ -16,7 +16,9 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             return false;
         }
 
-        var field = exception.InnerException is JsonException json ? FieldOf(json.Path) : "body";
+        var field = exception.InnerException is JsonException json ? FieldOf(json.Path)
+            : bad.StatusCode is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType ? "body"
+            : "request";
         var message = bad.StatusCode switch
         {
             StatusCodes.Status413PayloadTooLarge => "is larger than the 1 MiB limit",
@@ -35,6 +37,7 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             {
                 Status = bad.StatusCode,
                 Title = "The request could not be read.",
+                Detail = exception.InnerException is JsonException ? null : bad.Message,
             },
         });
     }

@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,16 +30,29 @@ public static class MembersApi
     }
 
     internal static async Task<Results<Ok<Page<MemberResponse>>, ValidationProblem>> ListMembers(
-        Caller caller, MemberStore store, MemberStatus? status, Guid? locationId, int? limit, string? cursor, CancellationToken cancellationToken)
+        Caller caller, MemberStore store, string? status, Guid? locationId, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var (take, after) = PageCursor.Read(limit, cursor, errors);
+        MemberStatus? wanted = null;
+        if (status is not null)
+        {
+            if (DbText.TryParse<MemberStatus>(status, out var parsed))
+            {
+                wanted = parsed;
+            }
+            else
+            {
+                errors.Add("status", "must be active, paused, suspended or cancelled");
+            }
+        }
+
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        return TypedResults.Ok(await store.ListAsync(caller.OrganisationId, caller.Scope, status, locationId, take, after, cancellationToken));
+        return TypedResults.Ok(await store.ListAsync(caller.OrganisationId, caller.Scope, wanted, locationId, take, after, cancellationToken));
     }
 
     internal static async Task<Results<Created<MemberResponse>, ValidationProblem, ProblemHttpResult>> CreateMember(
