@@ -42,6 +42,24 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         });
     }
 
+    /// <summary>
+    /// A body the framework refuses without an exception (too large, not JSON) is answered by the status-code
+    /// pages; this names the field there too.
+    /// </summary>
+    public static void NameRejectedBody(ProblemDetailsContext context)
+    {
+        var message = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "is larger than the 1 MiB limit",
+            StatusCodes.Status415UnsupportedMediaType => "must be application/json",
+            _ => null,
+        };
+        if (message is not null && context.ProblemDetails is not HttpValidationProblemDetails)
+        {
+            context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["body"] = [message] };
+        }
+    }
+
     // "$.staffedHours.monday[0].open" → "staffedHours.monday[0].open"; the body itself is "body".
     private static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
