@@ -1,7 +1,6 @@
 using Coworking.Proto.V1;
 using Dapper;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 
 namespace Coworking.Hub.Access;
@@ -38,36 +37,29 @@ internal static class ChangeLog
         foreach (var location in changes.GroupBy(c => c.LocationId).OrderBy(g => g.Key))
         {
             var items = location.Select(c => c.Change).ToArray();
+            var kinds = items.Select(c => KindName(c.KindCase)).ToArray();
+            var payloads = items.Select(c => JsonFormatter.Default.Format(c)).ToArray();
+
+            // One statement takes the seqs, writes the entries and notifies, so the counter row stays locked
+            // for this round trip and the commit only: writers of a busy location queue on it.
             var last = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(
-                "UPDATE location_seq SET last_seq = last_seq + @count WHERE location_id = @locationId RETURNING last_seq",
-                new { count = items.Length, locationId = location.Key },
-                tx,
-                cancellationToken: cancellationToken))
-                ?? throw new InvalidOperationException($"location {location.Key} has no change log");
-
-            var seqs = new long[items.Length];
-            var kinds = new string[items.Length];
-            var payloads = new string[items.Length];
-            for (var i = 0; i < items.Length; i++)
-            {
-                var change = items[i].Clone();
-                change.Seq = last - items.Length + 1 + i;
-                change.CommittedAt = Timestamp.FromDateTimeOffset(committedAt);
-                seqs[i] = change.Seq;
-                kinds[i] = KindName(change.KindCase);
-                payloads[i] = JsonFormatter.Default.Format(change);
-            }
-
-            await conn.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO change_log (location_id, seq, kind, payload, committed_at)
-                SELECT @locationId, t.seq, t.kind, t.payload::jsonb, @committedAt
-                FROM unnest(@seqs, @kinds, @payloads) AS t(seq, kind, payload);
-                SELECT pg_notify(@channel, @message);
+                WITH counter AS (
+                    UPDATE location_seq SET last_seq = last_seq + @count WHERE location_id = @locationId RETURNING last_seq
+                ), written AS (
+                    INSERT INTO change_log (location_id, seq, kind, payload, committed_at)
+                    SELECT @locationId, counter.last_seq - @count + t.n, t.kind, t.payload::jsonb, @committedAt
+                    FROM counter, unnest(@kinds, @payloads) WITH ORDINALITY AS t(kind, payload, n)
+                )
+                SELECT last_seq, pg_notify(@channel, @notifyPrefix || last_seq) FROM counter
                 """,
-                new { locationId = location.Key, seqs, kinds, payloads, committedAt, channel = Channel, message = $"{location.Key}:{last}" },
+                new { count = items.Length, locationId = location.Key, kinds, payloads, committedAt, channel = Channel, notifyPrefix = $"{location.Key}:" },
                 tx,
                 cancellationToken: cancellationToken));
+            if (last is null)
+            {
+                throw new InvalidOperationException($"location {location.Key} has no change log");
+            }
         }
     }
 

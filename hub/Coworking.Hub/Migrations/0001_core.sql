@@ -155,7 +155,7 @@ CREATE TABLE change_log (
     location_id   uuid NOT NULL REFERENCES locations (id),
     seq           bigint NOT NULL,
     kind          text NOT NULL,
-    -- coworking.v1.Change in protobuf JSON form.
+    -- coworking.v1.Change in protobuf JSON form; its seq and committed_at are the columns beside it.
     payload       jsonb NOT NULL,
     committed_at  timestamptz NOT NULL,
     PRIMARY KEY (location_id, seq)
