@@ -54,7 +54,7 @@ public static class HubApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
         builder.Services.AddSingleton<OrganisationStore>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<OperatorStore>();
@@ -94,5 +94,20 @@ public static class HubApp
         api.MapChangeLogApi();
         api.MapAuthApi();
         return app;
+    }
+
+    /// <summary>
+    /// The hub runs the same few statements over and over; letting Npgsql prepare them saves PostgreSQL the
+    /// parse and plan on each. A connection string that sets Max Auto Prepare keeps its own value.
+    /// </summary>
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        return builder.Build();
     }
 }

@@ -33,7 +33,6 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
         Caller caller, Guid memberId, NewCredential credential, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = Guid.CreateVersion7(now);
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
 
@@ -52,32 +51,14 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
             return (CredentialWrite.MemberNotFound, null);
         }
 
-        var isPin = credential.Kind == MemberCredentialKind.Pin;
-        var row = new CredentialRow
-        {
-            Id = id,
-            MemberId = memberId,
-            Kind = credential.Kind.ToDb(),
-            CardFormat = credential.Format?.ToDb(),
-            FacilityCode = isPin ? null : credential.FacilityCode,
-            CardNumber = isPin ? null : credential.CardNumber,
-            PinHash = isPin ? PinHash(member.PinKey, credential.Pin!) : null,
-            CreatedAt = now,
-        };
+        CredentialRow row;
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at)
-                VALUES (@Id, @organisationId, @MemberId, @Kind, @CardFormat, @FacilityCode, @CardNumber, @PinHash, @CreatedAt)
-                """,
-                new { row.Id, organisationId = caller.OrganisationId, row.MemberId, row.Kind, row.CardFormat, row.FacilityCode, row.CardNumber, row.PinHash, row.CreatedAt },
-                tx,
-                cancellationToken: cancellationToken));
+            row = await InsertAsync(conn, tx, caller.OrganisationId, memberId, credential, member.PinKey, now, cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException e) when (Duplicate(e) is { } taken)
         {
-            return (e.ConstraintName == "credentials_pin" ? CredentialWrite.PinTaken : CredentialWrite.CardTaken, null);
+            return (taken, null);
         }
 
         if (member.HomeLocationId is { } home)
@@ -88,6 +69,45 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
         await tx.CommitAsync(cancellationToken);
         return (CredentialWrite.Done, row.ToResponse());
     }
+
+    /// <summary>
+    /// Inserts a credential of a member inside the caller's transaction; a card or PIN already live in the
+    /// organisation throws a unique violation that <see cref="Duplicate"/> recognises.
+    /// </summary>
+    internal static async Task<CredentialRow> InsertAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, NewCredential credential, byte[] pinKey,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var isPin = credential.Kind == MemberCredentialKind.Pin;
+        var row = new CredentialRow
+        {
+            Id = Guid.CreateVersion7(now),
+            MemberId = memberId,
+            Kind = credential.Kind.ToDb(),
+            CardFormat = credential.Format?.ToDb(),
+            FacilityCode = isPin ? null : credential.FacilityCode,
+            CardNumber = isPin ? null : credential.CardNumber,
+            PinHash = isPin ? PinHash(pinKey, credential.Pin!) : null,
+            CreatedAt = now,
+        };
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at)
+            VALUES (@Id, @organisationId, @MemberId, @Kind, @CardFormat, @FacilityCode, @CardNumber, @PinHash, @CreatedAt)
+            """,
+            new { row.Id, organisationId, row.MemberId, row.Kind, row.CardFormat, row.FacilityCode, row.CardNumber, row.PinHash, row.CreatedAt },
+            tx,
+            cancellationToken: cancellationToken));
+        return row;
+    }
+
+    /// <summary>Which kind of credential a unique violation says is already live, or null for any other error.</summary>
+    internal static CredentialWrite? Duplicate(PostgresException e) => e switch
+    {
+        { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "credentials_pin" } => CredentialWrite.PinTaken,
+        { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "credentials_card" } => CredentialWrite.CardTaken,
+        _ => null,
+    };
 
     public async Task<IReadOnlyList<CredentialResponse>> ListAsync(Guid memberId, CancellationToken cancellationToken)
     {

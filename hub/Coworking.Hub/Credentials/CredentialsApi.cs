@@ -59,34 +59,35 @@ public static class CredentialsApi
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 
-    private static NewCredential? Validate(CreateCredentialRequest request, ValidationErrors errors)
+    /// <summary>Checks a requested credential, naming fields after <paramref name="prefix"/> (e.g. "credentials[0].").</summary>
+    internal static NewCredential? Validate(CreateCredentialRequest request, ValidationErrors errors, string prefix = "")
     {
         switch (request.Kind)
         {
             case null:
-                errors.Add("kind", "is required: card or pin");
+                errors.Add($"{prefix}kind", "is required: card or pin");
                 return null;
             case MemberCredentialKind.Pin:
                 if (request.Pin is not { Length: >= 4 and <= 8 } pin || !pin.All(char.IsAsciiDigit))
                 {
-                    errors.Add("pin", "must be 4 to 8 digits");
+                    errors.Add($"{prefix}pin", "must be 4 to 8 digits");
                 }
 
                 if (request.FacilityCode is not null || request.CardNumber is not null)
                 {
-                    errors.Add(request.FacilityCode is not null ? "facilityCode" : "cardNumber", "is only for cards");
+                    errors.Add(prefix + (request.FacilityCode is not null ? "facilityCode" : "cardNumber"), "is only for cards");
                 }
 
                 return errors.Any ? null : new NewCredential(MemberCredentialKind.Pin, null, 0, 0, request.Pin);
             default:
                 if (request.Pin is not null)
                 {
-                    errors.Add("pin", "is only for PIN credentials");
+                    errors.Add($"{prefix}pin", "is only for PIN credentials");
                 }
 
                 if (request.CardNumber is not { } number)
                 {
-                    errors.Add("cardNumber", "is required for a card");
+                    errors.Add($"{prefix}cardNumber", "is required for a card");
                     return null;
                 }
 
@@ -94,12 +95,12 @@ public static class CredentialsApi
                 {
                     if (facility is < 0 or > 255)
                     {
-                        errors.Add("facilityCode", "must be between 0 and 255 (H10301)");
+                        errors.Add($"{prefix}facilityCode", "must be between 0 and 255 (H10301)");
                     }
 
                     if (number > ushort.MaxValue)
                     {
-                        errors.Add("cardNumber", "must be between 0 and 65535 with a facility code (H10301)");
+                        errors.Add($"{prefix}cardNumber", "must be between 0 and 65535 with a facility code (H10301)");
                     }
 
                     return errors.Any ? null : new NewCredential(MemberCredentialKind.Card, CardFormat.H10301, facility, number, null);

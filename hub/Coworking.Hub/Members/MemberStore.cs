@@ -3,6 +3,7 @@ using Coworking.Hub.Auth;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
+using System.Text.Json.Serialization;
 using Coworking.Proto.V1;
 using Dapper;
 using Npgsql;
@@ -17,10 +18,12 @@ public enum MemberStatus
     Cancelled,
 }
 
+/// <summary>A member; <see cref="Credentials"/> is set only in the answer to creating one with credentials.</summary>
 public sealed record MemberResponse(
-    Guid Id, string Name, string Email, string? Company, MemberStatus Status, Guid? HomeLocationId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    Guid Id, string Name, string Email, string? Company, MemberStatus Status, Guid? HomeLocationId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<CredentialResponse>? Credentials = null);
 
-internal sealed record NewMember(string Name, string Email, string? Company, MemberStatus Status, Guid? HomeLocationId);
+internal sealed record NewMember(string Name, string Email, string? Company, MemberStatus Status, Guid? HomeLocationId, IReadOnlyList<NewCredential> Credentials);
 
 /// <summary>Fields to change; null leaves a field as it is.</summary>
 internal sealed record MemberPatch(string? Name = null, string? Email = null, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null);
@@ -31,7 +34,13 @@ internal enum MemberWrite
     NotFound,
     EmailTaken,
     OutsideScope,
+    UnknownLocation,
+    CardTaken,
+    PinTaken,
 }
+
+/// <summary>The outcome of a member write; <see cref="Index"/> names the credential at fault.</summary>
+internal sealed record MemberWriteResult(MemberWrite Outcome, MemberResponse? Member, int Index = 0);
 
 /// <summary>
 /// Members and what their edges must learn when they change: the holder's status, the membership grant at
@@ -41,18 +50,28 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
 {
     private const string Columns = "id, name, email, company, status, home_location_id, created_at, updated_at";
 
-    public async Task<(MemberWrite Outcome, MemberResponse? Member)> CreateAsync(Guid organisationId, NewMember member, CancellationToken cancellationToken)
+    /// <summary>Creates a member with its first credentials, and tells its home location's edges, in one transaction.</summary>
+    public async Task<MemberWriteResult> CreateAsync(Guid organisationId, NewMember member, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        InsertedMember inserted;
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(
+            // The home location is checked in the same statement: one round trip, and no window in which it
+            // could be another organisation's.
+            inserted = await conn.QuerySingleAsync<InsertedMember>(new CommandDefinition(
                 """
-                INSERT INTO members (id, organisation_id, name, email, company, status, home_location_id, created_at, updated_at)
-                VALUES (@id, @organisationId, @name, @email, @company, @status, @homeLocationId, @now, @now)
+                WITH inserted AS (
+                    INSERT INTO members (id, organisation_id, name, email, company, status, home_location_id, created_at, updated_at)
+                    SELECT @id, @organisationId, @name, @email, @company, @status, @homeLocationId, @now, @now
+                    WHERE @homeLocationId::uuid IS NULL
+                       OR EXISTS (SELECT 1 FROM locations WHERE id = @homeLocationId AND organisation_id = @organisationId)
+                    RETURNING 1
+                )
+                SELECT o.pin_key, (SELECT count(*) FROM inserted) AS count FROM organisations o WHERE o.id = @organisationId
                 """,
                 new { id, organisationId, name = member.Name, email = member.Email, company = member.Company, status = member.Status.ToDb(), homeLocationId = member.HomeLocationId, now },
                 tx,
@@ -60,13 +79,31 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "members_email" })
         {
-            return (MemberWrite.EmailTaken, null);
+            return new MemberWriteResult(MemberWrite.EmailTaken, null);
+        }
+
+        if (inserted.Count == 0)
+        {
+            return new MemberWriteResult(MemberWrite.UnknownLocation, null);
+        }
+
+        var credentials = new List<CredentialRow>();
+        for (var i = 0; i < member.Credentials.Count; i++)
+        {
+            try
+            {
+                credentials.Add(await CredentialStore.InsertAsync(conn, tx, organisationId, id, member.Credentials[i], inserted.PinKey, now, cancellationToken));
+            }
+            catch (PostgresException e) when (CredentialStore.Duplicate(e) is { } taken)
+            {
+                return new MemberWriteResult(taken == CredentialWrite.PinTaken ? MemberWrite.PinTaken : MemberWrite.CardTaken, null, i);
+            }
         }
 
         var created = new MemberResponse(id, member.Name, member.Email, member.Company, member.Status, member.HomeLocationId, now, now);
-        await ChangeLog.AppendAsync(conn, tx, ChangesFor(null, created, [], now), now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, ChangesFor(null, created, credentials, now), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return (MemberWrite.Done, created);
+        return new MemberWriteResult(MemberWrite.Done, created with { Credentials = [.. credentials.Select(c => c.ToResponse())] });
     }
 
     public async Task<MemberResponse?> GetAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
@@ -100,7 +137,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
     /// Applies <paramref name="patch"/> to a member the caller may manage (before and after the change) and
     /// appends what the member's edges must learn, all in one transaction.
     /// </summary>
-    public async Task<(MemberWrite Outcome, MemberResponse? Member)> UpdateAsync(
+    public async Task<MemberWriteResult> UpdateAsync(
         Caller caller, Guid id, MemberPatch patch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -109,7 +146,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         var before = await ReadAsync(conn, tx, caller.OrganisationId, id, forUpdate: true, cancellationToken);
         if (before is null || !caller.Covers(before.HomeLocationId))
         {
-            return (MemberWrite.NotFound, null);
+            return new MemberWriteResult(MemberWrite.NotFound, null);
         }
 
         var after = before with
@@ -123,7 +160,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         };
         if (!caller.Covers(after.HomeLocationId))
         {
-            return (MemberWrite.OutsideScope, null);
+            return new MemberWriteResult(MemberWrite.OutsideScope, null);
         }
 
         try
@@ -140,7 +177,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         }
         catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "members_email" })
         {
-            return (MemberWrite.EmailTaken, null);
+            return new MemberWriteResult(MemberWrite.EmailTaken, null);
         }
 
         var credentials = before.HomeLocationId != after.HomeLocationId
@@ -152,7 +189,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
             : [];
         await ChangeLog.AppendAsync(conn, tx, ChangesFor(before, after, credentials, now), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return (MemberWrite.Done, after);
+        return new MemberWriteResult(MemberWrite.Done, after);
     }
 
     /// <summary>
@@ -220,6 +257,13 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
             tx,
             cancellationToken: cancellationToken));
         return row?.ToResponse();
+    }
+
+    private sealed record InsertedMember
+    {
+        public byte[] PinKey { get; init; } = [];
+
+        public long Count { get; init; }
     }
 
     private sealed record MemberRow

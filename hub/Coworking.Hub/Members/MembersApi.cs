@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
@@ -7,7 +8,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coworking.Hub.Members;
 
-public sealed record CreateMemberRequest(string? Name, string? Email, string? Company, Guid? HomeLocationId, MemberStatus? Status);
+/// <summary>A new member; <see cref="Credentials"/> issues its first cards and PINs in the same transaction.</summary>
+public sealed record CreateMemberRequest(
+    string? Name, string? Email, string? Company, Guid? HomeLocationId, MemberStatus? Status, IReadOnlyList<CreateCredentialRequest?>? Credentials);
 
 public sealed record UpdateMemberRequest(string? Name, string? Email, string? Company, Guid? HomeLocationId, MemberStatus? Status);
 
@@ -17,6 +20,8 @@ public sealed record UpdateMemberRequest(string? Name, string? Email, string? Co
 /// </summary>
 public static class MembersApi
 {
+    private const int MaxCredentials = 10;
+
     public static RouteGroupBuilder MapMembersApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/members").WithTags("Members");
@@ -56,29 +61,35 @@ public static class MembersApi
     }
 
     internal static async Task<Results<Created<MemberResponse>, ValidationProblem, ProblemHttpResult>> CreateMember(
-        CreateMemberRequest request, Caller caller, MemberStore store, LocationStore locations, CancellationToken cancellationToken)
+        CreateMemberRequest request, Caller caller, MemberStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         errors.Required("name", request.Name);
         ValidateEmail(request.Email, required: true, errors);
         ValidateCompany(request.Company, errors);
+        var credentials = ValidateCredentials(request.Credentials, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        if (await CheckHomeLocation(request.HomeLocationId, caller, locations, cancellationToken) is { } problem)
+        if (!caller.IsOrgAdmin && !caller.Covers(request.HomeLocationId))
         {
-            return problem;
+            return Problems.OutsideScope("homeLocationId");
         }
 
-        var (outcome, member) = await store.CreateAsync(
+        var result = await store.CreateAsync(
             caller.OrganisationId,
-            new NewMember(request.Name!.Trim(), request.Email!.Trim(), NullIfBlank(request.Company), request.Status ?? MemberStatus.Active, request.HomeLocationId),
+            new NewMember(request.Name!.Trim(), request.Email!.Trim(), NullIfBlank(request.Company), request.Status ?? MemberStatus.Active, request.HomeLocationId, credentials),
             cancellationToken);
-        return outcome == MemberWrite.EmailTaken
-            ? Problems.Conflict("email", "is already used by another member")
-            : TypedResults.Created($"/api/v1/members/{member!.Id}", member);
+        return result.Outcome switch
+        {
+            MemberWrite.EmailTaken => Problems.Conflict("email", "is already used by another member"),
+            MemberWrite.UnknownLocation => Problems.UnknownReference("homeLocationId", "is not a location of this organisation"),
+            MemberWrite.CardTaken => Problems.Conflict($"credentials[{result.Index}].cardNumber", "is already issued to a credential of this organisation"),
+            MemberWrite.PinTaken => Problems.Conflict($"credentials[{result.Index}].pin", "is already in use in this organisation; choose another"),
+            _ => TypedResults.Created($"/api/v1/members/{result.Member!.Id}", result.Member),
+        };
     }
 
     internal static async Task<Results<Ok<MemberResponse>, NotFound>> GetMember(Guid id, Caller caller, MemberStore store, CancellationToken cancellationToken) =>
@@ -102,7 +113,7 @@ public static class MembersApi
             return errors.ToProblem();
         }
 
-        if (request.HomeLocationId is not null && await CheckHomeLocation(request.HomeLocationId, caller, locations, cancellationToken) is { } problem)
+        if (request.HomeLocationId is { } home && await CheckHomeLocation(home, caller, locations, cancellationToken) is { } problem)
         {
             return problem;
         }
@@ -119,7 +130,7 @@ public static class MembersApi
         Guid id, Caller caller, MemberStore store, CancellationToken cancellationToken) =>
         Answer(await store.UpdateAsync(caller, id, new MemberPatch(Status: MemberStatus.Active), cancellationToken));
 
-    private static Results<Ok<MemberResponse>, ValidationProblem, ProblemHttpResult, NotFound> Answer((MemberWrite Outcome, MemberResponse? Member) result) =>
+    private static Results<Ok<MemberResponse>, ValidationProblem, ProblemHttpResult, NotFound> Answer(MemberWriteResult result) =>
         result.Outcome switch
         {
             MemberWrite.Done => TypedResults.Ok(result.Member!),
@@ -128,14 +139,9 @@ public static class MembersApi
             _ => TypedResults.NotFound(),
         };
 
-    /// <summary>A home location must be the organisation's, and one the caller manages.</summary>
-    private static async Task<ProblemHttpResult?> CheckHomeLocation(Guid? homeLocationId, Caller caller, LocationStore locations, CancellationToken cancellationToken)
+    /// <summary>A new home location must be the organisation's, and one the caller manages.</summary>
+    private static async Task<ProblemHttpResult?> CheckHomeLocation(Guid id, Caller caller, LocationStore locations, CancellationToken cancellationToken)
     {
-        if (homeLocationId is not { } id)
-        {
-            return caller.IsOrgAdmin ? null : Problems.OutsideScope("homeLocationId");
-        }
-
         if (await locations.GetAsync(caller.OrganisationId, id, cancellationToken) is null)
         {
             return Problems.UnknownReference("homeLocationId", "is not a location of this organisation");
@@ -155,6 +161,30 @@ public static class MembersApi
         {
             errors.Add("email", "must be an e-mail address");
         }
+    }
+
+    private static List<NewCredential> ValidateCredentials(IReadOnlyList<CreateCredentialRequest?>? requests, ValidationErrors errors)
+    {
+        var credentials = new List<NewCredential>();
+        if (requests is { Count: > MaxCredentials })
+        {
+            errors.Add("credentials", $"must hold at most {MaxCredentials} credentials");
+            return credentials;
+        }
+
+        for (var i = 0; i < (requests?.Count ?? 0); i++)
+        {
+            if (requests![i] is not { } request)
+            {
+                errors.Add($"credentials[{i}]", "must be a credential");
+            }
+            else if (CredentialsApi.Validate(request, errors, $"credentials[{i}].") is { } credential)
+            {
+                credentials.Add(credential);
+            }
+        }
+
+        return credentials;
     }
 
     private static void ValidateCompany(string? company, ValidationErrors errors)

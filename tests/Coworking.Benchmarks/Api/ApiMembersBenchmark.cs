@@ -40,20 +40,43 @@ public static class ApiMembersBenchmark
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.ApiKey);
         var location = await CreateLocationAsync(http);
 
-        // Warm-up: JIT, connection pools, PostgreSQL caches; not counted.
-        await RunClientsAsync(clients, Math.Min(200, members), i => ViaApiAsync(http, location, 900_000_000 + i));
-        var api = await RunClientsAsync(clients, members, i => ViaApiAsync(http, location, i));
+        // Each phase warms up first (JIT, pools, PostgreSQL caches) and then measures with fresh card numbers.
+        var oneRequest = await MeasureAsync(connectionString, clients, members, 100_000_000, i => OneRequestAsync(http, location, i));
+        var twoRequests = await MeasureAsync(connectionString, clients, members, 200_000_000, i => TwoRequestsAsync(http, location, i));
         await hub.StopAsync();
 
         await using var db = NpgsqlDataSource.Create(connectionString);
-        await RunClientsAsync(clients, Math.Min(200, members), i => DirectAsync(db, org.OrganisationId, location, 800_000_000 + i));
-        var direct = await RunClientsAsync(clients, members, i => DirectAsync(db, org.OrganisationId, location, 100_000_000 + i));
+        var direct = await MeasureAsync(connectionString, clients, members, 300_000_000, i => DirectAsync(db, org.OrganisationId, location, i));
 
-        Console.WriteLine($"api-members: {members} members with a card, {clients} concurrent clients, {Environment.ProcessorCount} cores");
-        Console.WriteLine($"  api    {api.PerSecond,8:F0} members/s  {api.PerSecond * 2,8:F0} requests/s  member (2 requests) {api.Latency.Format("ms")}");
-        Console.WriteLine($"  direct {direct.PerSecond,8:F0} members/s  transaction {direct.Latency.Format("ms")}");
-        Console.WriteLine($"  api / direct = {api.PerSecond / direct.PerSecond:P0}");
+        Console.WriteLine($"api-members: {members} members with a card per phase, {clients} concurrent clients, {Environment.ProcessorCount} cores");
+        Print("api, 1 request (member with card)", oneRequest, 1);
+        Print("api, 2 requests (member, then card)", twoRequests, 2);
+        Print("direct Npgsql, 1 transaction", direct, 0);
+        Console.WriteLine($"  api/direct members/s: 1 request {oneRequest.PerSecond / direct.PerSecond:P0}, 2 requests {twoRequests.PerSecond / direct.PerSecond:P0}");
+        Console.WriteLine($"  api/direct CPU per member: 1 request {direct.CpuPerMember / oneRequest.CpuPerMember:P0}, 2 requests {direct.CpuPerMember / twoRequests.CpuPerMember:P0} (higher is better)");
         return 0;
+    }
+
+    private static void Print(string name, Phase phase, int requestsPerMember) =>
+        Console.WriteLine(
+            $"  {name,-36} {phase.PerSecond,7:F0} members/s" +
+            (requestsPerMember > 0 ? $" {phase.PerSecond * requestsPerMember,7:F0} requests/s" : new string(' ', 19)) +
+            $"  CPU/member {phase.ProcessCpuMs:F2} ms here + {phase.PostgresCpuMs:F2} ms PostgreSQL  latency {phase.Latency.Format("ms")}");
+
+    private sealed record Phase(double PerSecond, Percentiles Latency, double ProcessCpuMs, double PostgresCpuMs)
+    {
+        public double CpuPerMember => ProcessCpuMs + PostgresCpuMs;
+    }
+
+    private static async Task<Phase> MeasureAsync(string connectionString, int clients, int members, int firstCard, Func<int, Task> create)
+    {
+        await RunClientsAsync(clients, Math.Min(200, members), i => create(firstCard + members + i));
+        var postgresBefore = await PostgresCpu.ReadAsync(connectionString);
+        var processBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var (perSecond, latency) = await RunClientsAsync(clients, members, i => create(firstCard + i));
+        var processMs = (Process.GetCurrentProcess().TotalProcessorTime - processBefore).TotalMilliseconds;
+        var postgresMs = PostgresCpu.Since(postgresBefore, await PostgresCpu.ReadAsync(connectionString));
+        return new Phase(perSecond, latency, processMs / members, postgresMs / members);
     }
 
     private static async Task<Guid> CreateLocationAsync(HttpClient http)
@@ -64,8 +87,18 @@ public static class ApiMembersBenchmark
         return body.RootElement.GetProperty("id").GetGuid();
     }
 
-    /// <summary>POST /members then POST /members/{id}/credentials, as an integration would.</summary>
-    private static async Task ViaApiAsync(HttpClient http, Guid location, int i)
+    /// <summary>POST /members with the card inline: one request, one transaction.</summary>
+    private static async Task OneRequestAsync(HttpClient http, Guid location, int i)
+    {
+        using var created = await http.PostAsJsonAsync("/api/v1/members", new
+        {
+            name = $"Member {i}", email = $"m{i}@bench.example", homeLocationId = location, credentials = new[] { new { kind = "card", cardNumber = i } },
+        });
+        created.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>POST /members then POST /members/{id}/credentials, as an integration might.</summary>
+    private static async Task TwoRequestsAsync(HttpClient http, Guid location, int i)
     {
         using var created = await http.PostAsJsonAsync("/api/v1/members", new { name = $"Member {i}", email = $"m{i}@bench.example", homeLocationId = location });
         created.EnsureSuccessStatusCode();
@@ -96,7 +129,7 @@ public static class ApiMembersBenchmark
                     INSERT INTO members (id, organisation_id, name, email, company, status, home_location_id, created_at, updated_at)
                     VALUES ($1, $2, $3, $4, NULL, 'active', $5, $6, $6)
                     """,
-                    memberId, organisationId, $"Member {i}", $"d{i}@bench.example", location, now),
+                    memberId, organisationId, $"Member {i}", $"m{i}@bench.example", location, now),
                 Command(
                     """
                     INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, created_at)

@@ -148,4 +148,54 @@ public sealed class MembersApiTests(HubFixture hub) : IClassFixture<HubFixture>
 
         Assert.Equal([field], (await response.ProblemAsync(400)).ErrorFields());
     }
+
+    [Fact]
+    public async Task Member_created_with_credentials_gets_them_in_the_same_request()
+    {
+        var location = await hub.CreateLocationAsync();
+
+        var created = await hub.Admin.PostJsonAsync("/api/v1/members", new
+        {
+            name = "Katherine Johnson",
+            email = "katherine@example.com",
+            homeLocationId = location,
+            credentials = new object[] { new { kind = "card", facilityCode = 3, cardNumber = 1962 }, new { kind = "pin", pin = "31415" } },
+        });
+
+        var credentials = created["credentials"]!.AsArray().Select(c => c!.AsObject()).ToList();
+        Assert.Equal(["card", "pin"], credentials.Select(c => c["kind"]!.GetValue<string>()));
+        Assert.DoesNotContain("31415", created.ToJsonString(), StringComparison.Ordinal);
+        var listed = await hub.Admin.GetJsonAsync($"/api/v1/members/{created.Id()}/credentials");
+        Assert.Equal(credentials.Select(c => c.Id()).Order(), listed.Items().Select(c => c.Id()).Order());
+        Assert.Null((await hub.Admin.GetJsonAsync($"/api/v1/members/{created.Id()}"))["credentials"]);
+    }
+
+    [Fact]
+    public async Task Member_with_a_taken_card_is_not_created_at_all()
+    {
+        var holder = await HubFixture.CreateMemberAsync(hub.Admin, null);
+        await hub.Admin.PostJsonAsync($"/api/v1/members/{holder}/credentials", new { kind = "card", cardNumber = 5150 });
+        var members = await hub.CountAsync("members");
+        var credentials = await hub.CountAsync("credentials");
+
+        using var response = await hub.Admin.PostAsJsonAsync("/api/v1/members", new
+        {
+            name = "Late", email = "late@example.com", credentials = new object[] { new { kind = "pin", pin = "0000" }, new { kind = "card", cardNumber = "5150" } },
+        });
+
+        Assert.Equal(["credentials[1].cardNumber"], (await response.ProblemAsync(409)).ErrorFields());
+        Assert.Equal(members, await hub.CountAsync("members"));
+        Assert.Equal(credentials, await hub.CountAsync("credentials"));
+    }
+
+    [Fact]
+    public async Task Bad_inline_credential_is_named_by_its_position()
+    {
+        using var response = await hub.Admin.PostAsJsonAsync("/api/v1/members", new
+        {
+            name = "Typo", email = "typo@example.com", credentials = new object[] { new { kind = "card", cardNumber = 1 }, new { kind = "pin", pin = "12" } },
+        });
+
+        Assert.Equal(["credentials[1].pin"], (await response.ProblemAsync(400)).ErrorFields());
+    }
 }
