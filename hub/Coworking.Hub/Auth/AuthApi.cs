@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coworking.Hub.Auth;
 
-public sealed record CreateApiKeyRequest(string? Name, Role? Role, IReadOnlyList<Guid>? LocationIds);
+public sealed record CreateApiKeyRequest(string? Name, Role? Role, IReadOnlyList<Guid>? LocationIds = null);
 
-public sealed record CreateOperatorRequest(string? Email, string? Name, string? Password, Role? Role, IReadOnlyList<Guid>? LocationIds);
+public sealed record CreateOperatorRequest(string? Email, string? Name, string? Password, Role? Role, IReadOnlyList<Guid>? LocationIds = null);
 
 /// <summary>API keys for integrations and operators of the console; only an organisation admin manages them.</summary>
 public static class AuthApi

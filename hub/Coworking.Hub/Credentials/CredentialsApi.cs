@@ -12,9 +12,9 @@ namespace Coworking.Hub.Credentials;
 /// </summary>
 public sealed record CreateCredentialRequest(
     MemberCredentialKind? Kind,
-    int? FacilityCode,
-    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] ulong? CardNumber,
-    string? Pin);
+    int? FacilityCode = null,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] ulong? CardNumber = null,
+    string? Pin = null);
 
 /// <summary>Cards and PINs of members. A PIN is never shown again, a card only by its last two digits.</summary>
 public static class CredentialsApi

@@ -4,11 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coworking.Hub.Locations;
 
-public sealed record CreateLocationRequest(string? Name, string? TimeZone, string? Currency, string? Country, StaffedHours? StaffedHours);
+public sealed record CreateLocationRequest(string? Name, string? TimeZone, string? Currency, string? Country, StaffedHours? StaffedHours = null);
 
 public sealed record CreateAreaRequest(string? Name);
 
-public sealed record CreateDoorRequest(Guid? AreaId, string? Name, DoorFailMode? FailMode, int? UnlockMs, int? HeldOpenLimitSeconds);
+public sealed record CreateDoorRequest(Guid? AreaId, string? Name, DoorFailMode? FailMode = null, int? UnlockMs = null, int? HeldOpenLimitSeconds = null);
 
 /// <summary>Locations with their areas and doors. A location manager sees only the locations it manages.</summary>
 public static class LocationsApi

@@ -10,9 +10,10 @@ namespace Coworking.Hub.Members;
 
 /// <summary>A new member; <see cref="Credentials"/> issues its first cards and PINs in the same transaction.</summary>
 public sealed record CreateMemberRequest(
-    string? Name, string? Email, string? Company, Guid? HomeLocationId, MemberStatus? Status, IReadOnlyList<CreateCredentialRequest?>? Credentials);
+    string? Name, string? Email, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null, IReadOnlyList<CreateCredentialRequest?>? Credentials = null);
 
-public sealed record UpdateMemberRequest(string? Name, string? Email, string? Company, Guid? HomeLocationId, MemberStatus? Status);
+public sealed record UpdateMemberRequest(
+    string? Name = null, string? Email = null, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null);
 
 /// <summary>
 /// Members of the organisation. A location manager sees and changes only members whose home location it

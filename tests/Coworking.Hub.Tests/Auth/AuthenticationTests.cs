@@ -89,6 +89,7 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
         Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
         Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
         Assert.True(openApi["paths"]!.AsObject().ContainsKey("/api/v1/members/{id}/credentials"));
+        Assert.Equal("bearer", openApi["components"]!["securitySchemes"]!["ApiKey"]!["scheme"]!.GetValue<string>());
     }
 
     [Fact]
