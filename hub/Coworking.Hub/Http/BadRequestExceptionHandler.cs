@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace Coworking.Hub.Http;
 
 /// <summary>
-/// Turns what the framework rejects before a handler runs (malformed JSON, a value of the wrong type,
-/// a body over the size limit, a wrong content type) into a problem naming the JSON field.
+/// Turns what the framework rejects before a handler runs (malformed JSON, a value of the wrong type, a
+/// query value that does not bind) into a problem naming the JSON field.
 /// </summary>
 internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
 {
@@ -16,16 +16,9 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             return false;
         }
 
-        var field = exception.InnerException is JsonException json ? FieldOf(json.Path)
-            : bad.StatusCode is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType ? "body"
-            : "request";
-        var message = bad.StatusCode switch
-        {
-            StatusCodes.Status413PayloadTooLarge => "is larger than the 1 MiB limit",
-            StatusCodes.Status415UnsupportedMediaType => "must be application/json",
-            _ when exception.InnerException is JsonException => "is not valid JSON for this field",
-            _ => "could not be read",
-        };
+        var (field, message) = exception.InnerException is JsonException json
+            ? (FieldOf(json.Path), "is not valid JSON for this field")
+            : ("request", "could not be read");
         LogRejected(logger, bad.StatusCode, field);
 
         httpContext.Response.StatusCode = bad.StatusCode;
@@ -64,6 +57,6 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     private static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected request body ({StatusCode}) at {Field}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected request ({StatusCode}) at {Field}")]
     private static partial void LogRejected(ILogger logger, int statusCode, string field);
 }
