@@ -82,14 +82,23 @@ public sealed class AccessEventStore(NpgsqlDataSource db, TimeProvider time)
     private sealed record EventRow
     {
         public Guid Id { get; init; }
+
         public Guid LocationId { get; init; }
+
         public Guid? DoorId { get; init; }
+
         public Guid? CredentialId { get; init; }
+
         public Guid? MemberId { get; init; }
+
         public string Decision { get; init; } = string.Empty;
+
         public string Reason { get; init; } = string.Empty;
+
         public DateTimeOffset OccurredAt { get; init; }
+
         public string EdgeId { get; init; } = string.Empty;
+
         public string EventId { get; init; } = string.Empty;
 
         public AccessEventResponse ToResponse() =>

@@ -34,6 +34,7 @@ public sealed class ChangeLogStore(NpgsqlDataSource db)
 
         public DateTimeOffset CommittedAt { get; init; }
 
+
         public string Payload { get; init; } = string.Empty;
     }
 }

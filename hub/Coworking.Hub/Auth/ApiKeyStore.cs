@@ -111,23 +111,36 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
     private sealed record KeyRow
     {
         public Guid Id { get; init; }
+
         public Guid OrganisationId { get; init; }
+
         public byte[] SecretHash { get; init; } = [];
+
         public string Role { get; init; } = string.Empty;
+
         public DateTimeOffset? RevokedAt { get; init; }
+
         public DateTimeOffset? LastUsedAt { get; init; }
+
         public Guid[] LocationIds { get; init; } = [];
     }
 
     private sealed record ListRow
     {
         public Guid Id { get; init; }
+
         public string Name { get; init; } = string.Empty;
+
         public string Role { get; init; } = string.Empty;
+
         public string Prefix { get; init; } = string.Empty;
+
         public DateTimeOffset CreatedAt { get; init; }
+
         public DateTimeOffset? RevokedAt { get; init; }
+
         public DateTimeOffset? LastUsedAt { get; init; }
+
         public Guid[] LocationIds { get; init; } = [];
 
         public ApiKeyResponse ToResponse() => new(Id, Name, DbText.Parse<Role>(Role), LocationIds, Prefix, CreatedAt, RevokedAt, LastUsedAt);

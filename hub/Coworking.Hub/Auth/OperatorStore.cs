@@ -69,10 +69,15 @@ internal sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time)
     private sealed record OperatorRow
     {
         public Guid Id { get; init; }
+
         public string Email { get; init; } = string.Empty;
+
         public string Name { get; init; } = string.Empty;
+
         public string Role { get; init; } = string.Empty;
+
         public DateTimeOffset CreatedAt { get; init; }
+
         public Guid[] LocationIds { get; init; } = [];
     }
 }

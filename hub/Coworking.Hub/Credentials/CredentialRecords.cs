@@ -33,17 +33,25 @@ public sealed record CredentialResponse(
 /// <summary>A credential row as stored, with what an edge needs to recognise it.</summary>
 internal sealed record CredentialRow
 {
-    public Guid Id { get; init; }
-    public Guid MemberId { get; init; }
-    public string Kind { get; init; } = string.Empty;
-    public string? CardFormat { get; init; }
-    public int? FacilityCode { get; init; }
-    public decimal? CardNumber { get; init; }
-    public byte[]? PinHash { get; init; }
-    public DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset? RevokedAt { get; init; }
-
     public const string Columns = "id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, revoked_at";
+
+    public Guid Id { get; init; }
+
+    public Guid MemberId { get; init; }
+
+    public string Kind { get; init; } = string.Empty;
+
+    public string? CardFormat { get; init; }
+
+    public int? FacilityCode { get; init; }
+
+    public decimal? CardNumber { get; init; }
+
+    public byte[]? PinHash { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? RevokedAt { get; init; }
 
     public CredentialResponse ToResponse() => new(
         Id,

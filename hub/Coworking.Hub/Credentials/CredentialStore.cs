@@ -161,12 +161,14 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
     private sealed record MemberKeyRow
     {
         public Guid? HomeLocationId { get; init; }
+
         public byte[] PinKey { get; init; } = [];
     }
 
     private sealed record RevokeRow
     {
         public Guid? HomeLocationId { get; init; }
+
         public DateTimeOffset? RevokedAt { get; init; }
     }
 }

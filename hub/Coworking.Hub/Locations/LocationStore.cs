@@ -179,11 +179,17 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
     private sealed record LocationRow
     {
         public Guid Id { get; init; }
+
         public string Name { get; init; } = string.Empty;
+
         public string TimeZone { get; init; } = string.Empty;
+
         public string Currency { get; init; } = string.Empty;
+
         public string Country { get; init; } = string.Empty;
+
         public string StaffedHours { get; init; } = string.Empty;
+
         public DateTimeOffset CreatedAt { get; init; }
 
         public LocationResponse ToResponse() =>
@@ -193,20 +199,30 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
     private sealed record DoorRow
     {
         public Guid Id { get; init; }
+
         public Guid LocationId { get; init; }
+
         public Guid AreaId { get; init; }
+
         public string Name { get; init; } = string.Empty;
+
         public string FailMode { get; init; } = string.Empty;
+
         public int UnlockMs { get; init; }
+
         public int HeldOpenLimitS { get; init; }
+
         public DateTimeOffset CreatedAt { get; init; }
     }
 
     private sealed record AreaRow
     {
         public Guid Id { get; init; }
+
         public Guid LocationId { get; init; }
+
         public string Name { get; init; } = string.Empty;
+
         public DateTimeOffset CreatedAt { get; init; }
     }
 }
