@@ -1,4 +1,1 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok("ok"));
-app.Run();
+return await Coworking.Hub.HubApp.RunAsync(args);

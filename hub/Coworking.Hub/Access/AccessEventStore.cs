@@ -1,0 +1,107 @@
+using Coworking.Hub.Database;
+using Coworking.Hub.Http;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Access;
+
+public enum AccessDecision
+{
+    Granted,
+    Denied,
+}
+
+/// <summary>A decision an edge made at a door, as it reports it; (EdgeId, EventId) identifies it.</summary>
+public sealed record AccessEvent(
+    string EdgeId, string EventId, Guid LocationId, Guid? DoorId, Guid? CredentialId, Guid? MemberId,
+    AccessDecision Decision, string Reason, DateTimeOffset OccurredAt);
+
+public sealed record AccessEventResponse(
+    Guid Id, Guid LocationId, Guid? DoorId, Guid? CredentialId, Guid? MemberId, AccessDecision Decision, string Reason,
+    DateTimeOffset OccurredAt, string EdgeId, string EventId);
+
+internal sealed record AccessEventFilter(Guid? LocationId, Guid? DoorId, Guid? MemberId, DateTimeOffset? From, DateTimeOffset? To);
+
+public sealed class AccessEventStore(NpgsqlDataSource db, TimeProvider time)
+{
+    /// <summary>
+    /// Stores an event once however often the edge sends it (at-least-once on the wire, exactly-once here).
+    /// False when it was already stored or its location is unknown.
+    /// </summary>
+    public async Task<bool> RecordAsync(AccessEvent e, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var inserted = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO access_events (id, organisation_id, location_id, edge_id, event_id, door_id, credential_id, member_id,
+                                       decision, reason, occurred_at, received_at)
+            SELECT @id, l.organisation_id, l.id, @EdgeId, @EventId, @DoorId, @CredentialId, @MemberId, @decision, @Reason, @OccurredAt, @now
+            FROM locations l WHERE l.id = @LocationId
+            ON CONFLICT (edge_id, event_id) DO NOTHING
+            """,
+            new
+            {
+                id = Guid.CreateVersion7(now), e.EdgeId, e.EventId, e.DoorId, e.CredentialId, e.MemberId,
+                decision = e.Decision.ToDb(), e.Reason, e.OccurredAt, now, e.LocationId,
+            },
+            cancellationToken: cancellationToken));
+        return inserted == 1;
+    }
+
+    /// <summary>Events matching the filter inside the scope, newest first, from after the cursor.</summary>
+    internal async Task<Page<AccessEventResponse>> ListAsync(
+        Guid organisationId, Guid[]? scope, AccessEventFilter filter, int limit, PageCursor? after, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = (await conn.QueryAsync<EventRow>(new CommandDefinition(
+            """
+            SELECT id, location_id, door_id, credential_id, member_id, decision, reason, occurred_at, edge_id, event_id
+            FROM access_events
+            WHERE organisation_id = @organisationId
+              AND (@scope::uuid[] IS NULL OR location_id = ANY(@scope))
+              AND (@locationId::uuid IS NULL OR location_id = @locationId)
+              AND (@doorId::uuid IS NULL OR door_id = @doorId)
+              AND (@memberId::uuid IS NULL OR member_id = @memberId)
+              AND (@from::timestamptz IS NULL OR occurred_at >= @from)
+              AND (@to::timestamptz IS NULL OR occurred_at < @to)
+              AND (@beforeAt::timestamptz IS NULL OR (occurred_at, id) < (@beforeAt, @beforeId))
+            ORDER BY occurred_at DESC, id DESC
+            LIMIT @take
+            """,
+            new
+            {
+                organisationId, scope, locationId = filter.LocationId, doorId = filter.DoorId, memberId = filter.MemberId, from = filter.From, to = filter.To,
+                beforeAt = after?.At, beforeId = after?.Id, take = limit + 1,
+            },
+            cancellationToken: cancellationToken))).ToList();
+        var next = rows.Count > limit ? new PageCursor(rows[limit - 1].OccurredAt, rows[limit - 1].Id).Encode() : null;
+        return new Page<AccessEventResponse>([.. rows.Take(limit).Select(r => r.ToResponse())], next);
+    }
+
+    private sealed record EventRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid LocationId { get; init; }
+
+        public Guid? DoorId { get; init; }
+
+        public Guid? CredentialId { get; init; }
+
+        public Guid? MemberId { get; init; }
+
+        public string Decision { get; init; } = string.Empty;
+
+        public string Reason { get; init; } = string.Empty;
+
+        public DateTimeOffset OccurredAt { get; init; }
+
+        public string EdgeId { get; init; } = string.Empty;
+
+        public string EventId { get; init; } = string.Empty;
+
+        public AccessEventResponse ToResponse() =>
+            new(Id, LocationId, DoorId, CredentialId, MemberId, DbText.Parse<AccessDecision>(Decision), Reason, OccurredAt, EdgeId, EventId);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
+
+namespace Coworking.Hub.Auth;
+
+/// <summary>
+/// <c>Authorization: Bearer cwk_…</c>: finds the key by its prefix, checks the secret's hash and sets the
+/// <see cref="Caller"/> for the handlers. A missing, malformed, wrong or revoked key is a 401.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyStore keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (header is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        const string bearer = "Bearer ";
+        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || !ApiKeySecret.TryParse(header[bearer.Length..].Trim(), out var presented))
+        {
+            return AuthenticateResult.Fail("malformed API key");
+        }
+
+        var caller = await keys.AuthenticateAsync(presented, Context.RequestAborted);
+        if (caller is null)
+        {
+            return AuthenticateResult.Fail("unknown or revoked API key");
+        }
+
+        Context.Features.Set(caller);
+        var identity = new ClaimsIdentity(
+            [
+                new Claim("api_key_id", caller.ApiKeyId.ToString()),
+                new Claim("organisation_id", caller.OrganisationId.ToString()),
+                new Claim(ClaimTypes.Role, caller.Role.ToString()),
+            ],
+            SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>Declares the bearer key in the OpenAPI document, for every operation.</summary>
+    public static Task DescribeInOpenApi(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "An API key cwk_<prefix>_<secret> made with POST /api/v1/api-keys or the bootstrap command.",
+        };
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
+        return Task.CompletedTask;
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,132 @@
+using Coworking.Hub.Http;
+using Coworking.Hub.Locations;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coworking.Hub.Auth;
+
+public sealed record CreateApiKeyRequest(string? Name, Role? Role, IReadOnlyList<Guid>? LocationIds = null);
+
+public sealed record CreateOperatorRequest(string? Email, string? Name, string? Password, Role? Role, IReadOnlyList<Guid>? LocationIds = null);
+
+/// <summary>API keys for integrations and operators of the console; only an organisation admin manages them.</summary>
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
+    {
+        var keys = routes.MapGroup("/api-keys").WithTags("API keys");
+        keys.MapGet("/", ListApiKeys);
+        keys.MapPost("/", CreateApiKey);
+        keys.MapDelete("/{id:guid}", RevokeApiKey);
+
+        var operators = routes.MapGroup("/operators").WithTags("Operators");
+        operators.MapGet("/", ListOperators);
+        operators.MapPost("/", CreateOperator);
+        return routes;
+    }
+
+    internal static async Task<Results<Ok<Page<ApiKeyResponse>>, ProblemHttpResult>> ListApiKeys(Caller caller, ApiKeyStore store, CancellationToken cancellationToken) =>
+        caller.IsOrgAdmin
+            ? TypedResults.Ok(new Page<ApiKeyResponse>(await store.ListAsync(caller.OrganisationId, cancellationToken), null))
+            : Problems.Forbidden("only an organisation admin manages API keys");
+
+    /// <summary>The answer holds the full key; it is not stored and cannot be shown again.</summary>
+    internal static async Task<Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult>> CreateApiKey(
+        CreateApiKeyRequest request, Caller caller, ApiKeyStore store, LocationStore locations, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin manages API keys");
+        }
+
+        var errors = new ValidationErrors();
+        errors.Required("name", request.Name);
+        var scope = ValidateRole(request.Role, request.LocationIds, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (await locations.MissingAsync(caller.OrganisationId, scope, cancellationToken) is [var missing, ..])
+        {
+            return Problems.UnknownReference("locationIds", $"{missing} is not a location of this organisation");
+        }
+
+        var created = await store.CreateAsync(caller.OrganisationId, request.Name!.Trim(), request.Role!.Value, scope, cancellationToken);
+        return TypedResults.Created($"/api/v1/api-keys/{created.Key.Id}", created);
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult, NotFound>> RevokeApiKey(Guid id, Caller caller, ApiKeyStore store, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin manages API keys");
+        }
+
+        return await store.RevokeAsync(caller.OrganisationId, id, cancellationToken) is null ? TypedResults.NotFound() : TypedResults.NoContent();
+    }
+
+    internal static async Task<Results<Ok<Page<OperatorResponse>>, ProblemHttpResult>> ListOperators(Caller caller, OperatorStore store, CancellationToken cancellationToken) =>
+        caller.IsOrgAdmin
+            ? TypedResults.Ok(new Page<OperatorResponse>(await store.ListAsync(caller.OrganisationId, cancellationToken), null))
+            : Problems.Forbidden("only an organisation admin manages operators");
+
+    internal static async Task<Results<Created<OperatorResponse>, ValidationProblem, ProblemHttpResult>> CreateOperator(
+        CreateOperatorRequest request, Caller caller, OperatorStore store, LocationStore locations, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin manages operators");
+        }
+
+        var errors = new ValidationErrors();
+        errors.Required("name", request.Name);
+        if (errors.Required("email", request.Email, maxLength: 254) && !request.Email!.Contains('@', StringComparison.Ordinal))
+        {
+            errors.Add("email", "must be an e-mail address");
+        }
+
+        if (request.Password is not { Length: >= 12 and <= 200 })
+        {
+            errors.Add("password", "must be 12 to 200 characters");
+        }
+
+        var scope = ValidateRole(request.Role, request.LocationIds, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (await locations.MissingAsync(caller.OrganisationId, scope, cancellationToken) is [var missing, ..])
+        {
+            return Problems.UnknownReference("locationIds", $"{missing} is not a location of this organisation");
+        }
+
+        var created = await store.CreateAsync(
+            caller.OrganisationId,
+            new NewOperator(request.Email!.Trim(), request.Name!.Trim(), request.Password!, request.Role!.Value, scope),
+            cancellationToken);
+        return created is null
+            ? Problems.Conflict("email", "is already used by another operator")
+            : TypedResults.Created($"/api/v1/operators/{created.Id}", created);
+    }
+
+    /// <summary>A location manager needs at least one location; an organisation admin has them all.</summary>
+    private static Guid[] ValidateRole(Role? role, IReadOnlyList<Guid>? locationIds, ValidationErrors errors)
+    {
+        var scope = locationIds?.Distinct().ToArray() ?? [];
+        switch (role)
+        {
+            case null:
+                errors.Add("role", "is required: org_admin or location_manager");
+                break;
+            case Role.LocationManager when scope.Length == 0:
+                errors.Add("locationIds", "must name at least one location for a location manager");
+                break;
+            case Role.OrgAdmin when scope.Length > 0:
+                errors.Add("locationIds", "must be empty for an organisation admin, who manages every location");
+                break;
+        }
+
+        return scope;
+    }
+}

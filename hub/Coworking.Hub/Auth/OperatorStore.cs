@@ -1,0 +1,83 @@
+using Coworking.Hub.Database;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Auth;
+
+public sealed record OperatorResponse(Guid Id, string Email, string Name, Role Role, IReadOnlyList<Guid> LocationIds, DateTimeOffset CreatedAt);
+
+internal sealed record NewOperator(string Email, string Name, string Password, Role Role, IReadOnlyList<Guid> LocationIds);
+
+internal sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time)
+{
+    /// <summary>Creates an operator; null when the e-mail is already taken in the organisation.</summary>
+    public async Task<OperatorResponse?> CreateAsync(Guid organisationId, NewOperator op, CancellationToken cancellationToken)
+    {
+        // PBKDF2 is deliberately slow: hash before the transaction so no connection waits on it.
+        var passwordHash = PasswordHasher.Hash(op.Password);
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var created = await InsertHashedAsync(conn, tx, organisationId, op, passwordHash, time.GetUtcNow(), cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return created;
+        }
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "operators_email" })
+        {
+            return null;
+        }
+    }
+
+    internal static Task<OperatorResponse> InsertAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, NewOperator op, DateTimeOffset now, CancellationToken cancellationToken) =>
+        InsertHashedAsync(conn, tx, organisationId, op, PasswordHasher.Hash(op.Password), now, cancellationToken);
+
+    public async Task<IReadOnlyList<OperatorResponse>> ListAsync(Guid organisationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<OperatorRow>(new CommandDefinition(
+            """
+            SELECT o.id, o.email, o.name, o.role, o.created_at,
+                   coalesce(array_agg(l.location_id ORDER BY l.location_id) FILTER (WHERE l.location_id IS NOT NULL), '{}') AS location_ids
+            FROM operators o LEFT JOIN operator_locations l ON l.operator_id = o.id
+            WHERE o.organisation_id = @organisationId
+            GROUP BY o.id
+            ORDER BY o.created_at, o.id
+            """,
+            new { organisationId },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new OperatorResponse(r.Id, r.Email, r.Name, DbText.Parse<Role>(r.Role), r.LocationIds, r.CreatedAt))];
+    }
+
+    private static async Task<OperatorResponse> InsertHashedAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, NewOperator op, string passwordHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7(now);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO operators (id, organisation_id, email, name, password_hash, role, created_at)
+            VALUES (@id, @organisationId, @email, @name, @passwordHash, @role, @now);
+            INSERT INTO operator_locations (operator_id, location_id) SELECT @id, unnest(@locationIds);
+            """,
+            new { id, organisationId, email = op.Email, name = op.Name, passwordHash, role = op.Role.ToDb(), now, locationIds = op.LocationIds.ToArray() },
+            tx,
+            cancellationToken: cancellationToken));
+        return new OperatorResponse(id, op.Email, op.Name, op.Role, op.LocationIds, now);
+    }
+
+    private sealed record OperatorRow
+    {
+        public Guid Id { get; init; }
+
+        public string Email { get; init; } = string.Empty;
+
+        public string Name { get; init; } = string.Empty;
+
+        public string Role { get; init; } = string.Empty;
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public Guid[] LocationIds { get; init; } = [];
+    }
+}

@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Text;
+using Coworking.Hub.Access;
+using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Credentials;
+
+/// <summary>A card (H10301 when a facility code is given, else raw) or a PIN, already validated.</summary>
+internal sealed record NewCredential(MemberCredentialKind Kind, CardFormat? Format, int FacilityCode, ulong CardNumber, string? Pin);
+
+internal enum CredentialWrite
+{
+    Done,
+    MemberNotFound,
+    NotFound,
+    CardTaken,
+    PinTaken,
+}
+
+/// <summary>Credentials of members; each change goes to the log of the member's home location.</summary>
+internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
+{
+    /// <summary>
+    /// The keyed hash an edge computes from typed digits to find the credential: HMAC-SHA256 with the
+    /// organisation's PIN key (docs/SECURITY.md says why it is not salted per credential).
+    /// </summary>
+    public static byte[] PinHash(byte[] pinKey, string pin) => HMACSHA256.HashData(pinKey, Encoding.ASCII.GetBytes(pin));
+
+    public async Task<(CredentialWrite Outcome, CredentialResponse? Credential)> CreateAsync(
+        Caller caller, Guid memberId, NewCredential credential, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+
+        // Locking the member keeps its home location fixed until this credential is in that location's log.
+        var member = await conn.QuerySingleOrDefaultAsync<MemberKeyRow>(new CommandDefinition(
+            """
+            SELECT m.home_location_id, o.pin_key FROM members m JOIN organisations o ON o.id = m.organisation_id
+            WHERE m.id = @memberId AND m.organisation_id = @organisationId
+            FOR UPDATE OF m
+            """,
+            new { memberId, organisationId = caller.OrganisationId },
+            tx,
+            cancellationToken: cancellationToken));
+        if (member is null || !caller.Covers(member.HomeLocationId))
+        {
+            return (CredentialWrite.MemberNotFound, null);
+        }
+
+        CredentialRow row;
+        try
+        {
+            row = await InsertAsync(conn, tx, caller.OrganisationId, memberId, credential, member.PinKey, now, cancellationToken);
+        }
+        catch (PostgresException e) when (Duplicate(e) is { } taken)
+        {
+            return (taken, null);
+        }
+
+        if (member.HomeLocationId is { } home)
+        {
+            await ChangeLog.AppendAsync(conn, tx, [new LocationChange(home, row.ToChange())], now, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return (CredentialWrite.Done, row.ToResponse());
+    }
+
+    /// <summary>
+    /// Inserts a credential of a member inside the caller's transaction; a card or PIN already live in the
+    /// organisation throws a unique violation that <see cref="Duplicate"/> recognises.
+    /// </summary>
+    internal static async Task<CredentialRow> InsertAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, NewCredential credential, byte[] pinKey,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var isPin = credential.Kind == MemberCredentialKind.Pin;
+        var row = new CredentialRow
+        {
+            Id = Guid.CreateVersion7(now),
+            MemberId = memberId,
+            Kind = credential.Kind.ToDb(),
+            CardFormat = credential.Format?.ToDb(),
+            FacilityCode = isPin ? null : credential.FacilityCode,
+            CardNumber = isPin ? null : credential.CardNumber,
+            PinHash = isPin ? PinHash(pinKey, credential.Pin!) : null,
+            CreatedAt = now,
+        };
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at)
+            VALUES (@Id, @organisationId, @MemberId, @Kind, @CardFormat, @FacilityCode, @CardNumber, @PinHash, @CreatedAt)
+            """,
+            new { row.Id, organisationId, row.MemberId, row.Kind, row.CardFormat, row.FacilityCode, row.CardNumber, row.PinHash, row.CreatedAt },
+            tx,
+            cancellationToken: cancellationToken));
+        return row;
+    }
+
+    /// <summary>Which kind of credential a unique violation says is already live, or null for any other error.</summary>
+    internal static CredentialWrite? Duplicate(PostgresException e) => e switch
+    {
+        { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "credentials_pin" } => CredentialWrite.PinTaken,
+        { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "credentials_card" } => CredentialWrite.CardTaken,
+        _ => null,
+    };
+
+    public async Task<IReadOnlyList<CredentialResponse>> ListAsync(Guid memberId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<CredentialRow>(new CommandDefinition(
+            $"SELECT {CredentialRow.Columns} FROM credentials WHERE member_id = @memberId ORDER BY created_at, id",
+            new { memberId },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToResponse())];
+    }
+
+    /// <summary>Revokes a credential the caller may manage; revoking twice changes nothing.</summary>
+    public async Task<CredentialWrite> RevokeAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var found = await conn.QuerySingleOrDefaultAsync<RevokeRow>(new CommandDefinition(
+            """
+            SELECT m.home_location_id, c.revoked_at FROM credentials c JOIN members m ON m.id = c.member_id
+            WHERE c.id = @id AND c.organisation_id = @organisationId
+            FOR UPDATE OF c, m
+            """,
+            new { id, organisationId = caller.OrganisationId },
+            tx,
+            cancellationToken: cancellationToken));
+        if (found is null || !caller.Covers(found.HomeLocationId))
+        {
+            return CredentialWrite.NotFound;
+        }
+
+        if (found.RevokedAt is not null)
+        {
+            return CredentialWrite.Done;
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE credentials SET revoked_at = @now WHERE id = @id",
+            new { id, now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (found.HomeLocationId is { } home)
+        {
+            await ChangeLog.AppendAsync(conn, tx, [new LocationChange(home, Changes.CredentialRevoked(id))], now, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return CredentialWrite.Done;
+    }
+
+    private sealed record MemberKeyRow
+    {
+        public Guid? HomeLocationId { get; init; }
+
+        public byte[] PinKey { get; init; } = [];
+    }
+
+    private sealed record RevokeRow
+    {
+        public Guid? HomeLocationId { get; init; }
+
+        public DateTimeOffset? RevokedAt { get; init; }
+    }
+}

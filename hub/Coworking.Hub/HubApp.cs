@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Coworking.Hub.Access;
+using Coworking.Hub.Auth;
+using Coworking.Hub.Credentials;
+using Coworking.Hub.Database;
+using Coworking.Hub.Http;
+using Coworking.Hub.Locations;
+using Coworking.Hub.Members;
+using Coworking.Hub.Organisations;
+using Microsoft.AspNetCore.Authentication;
+using Npgsql;
+using Serilog;
+using Serilog.Events;
+
+namespace Coworking.Hub;
+
+/// <summary>The hub's composition root: wires services, middleware and the /api/v1 routes.</summary>
+public static class HubApp
+{
+    /// <summary>Largest request body accepted; more is answered 413.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is [BootstrapCommand.Verb, ..])
+        {
+            return await BootstrapCommand.RunAsync(args[1..]);
+        }
+
+        await using var app = Build(args);
+        await app.RunAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// Builds the hub from command-line arguments (<c>--urls</c>, <c>--ConnectionStrings:Hub=…</c>, any setting)
+    /// and applies pending migrations. <paramref name="configureServices"/> lets tests replace services such as
+    /// the <see cref="TimeProvider"/>.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        DapperSetup.Configure();
+        var builder = WebApplication.CreateBuilder(args);
+        var connectionString = builder.Configuration.GetConnectionString("Hub")
+            ?? throw new InvalidOperationException("set the database in ConnectionStrings:Hub (env ConnectionStrings__Hub)");
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            // Every 401 would otherwise log "was challenged" at Information.
+            .MinimumLevel.Override(typeof(ApiKeyAuthenticationHandler).FullName!, LogEventLevel.Warning)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console());
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
+        builder.Services.AddSingleton<OrganisationStore>();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<OperatorStore>();
+        builder.Services.AddSingleton<LocationStore>();
+        builder.Services.AddSingleton<MemberStore>();
+        builder.Services.AddSingleton<CredentialStore>();
+        builder.Services.AddSingleton<AccessEventStore>();
+        builder.Services.AddSingleton<ChangeLogStore>();
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = BadRequestExceptionHandler.NameRejectedBody);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        Migrator.Apply(connectionString, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Migrator)));
+
+        app.UseSerilogRequestLogging();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthApi();
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapLocationsApi();
+        api.MapMembersApi();
+        api.MapCredentialsApi();
+        api.MapAccessEventsApi();
+        api.MapChangeLogApi();
+        api.MapAuthApi();
+        return app;
+    }
+
+    /// <summary>
+    /// The hub runs the same few statements over and over; letting Npgsql prepare them saves PostgreSQL the
+    /// parse and plan on each. A connection string that sets Max Auto Prepare keeps its own value.
+    /// </summary>
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using Coworking.Hub.Access;
+using Coworking.Hub.Database;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Locations;
+
+public enum DoorFailMode
+{
+    /// <summary>Locked without power (the common case for perimeter doors).</summary>
+    Secure,
+
+    /// <summary>Unlocked without power (egress and fire-code doors).</summary>
+    Safe,
+}
+
+public sealed record LocationResponse(
+    Guid Id, string Name, string TimeZone, string Currency, string Country, StaffedHours StaffedHours, DateTimeOffset CreatedAt);
+
+public sealed record AreaResponse(Guid Id, Guid LocationId, string Name, DateTimeOffset CreatedAt);
+
+public sealed record DoorResponse(
+    Guid Id, Guid LocationId, Guid AreaId, string Name, DoorFailMode FailMode, int UnlockMs, int HeldOpenLimitSeconds, DateTimeOffset CreatedAt);
+
+internal sealed record NewLocation(string Name, string TimeZone, string Currency, string Country, StaffedHours StaffedHours);
+
+internal sealed record NewDoor(Guid AreaId, string Name, DoorFailMode FailMode, int UnlockMs, int HeldOpenLimitSeconds);
+
+internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions HoursJson = new(JsonSerializerDefaults.Web);
+
+    public async Task<LocationResponse> CreateAsync(Guid organisationId, NewLocation location, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var pinKey = await conn.QuerySingleAsync<byte[]>(new CommandDefinition(
+            """
+            INSERT INTO locations (id, organisation_id, name, time_zone, currency, country, staffed_hours, created_at)
+            VALUES (@id, @organisationId, @name, @timeZone, @currency, @country, @hours::jsonb, @now);
+            SELECT pin_key FROM organisations WHERE id = @organisationId;
+            """,
+            new
+            {
+                id, organisationId, name = location.Name, timeZone = location.TimeZone, currency = location.Currency,
+                country = location.Country, hours = JsonSerializer.Serialize(location.StaffedHours, HoursJson), now,
+            },
+            tx,
+            cancellationToken: cancellationToken));
+        await ChangeLog.StartAsync(conn, tx, id, cancellationToken);
+        var change = Changes.Location(id, location.Name, location.TimeZone, location.StaffedHours.ToWeeklyWindows(), pinKey);
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(id, change)], now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return new LocationResponse(id, location.Name, location.TimeZone, location.Currency, location.Country, location.StaffedHours, now);
+    }
+
+    public async Task<IReadOnlyList<LocationResponse>> ListAsync(Guid organisationId, Guid[]? scope, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<LocationRow>(new CommandDefinition(
+            $"{SelectLocations} WHERE organisation_id = @organisationId AND (@scope::uuid[] IS NULL OR id = ANY(@scope)) ORDER BY name, id",
+            new { organisationId, scope },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToResponse())];
+    }
+
+    /// <summary>The location when it belongs to the organisation; whether the caller may see it is the caller's check.</summary>
+    public async Task<LocationResponse?> GetAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<LocationRow>(new CommandDefinition(
+            $"{SelectLocations} WHERE organisation_id = @organisationId AND id = @id",
+            new { organisationId, id },
+            cancellationToken: cancellationToken));
+        return row?.ToResponse();
+    }
+
+    /// <summary>Which of <paramref name="ids"/> are not locations of the organisation.</summary>
+    public async Task<IReadOnlyList<Guid>> MissingAsync(Guid organisationId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var found = await conn.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM locations WHERE organisation_id = @organisationId AND id = ANY(@ids)",
+            new { organisationId, ids = ids.ToArray() },
+            cancellationToken: cancellationToken));
+        return [.. ids.Except(found)];
+    }
+
+    public async Task<AreaResponse> CreateAreaAsync(Guid locationId, string name, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO areas (id, location_id, name, created_at) VALUES (@id, @locationId, @name, @now)",
+            new { id, locationId, name, now },
+            cancellationToken: cancellationToken));
+        return new AreaResponse(id, locationId, name, now);
+    }
+
+    public async Task<IReadOnlyList<AreaResponse>> ListAreasAsync(Guid locationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<AreaRow>(new CommandDefinition(
+            "SELECT id, location_id, name, created_at FROM areas WHERE location_id = @locationId ORDER BY name, id",
+            new { locationId },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new AreaResponse(r.Id, r.LocationId, r.Name, r.CreatedAt))];
+    }
+
+    /// <summary>Creates a door and tells the location's edges; null when the area is not in this location.</summary>
+    public async Task<DoorResponse?> CreateDoorAsync(Guid locationId, NewDoor door, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var inserted = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO doors (id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, created_at)
+            SELECT @id, @locationId, @areaId, @name, @failMode, @unlockMs, @heldOpenLimitSeconds, @now
+            WHERE EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)
+            """,
+            new { id, locationId, areaId = door.AreaId, name = door.Name, failMode = door.FailMode.ToDb(), door.UnlockMs, door.HeldOpenLimitSeconds, now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (inserted == 0)
+        {
+            return null;
+        }
+
+        var failMode = door.FailMode == DoorFailMode.Safe ? Proto.V1.FailMode.Safe : Proto.V1.FailMode.Secure;
+        var change = Changes.Door(id, door.AreaId, door.Name, failMode, door.UnlockMs, door.HeldOpenLimitSeconds);
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, change)], now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return new DoorResponse(id, locationId, door.AreaId, door.Name, door.FailMode, door.UnlockMs, door.HeldOpenLimitSeconds, now);
+    }
+
+    /// <summary>Removes a door and tells the location's edges; false when there is no such door.</summary>
+    public async Task<bool> RemoveDoorAsync(Guid locationId, Guid doorId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var removed = await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE doors SET removed_at = @now WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL",
+            new { doorId, locationId, now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (removed == 0)
+        {
+            return false;
+        }
+
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId))], now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<DoorResponse>> ListDoorsAsync(Guid locationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<DoorRow>(new CommandDefinition(
+            """
+            SELECT id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, created_at
+            FROM doors WHERE location_id = @locationId AND removed_at IS NULL ORDER BY name, id
+            """,
+            new { locationId },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new DoorResponse(r.Id, r.LocationId, r.AreaId, r.Name, DbText.Parse<DoorFailMode>(r.FailMode), r.UnlockMs, r.HeldOpenLimitS, r.CreatedAt))];
+    }
+
+    private const string SelectLocations =
+        "SELECT id, name, time_zone, currency, country, staffed_hours::text AS staffed_hours, created_at FROM locations";
+
+    private sealed record LocationRow
+    {
+        public Guid Id { get; init; }
+
+        public string Name { get; init; } = string.Empty;
+
+        public string TimeZone { get; init; } = string.Empty;
+
+        public string Currency { get; init; } = string.Empty;
+
+        public string Country { get; init; } = string.Empty;
+
+        public string StaffedHours { get; init; } = string.Empty;
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public LocationResponse ToResponse() =>
+            new(Id, Name, TimeZone, Currency, Country, JsonSerializer.Deserialize<StaffedHours>(StaffedHours, HoursJson) ?? new StaffedHours(), CreatedAt);
+    }
+
+    private sealed record DoorRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid LocationId { get; init; }
+
+        public Guid AreaId { get; init; }
+
+        public string Name { get; init; } = string.Empty;
+
+        public string FailMode { get; init; } = string.Empty;
+
+        public int UnlockMs { get; init; }
+
+        public int HeldOpenLimitS { get; init; }
+
+        public DateTimeOffset CreatedAt { get; init; }
+    }
+
+    private sealed record AreaRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid LocationId { get; init; }
+
+        public string Name { get; init; } = string.Empty;
+
+        public DateTimeOffset CreatedAt { get; init; }
+    }
+}

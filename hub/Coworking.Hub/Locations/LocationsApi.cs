@@ -1,0 +1,155 @@
+using Coworking.Hub.Auth;
+using Coworking.Hub.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coworking.Hub.Locations;
+
+public sealed record CreateLocationRequest(string? Name, string? TimeZone, string? Currency, string? Country, StaffedHours? StaffedHours = null);
+
+public sealed record CreateAreaRequest(string? Name);
+
+public sealed record CreateDoorRequest(Guid? AreaId, string? Name, DoorFailMode? FailMode = null, int? UnlockMs = null, int? HeldOpenLimitSeconds = null);
+
+/// <summary>Locations with their areas and doors. A location manager sees only the locations it manages.</summary>
+public static class LocationsApi
+{
+    public static RouteGroupBuilder MapLocationsApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/locations").WithTags("Locations");
+        api.MapGet("/", ListLocations);
+        api.MapPost("/", CreateLocation);
+        api.MapGet("/{id:guid}", GetLocation);
+        api.MapGet("/{id:guid}/areas", ListAreas);
+        api.MapPost("/{id:guid}/areas", CreateArea);
+        api.MapGet("/{id:guid}/doors", ListDoors);
+        api.MapPost("/{id:guid}/doors", CreateDoor);
+        api.MapDelete("/{id:guid}/doors/{doorId:guid}", RemoveDoor);
+        return api;
+    }
+
+    internal static async Task<Ok<Page<LocationResponse>>> ListLocations(Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new Page<LocationResponse>(await store.ListAsync(caller.OrganisationId, caller.Scope, cancellationToken), null));
+
+    internal static async Task<Results<Created<LocationResponse>, ValidationProblem, ProblemHttpResult>> CreateLocation(
+        CreateLocationRequest request, Caller caller, LocationStore store, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin creates locations");
+        }
+
+        var errors = new ValidationErrors();
+        errors.Required("name", request.Name);
+        if (errors.Required("timeZone", request.TimeZone) && !IsIanaTimeZone(request.TimeZone!))
+        {
+            errors.Add("timeZone", "must be an IANA time zone id such as Europe/London");
+        }
+
+        if (errors.Required("currency", request.Currency) && !IsoCodes.Currencies.Contains(request.Currency!))
+        {
+            errors.Add("currency", "must be an ISO 4217 currency code such as EUR");
+        }
+
+        if (errors.Required("country", request.Country) && !IsoCodes.Countries.Contains(request.Country!))
+        {
+            errors.Add("country", "must be an ISO 3166-1 alpha-2 country code such as GB");
+        }
+
+        var hours = request.StaffedHours ?? new StaffedHours();
+        hours.Validate("staffedHours", errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var created = await store.CreateAsync(
+            caller.OrganisationId, new NewLocation(request.Name!.Trim(), request.TimeZone!, request.Currency!, request.Country!, hours), cancellationToken);
+        return TypedResults.Created($"/api/v1/locations/{created.Id}", created);
+    }
+
+    internal static async Task<Results<Ok<LocationResponse>, NotFound>> GetLocation(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        caller.Covers(id) && await store.GetAsync(caller.OrganisationId, id, cancellationToken) is { } location
+            ? TypedResults.Ok(location)
+            : TypedResults.NotFound();
+
+    internal static async Task<Results<Ok<Page<AreaResponse>>, NotFound>> ListAreas(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        await IsVisible(id, caller, store, cancellationToken)
+            ? TypedResults.Ok(new Page<AreaResponse>(await store.ListAreasAsync(id, cancellationToken), null))
+            : TypedResults.NotFound();
+
+    internal static async Task<Results<Created<AreaResponse>, ValidationProblem, NotFound>> CreateArea(
+        Guid id, CreateAreaRequest request, Caller caller, LocationStore store, CancellationToken cancellationToken)
+    {
+        if (!await IsVisible(id, caller, store, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        errors.Required("name", request.Name);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var area = await store.CreateAreaAsync(id, request.Name!.Trim(), cancellationToken);
+        return TypedResults.Created($"/api/v1/locations/{id}/areas/{area.Id}", area);
+    }
+
+    internal static async Task<Results<Ok<Page<DoorResponse>>, NotFound>> ListDoors(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        await IsVisible(id, caller, store, cancellationToken)
+            ? TypedResults.Ok(new Page<DoorResponse>(await store.ListDoorsAsync(id, cancellationToken), null))
+            : TypedResults.NotFound();
+
+    internal static async Task<Results<Created<DoorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateDoor(
+        Guid id, CreateDoorRequest request, Caller caller, LocationStore store, CancellationToken cancellationToken)
+    {
+        if (!await IsVisible(id, caller, store, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        errors.Required("name", request.Name);
+        if (request.AreaId is null)
+        {
+            errors.Add("areaId", "is required");
+        }
+
+        if (request.UnlockMs is < 100 or > 60_000)
+        {
+            errors.Add("unlockMs", "must be between 100 and 60000");
+        }
+
+        if (request.HeldOpenLimitSeconds is < 1 or > 3600)
+        {
+            errors.Add("heldOpenLimitSeconds", "must be between 1 and 3600");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var door = await store.CreateDoorAsync(
+            id,
+            new NewDoor(request.AreaId!.Value, request.Name!.Trim(), request.FailMode ?? DoorFailMode.Secure, request.UnlockMs ?? 5000, request.HeldOpenLimitSeconds ?? 30),
+            cancellationToken);
+        return door is null
+            ? Problems.UnknownReference("areaId", "is not an area of this location")
+            : TypedResults.Created($"/api/v1/locations/{id}/doors/{door.Id}", door);
+    }
+
+    internal static async Task<Results<NoContent, NotFound>> RemoveDoor(Guid id, Guid doorId, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        await IsVisible(id, caller, store, cancellationToken) && await store.RemoveDoorAsync(id, doorId, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
+
+    private static async Task<bool> IsVisible(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        caller.Covers(id) && await store.GetAsync(caller.OrganisationId, id, cancellationToken) is not null;
+
+    // Only IANA ids: Windows ids ("GMT Standard Time") would also resolve on some machines but the edge
+    // and every report expect IANA.
+    private static bool IsIanaTimeZone(string id) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;
+}
