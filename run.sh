@@ -3,6 +3,12 @@
 # (and, as they land, an edge and firmware-sim). Prints the console URL and demo logins, writes
 # .local/demo.env, and stays in the foreground: Ctrl-C stops everything it started.
 set -euo pipefail
+# A shell started in the background by another script inherits SIGINT as ignored and could then never
+# trap Ctrl-C; perl restores the default disposition before bash starts again.
+if [ -z "${COWORKING_RUN_REEXEC:-}" ]; then
+  export COWORKING_RUN_REEXEC=1
+  exec perl -e '$SIG{INT} = "DEFAULT"; $SIG{TERM} = "DEFAULT"; exec @ARGV or die "exec: $!"' bash "$0" "$@"
+fi
 cd "$(dirname "$0")"
 top=$(pwd)
 local_dir=$top/.local
@@ -90,7 +96,6 @@ cat <<TXT
 
   Coworking demo is up.
     Hub API:      $hub_url/api/v1   (OpenAPI: $hub_url/openapi/v1.json)
-    Console:      $hub_url/
     Admin login:  $demo_admin_email / $demo_admin_password
     API key:      $api_key
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
