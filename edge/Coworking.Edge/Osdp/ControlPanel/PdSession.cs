@@ -140,7 +140,8 @@ internal sealed class PdSession
 
     public PdCounters Counters { get; } = new();
 
-    public PdStatus Status => status;
+    /// <summary>The state as of the last finished exchange, with live counters.</summary>
+    public PdStatus Status => status with { Counters = Counters.Snapshot() };
 
     private bool InstallMode => reader.SecureChannel && configuredKey is null;
 

@@ -62,6 +62,15 @@ internal sealed class BusHarness : IAsyncDisposable
 
     public Task<PdOnlineChanged> OnlineAsync(byte address) => NextAsync<PdOnlineChanged>(e => e.Address == address && e.Online);
 
+    /// <summary>Waits until the reader is online, answered the status queries that follow, and is being polled.</summary>
+    public async Task SettledAsync(TestPd pd)
+    {
+        await OnlineAsync(pd.Address);
+        Assert.True(await EventuallyAsync(() => pd.Received
+            .SkipWhile(c => c.Command is not Coworking.Edge.Osdp.Commands.OutputStatusCommand)
+            .Any(c => c.Command is Coworking.Edge.Osdp.Commands.PollCommand)));
+    }
+
     public Task<PdOnlineChanged> OfflineAsync(byte address) => NextAsync<PdOnlineChanged>(e => e.Address == address && !e.Online);
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the wait limit passes.</summary>

@@ -19,7 +19,7 @@ internal sealed class TestPd(byte address)
 {
     private readonly Lock gate = new();
     private readonly List<ReceivedCommand> received = [];
-    private readonly ConcurrentQueue<OsdpReply> pollReplies = new();
+    private readonly ConcurrentQueue<(OsdpReply Reply, bool ForgeMac)> pollReplies = new();
     private byte? lastSequence;
     private byte[]? lastReply;
     private byte[]? cpRandom;
@@ -29,6 +29,7 @@ internal sealed class TestPd(byte address)
     private byte[] lastCommandMac = new byte[16];
     private byte[] lastReplyMac = new byte[16];
     private bool[] inputs = [false, false];
+    private bool forgeMac;
 
     public byte Address { get; private set; } = address;
 
@@ -43,16 +44,13 @@ internal sealed class TestPd(byte address)
     public bool SupportsCrc { get; set; } = true;
 
     /// <summary>While set the PD hears nothing and says nothing, like a cut cable.</summary>
-    public volatile bool Silent = false;
+    public volatile bool Silent;
 
     /// <summary>The next N replies are not sent at all (the PD did process the command).</summary>
     public int DropReplies;
 
     /// <summary>The next N replies go out with a wrong CRC.</summary>
     public int CorruptCrcReplies;
-
-    /// <summary>The next N secure replies go out with a wrong MAC (and a correct CRC).</summary>
-    public int CorruptMacReplies;
 
     /// <summary>The next N commands get osdp_BUSY.</summary>
     public int BusyReplies;
@@ -86,7 +84,10 @@ internal sealed class TestPd(byte address)
         }
     }
 
-    public void Present(OsdpReply reply) => pollReplies.Enqueue(reply);
+    public void Present(OsdpReply reply) => pollReplies.Enqueue((reply, false));
+
+    /// <summary>Sends <paramref name="reply"/> at the next poll with a wrong MAC (and a correct CRC), as a forger would.</summary>
+    public void PresentWithForgedMac(OsdpReply reply) => pollReplies.Enqueue((reply, true));
 
     public void SetInputs(params bool[] states)
     {
@@ -95,7 +96,7 @@ internal sealed class TestPd(byte address)
             inputs = states;
         }
 
-        pollReplies.Enqueue(new InputStatusReply(states));
+        pollReplies.Enqueue((new InputStatusReply(states), false));
     }
 
     /// <summary>Answers one frame from the bus; null when the frame is not for this PD or it stays quiet.</summary>
@@ -176,11 +177,7 @@ internal sealed class TestPd(byte address)
             return Reply(sequence, new NakReply(NakError.CommandLength, Array.Empty<byte>()), secured: session is not null);
         }
 
-        lock (gate)
-        {
-            received.Add(new ReceivedCommand(command, sequence, blockType));
-        }
-
+        Record(command, sequence, blockType);
         if (NakCommands > 0 && command is not PollCommand)
         {
             NakCommands--;
@@ -206,7 +203,7 @@ internal sealed class TestPd(byte address)
 
     private OsdpReply Process(OsdpCommand command) => command switch
     {
-        PollCommand => pollReplies.TryDequeue(out var reply) ? reply : new AckReply(),
+        PollCommand => NextPollReply(),
         IdCommand => new PdIdReply(0x0C0B0A, 7, 2, 0x12345678, 1, 2, 3),
         CapabilitiesCommand => new PdCapabilitiesReply(
         [
@@ -224,6 +221,25 @@ internal sealed class TestPd(byte address)
         ComSetCommand comSet => new ComReply(comSet.Address, comSet.BaudRate),
         _ => new AckReply(),
     };
+
+    private OsdpReply NextPollReply()
+    {
+        if (!pollReplies.TryDequeue(out var next))
+        {
+            return new AckReply();
+        }
+
+        forgeMac = next.ForgeMac;
+        return next.Reply;
+    }
+
+    private void Record(OsdpCommand command, byte sequence, byte blockType)
+    {
+        lock (gate)
+        {
+            received.Add(new ReceivedCommand(command, sequence, blockType));
+        }
+    }
 
     private bool[] CurrentInputs()
     {
@@ -244,6 +260,7 @@ internal sealed class TestPd(byte address)
         }
 
         cpRandom = frame.Data.ToArray();
+        Record(new ChallengeCommand(cpRandom), sequence, SecurityBlockType.Scs11);
         pdRandom = RandomNumberGenerator.GetBytes(8);
         pending = PdCrypto.FromBaseKey(key, cpRandom);
         var cryptogram = PdCrypto.Ecb(pending.Enc, [.. cpRandom, .. pdRandom]);
@@ -263,6 +280,7 @@ internal sealed class TestPd(byte address)
             return Reply(sequence, new NakReply(NakError.SecurityBlockNotSupported, Array.Empty<byte>()), secured: false);
         }
 
+        Record(new ServerCryptogramCommand(frame.Data.ToArray()), sequence, SecurityBlockType.Scs13);
         var expected = PdCrypto.Ecb(pending.Enc, [.. pdRandom, .. cpRandom]);
         if (!expected.AsSpan().SequenceEqual(frame.Data.Span))
         {
@@ -297,9 +315,9 @@ internal sealed class TestPd(byte address)
             {
                 lastReplyMac = crypto.Mac(lastCommandMac, authenticated);
                 lastReplyMac.AsSpan(0, 4).CopyTo(mac);
-                if (CorruptMacReplies > 0)
+                if (forgeMac)
                 {
-                    CorruptMacReplies--;
+                    forgeMac = false;
                     mac[0] ^= 0x01;
                 }
             });
