@@ -5,8 +5,8 @@ namespace Coworking.Edge.Tests.Osdp.Support;
 /// <summary>A real pseudo-terminal pair made by socat, the way the simulator and the demo wire readers to the edge.</summary>
 internal sealed class SocatPtyPair : IAsyncDisposable
 {
-    private readonly Process socat;
     private readonly string directory;
+    private Process socat;
 
     private SocatPtyPair(Process socat, string directory)
     {
@@ -21,6 +21,34 @@ internal sealed class SocatPtyPair : IAsyncDisposable
     public static async Task<SocatPtyPair> StartAsync()
     {
         var directory = Directory.CreateTempSubdirectory("osdp-pty-").FullName;
+        var pair = new SocatPtyPair(Launch(directory), directory);
+        await pair.WaitForLinksAsync();
+        return pair;
+    }
+
+    /// <summary>Ends socat, as if the adapter were unplugged.</summary>
+    public async Task StopAsync()
+    {
+        if (!socat.HasExited)
+        {
+            socat.Kill();
+            await socat.WaitForExitAsync();
+        }
+
+        File.Delete(ControlPanelPath);
+        File.Delete(PeripheralPath);
+    }
+
+    /// <summary>Starts socat again with the same link names, as if the adapter were plugged back in.</summary>
+    public async Task StartAgainAsync()
+    {
+        socat.Dispose();
+        socat = Launch(directory);
+        await WaitForLinksAsync();
+    }
+
+    private static Process Launch(string directory)
+    {
         var start = new ProcessStartInfo("socat")
         {
             RedirectStandardError = true,
@@ -34,15 +62,19 @@ internal sealed class SocatPtyPair : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("socat did not start");
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var pair = new SocatPtyPair(process, directory);
+        return process;
+    }
+
+    private async Task WaitForLinksAsync()
+    {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            if (File.Exists(pair.ControlPanelPath) && File.Exists(pair.PeripheralPath))
+            if (File.Exists(ControlPanelPath) && File.Exists(PeripheralPath))
             {
-                return pair;
+                return;
             }
 
-            if (process.HasExited)
+            if (socat.HasExited)
             {
                 break;
             }
@@ -50,7 +82,7 @@ internal sealed class SocatPtyPair : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        await pair.DisposeAsync();
+        await DisposeAsync();
         throw new InvalidOperationException("socat did not create the pty pair within 5 s");
     }
 
