@@ -3,6 +3,7 @@
 // Latest results with the command and the machine go to docs/BENCHMARKS.md.
 var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
+    ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))

@@ -42,7 +42,8 @@ public sealed class CaptureTests : IDisposable
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
         using var stream = new MemoryStream();
-        using var writer = new OsdpPcapWriter(stream, time, maxBytes: 24 + (3 * 26));
+        var stops = new List<string>();
+        using var writer = new OsdpPcapWriter(stream, time, maxBytes: 24 + (3 * 26), stops.Add);
 
         for (var i = 0; i < 10; i++)
         {
@@ -51,10 +52,25 @@ public sealed class CaptureTests : IDisposable
         }
 
         Assert.True(writer.Full);
+        Assert.Single(stops);
         var records = ReadPcap(stream.ToArray());
         Assert.Equal(3, records.Count);
         Assert.Equal(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(1.5), records[0].At);
         Assert.Equal(TimeSpan.FromMilliseconds(1.5), records[1].At - records[0].At);
+    }
+
+    [Fact]
+    public async Task Capture_directory_that_cannot_be_created_leaves_the_bus_running()
+    {
+        var blocker = Path.Combine(directory.FullName, "not-a-directory");
+        await File.WriteAllTextAsync(blocker, "x");
+        var pd = new TestPd(1);
+        var (cp, pdEnd) = InMemoryLink.CreatePair();
+        var options = BusHarness.FastOptions(BusHarness.Reader(1)) with { CaptureDirectory = Path.Combine(blocker, "captures") };
+        await using var responder = new TestPdResponder(pdEnd, pd);
+        await using var harness = new BusHarness(options, cp);
+
+        await harness.OnlineAsync(1);
     }
 
     private static List<(CaptureKind Kind, byte Reason, byte[] Bytes, DateTimeOffset At)> ReadPcap(byte[] pcap)

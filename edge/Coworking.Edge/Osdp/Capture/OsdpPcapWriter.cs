@@ -18,9 +18,9 @@ public enum CaptureKind : byte
 
 /// <summary>
 /// Writes OSDP traffic as a classic pcap file (microsecond timestamps, link type LINKTYPE_USER0 = 147) that
-/// Wireshark and tcpdump open. Each record is a two-byte pseudo-header — kind, then the reject reason (0xFF when
-/// not rejected) — followed by the bytes as they were on the wire. It stops, and says so once, at the size
-/// limit rather than filling the disk.
+/// Wireshark and tshark open. Each record is a two-byte pseudo-header — kind, then the reject reason (0xFF when
+/// not rejected) — followed by the bytes as they were on the wire. It stops at the size limit rather than
+/// fill the disk, and on a write error rather than disturb the bus; either way it says so once.
 /// </summary>
 public sealed class OsdpPcapWriter : IDisposable
 {
@@ -32,16 +32,18 @@ public sealed class OsdpPcapWriter : IDisposable
     private readonly Stream stream;
     private readonly TimeProvider time;
     private readonly long maxBytes;
+    private readonly Action<string>? stopped;
     private readonly Lock gate = new();
     private long written;
 
-    public OsdpPcapWriter(Stream stream, TimeProvider time, long maxBytes)
+    public OsdpPcapWriter(Stream stream, TimeProvider time, long maxBytes, Action<string>? stopped = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(time);
         this.stream = stream;
         this.time = time;
         this.maxBytes = maxBytes;
+        this.stopped = stopped;
         Span<byte> header = stackalloc byte[GlobalHeaderLength];
         BinaryPrimitives.WriteUInt32LittleEndian(header, 0xA1B2C3D4);
         BinaryPrimitives.WriteUInt16LittleEndian(header[4..], 2);
@@ -53,18 +55,18 @@ public sealed class OsdpPcapWriter : IDisposable
         written = GlobalHeaderLength;
     }
 
-    /// <summary>True once the size limit stopped the capture.</summary>
+    /// <summary>True once the size limit or a write error stopped the capture.</summary>
     public bool Full { get; private set; }
 
     /// <summary>Creates <c>osdp-{port}-{utc time}.pcap</c> in <paramref name="directory"/>.</summary>
-    public static OsdpPcapWriter Create(string directory, string portName, TimeProvider time, long maxBytes)
+    public static OsdpPcapWriter Create(string directory, string portName, TimeProvider time, long maxBytes, Action<string>? stopped = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentException.ThrowIfNullOrEmpty(portName);
         Directory.CreateDirectory(directory);
         var safePort = string.Concat(portName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')).Trim('_');
         var path = Path.Combine(directory, $"osdp-{safePort}-{time.GetUtcNow():yyyyMMdd-HHmmss}.pcap");
-        return new OsdpPcapWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), time, maxBytes);
+        return new OsdpPcapWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), time, maxBytes, stopped);
     }
 
     public void Write(CaptureKind kind, ReadOnlySpan<byte> bytes, OsdpRejectReason? reason = null)
@@ -72,9 +74,14 @@ public sealed class OsdpPcapWriter : IDisposable
         lock (gate)
         {
             var recordLength = RecordHeaderLength + PseudoHeaderLength + bytes.Length;
-            if (Full || written + recordLength > maxBytes)
+            if (Full)
             {
-                Full = true;
+                return;
+            }
+
+            if (written + recordLength > maxBytes)
+            {
+                Stop($"the capture reached its size limit of {maxBytes} bytes");
                 return;
             }
 
@@ -87,12 +94,25 @@ public sealed class OsdpPcapWriter : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)(PseudoHeaderLength + bytes.Length));
             header[16] = (byte)kind;
             header[17] = reason is { } r ? (byte)r : NoReason;
-            stream.Write(header);
-            stream.Write(bytes);
-            stream.Flush();
-            written += recordLength;
+            try
+            {
+                stream.Write(header);
+                stream.Write(bytes);
+                stream.Flush();
+                written += recordLength;
+            }
+            catch (IOException e)
+            {
+                Stop($"the capture could not be written: {e.Message}");
+            }
         }
     }
 
     public void Dispose() => stream.Dispose();
+
+    private void Stop(string why)
+    {
+        Full = true;
+        stopped?.Invoke(why);
+    }
 }

@@ -65,9 +65,7 @@ public sealed class OsdpBus
     /// <summary>Runs the bus until cancelled: opens the port (again after errors), polls and serves commands.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        capture = options.CaptureDirectory is null
-            ? null
-            : OsdpPcapWriter.Create(options.CaptureDirectory, options.PortName, time, options.CaptureMaxBytes);
+        capture = StartCapture();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -347,6 +345,27 @@ public sealed class OsdpBus
         {
             session.OnPortLost(now);
             session.PublishStatus();
+        }
+    }
+
+    private OsdpPcapWriter? StartCapture()
+    {
+        if (options.CaptureDirectory is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var writer = OsdpPcapWriter.Create(options.CaptureDirectory, options.PortName, time, options.CaptureMaxBytes, why =>
+                logger.LogWarning("OSDP capture of bus {Port} stopped: {Why}", options.PortName, why));
+            logger.LogInformation("OSDP bus {Port} traffic is captured in {Directory}", options.PortName, options.CaptureDirectory);
+            return writer;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError(e, "OSDP capture of bus {Port} could not start in {Directory}; the bus runs without it", options.PortName, options.CaptureDirectory);
+            return null;
         }
     }
 
