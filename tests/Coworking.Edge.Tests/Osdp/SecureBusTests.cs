@@ -4,6 +4,7 @@ using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Osdp.Framing;
 using Coworking.Edge.Osdp.Replies;
 using Coworking.Edge.Osdp.SecureChannel;
+using Microsoft.Extensions.Logging;
 using Coworking.Edge.Tests.Osdp.Support;
 
 namespace Coworking.Edge.Tests.Osdp;
@@ -154,6 +155,40 @@ public sealed class SecureBusTests : IDisposable
 
         Assert.True(setup.Harness.Bus.GetStatus().Readers.Single().SecureChannelActive);
         Assert.Equal(OsdpCommandResult.Acknowledged, await setup.Harness.Bus.SetLedAsync(1, LedColor.Red, null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Logs_never_carry_card_numbers_pins_or_keys()
+    {
+        var logger = new ListLogger<OsdpBus>();
+        var plain = new TestPd(1);
+        var installing = new TestPd(2) { InstallMode = true };
+        var (cp, pdEnd) = InMemoryLink.CreatePair();
+        var options = BusHarness.FastOptions(BusHarness.Reader(1), BusHarness.Reader(2, secure: true)) with { KeyStorePath = KeyStorePath };
+        await using (var responder = new TestPdResponder(pdEnd, plain, installing))
+        await using (var harness = new BusHarness(options, cp, logger))
+        {
+            await harness.OnlineAsync(1);
+            await harness.OnlineAsync(2);
+            plain.Present(new RawCardReply(0, 1, 26, Coworking.Edge.Osdp.Cards.CardDecoder.EncodeH10301(201, 60817)));
+            var bad = Coworking.Edge.Osdp.Cards.CardDecoder.EncodeH10301(202, 60818);
+            bad[2] ^= 0x10;
+            plain.Present(new RawCardReply(0, 1, 26, bad));
+            installing.Present(new KeypadReply(0, "97531#"u8.ToArray()));
+            plain.Present(new FormattedCardReply(0, 0, "88664422"));
+            await harness.NextAsync<CardPresented>();
+            await harness.NextAsync<KeypadEntered>();
+            await harness.NextAsync<CardPresented>();
+        }
+
+        var key = OsdpCrypto.FormatKey(new OsdpKeyStore(KeyStorePath).Find("test#2")!);
+        var log = string.Join("\n", logger.Lines);
+        Assert.Contains("card read", log, StringComparison.Ordinal);
+        Assert.Contains("ParityError", log, StringComparison.Ordinal);
+        foreach (var secret in new[] { "60817", "13233553", "60818", "97531", "88664422", key })
+        {
+            Assert.DoesNotContain(secret, log, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]

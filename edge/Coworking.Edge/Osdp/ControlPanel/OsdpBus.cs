@@ -338,8 +338,17 @@ public sealed class OsdpBus
     {
         Interlocked.Increment(ref counters.PortErrors);
         portOpen = false;
+        var repeated = portError == error.Message;
         portError = error.Message;
-        logger.LogError(error, "OSDP bus {Port} failed; reopening in {Delay}", transport.Name, options.ReopenDelay);
+        if (repeated)
+        {
+            logger.LogDebug("OSDP bus {Port} still failing: {Error}", transport.Name, error.Message);
+        }
+        else
+        {
+            logger.LogError(error, "OSDP bus {Port} failed; reopening every {Delay}", transport.Name, options.ReopenDelay);
+        }
+
         var now = time.GetUtcNow();
         foreach (var session in sessions)
         {

@@ -577,10 +577,10 @@ internal sealed class PdSession
     private void HandshakeFailed(DateTimeOffset now, string why)
     {
         Interlocked.Increment(ref Counters.SecureChannelFailures);
-        logger.LogWarning("OSDP reader {Address} (door {DoorId}) secure channel attempt {Attempt} failed: {Why}", Address, DoorId, keyAttempt + 1, why);
         secure = null;
         if (++keyAttempt < keyAttempts.Count)
         {
+            logger.LogDebug("OSDP reader {Address} (door {DoorId}) secure channel attempt {Attempt} failed ({Why}); trying the next key", Address, DoorId, keyAttempt, why);
             phase = PdPhase.Challenge;
             return;
         }
@@ -626,6 +626,7 @@ internal sealed class PdSession
 
     private void GoOffline(DateTimeOffset now, string why)
     {
+        var repeated = why == lastError;
         lastError = why;
         phase = PdPhase.Offline;
         nextSequence = 0;
@@ -645,7 +646,8 @@ internal sealed class PdSession
 
         if (!online)
         {
-            logger.LogDebug("OSDP reader {Address} (door {DoorId}) not reachable: {Why}", Address, DoorId, why);
+            // A reader that cannot be brought online is retried every reprobe interval: say why once, not every time.
+            logger.Log(repeated ? LogLevel.Debug : LogLevel.Warning, "OSDP reader {Address} (door {DoorId}) cannot be brought online: {Why}", Address, DoorId, why);
             return;
         }
 

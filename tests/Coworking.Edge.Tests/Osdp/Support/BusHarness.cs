@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Osdp.Transport;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coworking.Edge.Tests.Osdp.Support;
@@ -14,9 +15,9 @@ internal sealed class BusHarness : IAsyncDisposable
     private readonly Channel<PdEvent> seen = Channel.CreateUnbounded<PdEvent>();
     private readonly Task pump;
 
-    public BusHarness(OsdpBusOptions options, IOsdpTransport transport, TimeProvider? time = null)
+    public BusHarness(OsdpBusOptions options, IOsdpTransport transport, ILogger<OsdpBus>? logger = null)
     {
-        Bus = new OsdpBus(options, transport, time ?? TimeProvider.System, NullLogger<OsdpBus>.Instance);
+        Bus = new OsdpBus(options, transport, TimeProvider.System, logger ?? NullLogger<OsdpBus>.Instance);
         running = Task.Run(() => Bus.RunAsync(stop.Token));
         pump = Task.Run(async () =>
         {
