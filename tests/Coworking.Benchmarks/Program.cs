@@ -4,6 +4,7 @@
 var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["api-members"] = Coworking.Benchmarks.Api.ApiMembersBenchmark.RunAsync,
+    ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))
