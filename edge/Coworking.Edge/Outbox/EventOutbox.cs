@@ -129,6 +129,19 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         _file.Dispose();
     }
 
+    /// <summary>Stops the loop, then commits whatever is still queued: those callers were promised a durable record.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        lock (_enqueue)
+        {
+            _queue.Writer.TryComplete();
+        }
+
+        CommitQueued(new List<Pending>(_maxBatch));
+        _log.LogInformation("Outbox stopped with {Depth} unacknowledged events", Depth);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var group = new List<Pending>(_maxBatch);
@@ -141,16 +154,8 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            _log.LogInformation("Outbox stopping with {Depth} unacknowledged events", Depth);
+            // Stopping: StopAsync commits what is left once this loop has ended.
         }
-
-        // Whoever is still waiting was promised a durable record: finish their commits before stopping.
-        lock (_enqueue)
-        {
-            _queue.Writer.TryComplete();
-        }
-
-        CommitQueued(group);
     }
 
     private void CommitQueued(List<Pending> group)
