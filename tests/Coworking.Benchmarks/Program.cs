@@ -3,6 +3,9 @@
 // Latest results with the command and the machine go to docs/BENCHMARKS.md.
 var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
+    ["edge-apply"] = Coworking.Benchmarks.Edge.EdgeApplyBenchmark.RunAsync,
+    ["edge-decide"] = Coworking.Benchmarks.Edge.EdgeDecideBenchmark.RunAsync,
+    ["edge-outbox"] = Coworking.Benchmarks.Edge.EdgeOutboxBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))
