@@ -138,9 +138,11 @@ public sealed class GrantCache : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    private static GrantCache Load(string path, ILogger<GrantCache> log)
+    private static GrantCache Load(string path, ILogger<GrantCache> log) => Open(LiteDbFile.Open(path), log);
+
+    /// <summary>Opens the cache on a database already open; takes it over.</summary>
+    internal static GrantCache Open(LiteDbFile file, ILogger<GrantCache> log)
     {
-        var file = LiteDbFile.Open(path);
         try
         {
             var db = file.Database;

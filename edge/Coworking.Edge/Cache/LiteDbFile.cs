@@ -35,8 +35,7 @@ internal sealed class LiteDbFile : IDisposable
         try
         {
             data = SyncedFileStream.OpenData(path, log);
-            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, AutoRebuild = false });
-            return new LiteDbFile(log, data, new LiteDatabase(engine));
+            return Open(data, log);
         }
         catch
         {
@@ -44,6 +43,13 @@ internal sealed class LiteDbFile : IDisposable
             log.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Opens the database on streams already open; takes them over.</summary>
+    internal static LiteDbFile Open(SyncedFileStream data, SyncedFileStream log)
+    {
+        var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, AutoRebuild = false });
+        return new LiteDbFile(log, data, new LiteDatabase(engine));
     }
 
     /// <summary>Returns once every transaction committed so far is on disk.</summary>

@@ -7,22 +7,35 @@ namespace Coworking.Edge.Cache;
 /// </summary>
 internal sealed class SyncedFileStream : Stream
 {
-    private readonly FileStream _file;
+    private readonly Stream _file;
+    private readonly Action _syncToDisk;
     private readonly SyncedFileStream? _writeAheadLog;
     private readonly Lock _sync = new();
     private bool _unsynced;
 
-    private SyncedFileStream(FileStream file, SyncedFileStream? writeAheadLog)
+    /// <param name="file">The file; in tests, a simulated disk that can lose what was never synced.</param>
+    /// <param name="syncToDisk">Makes everything written to <paramref name="file"/> durable (fsync).</param>
+    /// <param name="writeAheadLog">For a data file: the log that must be on disk before this file is written.</param>
+    internal SyncedFileStream(Stream file, Action syncToDisk, SyncedFileStream? writeAheadLog)
     {
         _file = file;
+        _syncToDisk = syncToDisk;
         _writeAheadLog = writeAheadLog;
     }
 
     /// <summary>Opens the log file; it is synced on Flush and whenever it is truncated.</summary>
-    public static SyncedFileStream OpenLog(string path) => new(OpenFile(path), null);
+    public static SyncedFileStream OpenLog(string path)
+    {
+        var file = OpenFile(path);
+        return new SyncedFileStream(file, () => file.Flush(flushToDisk: true), null);
+    }
 
     /// <summary>Opens the data file; every write first brings <paramref name="log"/> to disk.</summary>
-    public static SyncedFileStream OpenData(string path, SyncedFileStream log) => new(OpenFile(path), log);
+    public static SyncedFileStream OpenData(string path, SyncedFileStream log)
+    {
+        var file = OpenFile(path);
+        return new SyncedFileStream(file, () => file.Flush(flushToDisk: true), log);
+    }
 
     public override bool CanRead => true;
 
@@ -78,7 +91,7 @@ internal sealed class SyncedFileStream : Stream
                 return;
             }
 
-            _file.Flush(flushToDisk: true);
+            _syncToDisk();
             _unsynced = false;
         }
     }

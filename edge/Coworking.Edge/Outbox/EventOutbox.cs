@@ -47,13 +47,16 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     /// <summary>Events recorded and not yet acknowledged by the hub.</summary>
     public long Depth => Interlocked.Read(ref _depth);
 
-    public static EventOutbox Open(string path, OutboxOptions options, TimeProvider time, ILogger<EventOutbox> log)
+    public static EventOutbox Open(string path, OutboxOptions options, TimeProvider time, ILogger<EventOutbox> log) =>
+        Open(LiteDbFile.Open(path), options, time, log);
+
+    /// <summary>Opens the outbox on a database already open; takes it over.</summary>
+    internal static EventOutbox Open(LiteDbFile file, OutboxOptions options, TimeProvider time, ILogger<EventOutbox> log)
     {
-        var file = LiteDbFile.Open(path);
         try
         {
             var outbox = new EventOutbox(file, options, time, log);
-            log.LogInformation("Outbox {Path} open with {Depth} unacknowledged events", path, outbox.Depth);
+            log.LogInformation("Outbox open with {Depth} unacknowledged events", outbox.Depth);
             return outbox;
         }
         catch
