@@ -1,4 +1,53 @@
+using System.Device.Gpio;
+using System.Globalization;
+using Coworking.Edge.Cache;
+using Coworking.Edge.Configuration;
+using Coworking.Edge.Decisions;
+using Coworking.Edge.Doors;
+using Coworking.Edge.Gpio;
+using Coworking.Edge.Outbox;
+using Coworking.Edge.Status;
+using Serilog;
+
+// Composition root: wires the parts; what happens when a card is read is in
+// Decisions → Doors → Outbox (docs/EDGE.md).
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddSerilog((_, logger) => logger
+    .ReadFrom.Configuration(builder.Configuration)
+    .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture));
+
+var edge = builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
+builder.WebHost.UseUrls(edge.StatusUrl);
+
+var services = builder.Services;
+services.AddSingleton(TimeProvider.System);
+services.AddSingleton(edge);
+services.AddSingleton(sp => GrantCache.Open(edge.CachePath, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GrantCache>>()));
+services.AddSingleton(sp => EventOutbox.Open(edge.OutboxPath, edge.Outbox, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventOutbox>>()));
+services.AddSingleton<IEventRecorder>(sp => sp.GetRequiredService<EventOutbox>());
+services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
+services.AddSingleton<DecisionEngine>();
+services.AddSingleton(sp => new PinAttemptLimiter(edge.PinLimits, sp.GetRequiredService<TimeProvider>()));
+services.AddSingleton<DoorRegistry>();
+services.AddSingleton<AccessService>();
+
+Func<GpioController>? gpio = edge.Gpio.Driver switch
+{
+    "none" => null,
+    "system" => () => new GpioController(),
+    "simulated" => () => new GpioController(new SimulatedGpioDriver()),
+    var other => throw new InvalidOperationException($"Edge:Gpio:Driver '{other}' is not one of none, system, simulated."),
+};
+if (gpio is not null)
+{
+    services.AddSingleton(sp => new GpioDoors(edge.Gpio, gpio, sp.GetRequiredService<DoorRegistry>(), sp.GetRequiredService<GrantCache>(),
+        sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+    services.AddHostedService(sp => sp.GetRequiredService<GpioDoors>());
+}
+
+// Registered after every part that adds doors: hosted services start in this order and stop in reverse.
+services.AddHostedService<DoorControlService>();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok("ok"));
+app.MapStatusApi();
 app.Run();

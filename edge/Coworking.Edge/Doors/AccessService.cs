@@ -1,0 +1,102 @@
+using Coworking.Edge.Decisions;
+using Coworking.Edge.Outbox;
+using Microsoft.Extensions.Logging;
+
+namespace Coworking.Edge.Doors;
+
+/// <summary>
+/// The one path every reader takes: presentation → decision → durable record → feedback and strike.
+/// The record is on disk before the strike moves or the reader shows anything, so nothing a person
+/// saw happen can be missing from the log; if it cannot be recorded, the door stays shut.
+/// </summary>
+public sealed class AccessService(
+    DecisionEngine engine,
+    PinAttemptLimiter pinLimiter,
+    IEventRecorder recorder,
+    DoorRegistry doors,
+    TimeProvider time,
+    ILogger<AccessService> log)
+{
+    public async Task<Decision> HandleAsync(Presentation presentation, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var decision = Decide(presentation, now);
+        var record = new EdgeEvent(EdgeEventKind.AccessDecision, now, presentation.DoorId)
+        {
+            ReaderId = presentation.ReaderId,
+            Reason = decision.Reason,
+            CredentialId = decision.CredentialId,
+            HolderId = decision.HolderId,
+            Presented = presentation.Masked,
+        };
+
+        try
+        {
+            await recorder.AppendAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogError(ex, "Decision at door {DoorId} could not be recorded; the door stays shut", presentation.DoorId);
+            await ShowAsync(presentation.ReaderId, ReaderSignal.Denied, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        log.LogInformation("{Presented} at door {DoorId}: {Reason} (credential {CredentialId})",
+            presentation.Masked, presentation.DoorId, decision.Reason.ToWireName(), decision.CredentialId);
+        var signal = decision.Reason switch
+        {
+            DecisionReason.Granted => ReaderSignal.Granted,
+            DecisionReason.PinRequired => ReaderSignal.PinRequired,
+            _ => ReaderSignal.Denied,
+        };
+        var feedback = ShowAsync(presentation.ReaderId, signal, cancellationToken);
+        if (decision.Granted)
+        {
+            if (doors.TryGetDoor(presentation.DoorId, out var door))
+            {
+                await Task.WhenAll(door.UnlockForGrantAsync(cancellationToken), feedback).ConfigureAwait(false);
+                return decision;
+            }
+
+            log.LogWarning("Door {DoorId} was granted but has no hardware on this edge", presentation.DoorId);
+        }
+
+        await feedback.ConfigureAwait(false);
+        return decision;
+    }
+
+    private Decision Decide(Presentation presentation, DateTimeOffset now)
+    {
+        if (presentation.Pin is null)
+        {
+            return engine.Decide(presentation, now);
+        }
+
+        // A locked-out keypad decides nothing, so guessing there tells nothing.
+        if (pinLimiter.IsLockedOut(presentation.ReaderId, null))
+        {
+            return new Decision(DecisionReason.LockedOut);
+        }
+
+        var decision = engine.Decide(presentation, now);
+        var cardCredential = presentation.Card is null ? null : decision.CredentialId;
+        if (cardCredential is not null && pinLimiter.IsLockedOut(presentation.ReaderId, cardCredential))
+        {
+            return decision with { Reason = DecisionReason.LockedOut, WrongPin = false };
+        }
+
+        if (decision.WrongPin)
+        {
+            pinLimiter.RecordFailure(presentation.ReaderId, cardCredential);
+        }
+        else if (cardCredential is not null)
+        {
+            pinLimiter.RecordSuccess(cardCredential);
+        }
+
+        return decision;
+    }
+
+    private Task ShowAsync(string readerId, ReaderSignal signal, CancellationToken cancellationToken) =>
+        doors.TryGetReader(readerId, out var reader) ? reader.ShowAsync(signal, cancellationToken) : Task.CompletedTask;
+}

@@ -1,0 +1,65 @@
+using Coworking.Edge.Decisions;
+
+namespace Coworking.Edge.Outbox;
+
+public enum EdgeEventKind
+{
+    /// <summary>A presentation was decided (granted or denied, with its reason).</summary>
+    AccessDecision,
+    DoorOpened,
+    DoorClosed,
+    /// <summary>The door stood open past its limit after a grant or exit.</summary>
+    DoorHeldOpen,
+    /// <summary>The door opened with no grant and no request-to-exit.</summary>
+    DoorForcedOpen,
+    RequestToExit,
+}
+
+/// <summary>
+/// Something that happened at a door, as the hub will store it. Carries ids, never a card number or
+/// PIN: <see cref="Presented"/> is the masked form (card's last digits).
+/// </summary>
+public sealed record EdgeEvent(EdgeEventKind Kind, DateTimeOffset OccurredAt, string DoorId)
+{
+    public string? ReaderId { get; init; }
+
+    public DecisionReason? Reason { get; init; }
+
+    public string? CredentialId { get; init; }
+
+    public string? HolderId { get; init; }
+
+    public string? Presented { get; init; }
+}
+
+/// <summary>An event in the outbox with the id the edge gave it (a UUIDv7: ordered by time of recording).</summary>
+public sealed record OutboxEntry(Guid Id, EdgeEvent Event);
+
+public static class EdgeEventKindNames
+{
+    public static string ToWireName(this EdgeEventKind kind) => kind switch
+    {
+        EdgeEventKind.AccessDecision => "access_decision",
+        EdgeEventKind.DoorOpened => "door_opened",
+        EdgeEventKind.DoorClosed => "door_closed",
+        EdgeEventKind.DoorHeldOpen => "door_held_open",
+        EdgeEventKind.DoorForcedOpen => "door_forced_open",
+        EdgeEventKind.RequestToExit => "request_to_exit",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static bool TryParse(string wireName, out EdgeEventKind kind)
+    {
+        foreach (var candidate in Enum.GetValues<EdgeEventKind>())
+        {
+            if (candidate.ToWireName() == wireName)
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+
+        kind = default;
+        return false;
+    }
+}

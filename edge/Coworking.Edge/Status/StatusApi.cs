@@ -1,0 +1,72 @@
+using System.Reflection;
+using Coworking.Edge.Cache;
+using Coworking.Edge.Doors;
+using Coworking.Edge.Outbox;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coworking.Edge.Status;
+
+public sealed record EdgeStatus(
+    string Version,
+    DateTimeOffset Now,
+    CacheStatus Cache,
+    OutboxStatus Outbox,
+    IReadOnlyList<ReaderStatus> Readers,
+    IReadOnlyList<DoorStatus> Doors);
+
+public sealed record CacheStatus(string CacheId, string LocationId, long Seq, int Credentials, int Holders, int Grants, int Doors, long RejectedChanges);
+
+public sealed record OutboxStatus(long Depth);
+
+/// <param name="State">closed, unlocked, open, held_open or forced_open.</param>
+/// <param name="Alarms">held_open or forced_open while the door is in that alarm.</param>
+public sealed record DoorStatus(string DoorId, string State, DateTimeOffset Since, IReadOnlyList<string> Alarms);
+
+/// <summary>The installer's view of the edge: is it alive, and what do its readers, doors, cache and outbox say.</summary>
+public static class StatusApi
+{
+    private static readonly string Version =
+        typeof(StatusApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", Health);
+        app.MapGet("/status", Status);
+        return app;
+    }
+
+    private static Results<Ok<string>, ProblemHttpResult> Health(EventOutbox outbox) =>
+        outbox.ExecuteTask is { IsCompleted: false }
+            ? TypedResults.Ok("ok")
+            : TypedResults.Problem("The outbox is not recording events.", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static Ok<EdgeStatus> Status(
+        GrantCache cache,
+        EventOutbox outbox,
+        DoorRegistry doors,
+        IEnumerable<IReaderStatusSource> readerSources,
+        TimeProvider time)
+    {
+        var index = cache.Index;
+        var cacheStatus = new CacheStatus(cache.CacheId, index.LocationId, index.Seq, index.CredentialCount, index.HolderCount,
+            index.GrantCount, index.Doors.Count, cache.RejectedChanges);
+        var readers = readerSources.SelectMany(s => s.Readers).OrderBy(r => r.ReaderId, StringComparer.Ordinal).ToList();
+        var doorStates = doors.Doors.Select(d =>
+        {
+            var state = d.State;
+            return new DoorStatus(d.DoorId, WireName(state), d.StateSince,
+                state is DoorState.HeldOpen or DoorState.ForcedOpen ? [WireName(state)] : []);
+        }).ToList();
+        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates));
+    }
+
+    private static string WireName(DoorState state) => state switch
+    {
+        DoorState.Closed => "closed",
+        DoorState.Unlocked => "unlocked",
+        DoorState.Open => "open",
+        DoorState.HeldOpen => "held_open",
+        DoorState.ForcedOpen => "forced_open",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+    };
+}

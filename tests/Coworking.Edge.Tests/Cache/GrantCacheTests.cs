@@ -1,0 +1,211 @@
+using Coworking.Edge.Cache;
+using Coworking.Edge.Decisions;
+using Coworking.Edge.Tests.Support;
+using Coworking.Proto.V1;
+using Google.Protobuf;
+using Microsoft.Extensions.Time.Testing;
+using static Coworking.Edge.Tests.Support.ChangeLog;
+
+namespace Coworking.Edge.Tests.Cache;
+
+public sealed class GrantCacheTests : IDisposable
+{
+    private readonly CacheBuilder _cache = new();
+
+    public void Dispose() => _cache.Dispose();
+
+    [Fact]
+    public void Applied_batch_and_its_seq_survive_a_reopen()
+    {
+        var result = _cache.Apply(Location(), Door("front"), Holder("alice"), Card("alice-card", "alice", 12, 1001), Grant("g", "alice"));
+
+        var reopened = _cache.Reopen();
+
+        Assert.Equal(new ApplyResult(ApplyOutcome.Applied, 5), result);
+        Assert.Equal(5, reopened.AppliedSeq);
+        Assert.Equal(LocationId, reopened.Index.LocationId);
+        Assert.Equal("Europe/London", reopened.Index.Location!.TimeZone.Id);
+        Assert.True(reopened.Index.TryGetCard(new CardKey(12, 1001), out var card));
+        Assert.Equal("alice", card.HolderId);
+        Assert.Single(reopened.Index.GrantsOf("alice").ToArray());
+    }
+
+    [Fact]
+    public void Cache_identity_is_kept_across_reopen_and_new_for_a_new_file()
+    {
+        var first = _cache.Cache.CacheId;
+        using var other = new CacheBuilder();
+
+        Assert.Equal(first, _cache.Reopen().CacheId);
+        Assert.NotEqual(first, other.Cache.CacheId);
+    }
+
+    [Fact]
+    public void Batch_applied_before_is_ignored()
+    {
+        var batch = _cache.Log.Batch(Location(), Holder("alice"));
+        _cache.Cache.Apply(batch);
+        _cache.Apply(Holder("alice", HolderStatus.Suspended));
+
+        var again = _cache.Cache.Apply(batch);
+
+        Assert.Equal(ApplyOutcome.AlreadyApplied, again.Outcome);
+        Assert.Equal(3, _cache.Cache.AppliedSeq);
+        Assert.True(_cache.Cache.Index.TryGetHolder("alice", out var alice));
+        Assert.Equal(HolderStatus.Suspended, alice.Status);
+    }
+
+    [Fact]
+    public void Batch_overlapping_the_applied_seq_applies_only_its_new_changes()
+    {
+        var log = new ChangeLog();
+        var first = log.Batch(Location(), Holder("alice"));
+        var second = log.Batch(Holder("alice", HolderStatus.Suspended), Holder("bob"));
+        var overlapping = new ChangeBatch { LocationId = LocationId, LastSeq = second.LastSeq };
+        overlapping.Changes.Add(first.Changes[1]);
+        overlapping.Changes.AddRange(second.Changes);
+        _cache.Cache.Apply(first);
+
+        var result = _cache.Cache.Apply(overlapping);
+
+        Assert.Equal(ApplyOutcome.Applied, result.Outcome);
+        Assert.Equal(4, _cache.Cache.AppliedSeq);
+        Assert.True(_cache.Cache.Index.TryGetHolder("alice", out var alice));
+        Assert.Equal(HolderStatus.Suspended, alice.Status);
+    }
+
+    [Fact]
+    public void Batch_after_a_gap_is_not_applied_and_says_where_to_resume()
+    {
+        var log = new ChangeLog();
+        _cache.Cache.Apply(log.Batch(Location(), Holder("alice")));
+        log.Batch(Holder("bob"));
+
+        var result = _cache.Cache.Apply(log.Batch(Holder("carol")));
+
+        Assert.Equal(new ApplyResult(ApplyOutcome.Gap, 2), result);
+        Assert.False(_cache.Cache.Index.TryGetHolder("carol", out _));
+        Assert.Equal(2, _cache.Reopen().AppliedSeq);
+    }
+
+    [Fact]
+    public void Batch_for_another_location_or_out_of_order_is_refused_and_counted()
+    {
+        _cache.Apply(Location());
+        var other = new ChangeLog("loc-2");
+        var outOfOrder = new ChangeBatch { LocationId = LocationId, LastSeq = 3 };
+        outOfOrder.Changes.Add(new Change(Holder("a")) { Seq = 3 });
+        outOfOrder.Changes.Add(new Change(Holder("b")) { Seq = 2 });
+
+        Assert.Equal(ApplyOutcome.Invalid, _cache.Cache.Apply(other.Batch(Holder("x"), Holder("y"))).Outcome);
+        Assert.Equal(ApplyOutcome.Invalid, _cache.Cache.Apply(outOfOrder).Outcome);
+        Assert.Equal(1, _cache.Cache.AppliedSeq);
+        Assert.Equal(2, _cache.Cache.RejectedChanges);
+    }
+
+    [Fact]
+    public void Unusable_changes_are_skipped_counted_and_the_rest_applied()
+    {
+        var badPin = Pin("bad-pin", "alice", "1234");
+        badPin.Credential.PinHash = ByteString.CopyFrom(1, 2, 3);
+        var badGrant = Grant("bad-grant", "alice", null, null, null, null, new WeeklyWindow { Weekday = 9, StartMinute = 0, EndMinute = 60 });
+
+        var result = _cache.Apply(Location("Mars/Olympus_Mons"), Holder("alice"), badPin, badGrant, Card("card", "alice", 1, 2));
+
+        Assert.Equal(new ApplyResult(ApplyOutcome.Applied, 5, RejectedChanges: 3), result);
+        Assert.Null(_cache.Cache.Index.Location);
+        Assert.False(_cache.Cache.Index.TryGetCredential("bad-pin", out _));
+        Assert.False(_cache.Cache.Index.TryGetGrant("bad-grant", out _));
+        Assert.True(_cache.Cache.Index.TryGetCredential("card", out _));
+        Assert.Equal(3, _cache.Cache.RejectedChanges);
+    }
+
+    [Fact]
+    public void Index_taken_before_a_batch_keeps_its_picture()
+    {
+        _cache.Apply(Location(), Holder("alice"), Card("card", "alice", 1, 2));
+        var before = _cache.Cache.Index;
+
+        _cache.Apply(Revoke("card"), Holder("bob"));
+
+        Assert.Equal(3, before.Seq);
+        Assert.True(before.TryGetCard(new CardKey(1, 2), out var card));
+        Assert.False(card.Revoked);
+        Assert.False(before.TryGetHolder("bob", out _));
+        Assert.True(_cache.Cache.Index.TryGetCard(new CardKey(1, 2), out var now));
+        Assert.True(now.Revoked);
+    }
+
+    [Fact]
+    public void Reissued_card_number_moves_to_its_new_credential()
+    {
+        _cache.Apply(Location(), Holder("alice"), Holder("bob"), Card("old", "alice", 1, 2));
+        _cache.Apply(Card("old", "alice", 1, 3), Card("new", "bob", 1, 2));
+
+        var reopened = _cache.Reopen();
+
+        Assert.True(reopened.Index.TryGetCard(new CardKey(1, 2), out var two));
+        Assert.Equal("new", two.Id);
+        Assert.True(reopened.Index.TryGetCard(new CardKey(1, 3), out var three));
+        Assert.Equal("old", three.Id);
+    }
+
+    [Fact]
+    public void Reopened_cache_decides_like_the_live_one()
+    {
+        var now = new DateTimeOffset(2025, 6, 4, 10, 0, 0, TimeSpan.Zero);
+        _cache.Apply(Location(), Door("front"), Door("lab", cardAndPin: true), Door("gone"), Holder("alice"), Holder("bob", HolderStatus.Suspended),
+            Card("alice-card", "alice", 1, 1), Pin("alice-pin", "alice", "2468"), Card("bob-card", "bob", 1, 2), Card("lost", "alice", 1, 3),
+            Grant("g1", "alice", ["front", "lab"], now.AddDays(-1), now.AddDays(1)), Grant("g2", "bob"), Grant("g3", "alice", ["gone"]));
+        _cache.Apply(Revoke("lost"), RemoveDoor("gone"), RemoveGrant("g3"));
+        var presentations = new[]
+        {
+            Presentation.ForCard("front", "r", 1, 1), Presentation.ForCard("lab", "r", 1, 1), Presentation.ForCardAndPin("lab", "r", 1, 1, "2468"),
+            Presentation.ForPin("front", "r", "2468"), Presentation.ForCard("front", "r", 1, 2), Presentation.ForCard("front", "r", 1, 3),
+            Presentation.ForCard("gone", "r", 1, 1), Presentation.ForCard("front", "r", 1, 4),
+        };
+        var live = presentations.Select(p => DecisionEngine.Decide(_cache.Cache.Index, p, now)).ToList();
+
+        var reopened = presentations.Select(p => DecisionEngine.Decide(_cache.Reopen().Index, p, now)).ToList();
+
+        Assert.Equal(live, reopened);
+        Assert.Equal(
+            [DecisionReason.Granted, DecisionReason.PinRequired, DecisionReason.Granted, DecisionReason.Granted, DecisionReason.HolderSuspended,
+             DecisionReason.Revoked, DecisionReason.NoGrantForDoor, DecisionReason.UnknownCredential],
+            reopened.Select(d => d.Reason));
+    }
+
+    [Fact]
+    public void Snapshot_replaces_everything_and_sets_its_seq()
+    {
+        _cache.Apply(Location(), Holder("alice"), Card("alice-card", "alice", 1, 1), Grant("g", "alice"));
+        var snapshot = new ChangeBatch { LocationId = LocationId, LastSeq = 100 };
+        snapshot.Changes.Add(Location("America/New_York"));
+        snapshot.Changes.Add(Holder("bob"));
+        snapshot.Changes.Add(Card("bob-card", "bob", 1, 2));
+
+        var result = _cache.Cache.ApplySnapshot(snapshot);
+        var reopened = _cache.Reopen();
+
+        Assert.Equal(new ApplyResult(ApplyOutcome.Applied, 100), result);
+        Assert.Equal(100, reopened.AppliedSeq);
+        Assert.Equal("America/New_York", reopened.Index.Location!.TimeZone.Id);
+        Assert.False(reopened.Index.TryGetCredential("alice-card", out _));
+        Assert.False(reopened.Index.TryGetGrant("g", out _));
+        Assert.True(reopened.Index.TryGetCard(new CardKey(1, 2), out _));
+        Assert.Equal(1, reopened.Index.HolderCount);
+    }
+
+    [Fact]
+    public void Unreadable_cache_file_is_moved_aside_and_the_cache_starts_empty()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("cache.db");
+        File.WriteAllBytes(path, Enumerable.Range(0, 20000).Select(i => (byte)(i * 7)).ToArray());
+
+        using var cache = GrantCache.Open(path, new FakeTimeProvider(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero)), Logs.For<GrantCache>());
+
+        Assert.Equal(0, cache.AppliedSeq);
+        Assert.True(File.Exists(path + ".corrupt-20250102030405"));
+    }
+}

@@ -1,0 +1,122 @@
+using Coworking.Edge.Configuration;
+using Coworking.Edge.Decisions;
+using Coworking.Edge.Outbox;
+using Coworking.Edge.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Coworking.Edge.Tests.Outbox;
+
+public sealed class EventOutboxTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2025, 6, 4, 10, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _directory = new();
+    private readonly FakeTimeProvider _time = new(Start);
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Unacknowledged_events_are_kept_across_reopen_in_order()
+    {
+        var ids = new List<Guid>();
+        await using (var outbox = await StartAsync())
+        {
+            ids.Add(await outbox.Outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout));
+            _time.Advance(TimeSpan.FromSeconds(1));
+            ids.Add(await outbox.Outbox.AppendAsync(new EdgeEvent(EdgeEventKind.DoorForcedOpen, _time.GetUtcNow(), "back"), Timeout));
+        }
+
+        await using var reopened = await StartAsync();
+        var entries = reopened.Outbox.ReadBatch(10);
+
+        Assert.Equal(2, reopened.Outbox.Depth);
+        Assert.Equal(ids, entries.Select(e => e.Id));
+        Assert.Equal(Decision("front", DecisionReason.Granted) with { OccurredAt = Start }, entries[0].Event);
+        Assert.Equal(new EdgeEvent(EdgeEventKind.DoorForcedOpen, Start.AddSeconds(1), "back"), entries[1].Event);
+    }
+
+    [Fact]
+    public async Task Acknowledged_events_are_gone_for_good()
+    {
+        Guid first, second;
+        await using (var outbox = await StartAsync())
+        {
+            first = await outbox.Outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout);
+            second = await outbox.Outbox.AppendAsync(Decision("front", DecisionReason.Revoked), Timeout);
+
+            Assert.Equal(1, outbox.Outbox.Acknowledge([first, Guid.NewGuid()]));
+            Assert.Equal(0, outbox.Outbox.Acknowledge([first]));
+            Assert.Equal(1, outbox.Outbox.Depth);
+        }
+
+        await using var reopened = await StartAsync();
+
+        Assert.Equal([second], reopened.Outbox.ReadBatch(10).Select(e => e.Id));
+        Assert.Equal(1, reopened.Outbox.Depth);
+    }
+
+    [Fact]
+    public async Task Read_batch_gives_the_oldest_first_and_at_most_max()
+    {
+        await using var outbox = await StartAsync();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await outbox.Outbox.AppendAsync(Decision($"door-{i}", DecisionReason.Granted), Timeout));
+        }
+
+        Assert.Equal(ids.Take(3), outbox.Outbox.ReadBatch(3).Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_are_all_recorded_in_the_order_their_ids_give()
+    {
+        await using var outbox = await StartAsync(maxBatch: 8);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            Task.Run(() => outbox.Outbox.AppendAsync(Decision($"door-{i % 20}", DecisionReason.Granted), Timeout))));
+
+        var stored = outbox.Outbox.ReadBatch(1000).Select(e => e.Id).ToList();
+        Assert.Equal(200, outbox.Outbox.Depth);
+        Assert.Equal(ids.Order(), stored);
+    }
+
+    [Fact]
+    public async Task Appends_queued_when_the_outbox_stops_are_still_recorded()
+    {
+        var outbox = EventOutbox.Open(_directory.File("outbox.db"), new OutboxOptions(), _time, Logs.For<EventOutbox>());
+        var pending = Enumerable.Range(0, 50).Select(i => outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout)).ToList();
+
+        await outbox.StartAsync(Timeout);
+        await outbox.StopAsync(Timeout);
+        var ids = await Task.WhenAll(pending);
+        outbox.Dispose();
+
+        await using var reopened = await StartAsync();
+        Assert.Equal(ids.Order(), reopened.Outbox.ReadBatch(100).Select(e => e.Id));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout));
+    }
+
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    private EdgeEvent Decision(string door, DecisionReason reason) =>
+        new(EdgeEventKind.AccessDecision, _time.GetUtcNow(), door) { ReaderId = "r1", Reason = reason, CredentialId = "c1", HolderId = "h1", Presented = "card fc=1 #…07" };
+
+    private async Task<RunningOutbox> StartAsync(int maxBatch = 256)
+    {
+        var outbox = EventOutbox.Open(_directory.File("outbox.db"), new OutboxOptions { MaxBatch = maxBatch }, _time, Logs.For<EventOutbox>());
+        await outbox.StartAsync(Timeout);
+        return new RunningOutbox(outbox);
+    }
+
+    private sealed class RunningOutbox(EventOutbox outbox) : IAsyncDisposable
+    {
+        public EventOutbox Outbox { get; } = outbox;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Outbox.StopAsync(CancellationToken.None);
+            Outbox.Dispose();
+        }
+    }
+}
