@@ -61,10 +61,14 @@ internal sealed class SerialCp : IDisposable
     public async Task<TestReply> AskAsync(byte address, byte code, byte[]? data = null) =>
         await ExchangeAsync(Cp.Command(address, code, data)) ?? throw new InvalidOperationException($"no reply to command 0x{code:X2}");
 
-    /// <summary>Polls until a reply with the given code comes (bounded), answering nothing else.</summary>
+    /// <summary>
+    /// Polls until a reply with the given code comes, answering nothing else. Bounded by time rather than a count
+    /// of polls: on a loaded machine the HTTP request that queues the badge can take seconds to arrive.
+    /// </summary>
     public async Task<TestReply> PollUntilAsync(byte address, byte replyCode)
     {
-        for (var attempt = 0; attempt < 100; attempt++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline)
         {
             var reply = await AskAsync(address, TestCp.Poll);
             if (reply.Code == replyCode)
@@ -75,7 +79,7 @@ internal sealed class SerialCp : IDisposable
             await Task.Delay(20);
         }
 
-        throw new InvalidOperationException($"no reply 0x{replyCode:X2} within 100 polls");
+        throw new InvalidOperationException($"no reply 0x{replyCode:X2} within 15 s of polling");
     }
 
     public async Task<bool> HandshakeAsync(byte address, byte[] scbk, bool useDefaultKey)
