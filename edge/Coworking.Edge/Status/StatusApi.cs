@@ -12,7 +12,8 @@ public sealed record EdgeStatus(
     CacheStatus Cache,
     OutboxStatus Outbox,
     IReadOnlyList<ReaderStatus> Readers,
-    IReadOnlyList<DoorStatus> Doors);
+    IReadOnlyList<DoorStatus> Doors,
+    IReadOnlyList<RecentDecision> RecentDecisions);
 
 public sealed record CacheStatus(string CacheId, string LocationId, long Seq, int Credentials, int Holders, int Grants, int Doors, long RejectedChanges);
 
@@ -45,7 +46,8 @@ public static class StatusApi
         EventOutbox outbox,
         DoorRegistry doors,
         IEnumerable<IReaderStatusSource> readerSources,
-        TimeProvider time)
+        TimeProvider time,
+        RecentDecisions recent)
     {
         var index = cache.Index;
         var cacheStatus = new CacheStatus(cache.CacheId, index.LocationId, index.Seq, index.CredentialCount, index.HolderCount,
@@ -57,7 +59,8 @@ public static class StatusApi
             return new DoorStatus(d.DoorId, WireName(state), d.StateSince,
                 state is DoorState.HeldOpen or DoorState.ForcedOpen ? [WireName(state)] : []);
         }).ToList();
-        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates));
+        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
+            recent.Newest()));
     }
 
     private static string WireName(DoorState state) => state switch
