@@ -13,7 +13,8 @@ using Serilog;
 
 // Composition root: wires the parts; what happens when a card is read is in
 // Decisions → Doors → Outbox (docs/EDGE.md).
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships next to the program; the working directory is wherever the service manager starts it.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddSerilog((_, logger) => logger
     .ReadFrom.Configuration(builder.Configuration)
     .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture));
