@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Coworking.Benchmarks.Support;
 using Coworking.Proto.V1;
 using Coworking.Testing;
@@ -17,7 +16,7 @@ namespace Coworking.Benchmarks.Edge;
 /// at memory speed, so the line time a real RS-485 line adds for those two frames is printed apart. With
 /// --data-under on a tmpfs the outbox's disk syncs cost nothing: the difference is what durability costs.
 /// </summary>
-internal static partial class EdgeDoorBenchmark
+internal static class EdgeDoorBenchmark
 {
     private const int Baud = 115200;
 
@@ -83,8 +82,8 @@ internal static partial class EdgeDoorBenchmark
             ["Osdp__Buses__0__Readers__1__DoorId"] = secureDoor,
             ["Osdp__Buses__0__Readers__1__SecureChannel"] = "true",
         });
-        using var http = new HttpClient { BaseAddress = await ListeningAddressAsync(sim), Timeout = TimeSpan.FromSeconds(30) };
-        await ListeningAddressAsync(edge);
+        using var http = new HttpClient { BaseAddress = await sim.ListeningAddressAsync(TimeSpan.FromSeconds(120)), Timeout = TimeSpan.FromSeconds(30) };
+        await edge.ListeningAddressAsync(TimeSpan.FromSeconds(120));
         await WaitOnlineAsync(http, [plainDoor, secureDoor]);
 
         var lineMs = (CardFrameBytes + StrikeFrameBytes) * 10.0 * 1000 / Baud;
@@ -134,12 +133,4 @@ internal static partial class EdgeDoorBenchmark
         throw new TimeoutException("the edge did not bring the readers online within 60 s");
     }
 
-    private static async Task<Uri> ListeningAddressAsync(ChildProcess process)
-    {
-        await process.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(120));
-        return new Uri(ListeningOn().Match(process.Output).Groups[1].Value);
-    }
-
-    [GeneratedRegex(@"Now listening on: ""?(http://[^\s""]+)")]
-    private static partial Regex ListeningOn();
 }
