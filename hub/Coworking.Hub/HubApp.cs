@@ -7,7 +7,10 @@ using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
 using Coworking.Hub.Members;
+using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
+using Coworking.Hub.Resources;
+using Coworking.Hub.Tiers;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 using Serilog;
@@ -65,6 +68,10 @@ public static class HubApp
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddSingleton<AccessEventStore>();
         builder.Services.AddSingleton<ChangeLogStore>();
+        builder.Services.AddSingleton<ResourceStore>();
+        builder.Services.AddSingleton<TierStore>();
+        builder.Services.AddSingleton<MembershipStore>();
+        builder.Services.AddHostedService<MembershipClock>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -95,6 +102,9 @@ public static class HubApp
         api.MapAccessEventsApi();
         api.MapChangeLogApi();
         api.MapAuthApi();
+        api.MapResourcesApi();
+        api.MapTiersApi();
+        api.MapMembershipsApi();
         return app;
     }
 
