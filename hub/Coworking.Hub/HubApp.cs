@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Bookings;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
@@ -72,6 +73,8 @@ public static class HubApp
         builder.Services.AddSingleton<TierStore>();
         builder.Services.AddSingleton<MembershipStore>();
         builder.Services.AddHostedService<MembershipClock>();
+        builder.Services.AddSingleton<BookingStore>();
+        builder.Services.AddSingleton<Availability>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -105,6 +108,7 @@ public static class HubApp
         api.MapResourcesApi();
         api.MapTiersApi();
         api.MapMembershipsApi();
+        api.MapBookingsApi();
         return app;
     }
 

@@ -1,8 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace Coworking.Hub.Locations;
 
 /// <summary>An instant interval [Start, End).</summary>
 public readonly record struct Interval(DateTimeOffset Start, DateTimeOffset End)
 {
+    [JsonIgnore]
     public TimeSpan Length => End - Start;
 
     public bool Contains(Interval other) => Start <= other.Start && other.End <= End;

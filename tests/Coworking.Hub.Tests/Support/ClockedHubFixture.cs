@@ -56,6 +56,13 @@ public sealed class ClockedHubFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>An organisation-admin client of a new organisation: its tiers are the only ones an upgrade prompt may name.</summary>
+    public async Task<HttpClient> NewOrganisationAsync()
+    {
+        var created = await Services.GetRequiredService<OrganisationStore>().CreateAsync("Fresh Coworking", null, CancellationToken.None);
+        return Client(created.ApiKey);
+    }
+
     public HttpClient Client(string apiKey)
     {
         var client = new HttpClient { BaseAddress = new Uri(app!.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
