@@ -17,6 +17,18 @@ public sealed record CreateBookingRequest(Guid? MemberId, Guid? ResourceId, Date
 /// <summary>A new time, and optionally another resource of the same location.</summary>
 public sealed record MoveBookingRequest(DateTimeOffset? Start, DateTimeOffset? End, Guid? ResourceId = null, bool? OnBehalf = null);
 
+/// <summary>
+/// "Desk 14 every Monday and Wednesday for 3 months": <see cref="Weekdays"/> (monday…sunday), local times
+/// HH:mm (end "24:00" for midnight) and local dates yyyy-MM-dd, both inclusive, in the resource's time zone.
+/// </summary>
+public sealed record CreateSeriesRequest(
+    Guid? MemberId, Guid? ResourceId, IReadOnlyList<string>? Weekdays, string? StartTime, string? EndTime, string? From, string? Until, bool? OnBehalf = null);
+
+/// <summary>A maintenance block or an area hold: a time and a note.</summary>
+public sealed record OperatorBlockRequest(DateTimeOffset? Start, DateTimeOffset? End, string? Note = null);
+
+public sealed record TransferBookingRequest(Guid? MemberId, bool? OnBehalf = null);
+
 /// <summary>Bookings, availability and the 422 answer with the rule, its limit and the tier that would allow it.</summary>
 public static class BookingsApi
 {
@@ -31,6 +43,11 @@ public static class BookingsApi
         api.MapGet("/bookings/{id:guid}", GetBooking);
         api.MapPost("/bookings/{id:guid}/cancel", CancelBooking);
         api.MapPost("/bookings/{id:guid}/move", MoveBooking);
+        api.MapPost("/bookings/{id:guid}/transfer", TransferBooking);
+        api.MapPost("/bookings/series", CreateSeries);
+        api.MapPost("/bookings/series/{seriesId:guid}/cancel", CancelSeries);
+        api.MapPost("/resources/{id:guid}/blocks", BlockResource);
+        api.MapPost("/locations/{id:guid}/areas/{areaId:guid}/holds", HoldArea);
         api.MapGet("/locations/{id:guid}/availability", GetAvailability);
         return routes;
     }
@@ -103,6 +120,77 @@ public static class BookingsApi
         return Answer(await store.MoveAsync(caller, id, request.ResourceId, time.Value, request.OnBehalf ?? false, cancellationToken));
     }
 
+    internal static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> TransferBooking(
+        Guid id, TransferBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        if (request.MemberId is null)
+        {
+            var errors = new ValidationErrors();
+            errors.Add("memberId", "is required");
+            return errors.ToProblem();
+        }
+
+        return Answer(await store.TransferAsync(caller, id, request.MemberId.Value, request.OnBehalf ?? false, cancellationToken));
+    }
+
+    internal static async Task<Results<Created<BatchResponse>, ValidationProblem, ProblemHttpResult>> CreateSeries(
+        CreateSeriesRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var series = ValidateSeries(request, errors);
+        if (errors.Any || series is null)
+        {
+            return errors.ToProblem();
+        }
+
+        var (outcome, batch) = await store.CreateSeriesAsync(caller, series, cancellationToken);
+        return outcome == BookingWrite.Done
+            ? TypedResults.Created($"/api/v1/bookings?seriesId={batch!.SeriesId}", batch)
+            : Refusal(new BookingWriteResult(outcome));
+    }
+
+    internal static async Task<Results<Ok<Page<BookingResponse>>, NotFound>> CancelSeries(
+        Guid seriesId, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
+        await store.CancelSeriesAsync(caller, seriesId, cancellationToken) is { } cancelled
+            ? TypedResults.Ok(new Page<BookingResponse>(cancelled, null))
+            : TypedResults.NotFound();
+
+    internal static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> BlockResource(
+        Guid id, OperatorBlockRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var time = ValidateTime(request.Start, request.End, errors);
+        ValidateNote(request.Note, errors);
+        if (errors.Any || time is null)
+        {
+            return errors.ToProblem();
+        }
+
+        var result = await store.BlockAsync(caller, id, time.Value, request.Note, cancellationToken);
+        return result.Outcome switch
+        {
+            BookingWrite.Done => TypedResults.Created($"/api/v1/bookings/{result.Booking!.Id}", result.Booking),
+            BookingWrite.NotFound => TypedResults.NotFound(),
+            _ => Refusal(result),
+        };
+    }
+
+    internal static async Task<Results<Created<BatchResponse>, ValidationProblem, NotFound>> HoldArea(
+        Guid id, Guid areaId, OperatorBlockRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var time = ValidateTime(request.Start, request.End, errors);
+        ValidateNote(request.Note, errors);
+        if (errors.Any || time is null)
+        {
+            return errors.ToProblem();
+        }
+
+        return await store.HoldAreaAsync(caller, id, areaId, time.Value, request.Note, cancellationToken) is { } held
+            ? TypedResults.Created($"/api/v1/bookings?locationId={id}", held)
+            : TypedResults.NotFound();
+    }
+
     internal static async Task<Results<Ok<AvailabilityResponse>, ValidationProblem, NotFound>> GetAvailability(
         Guid id, string? date, string? kind, Caller caller, LocationStore locations, Availability availability, CancellationToken cancellationToken)
     {
@@ -153,6 +241,77 @@ public static class BookingsApi
         }
 
         return new Interval(start.Value.ToUniversalTime(), end.Value.ToUniversalTime());
+    }
+
+    private static NewSeries? ValidateSeries(CreateSeriesRequest request, ValidationErrors errors)
+    {
+        if (request.MemberId is null)
+        {
+            errors.Add("memberId", "is required");
+        }
+
+        if (request.ResourceId is null)
+        {
+            errors.Add("resourceId", "is required");
+        }
+
+        var weekdays = new HashSet<DayOfWeek>();
+        foreach (var name in request.Weekdays ?? [])
+        {
+            if (DbText.TryParse<DayOfWeek>(name, out var day))
+            {
+                weekdays.Add(day);
+            }
+            else
+            {
+                errors.Add("weekdays", $"{name} is not a weekday: monday … sunday");
+            }
+        }
+
+        if (weekdays.Count == 0)
+        {
+            errors.Add("weekdays", "must name at least one weekday");
+        }
+
+        var start = LocalTime(request.StartTime, "startTime", errors);
+        var end = request.EndTime == "24:00" ? TimeOnly.MinValue : LocalTime(request.EndTime, "endTime", errors);
+        if (start is { } s && end is { } e && e != TimeOnly.MinValue && e <= s)
+        {
+            errors.Add("endTime", "must be after startTime");
+        }
+
+        var from = LocalDate(request.From, "from", errors);
+        var until = LocalDate(request.Until, "until", errors);
+        if (from is { } f && until is { } u && (u < f || u.DayNumber - f.DayNumber > 366))
+        {
+            errors.Add("until", "must be on or after from, at most 366 days later");
+        }
+
+        return errors.Any
+            ? null
+            : new NewSeries(request.MemberId!.Value, request.ResourceId!.Value, weekdays, start!.Value, end!.Value, from!.Value, until!.Value, request.OnBehalf ?? false);
+    }
+
+    private static TimeOnly? LocalTime(string? text, string field, ValidationErrors errors)
+    {
+        if (TimeOnly.TryParseExact(text, "HH:mm", out var value))
+        {
+            return value;
+        }
+
+        errors.Add(field, "is required: a local time HH:mm");
+        return null;
+    }
+
+    private static DateOnly? LocalDate(string? text, string field, ValidationErrors errors)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", out var value))
+        {
+            return value;
+        }
+
+        errors.Add(field, "is required: a local date yyyy-MM-dd");
+        return null;
     }
 
     internal static void ValidateNote(string? note, ValidationErrors errors)

@@ -51,10 +51,13 @@ public sealed record RuleViolation(TierRule Rule, object? Limit);
 /// </summary>
 internal sealed record BookingUsage(TimeSpan BusiestDay, int UpcomingRoomBookings, TimeSpan RoomTimeInMonth, int BookingsInMonth);
 
-/// <summary>Everything the rules look at for one requested booking, apart from the tier.</summary>
+/// <summary>
+/// Everything the rules look at for one requested booking, apart from the tier. An occurrence of a recurring
+/// series (<see cref="InSeries"/>) is a standing arrangement made once: the advance window does not limit it.
+/// </summary>
 internal sealed record BookingRequestFacts(
     MemberStatus Status, Guid? HomeLocationId, Guid LocationId, ResourceKind Kind, Interval Booking, DateTimeOffset Now, bool InsideStaffedHours,
-    BookingUsage Usage);
+    BookingUsage Usage, bool InSeries = false);
 
 /// <summary>
 /// Checks a booking against a tier's terms in a fixed order and answers the first rule it breaks. A limit is a
@@ -90,7 +93,7 @@ internal static class TierRules
             return new RuleViolation(TierRule.StaffedHours, null);
         }
 
-        if (terms.AdvanceBookingHours is { } advance && facts.Booking.Start > facts.Now.AddHours(advance))
+        if (terms.AdvanceBookingHours is { } advance && !facts.InSeries && facts.Booking.Start > facts.Now.AddHours(advance))
         {
             return new RuleViolation(TierRule.AdvanceBookingHours, advance);
         }
