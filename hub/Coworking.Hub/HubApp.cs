@@ -12,6 +12,7 @@ using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
+using Coworking.Hub.Visitors;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 using Serilog;
@@ -75,6 +76,7 @@ public static class HubApp
         builder.Services.AddHostedService<MembershipClock>();
         builder.Services.AddSingleton<BookingStore>();
         builder.Services.AddSingleton<Availability>();
+        builder.Services.AddSingleton<VisitorStore>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -109,6 +111,7 @@ public static class HubApp
         api.MapTiersApi();
         api.MapMembershipsApi();
         api.MapBookingsApi();
+        api.MapVisitorsApi();
         return app;
     }
 

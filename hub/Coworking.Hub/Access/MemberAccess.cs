@@ -94,7 +94,10 @@ internal static class MemberAccess
             """
             SELECT id, location_id FROM bookings
             WHERE member_id = @memberId AND kind = 'member' AND cancelled_at IS NULL AND ends_at > @now
-            ORDER BY starts_at, id
+            UNION ALL
+            SELECT id, location_id FROM visitors
+            WHERE host_member_id = @memberId AND cancelled_at IS NULL AND ends_at > @now
+            ORDER BY id
             """,
             new { memberId, now },
             tx,

@@ -126,6 +126,32 @@ internal static class TierRules
     }
 
     /// <summary>
+    /// The rules for registering a visitor: the host's status and membership, the home site, and the monthly
+    /// allowance, which <paramref name="guestsInMonth"/> (this visitor included) may reach but not pass.
+    /// </summary>
+    public static RuleViolation? CheckGuest(TierTerms? terms, MemberStatus status, Guid? homeLocationId, Guid locationId, int guestsInMonth)
+    {
+        if (status != MemberStatus.Active)
+        {
+            return new RuleViolation(TierRule.MemberStatus, null);
+        }
+
+        if (terms is null)
+        {
+            return new RuleViolation(TierRule.MembershipRequired, null);
+        }
+
+        if (!terms.AllSites && homeLocationId != locationId)
+        {
+            return new RuleViolation(TierRule.HomeSite, null);
+        }
+
+        return terms.GuestPassesPerMonth is { } allowance && guestsInMonth > allowance
+            ? new RuleViolation(TierRule.GuestPassesPerMonth, allowance)
+            : null;
+    }
+
+    /// <summary>
     /// The upgrade prompt: the cheapest tier (per month, then by name) other than the member's under which the
     /// booking passes every rule; null when none would, or when no tier can help (the member's status).
     /// </summary>
