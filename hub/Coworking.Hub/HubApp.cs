@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Bookings;
+using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
@@ -112,6 +113,9 @@ public static class HubApp
         api.MapMembershipsApi();
         api.MapBookingsApi();
         api.MapVisitorsApi();
+        api.MapMemberHistoryApi();
+        api.MapCalendarTokenApi();
+        app.MapCalendarFeed();
         return app;
     }
 
