@@ -8,6 +8,7 @@ using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
+using Coworking.Hub.Mail;
 using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
@@ -78,6 +79,10 @@ public static class HubApp
         builder.Services.AddSingleton<BookingStore>();
         builder.Services.AddSingleton<Availability>();
         builder.Services.AddSingleton<VisitorStore>();
+        builder.Services.AddSingleton(services => MailOptions.Read(builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton<Mailer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
+        builder.Services.AddSingleton<Confirmations>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));

@@ -2,6 +2,7 @@ using Coworking.Hub.Auth;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
+using Coworking.Hub.Mail;
 using Coworking.Hub.Resources;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -73,7 +74,7 @@ public static class BookingsApi
     }
 
     internal static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateBooking(
-        CreateBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+        CreateBookingRequest request, Caller caller, BookingStore store, Confirmations confirmations, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.MemberId is null)
@@ -95,9 +96,13 @@ public static class BookingsApi
 
         var result = await store.CreateAsync(
             caller, new NewBooking(request.MemberId!.Value, request.ResourceId!.Value, time.Value, request.OnBehalf ?? false, request.Note), cancellationToken);
-        return result.Outcome == BookingWrite.Done
-            ? TypedResults.Created($"/api/v1/bookings/{result.Booking!.Id}", result.Booking)
-            : Refusal(result);
+        if (result.Outcome != BookingWrite.Done)
+        {
+            return Refusal(result);
+        }
+
+        await confirmations.BookingsAsync([result.Booking!], [], cancellationToken);
+        return TypedResults.Created($"/api/v1/bookings/{result.Booking!.Id}", result.Booking);
     }
 
     internal static async Task<Results<Ok<BookingResponse>, NotFound>> GetBooking(Guid id, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
@@ -121,7 +126,7 @@ public static class BookingsApi
     }
 
     internal static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> TransferBooking(
-        Guid id, TransferBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+        Guid id, TransferBookingRequest request, Caller caller, BookingStore store, Confirmations confirmations, CancellationToken cancellationToken)
     {
         if (request.MemberId is null)
         {
@@ -130,11 +135,17 @@ public static class BookingsApi
             return errors.ToProblem();
         }
 
-        return Answer(await store.TransferAsync(caller, id, request.MemberId.Value, request.OnBehalf ?? false, cancellationToken));
+        var result = await store.TransferAsync(caller, id, request.MemberId.Value, request.OnBehalf ?? false, cancellationToken);
+        if (result.Outcome == BookingWrite.Done)
+        {
+            await confirmations.BookingsAsync([result.Booking!], [], cancellationToken);
+        }
+
+        return Answer(result);
     }
 
     internal static async Task<Results<Created<BatchResponse>, ValidationProblem, ProblemHttpResult>> CreateSeries(
-        CreateSeriesRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+        CreateSeriesRequest request, Caller caller, BookingStore store, Confirmations confirmations, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var series = ValidateSeries(request, errors);
@@ -144,9 +155,13 @@ public static class BookingsApi
         }
 
         var (outcome, batch) = await store.CreateSeriesAsync(caller, series, cancellationToken);
-        return outcome == BookingWrite.Done
-            ? TypedResults.Created($"/api/v1/bookings?seriesId={batch!.SeriesId}", batch)
-            : Refusal(new BookingWriteResult(outcome));
+        if (outcome != BookingWrite.Done)
+        {
+            return Refusal(new BookingWriteResult(outcome));
+        }
+
+        await confirmations.BookingsAsync(batch!.Booked, batch.Conflicts, cancellationToken);
+        return TypedResults.Created($"/api/v1/bookings?seriesId={batch.SeriesId}", batch);
     }
 
     internal static async Task<Results<Ok<Page<BookingResponse>>, NotFound>> CancelSeries(

@@ -20,6 +20,9 @@ public sealed class ClockedHubFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>The dev mailbox the hub writes its e-mails to, one .eml file each.</summary>
+    public string Mailbox { get; } = Path.Combine(Path.GetTempPath(), $"coworking-mailbox-{Guid.NewGuid():N}");
+
     public Guid OrganisationId { get; private set; }
 
     public HttpClient Admin { get; private set; } = null!;
@@ -34,6 +37,7 @@ public sealed class ClockedHubFixture : IAsyncLifetime
                 "--urls", "http://127.0.0.1:0",
                 $"--ConnectionStrings:Hub={ConnectionString}",
                 "--Serilog:MinimumLevel:Default=Warning",
+                $"--Mail:PickupDirectory={Mailbox}",
             ],
             services => services.AddSingleton<TimeProvider>(Time));
         await app.StartAsync();
@@ -53,6 +57,11 @@ public sealed class ClockedHubFixture : IAsyncLifetime
         {
             await app.StopAsync();
             await app.DisposeAsync();
+        }
+
+        if (Directory.Exists(Mailbox))
+        {
+            Directory.Delete(Mailbox, recursive: true);
         }
     }
 
