@@ -101,7 +101,7 @@ public static class BookingsApi
             return Refusal(result);
         }
 
-        await confirmations.BookingsAsync([result.Booking!], [], cancellationToken);
+        confirmations.Bookings([result.Booking!], []);
         return TypedResults.Created($"/api/v1/bookings/{result.Booking!.Id}", result.Booking);
     }
 
@@ -138,7 +138,7 @@ public static class BookingsApi
         var result = await store.TransferAsync(caller, id, request.MemberId.Value, request.OnBehalf ?? false, cancellationToken);
         if (result.Outcome == BookingWrite.Done)
         {
-            await confirmations.BookingsAsync([result.Booking!], [], cancellationToken);
+            confirmations.Bookings([result.Booking!], []);
         }
 
         return Answer(result);
@@ -160,7 +160,7 @@ public static class BookingsApi
             return Refusal(new BookingWriteResult(outcome));
         }
 
-        await confirmations.BookingsAsync(batch!.Booked, batch.Conflicts, cancellationToken);
+        confirmations.Bookings(batch!.Booked, batch.Conflicts);
         return TypedResults.Created($"/api/v1/bookings?seriesId={batch.SeriesId}", batch);
     }
 

@@ -17,20 +17,21 @@ namespace Coworking.Hub.Mail;
 /// </summary>
 internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
 {
-    public async Task BookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
+    /// <summary>Queues the member's confirmation of <paramref name="bookings"/> (one member, one resource) and of the occurrences not booked.</summary>
+    public void Bookings(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts)
     {
-        if (bookings.Count == 0 && conflicts.Count == 0)
+        if (bookings is [{ MemberId: { } memberId } first, ..])
         {
-            return;
+            mailer.Enqueue(cancellationToken => ComposeBookingsAsync(bookings, conflicts, cancellationToken), $"booking confirmation {first.Id} to member {memberId}");
         }
+    }
 
-        var first = bookings.Count > 0 ? bookings[0] : null;
-        var memberId = first?.MemberId;
-        if (memberId is null)
-        {
-            return;
-        }
+    public void Visitor(VisitorResponse visitor) => mailer.Enqueue(cancellationToken => ComposeVisitorAsync(visitor, cancellationToken), $"visitor pass {visitor.Id}");
 
+    private async Task<MimeMessage> ComposeBookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
+    {
+        var first = bookings[0];
+        var memberId = first.MemberId;
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var about = await conn.QuerySingleAsync<(string Name, string Email, string ResourceName, string LocationName, string TimeZone)>(new CommandDefinition(
             """
@@ -38,7 +39,7 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
             FROM members m, resources r JOIN locations l ON l.id = r.location_id
             WHERE m.id = @memberId AND r.id = @resourceId
             """,
-            new { memberId, resourceId = first!.ResourceId },
+            new { memberId, resourceId = first.ResourceId },
             cancellationToken: cancellationToken));
         var zone = ZoneTime.Zone(about.TimeZone);
         var body = new BodyBuilder();
@@ -81,10 +82,10 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
             Body = body.ToMessageBody(),
         };
         message.To.Add(new MailboxAddress(about.Name, about.Email));
-        mailer.Enqueue(message, $"booking confirmation {first.Id} to member {memberId}");
+        return message;
     }
 
-    public async Task VisitorAsync(VisitorResponse visitor, CancellationToken cancellationToken)
+    private async Task<MimeMessage> ComposeVisitorAsync(VisitorResponse visitor, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var about = await conn.QuerySingleAsync<(string HostName, string LocationName, string TimeZone)>(new CommandDefinition(
@@ -101,7 +102,7 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
             + $"<p>Your PIN: <b>{visitor.Pin}</b></p><p><img alt=\"QR code\" src=\"cid:{qr.ContentId}\"></p>";
         var message = new MimeMessage { Subject = $"Your visit to {about.LocationName}", Body = body.ToMessageBody() };
         message.To.Add(new MailboxAddress(visitor.Name, visitor.Email));
-        mailer.Enqueue(message, $"visitor pass {visitor.Id}");
+        return message;
     }
 
     /// <summary>The instant on the location's wall clock, e.g. "Mon 30 Mar 2026 09:00".</summary>

@@ -22,19 +22,19 @@ internal sealed record MailOptions(string? SmtpHost, int SmtpPort, string? Usern
 }
 
 /// <summary>
-/// Sends mail after the request that caused it has answered, so a slow or absent SMTP server never holds up a
-/// booking. Messages wait in memory; one that cannot be sent is logged (by recipient id, never its content, which
-/// may hold a PIN) and dropped.
+/// Composes and sends mail after the request that caused it has answered, so neither building a message (a
+/// query, the QR image) nor a slow or absent SMTP server holds up a booking. Work waits in memory; a message
+/// that cannot be made or sent is logged (by what it is about, never its content, which may hold a PIN) and dropped.
 /// </summary>
 internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger) : BackgroundService
 {
-    private readonly Channel<(MimeMessage Message, string About)> queue = Channel.CreateBounded<(MimeMessage, string)>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<(Func<CancellationToken, Task<MimeMessage>> Compose, string About)> queue =
+        Channel.CreateBounded<(Func<CancellationToken, Task<MimeMessage>>, string)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Queues a message; <paramref name="about"/> names it in logs (e.g. "booking 0196…").</summary>
-    public void Enqueue(MimeMessage message, string about)
+    /// <summary>Queues a message to be composed and sent; <paramref name="about"/> names it in logs (e.g. "booking 0196…").</summary>
+    public void Enqueue(Func<CancellationToken, Task<MimeMessage>> compose, string about)
     {
-        if (!queue.Writer.TryWrite((message, about)))
+        if (!queue.Writer.TryWrite((compose, about)))
         {
             LogDropped(logger, about);
         }
@@ -42,14 +42,14 @@ internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var (message, about) in queue.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var (compose, about) in queue.Reader.ReadAllAsync(stoppingToken))
         {
             try
             {
-                await SendAsync(message, stoppingToken);
+                await SendAsync(await compose(stoppingToken), stoppingToken);
                 LogSent(logger, about);
             }
-            catch (Exception e) when (e is IOException or SmtpCommandException or SmtpProtocolException or AuthenticationException or SslHandshakeException)
+            catch (Exception e) when (e is IOException or Npgsql.NpgsqlException or SmtpCommandException or SmtpProtocolException or AuthenticationException or SslHandshakeException)
             {
                 LogFailed(logger, about, e);
             }
