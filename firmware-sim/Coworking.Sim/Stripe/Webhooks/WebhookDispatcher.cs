@@ -326,6 +326,7 @@ internal sealed class WebhookDispatcher : BackgroundService
             error,
             succeeded,
             stopwatch.ElapsedMilliseconds,
+            succeeded || retryAfterFailure is null ? null : (long)retryAfterFailure.Value.TotalMilliseconds,
             succeeded || retryAfterFailure is null ? null : time.GetUtcNow() + retryAfterFailure.Value);
         lock (gate)
         {
