@@ -65,7 +65,7 @@ public class WebhookDeliveryTests(StripeSimHost sim) : IClassFixture<StripeSimHo
         var first = await receiver.NextAsync(w => w.ObjectId == customer.Id);
         var second = await receiver.NextAsync(w => w.EventId == first.EventId);
         var third = await receiver.NextAsync(w => w.EventId == first.EventId);
-        var attempts = await AttemptsAsync(first.EventId, receiver.EndpointId, count: 3);
+        var attempts = await AttemptsAsync(sim, first.EventId, receiver.EndpointId, count: 3);
 
         Assert.Equal([1, 2, 3], attempts.Select(a => a.GetProperty("attempt").GetInt32()));
         Assert.All(attempts, a => Assert.Equal(500, a.GetProperty("status").GetInt32()));
@@ -85,10 +85,34 @@ public class WebhookDeliveryTests(StripeSimHost sim) : IClassFixture<StripeSimHo
 
         var first = await receiver.NextAsync(w => w.ObjectId == customer.Id);
         await receiver.NextAsync(w => w.EventId == first.EventId);
-        var attempts = await AttemptsAsync(first.EventId, receiver.EndpointId, count: 2);
+        var attempts = await AttemptsAsync(sim, first.EventId, receiver.EndpointId, count: 2);
 
         Assert.Equal([503, 200], attempts.Select(a => a.GetProperty("status").GetInt32()));
         Assert.True(attempts[1].GetProperty("succeeded").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Receiver_that_does_not_answer_in_time_counts_as_failed_and_gets_the_event_again()
+    {
+        var quick = new StripeSimHost { WebhookTimeoutMs = 100 };
+        await quick.InitializeAsync();
+        try
+        {
+            await using var receiver = await WebhookReceiver.StartAsync(quick, stall: n => n == 1 ? TimeSpan.FromSeconds(2) : TimeSpan.Zero);
+            var customer = await quick.Client().V1.Customers.CreateAsync(new CustomerCreateOptions());
+
+            var first = await receiver.NextAsync(w => w.ObjectId == customer.Id);
+            await receiver.NextAsync(w => w.EventId == first.EventId);
+            var attempts = await AttemptsAsync(quick, first.EventId, receiver.EndpointId, count: 2);
+
+            Assert.Equal(JsonValueKind.Null, attempts[0].GetProperty("status").ValueKind);
+            Assert.Equal("timed out after 100 ms", attempts[0].GetProperty("error").GetString());
+            Assert.Equal(200, attempts[1].GetProperty("status").GetInt32());
+        }
+        finally
+        {
+            await quick.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -137,7 +161,7 @@ public class WebhookDeliveryTests(StripeSimHost sim) : IClassFixture<StripeSimHo
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
     }
 
-    private async Task<List<JsonElement>> AttemptsAsync(string eventId, string endpointId, int count)
+    private static async Task<List<JsonElement>> AttemptsAsync(StripeSimHost sim, string eventId, string endpointId, int count)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (true)

@@ -24,6 +24,9 @@ public sealed class StripeSimHost : IAsyncLifetime
     /// <summary>Where state is kept, when the fixture was asked to keep it.</summary>
     public string? StatePath { get; init; }
 
+    /// <summary>How long a webhook receiver may take to answer before the attempt counts as failed.</summary>
+    public int WebhookTimeoutMs { get; init; } = 2000;
+
     public StripeClient Client(string apiKey = SecretKey) =>
         new(new StripeClientOptions { ApiKey = apiKey, ApiBase = BaseAddress.ToString().TrimEnd('/') });
 
@@ -36,7 +39,7 @@ public sealed class StripeSimHost : IAsyncLifetime
             {
                 secretKey = SecretKey,
                 statePath = StatePath,
-                webhookRetry = new { maxAttempts = 3, firstDelayMs = 50, maxDelayMs = 1000, timeoutMs = 2000 },
+                webhookRetry = new { maxAttempts = 3, firstDelayMs = 50, maxDelayMs = 1000, timeoutMs = WebhookTimeoutMs },
             },
         };
         await System.IO.File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));

@@ -18,13 +18,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication app;
     private readonly Channel<ReceivedWebhook> received = Channel.CreateUnbounded<ReceivedWebhook>();
     private readonly Func<int, HttpStatusCode> answer;
+    private readonly Func<int, TimeSpan> stall;
     private readonly StripeSimHost sim;
     private int requests;
 
-    private WebhookReceiver(StripeSimHost sim, Func<int, HttpStatusCode> answer)
+    private WebhookReceiver(StripeSimHost sim, Func<int, HttpStatusCode> answer, Func<int, TimeSpan> stall)
     {
         this.sim = sim;
         this.answer = answer;
+        this.stall = stall;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -36,6 +38,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var number = Interlocked.Increment(ref requests);
             var eventId = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
             await received.Writer.WriteAsync(new ReceivedWebhook(eventId, body, request.Headers["Stripe-Signature"].ToString(), request.ContentType));
+            await Task.Delay(this.stall(number), CancellationToken.None);
             return Results.StatusCode((int)this.answer(number));
         });
     }
@@ -44,10 +47,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public string Secret { get; private set; } = string.Empty;
 
-    /// <summary>Starts a receiver and registers it with the sim; <paramref name="answer"/> gets the 1-based request number.</summary>
-    public static async Task<WebhookReceiver> StartAsync(StripeSimHost sim, Func<int, HttpStatusCode>? answer = null, bool paused = false)
+    /// <summary>
+    /// Starts a receiver and registers it with the sim; <paramref name="answer"/> and <paramref name="stall"/> (how long
+    /// to wait before answering) get the 1-based request number.
+    /// </summary>
+    public static async Task<WebhookReceiver> StartAsync(
+        StripeSimHost sim, Func<int, HttpStatusCode>? answer = null, bool paused = false, Func<int, TimeSpan>? stall = null)
     {
-        var receiver = new WebhookReceiver(sim, answer ?? (_ => HttpStatusCode.OK));
+        var receiver = new WebhookReceiver(sim, answer ?? (_ => HttpStatusCode.OK), stall ?? (_ => TimeSpan.Zero));
         await receiver.app.StartAsync();
         var url = receiver.app.Urls.First() + "/webhooks/stripe";
         using var response = await sim.Http.PostAsJsonAsync("/stripe/webhooks", new { url, paused });
