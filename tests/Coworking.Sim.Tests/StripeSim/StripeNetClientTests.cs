@@ -284,6 +284,26 @@ public class StripeNetClientTests(StripeSimHost sim) : IClassFixture<StripeSimHo
     }
 
     [Fact]
+    public async Task Lists_page_newest_first_with_starting_after()
+    {
+        var client = sim.Client();
+        var email = $"page-{Guid.NewGuid():N}@example.test";
+        var created = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            created.Add((await client.V1.Customers.CreateAsync(new CustomerCreateOptions { Email = email })).Id);
+        }
+
+        var first = await client.V1.Customers.ListAsync(new CustomerListOptions { Email = email, Limit = 2 });
+        var second = await client.V1.Customers.ListAsync(new CustomerListOptions { Email = email, Limit = 2, StartingAfter = first.Data[^1].Id });
+
+        Assert.Equal([created[2], created[1]], first.Data.Select(c => c.Id));
+        Assert.True(first.HasMore);
+        Assert.Equal([created[0]], second.Data.Select(c => c.Id));
+        Assert.False(second.HasMore);
+    }
+
+    [Fact]
     public async Task Wrong_api_key_is_refused_with_401()
     {
         var error = await Assert.ThrowsAsync<StripeException>(() => sim.Client("sk_test_not_the_sim_key").V1.Customers.CreateAsync(new CustomerCreateOptions()));
