@@ -356,9 +356,9 @@ internal static class Render
     public static JsonObject Error(StripeStore store, CardError error)
     {
         var json = new JsonObject();
-        if (error.Decline.DeclineCode is not null && error.Decline.Code != "payment_intent_authentication_failure")
+        if (AdviceCode(error.Decline) is { } advice)
         {
-            json["advice_code"] = error.Decline.DeclineCode is "insufficient_funds" or "generic_decline" ? "try_again_later" : "do_not_try_again";
+            json["advice_code"] = advice;
         }
 
         if (error.Charge is not null)
@@ -418,6 +418,15 @@ internal static class Render
 
     private static JsonNode? Expandable(StripeStore store, string? id, Expand expand, string field) =>
         id is null ? null : expand.Has(field) ? (JsonNode?)ById(store, id, expand.For(field)) ?? JsonValue.Create(id) : JsonValue.Create(id);
+
+    /// <summary>What Stripe advises after a decline: retry later, ask the customer for other card data, or give up on the card.</summary>
+    private static string? AdviceCode(CardDecline decline) => (decline.DeclineCode ?? decline.Code) switch
+    {
+        "generic_decline" or "insufficient_funds" or "processing_error" => "try_again_later",
+        "expired_card" or "incorrect_cvc" or "incorrect_number" => "confirm_card_data",
+        "lost_card" or "stolen_card" or "test_mode_live_card" => "do_not_try_again",
+        _ => null,
+    };
 
     private static JsonObject NextAction(PaymentIntent pi) => new()
     {
