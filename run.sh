@@ -94,6 +94,15 @@ pids+=("$!")
 for _ in $(seq 1 50); do [ -e "$bus_edge" ] && [ -e "$bus_dev" ] && break; sleep 0.1; done
 [ -e "$bus_edge" ] || { say "socat did not make the pty pair; see $logs/socat.log"; exit 1; }
 
+# The Stripe API is simulated by the same firmware-sim; its state survives restarts, and so does the endpoint secret
+# the hub verifies webhooks with (written to .local/demo.env as STRIPE_WEBHOOK_SECRET).
+stripe_secret_key=sk_test_coworking_demo
+stripe_webhook_secret_file=$local_dir/stripe-webhook-secret
+if [ ! -s "$stripe_webhook_secret_file" ]; then
+  (umask 077; echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$stripe_webhook_secret_file")
+fi
+stripe_webhook_secret=$(cat "$stripe_webhook_secret_file")
+
 cat > "$local_dir/sim.json" <<JSON
 {
   "buses": [
@@ -107,7 +116,12 @@ cat > "$local_dir/sim.json" <<JSON
       ]
     }
   ],
-  "keyStorePath": "$local_dir/sim-keys.json"
+  "keyStorePath": "$local_dir/sim-keys.json",
+  "stripe": {
+    "secretKey": "$stripe_secret_key",
+    "statePath": "$local_dir/stripe-sim.json",
+    "webhooks": [ { "url": "$hub_url/api/v1/webhooks/stripe", "secret": "$stripe_webhook_secret" } ]
+  }
 }
 JSON
 sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
@@ -151,6 +165,9 @@ curl -fsS "$edge_status_url/healthz" >/dev/null || { say "the edge did not becom
   echo "HUB_DATABASE=\"$ConnectionStrings__Hub\""
   echo "SIM_URL=$sim_url"
   echo "SIM_PID=$sim_pid"
+  echo "STRIPE_API_BASE=$sim_url"
+  echo "STRIPE_SECRET_KEY=$stripe_secret_key"
+  echo "STRIPE_WEBHOOK_SECRET=$stripe_webhook_secret"
   echo "EDGE_STATUS_URL=$edge_status_url"
   echo "EDGE_PID=$edge_pid"
   echo "DEMO_ADMIN_EMAIL=$demo_admin_email"
@@ -166,6 +183,7 @@ cat <<TXT
     API key:      $api_key
     Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, recent decisions)
     Simulator:    $sim_url/doors   (readers at the demo doors)
+    Stripe sim:   $sim_url/v1   (key $stripe_secret_key; webhooks to the hub; docs/SIM.md)
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
   Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
         curl -XPOST \$SIM_URL/doors/\$DEMO_DOOR_ID/badge -d '{"card":"'\$DEMO_CARD'"}'

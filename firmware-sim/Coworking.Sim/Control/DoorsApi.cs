@@ -29,8 +29,8 @@ internal static class DoorsApi
         return app;
     }
 
-    private static Ok<HealthView> Health(ReaderDirectory directory) =>
-        TypedResults.Ok(new HealthView("ok", directory.Buses.Count, directory.Doors.Count()));
+    private static Ok<HealthView> Health(ReaderDirectory directory, SimOptions options) =>
+        TypedResults.Ok(new HealthView("ok", directory.Buses.Count, directory.Doors.Count(), options.Stripe is not null));
 
     private static Ok<BusSnapshot[]> ListBuses(ReaderDirectory directory) =>
         TypedResults.Ok(directory.Buses.Select(b => b.Snapshot()).ToArray());
