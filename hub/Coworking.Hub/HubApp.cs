@@ -4,6 +4,7 @@ using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
+using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
 using Coworking.Hub.Members;
@@ -53,7 +54,13 @@ public static class HubApp
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .WriteTo.Console());
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            // Pings on idle HTTP/2 connections, so an edge whose link died is noticed within seconds.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(5);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(5);
+        });
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
@@ -65,6 +72,7 @@ public static class HubApp
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddSingleton<AccessEventStore>();
         builder.Services.AddSingleton<ChangeLogStore>();
+        builder.Services.AddEdgeSync(builder.Configuration);
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -88,12 +96,14 @@ public static class HubApp
 
         app.MapOpenApi();
         app.MapHealthApi();
+        app.MapEdgeSync();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLocationsApi();
         api.MapMembersApi();
         api.MapCredentialsApi();
         api.MapAccessEventsApi();
         api.MapChangeLogApi();
+        api.MapEdgesApi();
         api.MapAuthApi();
         return app;
     }
