@@ -13,6 +13,10 @@ public enum EdgeEventKind
     /// <summary>The door opened with no grant and no request-to-exit.</summary>
     DoorForcedOpen,
     RequestToExit,
+    /// <summary>A reader answers the edge again.</summary>
+    ReaderOnline,
+    /// <summary>A reader stopped answering.</summary>
+    ReaderOffline,
 }
 
 /// <summary>
@@ -45,6 +49,8 @@ public static class EdgeEventKindNames
         EdgeEventKind.DoorHeldOpen => "door_held_open",
         EdgeEventKind.DoorForcedOpen => "door_forced_open",
         EdgeEventKind.RequestToExit => "request_to_exit",
+        EdgeEventKind.ReaderOnline => "reader_online",
+        EdgeEventKind.ReaderOffline => "reader_offline",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -12,7 +12,8 @@ public sealed record EdgeStatus(
     CacheStatus Cache,
     OutboxStatus Outbox,
     IReadOnlyList<ReaderStatus> Readers,
-    IReadOnlyList<DoorStatus> Doors);
+    IReadOnlyList<DoorStatus> Doors,
+    SyncStatus? Sync);
 
 public sealed record CacheStatus(string CacheId, string LocationId, long Seq, int Credentials, int Holders, int Grants, int Doors, long RejectedChanges);
 
@@ -45,6 +46,7 @@ public static class StatusApi
         EventOutbox outbox,
         DoorRegistry doors,
         IEnumerable<IReaderStatusSource> readerSources,
+        IEnumerable<ISyncStatusSource> syncSources,
         TimeProvider time)
     {
         var index = cache.Index;
@@ -57,7 +59,8 @@ public static class StatusApi
             return new DoorStatus(d.DoorId, WireName(state), d.StateSince,
                 state is DoorState.HeldOpen or DoorState.ForcedOpen ? [WireName(state)] : []);
         }).ToList();
-        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates));
+        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
+            syncSources.FirstOrDefault()?.Sync));
     }
 
     private static string WireName(DoorState state) => state switch

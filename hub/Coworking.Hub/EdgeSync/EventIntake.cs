@@ -19,7 +19,7 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
 {
     private const int MaxIdLength = 64;
 
-    public async Task<IntakeResult> StoreAsync(EdgeIdentity edge, IReadOnlyList<EdgeEvent> events, CancellationToken cancellationToken)
+    public async Task<IntakeResult> StoreAsync(EdgeIdentity edge, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var decisions = new DecisionRows(events.Count);
@@ -97,7 +97,7 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
     }
 
     /// <summary>Adds the event to its table's rows; false when it is malformed and can never be stored.</summary>
-    private static bool TryAdd(EdgeEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others)
+    private static bool TryAdd(ReportedEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others)
     {
         if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null
             || !OptionalGuid(e.DoorId, out var doorId) || !OptionalGuid(e.CredentialId, out var credentialId) || !OptionalGuid(e.HolderId, out var holderId)
@@ -108,7 +108,7 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
 
         var id = Guid.CreateVersion7(now);
         var occurredAt = e.OccurredAt.ToDateTimeOffset();
-        if (e.Kind == EdgeEventKind.AccessDecision)
+        if (e.Kind == ReportedEventKind.AccessDecision)
         {
             if (e.Reason.Length == 0)
             {
@@ -140,15 +140,15 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         return true;
     }
 
-    private static string? KindName(EdgeEventKind kind) => kind switch
+    private static string? KindName(ReportedEventKind kind) => kind switch
     {
-        EdgeEventKind.DoorOpened => "door_opened",
-        EdgeEventKind.DoorClosed => "door_closed",
-        EdgeEventKind.DoorHeldOpen => "door_held_open",
-        EdgeEventKind.DoorForcedOpen => "door_forced_open",
-        EdgeEventKind.RequestToExit => "request_to_exit",
-        EdgeEventKind.ReaderOnline => "reader_online",
-        EdgeEventKind.ReaderOffline => "reader_offline",
+        ReportedEventKind.DoorOpened => "door_opened",
+        ReportedEventKind.DoorClosed => "door_closed",
+        ReportedEventKind.DoorHeldOpen => "door_held_open",
+        ReportedEventKind.DoorForcedOpen => "door_forced_open",
+        ReportedEventKind.RequestToExit => "request_to_exit",
+        ReportedEventKind.ReaderOnline => "reader_online",
+        ReportedEventKind.ReaderOffline => "reader_offline",
         _ => null,
     };
 
