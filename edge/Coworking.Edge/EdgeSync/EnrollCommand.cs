@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -90,7 +89,7 @@ public static class EnrollCommand
 
         using (var authority = X509Certificate2.CreateFromPem(authorityPem))
         {
-            var actual = Base64Url.EncodeToString(SHA256.HashData(authority.RawData).AsSpan(0, 20));
+            var actual = Base32.Encode(SHA256.HashData(authority.RawData).AsSpan(0, 20));
             if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(actual), Encoding.ASCII.GetBytes(pin)))
             {
                 throw new EnrolmentException(

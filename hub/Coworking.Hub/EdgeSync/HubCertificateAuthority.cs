@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
@@ -24,8 +23,8 @@ public sealed class HubCertificateAuthority
     /// <summary>The authority in PEM, or null when none is configured.</summary>
     public string? CertificatePem { get; }
 
-    /// <summary>The first 20 bytes of the SHA-256 of the authority's DER, base64url; part of every enrolment code.</summary>
+    /// <summary>The first 20 bytes of the SHA-256 of the authority's DER, in base32; part of every enrolment code.</summary>
     public string? Pin { get; }
 
-    public static string PinOf(byte[] der) => Base64Url.EncodeToString(SHA256.HashData(der).AsSpan(0, 20));
+    public static string PinOf(byte[] der) => Base32.Encode(SHA256.HashData(der).AsSpan(0, 20));
 }
