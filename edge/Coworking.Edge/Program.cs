@@ -6,7 +6,9 @@ using Coworking.Edge.Decisions;
 using Coworking.Edge.Doors;
 using Coworking.Edge.EdgeSync;
 using Coworking.Edge.Gpio;
+using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Outbox;
+using Coworking.Edge.Readers;
 using Coworking.Edge.Status;
 using Serilog;
 
@@ -24,6 +26,17 @@ builder.Services.AddSerilog((_, logger) => logger
     .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture));
 
 var edge = builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
+IReadOnlyList<OsdpBusOptions> osdpBuses;
+try
+{
+    osdpBuses = OsdpReaderServices.ReadBuses(builder.Configuration);
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync($"coworking-edge: configuration error: {e.Message} Fix the Osdp:Buses section (docs/OSDP.md) and start again.");
+    return 2;
+}
+
 builder.WebHost.UseUrls(edge.StatusUrl);
 
 var services = builder.Services;
@@ -37,6 +50,7 @@ services.AddEdgeSync(builder.Configuration);
 services.AddSingleton<DecisionEngine>();
 services.AddSingleton(sp => new PinAttemptLimiter(edge.PinLimits, sp.GetRequiredService<TimeProvider>()));
 services.AddSingleton<DoorRegistry>();
+services.AddSingleton<RecentDecisions>();
 services.AddSingleton<AccessService>();
 
 Func<GpioController>? gpio = edge.Gpio.Driver switch
@@ -53,10 +67,13 @@ if (gpio is not null)
     services.AddHostedService(sp => sp.GetRequiredService<GpioDoors>());
 }
 
+services.AddOsdpReaders(osdpBuses, edge);
+
 // Registered after every part that adds doors: hosted services start in this order and stop in reverse.
 services.AddHostedService<DoorControlService>();
 
 var app = builder.Build();
 app.MapStatusApi();
-app.Run();
+app.MapOsdpStatus();
+await app.RunAsync();
 return 0;

@@ -13,6 +13,9 @@ public sealed class EdgeOptions
 
     public PinLimitOptions PinLimits { get; set; } = new();
 
+    /// <summary>How long after a card at a card-and-PIN door the reader waits for its PIN.</summary>
+    public int PinEntrySeconds { get; set; } = 15;
+
     public OutboxOptions Outbox { get; set; } = new();
 
     public GpioOptions Gpio { get; set; } = new();

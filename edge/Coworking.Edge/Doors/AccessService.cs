@@ -1,5 +1,6 @@
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Outbox;
+using Coworking.Edge.Status;
 using Microsoft.Extensions.Logging;
 
 namespace Coworking.Edge.Doors;
@@ -15,7 +16,8 @@ public sealed class AccessService(
     IEventRecorder recorder,
     DoorRegistry doors,
     TimeProvider time,
-    ILogger<AccessService> log)
+    ILogger<AccessService> log,
+    RecentDecisions? recent = null)
 {
     public async Task<Decision> HandleAsync(Presentation presentation, CancellationToken cancellationToken)
     {
@@ -41,6 +43,7 @@ public sealed class AccessService(
             throw;
         }
 
+        recent?.Add(now, presentation, decision);
         log.LogInformation("{Presented} at door {DoorId}: {Reason} (credential {CredentialId})",
             presentation.Masked, presentation.DoorId, decision.Reason.ToWireName(), decision.CredentialId);
         var signal = decision.Reason switch

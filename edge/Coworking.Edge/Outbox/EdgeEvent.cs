@@ -13,9 +13,9 @@ public enum EdgeEventKind
     /// <summary>The door opened with no grant and no request-to-exit.</summary>
     DoorForcedOpen,
     RequestToExit,
-    /// <summary>A reader answers the edge again.</summary>
+    /// <summary>A reader answered again after being offline (or for the first time since the edge started).</summary>
     ReaderOnline,
-    /// <summary>A reader stopped answering.</summary>
+    /// <summary>A reader stopped answering: its door cannot read cards until it is back.</summary>
     ReaderOffline,
 }
 

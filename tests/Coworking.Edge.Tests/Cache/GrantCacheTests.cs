@@ -4,7 +4,7 @@ using Coworking.Edge.Tests.Support;
 using Coworking.Proto.V1;
 using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
-using static Coworking.Edge.Tests.Support.ChangeLog;
+using static Coworking.Testing.ChangeLog;
 
 namespace Coworking.Edge.Tests.Cache;
 

@@ -1,6 +1,6 @@
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Tests.Support;
-using static Coworking.Edge.Tests.Support.ChangeLog;
+using static Coworking.Testing.ChangeLog;
 
 namespace Coworking.Edge.Tests.Decisions;
 

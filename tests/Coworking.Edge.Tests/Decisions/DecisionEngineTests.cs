@@ -1,7 +1,7 @@
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Tests.Support;
 using Coworking.Proto.V1;
-using static Coworking.Edge.Tests.Support.ChangeLog;
+using static Coworking.Testing.ChangeLog;
 
 namespace Coworking.Edge.Tests.Decisions;
 

@@ -4,7 +4,7 @@ using Coworking.Edge.Doors;
 using Coworking.Edge.Outbox;
 using Coworking.Edge.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using static Coworking.Edge.Tests.Support.ChangeLog;
+using static Coworking.Testing.ChangeLog;
 
 namespace Coworking.Edge.Tests.Doors;
 

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using static Coworking.Edge.Tests.Support.ChangeLog;
+using static Coworking.Testing.ChangeLog;
 
 namespace Coworking.Edge.Tests.Status;
 
@@ -37,6 +37,7 @@ public sealed class StatusApiTests : IAsyncLifetime
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.Services.AddSingleton(sp => new DoorRegistry(_cache.Cache, _outbox, _time, Logs.Factory));
         builder.Services.AddSingleton<IReaderStatusSource>(new TwoReaders());
+        builder.Services.AddSingleton<RecentDecisions>();
         _app = builder.Build();
         _app.MapStatusApi();
         _app.Services.GetRequiredService<DoorRegistry>().AddDoor(_front);

@@ -4,7 +4,7 @@ using Coworking.Proto.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 
-namespace Coworking.Edge.Tests.Support;
+namespace Coworking.Testing;
 
 /// <summary>Writes a location's change log the way the hub would: seq grows by one per change.</summary>
 public sealed class ChangeLog(string locationId = ChangeLog.LocationId)
