@@ -96,12 +96,14 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         return new IntakeResult(stored, rejected);
     }
 
-    /// <summary>Adds the event to its table's rows; false when it is malformed and can never be stored.</summary>
+    /// <summary>
+    /// Adds the event to its table's rows; false when it can never be stored (no id, no time, an unknown kind).
+    /// An id that is not one the hub made (door, credential, holder) is stored as unknown rather than losing
+    /// the event: it is still a fact the edge observed.
+    /// </summary>
     private static bool TryAdd(ReportedEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others)
     {
-        if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null
-            || !OptionalGuid(e.DoorId, out var doorId) || !OptionalGuid(e.CredentialId, out var credentialId) || !OptionalGuid(e.HolderId, out var holderId)
-            || e.ReaderId.Length > 200 || e.Reason.Length > 64)
+        if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null || e.ReaderId.Length > 200 || e.Reason.Length > 64)
         {
             return false;
         }
@@ -117,9 +119,9 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
 
             decisions.Ids.Add(id);
             decisions.EventIds.Add(e.EventId);
-            decisions.DoorIds.Add(doorId);
-            decisions.CredentialIds.Add(credentialId);
-            decisions.MemberIds.Add(holderId);
+            decisions.DoorIds.Add(HubId(e.DoorId));
+            decisions.CredentialIds.Add(HubId(e.CredentialId));
+            decisions.MemberIds.Add(HubId(e.HolderId));
             decisions.Decisions.Add((e.Reason == "granted" ? AccessDecision.Granted : AccessDecision.Denied).ToDb());
             decisions.Reasons.Add(e.Reason);
             decisions.OccurredAt.Add(occurredAt);
@@ -134,7 +136,7 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         others.Ids.Add(id);
         others.EventIds.Add(e.EventId);
         others.Kinds.Add(kind);
-        others.DoorIds.Add(doorId);
+        others.DoorIds.Add(HubId(e.DoorId));
         others.ReaderIds.Add(e.ReaderId.Length == 0 ? null : e.ReaderId);
         others.OccurredAt.Add(occurredAt);
         return true;
@@ -152,22 +154,7 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         _ => null,
     };
 
-    private static bool OptionalGuid(string text, out Guid? id)
-    {
-        id = null;
-        if (text.Length == 0)
-        {
-            return true;
-        }
-
-        if (!Guid.TryParse(text, out var parsed))
-        {
-            return false;
-        }
-
-        id = parsed;
-        return true;
-    }
+    private static Guid? HubId(string text) => Guid.TryParse(text, out var id) ? id : null;
 
     private sealed class DecisionRows(int capacity)
     {

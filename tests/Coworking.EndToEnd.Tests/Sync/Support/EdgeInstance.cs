@@ -10,7 +10,7 @@ namespace Coworking.EndToEnd.Tests.Sync.Support;
 /// </summary>
 public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictionary<string, string> settings) : IAsyncDisposable
 {
-    private readonly HttpClient _status = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient _status = new() { Timeout = TimeSpan.FromSeconds(30) };
     private ChildProcess? _process;
 
     public string DataDirectory => dataDirectory;
@@ -32,7 +32,8 @@ public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictiona
         };
         _process = ChildProcess.StartProject("edge/Coworking.Edge", "coworking-edge", ["run"], environment);
         await _process.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
-        _status.BaseAddress = new Uri(ListeningOn().Match(_process.Output).Groups[1].Value);
+        _status.Dispose();
+        _status = new HttpClient { BaseAddress = new Uri(ListeningOn().Match(_process.Output).Groups[1].Value), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task KillAsync()
