@@ -13,6 +13,8 @@ public sealed class SyncSite : IAsyncDisposable
     public const string AdaCard = "42:10001";
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "coworking-sync-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly List<EdgeInstance> _moreEdges = [];
+    private Dictionary<string, string> _edgeSettings = [];
 
     private SyncSite(HubApi api, IReadOnlyList<HubInstance> hubs)
     {
@@ -39,7 +41,9 @@ public sealed class SyncSite : IAsyncDisposable
     /// <param name="hubs">Hub instances on the one database; the edge is given all their addresses.</param>
     /// <param name="hubSettings">Extra hub settings (--Key=value) for every instance.</param>
     /// <param name="reader">Whether a simulated reader serves the front door.</param>
-    public static async Task<SyncSite> StartAsync(int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true)
+    /// <param name="edgeSettings">Extra edge settings (environment variables) for every edge of the site.</param>
+    public static async Task<SyncSite> StartAsync(
+        int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true, IReadOnlyDictionary<string, string>? edgeSettings = null)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sync");
         var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", $"--ConnectionStrings:Hub={database}"]);
@@ -66,6 +70,12 @@ public sealed class SyncSite : IAsyncDisposable
             ["Edge__Sync__KeepAlivePingTimeoutMs"] = "2000",
             ["Edge__Sync__ReconnectMaxDelayMs"] = "2000",
         };
+        foreach (var (key, value) in edgeSettings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        site._edgeSettings = new Dictionary<string, string>(settings);
         if (reader)
         {
             site.Reader = await SimReader.StartAsync(Path.Combine(site._directory, "sim"), site.DoorId);
@@ -88,6 +98,16 @@ public sealed class SyncSite : IAsyncDisposable
         return site;
     }
 
+    /// <summary>Another edge for the location, enrolled with a new code but not started; the site disposes it.</summary>
+    public async Task<EdgeInstance> EnrolAnotherEdgeAsync()
+    {
+        var edge = new EdgeInstance(Path.Combine(_directory, $"edge-{_moreEdges.Count + 2}"), _edgeSettings);
+        _moreEdges.Add(edge);
+        var enrolled = await edge.EnrollAsync(string.Join(',', Hubs.Select(h => h.SyncUrl)), await Api.EnrolmentCodeAsync(LocationId));
+        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        return edge;
+    }
+
     /// <summary>Presents a card at the front door; "granted" or "denied" as the reader showed it.</summary>
     public Task<string> BadgeAsync(string card = AdaCard) => Reader!.BadgeAsync(DoorId, card);
 
@@ -97,6 +117,11 @@ public sealed class SyncSite : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Edge.DisposeAsync();
+        foreach (var edge in _moreEdges)
+        {
+            await edge.DisposeAsync();
+        }
+
         if (Reader is not null)
         {
             await Reader.DisposeAsync();
