@@ -139,7 +139,7 @@ internal sealed class EdgeSession(
                 sent = batch.LastSeq;
             }
 
-            if (changes.Count > 0 && contiguous.Count == 0)
+            if (contiguous.Count == 0 && await FellBehindCompactionAsync(changes, sent, cancellationToken))
             {
                 log.LogInformation("Edge {EdgeId} at seq {Seq} is behind the compacted log; sending a snapshot", edge.EdgeId, sent);
                 sent = await SendSnapshotAsync(cancellationToken);
@@ -154,6 +154,14 @@ internal sealed class EdgeSession(
             await subscription.WaitAsync(_options.PollInterval, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Nothing follows <paramref name="sent"/> directly: either nothing is new, or compaction removed the next
+    /// entries (superseded ones, or a removal with nothing after it) while the edge was behind them. Entries
+    /// read after a hole, or a compaction point past <paramref name="sent"/>, say it was compaction.
+    /// </summary>
+    private async Task<bool> FellBehindCompactionAsync(IReadOnlyList<Change> read, long sent, CancellationToken cancellationToken) =>
+        read.Count > 0 || (await deps.ChangeLog.ReadPositionAsync(edge.LocationId, cancellationToken))?.CompactedThrough > sent;
 
     private async Task<long> SendSnapshotAsync(CancellationToken cancellationToken)
     {

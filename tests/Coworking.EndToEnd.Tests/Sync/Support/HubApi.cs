@@ -8,14 +8,15 @@ namespace Coworking.EndToEnd.Tests.Sync.Support;
 /// <summary>An organisation admin at the hub's REST API, plus read-only checks of what the hub stored.</summary>
 public sealed class HubApi(string apiKey, string connectionString) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient _http = new();
 
     public string ConnectionString => connectionString;
 
     /// <summary>Which hub instance the calls go to.</summary>
     public void UseHub(HubInstance hub)
     {
-        _http.BaseAddress = hub.ApiUrl;
+        _http.Dispose();
+        _http = new HttpClient { BaseAddress = hub.ApiUrl, Timeout = TimeSpan.FromSeconds(30) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
     }
 
