@@ -1,7 +1,7 @@
 using Coworking.Edge.Configuration;
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Outbox;
-using Coworking.EndToEnd.Tests.Sync.Support;
+using Coworking.Testing.Sync;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using Coworking.EndToEnd.Tests.Sync.Support;
+using Coworking.Testing.Sync;
 using static Coworking.Testing.ChangeLog;
 
 namespace Coworking.EndToEnd.Tests.Sync;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Coworking.EndToEnd.Tests.Sync.Support;
+using Coworking.Testing.Sync;
 
 namespace Coworking.EndToEnd.Tests.Sync;
 

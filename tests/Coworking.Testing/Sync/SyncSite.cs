@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>
 /// A location as an operator and an installer set it up, every part a real process: PostgreSQL, one or more
@@ -47,7 +47,7 @@ public sealed class SyncSite : IAsyncDisposable
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sync");
         var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", $"--ConnectionStrings:Hub={database}"]);
-        Assert.True(bootstrap.ExitCode == 0, bootstrap.Stderr);
+        Succeeded(bootstrap);
         var apiKey = JsonDocument.Parse(bootstrap.Stdout).RootElement.GetProperty("apiKey").GetString()!;
 
         var instances = new List<HubInstance>();
@@ -87,7 +87,7 @@ public sealed class SyncSite : IAsyncDisposable
 
         site.Edge = new EdgeInstance(Path.Combine(site._directory, "edge"), settings);
         var enrolled = await site.Edge.EnrollAsync(string.Join(',', instances.Select(h => h.SyncUrl)), await api.EnrolmentCodeAsync(site.LocationId));
-        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        Succeeded(enrolled);
         await site.Edge.StartAsync();
         await site.SyncedAsync();
         if (reader)
@@ -104,7 +104,7 @@ public sealed class SyncSite : IAsyncDisposable
         var edge = new EdgeInstance(Path.Combine(_directory, $"edge-{_moreEdges.Count + 2}"), _edgeSettings);
         _moreEdges.Add(edge);
         var enrolled = await edge.EnrollAsync(string.Join(',', Hubs.Select(h => h.SyncUrl)), await Api.EnrolmentCodeAsync(LocationId));
-        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        Succeeded(enrolled);
         return edge;
     }
 
@@ -113,6 +113,14 @@ public sealed class SyncSite : IAsyncDisposable
 
     /// <summary>Waits until the edge has applied everything the location's log holds now.</summary>
     public async Task SyncedAsync() => await Edge.WaitForSeqAsync(await Api.LocationSeqAsync(LocationId));
+
+    private static void Succeeded(ProgramResult result)
+    {
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"exit code {result.ExitCode}: {result.Stderr}");
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

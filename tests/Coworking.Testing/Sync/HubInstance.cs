@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>
 /// One hub process: REST on http://127.0.0.1:&lt;api port&gt;, EdgeSync on https://127.0.0.1:&lt;sync port&gt; with the

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>
 /// The local certificate authority and hub certificate, made once per test run by the same script an

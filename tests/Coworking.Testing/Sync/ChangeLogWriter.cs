@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Npgsql;
 using static Coworking.Testing.ChangeLog;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>
 /// Appends entries to a location's change log straight in the hub's database, with the same statement the

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>
 /// One edge process with its own data directory, enrolled the way an installer does it and started with
@@ -16,6 +16,9 @@ public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictiona
     public string DataDirectory => dataDirectory;
 
     public string Output => _process?.Output ?? "";
+
+    /// <summary>The running process's id (for its memory in /proc), or 0.</summary>
+    public int Pid => _process?.Pid ?? 0;
 
     /// <summary>The edge's id as enrolment wrote it.</summary>
     public string EdgeId => JsonDocument.Parse(File.ReadAllText(Path.Combine(dataDirectory, "hub.json"))).RootElement.GetProperty("edgeId").GetString()!;

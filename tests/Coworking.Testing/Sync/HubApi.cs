@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>An organisation admin at the hub's REST API, plus read-only checks of what the hub stored.</summary>
 public sealed class HubApi(string apiKey, string connectionString) : IDisposable
@@ -100,7 +100,10 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
     {
         using var response = await _http.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {text}");
+        }
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 

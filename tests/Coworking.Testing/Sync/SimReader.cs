@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>One simulated OSDP reader (firmware-sim) at a door, on a socat pty pair the edge opens as its bus.</summary>
 public sealed partial class SimReader : IAsyncDisposable
@@ -57,7 +57,10 @@ public sealed partial class SimReader : IAsyncDisposable
     {
         using var response = await _http.PostAsJsonAsync($"/doors/{doorId}/badge", new { card });
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"badge: {(int)response.StatusCode} {text}");
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"badge: {(int)response.StatusCode} {text}");
+        }
         return JsonDocument.Parse(text).RootElement.GetProperty("result").GetString()!;
     }
 

@@ -1,4 +1,4 @@
-namespace Coworking.EndToEnd.Tests.Sync.Support;
+namespace Coworking.Testing.Sync;
 
 /// <summary>
 /// Waits for something a user would notice, polling. The bound is generous (a loaded two-core machine) and
