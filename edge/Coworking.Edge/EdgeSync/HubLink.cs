@@ -232,7 +232,10 @@ public sealed class HubLink(
     /// <summary>Applies a batch atomically; a batch that would leave a gap ends the stream, which resumes from the applied seq.</summary>
     private async Task ApplyBatchAsync(ChangeBatch batch, Writer writer, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var result = cache.Apply(batch);
+        log.LogDebug("Change batch of {Count} changes ending at seq {Seq}: {Outcome} in {Elapsed} ms",
+            batch.Changes.Count, batch.LastSeq, result.Outcome, (int)time.GetElapsedTime(started).TotalMilliseconds);
         if (result.Outcome is ApplyOutcome.Gap or ApplyOutcome.Invalid)
         {
             throw new SyncProtocolException($"change batch ending at seq {batch.LastSeq}: {result.Outcome} after applied seq {result.AppliedSeq}");

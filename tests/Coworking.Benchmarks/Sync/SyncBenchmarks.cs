@@ -14,11 +14,11 @@ namespace Coworking.Benchmarks.Sync;
 /// <summary>
 /// Hub and edge as real processes over real HTTP/2 + TLS, on a private PostgreSQL (the test fixtures'
 /// <see cref="SyncSite"/>). Each verb times what an operator would notice, from the edge's status page
-/// polled every few milliseconds (so every figure carries up to one poll interval of slack).
+/// polled every 10 ms (so every figure carries up to one poll interval of slack).
 /// </summary>
 internal static class SyncBenchmarks
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// sync-snapshot [--credentials 100000]: a new edge joins a location with that many members, each with a

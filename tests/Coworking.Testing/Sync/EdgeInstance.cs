@@ -32,6 +32,8 @@ public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictiona
         {
             ["Edge__DataDirectory"] = dataDirectory,
             ["Edge__StatusUrl"] = "http://127.0.0.1:0",
+            // Its appsettings.json (log levels) lives beside the program, as an installed edge runs it.
+            ["ASPNETCORE_CONTENTROOT"] = Path.Combine(RepoPaths.Root, "edge", "Coworking.Edge", "bin", ChildProcess.BuildConfiguration, "net10.0"),
         };
         _process = ChildProcess.StartProject("edge/Coworking.Edge", "coworking-edge", ["run"], environment);
         await _process.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
