@@ -34,11 +34,14 @@ internal static class SyncBenchmarks
 
         await edge.StartAsync();
         var connected = await WaitAsync(edge, s => s.GetProperty("sync").GetProperty("connected").GetBoolean());
+        var (hubCpu, edgeCpu) = (CpuSeconds(site.Hub.Pid), CpuSeconds(edge.Pid));
         var applied = await WaitAsync(edge, s => s.GetProperty("cache").GetProperty("seq").GetInt64() >= target);
+        (hubCpu, edgeCpu) = (CpuSeconds(site.Hub.Pid) - hubCpu, CpuSeconds(edge.Pid) - edgeCpu);
         var status = await edge.StatusAsync();
 
         Console.WriteLine($"snapshot of {status.GetProperty("cache").GetProperty("credentials").GetInt32():N0} credentials " +
             $"({target:N0} log entries) to a new edge: {(applied - connected).TotalMilliseconds:N0} ms from welcome to applied");
+        Console.WriteLine($"CPU meanwhile: hub {hubCpu:F1} s, edge {edgeCpu:F1} s");
         Console.WriteLine($"edge memory: peak resident {Memory(edge.Pid, "VmHWM")}, resident after {Memory(edge.Pid, "VmRSS")}");
         Console.WriteLine($"hub:  {LastLine(site.Hub.Output, "Sent edge")}");
         Console.WriteLine($"edge: {LastLine(edge.Output, "Applied a snapshot")}");
@@ -60,10 +63,12 @@ internal static class SyncBenchmarks
 
         await site.Edge.StartAsync();
         var connected = await WaitAsync(site.Edge, s => s.GetProperty("sync").GetProperty("connected").GetBoolean());
+        var (hubCpu, edgeCpu) = (CpuSeconds(site.Hub.Pid), CpuSeconds(site.Edge.Pid));
         var applied = await WaitAsync(site.Edge, s => s.GetProperty("cache").GetProperty("seq").GetInt64() >= target);
+        (hubCpu, edgeCpu) = (CpuSeconds(site.Hub.Pid) - hubCpu, CpuSeconds(site.Edge.Pid) - edgeCpu);
 
         Console.WriteLine($"catch-up of {target - from:N0} changes after an outage: {(applied - connected).TotalMilliseconds:N0} ms from welcome to applied " +
-            $"({(target - from) / (applied - connected).TotalSeconds:N0} changes/s)");
+            $"({(target - from) / (applied - connected).TotalSeconds:N0} changes/s); CPU meanwhile: hub {hubCpu:F2} s, edge {edgeCpu:F2} s");
         return 0;
     }
 
@@ -106,11 +111,14 @@ internal static class SyncBenchmarks
 
         await site.Edge.StartAsync();
         var connected = await WaitAsync(site.Edge, s => s.GetProperty("sync").GetProperty("connected").GetBoolean());
+        var (hubCpu, edgeCpu) = (CpuSeconds(site.Hub.Pid), CpuSeconds(site.Edge.Pid));
         var uploaded = await WaitAsync(site.Edge, s => s.GetProperty("outbox").GetProperty("depth").GetInt64() == 0);
+        (hubCpu, edgeCpu) = (CpuSeconds(site.Hub.Pid) - hubCpu, CpuSeconds(site.Edge.Pid) - edgeCpu);
         var stored = await site.Api.AccessEventsAsync(site.Edge.EdgeId);
 
         Console.WriteLine($"upload of {events:N0} events: {(uploaded - connected).TotalMilliseconds:N0} ms from welcome to all acknowledged = " +
-            $"{events / (uploaded - connected).TotalSeconds:N0} events/s; hub holds {stored.Rows:N0} rows, {stored.DistinctEventIds:N0} distinct");
+            $"{events / (uploaded - connected).TotalSeconds:N0} events/s; hub holds {stored.Rows:N0} rows, {stored.DistinctEventIds:N0} distinct; " +
+            $"CPU meanwhile: hub {hubCpu:F1} s (PostgreSQL not counted), edge {edgeCpu:F1} s");
         return stored.Rows == events && stored.DistinctEventIds == events ? 0 : 1;
     }
 
@@ -142,6 +150,14 @@ internal static class SyncBenchmarks
         }
 
         return TimeSpan.FromTicks(Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+    }
+
+    /// <summary>User plus system CPU time of a process so far (/proc/PID/stat, in clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static string Memory(int pid, string field)

@@ -32,6 +32,9 @@ public sealed class HubInstance : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The running process's id (for its CPU time in /proc), or 0.</summary>
+    public int Pid => _process?.Pid ?? 0;
+
     public static async Task<HubInstance> StartAsync(string connectionString, IReadOnlyList<string>? settings = null)
     {
         var hub = new HubInstance(connectionString, await EdgeAuthority.DirectoryAsync(), settings ?? []);
