@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Bring up a whole simulated building on this machine: a private PostgreSQL, the hub, seeded demo data
-# (and, as they land, an edge and firmware-sim). Prints the console URL and demo logins, writes
+# Bring up a whole simulated building on this machine: a private PostgreSQL, the hub, seeded demo data,
+# firmware-sim readers on a socat pty bus and the edge driving them. Prints the console URL and demo logins, writes
 # .local/demo.env, and stays in the foreground: Ctrl-C stops everything it started.
 set -euo pipefail
 # A shell started in the background by another script inherits SIGINT as ignored and could then never
@@ -81,12 +81,78 @@ if [ ! -s "$seed_file" ]; then
   mv "$seed_file.tmp" "$seed_file"
 fi
 
+# shellcheck disable=SC1090
+. "$seed_file"
+
+# The building: one RS-485 bus as a socat pty pair, the simulated readers on one end, the edge on the other.
+say "starting the simulated building (socat pty bus, firmware-sim readers)"
+bus_edge=$local_dir/bus0-edge
+bus_dev=$local_dir/bus0-dev
+rm -f "$bus_edge" "$bus_dev"
+socat -d "pty,raw,echo=0,link=$bus_edge" "pty,raw,echo=0,link=$bus_dev" > "$logs/socat.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 50); do [ -e "$bus_edge" ] && [ -e "$bus_dev" ] && break; sleep 0.1; done
+[ -e "$bus_edge" ] || { say "socat did not make the pty pair; see $logs/socat.log"; exit 1; }
+
+cat > "$local_dir/sim.json" <<JSON
+{
+  "buses": [
+    {
+      "port": "$bus_dev",
+      "baudRate": 115200,
+      "readers": [
+        { "address": 1, "doorId": "$DEMO_DOOR_ID", "secureChannel": false, "keypad": true },
+        { "address": 2, "doorId": "$DEMO_ROOMS_DOOR_ID", "secureChannel": true, "keypad": true },
+        { "address": 3, "doorId": "$DEMO_STAIRS_DOOR_ID", "secureChannel": false, "keypad": false }
+      ]
+    }
+  ],
+  "keyStorePath": "$local_dir/sim-keys.json"
+}
+JSON
+sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
+sim_url=http://127.0.0.1:$sim_port
+dotnet firmware-sim/Coworking.Sim/bin/Debug/net10.0/coworking-sim.dll --config "$local_dir/sim.json" --urls "$sim_url" > "$logs/sim.log" 2>&1 &
+sim_pid=$!
+pids+=("$sim_pid")
+
+edge_port=${EDGE_PORT:-$(deploy/local/free-port.sh)}
+edge_status_url=http://127.0.0.1:$edge_port
+say "starting the edge (status: $edge_status_url/status, log: .local/logs/edge.log)"
+mkdir -p "$local_dir/edge"
+Edge__DataDirectory=$local_dir/edge \
+Edge__StatusUrl=$edge_status_url \
+Osdp__Buses__0__PortName=$bus_edge \
+Osdp__Buses__0__BaudRate=115200 \
+Osdp__Buses__0__KeyStorePath=$local_dir/edge/osdp-keys.json \
+Osdp__Buses__0__Readers__0__Address=1 \
+Osdp__Buses__0__Readers__0__DoorId=$DEMO_DOOR_ID \
+Osdp__Buses__0__Readers__1__Address=2 \
+Osdp__Buses__0__Readers__1__DoorId=$DEMO_ROOMS_DOOR_ID \
+Osdp__Buses__0__Readers__1__SecureChannel=true \
+Osdp__Buses__0__Readers__2__Address=3 \
+Osdp__Buses__0__Readers__2__DoorId=$DEMO_STAIRS_DOOR_ID \
+  dotnet edge/Coworking.Edge/bin/Debug/net10.0/coworking-edge.dll > "$logs/edge.log" 2>&1 &
+edge_pid=$!
+pids+=("$edge_pid")
+for _ in $(seq 1 120); do
+  curl -fsS "$sim_url/healthz" >/dev/null 2>&1 && curl -fsS "$edge_status_url/healthz" >/dev/null 2>&1 && break
+  kill -0 "$sim_pid" 2>/dev/null || { say "firmware-sim exited; last lines of its log:"; tail -20 "$logs/sim.log"; exit 1; }
+  kill -0 "$edge_pid" 2>/dev/null || { say "the edge exited; last lines of its log:"; tail -20 "$logs/edge.log"; exit 1; }
+  sleep 0.5
+done
+curl -fsS "$edge_status_url/healthz" >/dev/null || { say "the edge did not become healthy; see $logs/edge.log"; exit 1; }
+
 {
   echo "# Written by ./run.sh; source it:  . .local/demo.env"
   echo "HUB_URL=$hub_url"
   echo "HUB_API_KEY=$api_key"
   echo "HUB_PID=$hub_pid"
   echo "HUB_DATABASE=\"$ConnectionStrings__Hub\""
+  echo "SIM_URL=$sim_url"
+  echo "SIM_PID=$sim_pid"
+  echo "EDGE_STATUS_URL=$edge_status_url"
+  echo "EDGE_PID=$edge_pid"
   echo "DEMO_ADMIN_EMAIL=$demo_admin_email"
   echo "DEMO_ADMIN_PASSWORD=$demo_admin_password"
   cat "$seed_file"
@@ -98,10 +164,13 @@ cat <<TXT
     Hub API:      $hub_url/api/v1   (OpenAPI: $hub_url/openapi/v1.json)
     Admin login:  $demo_admin_email / $demo_admin_password
     API key:      $api_key
+    Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, recent decisions)
+    Simulator:    $sim_url/doors   (readers at the demo doors)
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
   Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
+        curl -XPOST \$SIM_URL/doors/\$DEMO_DOOR_ID/badge -d '{"card":"'\$DEMO_CARD'"}'
   Ctrl-C stops everything.
 
 TXT
-while kill -0 "$hub_pid" 2>/dev/null; do sleep 1; done
-say "the hub stopped; see $logs/hub.log"
+while kill -0 "$hub_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null && kill -0 "$sim_pid" 2>/dev/null; do sleep 1; done
+say "a part stopped by itself; see the logs in $logs"

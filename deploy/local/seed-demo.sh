@@ -39,6 +39,31 @@ api POST "/members/$grace/credentials" '{"kind":"card","facilityCode":42,"cardNu
 api POST "/members/$alan/credentials" '{"kind":"card","cardNumber":"9876543210"}' >/dev/null
 api POST "/members/$alan/suspend" '{"reason":"demo: payment overdue"}' >/dev/null
 
+# Tiers (docs/BOOKINGS.md), desks and rooms. The boardroom sits in the lobby, so a booking's PIN opens the front door.
+tier() { # name terms-json
+  api POST /tiers "{\"name\":\"$1\",\"terms\":$2}" | id
+}
+tier "Day pass" '{"kind":"day_pass","priceMinor":2500,"currency":"GBP","billingInterval":"weekly","advanceBookingHours":24,"dailyBookingHours":8,"bookingCreditsPerMonth":4,"guestPassesPerMonth":0,"allowedResourceKinds":["hot_desk","phone_booth"],"access":"bookings_only","allSites":true}' >/dev/null
+flex=$(tier "Flex" '{"kind":"hot_desk","priceMinor":19900,"currency":"GBP","billingInterval":"monthly","advanceBookingHours":24,"dailyBookingHours":8,"maxConcurrentRoomBookings":1,"roomHoursPerMonth":2,"guestPassesPerMonth":2,"allowedResourceKinds":["hot_desk","meeting_room","phone_booth"],"access":"staffed_hours","noticeDays":30}')
+resident=$(tier "Resident" '{"kind":"dedicated_desk","priceMinor":39900,"currency":"GBP","billingInterval":"monthly","advanceBookingHours":168,"maxConcurrentRoomBookings":4,"roomHoursPerMonth":10,"guestPassesPerMonth":5,"access":"all_hours","allSites":true,"noticeDays":30}')
+api PUT "/tiers/$flex/locations/$second" '{"priceMinor":24900,"currency":"USD"}' >/dev/null
+api PUT "/tiers/$resident/locations/$second" '{"priceMinor":49900,"currency":"USD"}' >/dev/null
+
+resource() { # location area name kind capacity
+  api POST "/locations/$1/resources" "{\"areaId\":\"$2\",\"name\":\"$3\",\"kind\":\"$4\",\"capacity\":$5}" | id
+}
+boardroom=$(resource "$location" "$lobby" "Boardroom" meeting_room 10)
+resource "$location" "$floor2" "Fishbowl" meeting_room 4 >/dev/null
+resource "$location" "$floor2" "Phone booth" phone_booth 1 >/dev/null
+desk=$(resource "$location" "$floor2" "Desk 1" hot_desk 1)
+for n in 2 3 4 5 6 7 8 9 10 11 12 13; do resource "$location" "$floor2" "Desk $n" hot_desk 1 >/dev/null; done
+resource "$location" "$floor2" "Desk 14" dedicated_desk 1 >/dev/null
+second_area=$(api POST "/locations/$second/areas" '{"name":"Main floor"}' | id)
+resource "$second" "$second_area" "Harbour room" meeting_room 8 >/dev/null
+for n in 1 2 3 4; do resource "$second" "$second_area" "Harbour desk $n" hot_desk 1 >/dev/null; done
+
+api POST "/members/$ada/membership" "{\"tierId\":\"$resident\",\"channel\":\"website\"}" >/dev/null
+
 cat <<ENV
 DEMO_LOCATION_ID=$location
 DEMO_SECOND_LOCATION_ID=$second
@@ -46,6 +71,10 @@ DEMO_DOOR_ID=$front
 DEMO_ROOMS_DOOR_ID=$rooms
 DEMO_STAIRS_DOOR_ID=$stairs
 DEMO_MEMBER_ID=$ada
+DEMO_ROOM_ID=$boardroom
+DEMO_DESK_ID=$desk
+DEMO_TIER_ID=$resident
+DEMO_FLEX_TIER_ID=$flex
 DEMO_CARD=42:10001
 DEMO_PIN=482915
 DEMO_SECOND_MEMBER_ID=$grace

@@ -20,7 +20,8 @@ if (args is [EnrollCommand.Verb, ..])
 }
 
 args = args is ["run", ..] ? args[1..] : args;
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships next to the program; the working directory is wherever the service manager starts it.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddSerilog((_, logger) => logger
     .ReadFrom.Configuration(builder.Configuration)
     .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture));

@@ -2,13 +2,20 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Bookings;
+using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
+using Coworking.Hub.Mail;
 using Coworking.Hub.Members;
+using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
+using Coworking.Hub.Resources;
+using Coworking.Hub.Tiers;
+using Coworking.Hub.Visitors;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 using Serilog;
@@ -72,6 +79,17 @@ public static class HubApp
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddSingleton<AccessEventStore>();
         builder.Services.AddSingleton<ChangeLogStore>();
+        builder.Services.AddSingleton<ResourceStore>();
+        builder.Services.AddSingleton<TierStore>();
+        builder.Services.AddSingleton<MembershipStore>();
+        builder.Services.AddHostedService<MembershipClock>();
+        builder.Services.AddSingleton<BookingStore>();
+        builder.Services.AddSingleton<Availability>();
+        builder.Services.AddSingleton<VisitorStore>();
+        builder.Services.AddSingleton(services => MailOptions.Read(builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton<Mailer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
+        builder.Services.AddSingleton<Confirmations>();
         builder.Services.AddEdgeSync(builder.Configuration);
 
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -105,6 +123,14 @@ public static class HubApp
         api.MapChangeLogApi();
         api.MapEdgesApi();
         api.MapAuthApi();
+        api.MapResourcesApi();
+        api.MapTiersApi();
+        api.MapMembershipsApi();
+        api.MapBookingsApi();
+        api.MapVisitorsApi();
+        api.MapMemberHistoryApi();
+        api.MapCalendarTokenApi();
+        app.MapCalendarFeed();
         return app;
     }
 

@@ -4,8 +4,10 @@
 var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["api-members"] = Coworking.Benchmarks.Api.ApiMembersBenchmark.RunAsync,
+    ["bookings"] = Coworking.Benchmarks.Bookings.BookingsBenchmark.RunAsync,
     ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,
     ["edge-apply"] = Coworking.Benchmarks.Edge.EdgeApplyBenchmark.RunAsync,
+    ["edge-door"] = Coworking.Benchmarks.Edge.EdgeDoorBenchmark.RunAsync,
     ["edge-decide"] = Coworking.Benchmarks.Edge.EdgeDecideBenchmark.RunAsync,
     ["edge-outbox"] = Coworking.Benchmarks.Edge.EdgeOutboxBenchmark.RunAsync,
     ["sync-snapshot"] = Coworking.Benchmarks.Sync.SyncBenchmarks.SnapshotAsync,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace Coworking.Testing;
 
@@ -7,7 +8,7 @@ namespace Coworking.Testing;
 /// One of the project's programs run as a real process, as a user would run it: its output is kept so a
 /// failing test can show it, and it is killed when the test ends.
 /// </summary>
-public sealed class ChildProcess : IAsyncDisposable
+public sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
@@ -95,6 +96,13 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for an ASP.NET Core program (hub, edge, sim) started on port 0 to say where it listens.</summary>
+    public async Task<Uri> ListeningAddressAsync(TimeSpan timeout)
+    {
+        await WaitForOutputAsync("Now listening on:", timeout);
+        return new Uri(ListeningOn().Match(Output).Groups[1].Value);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)
@@ -118,4 +126,7 @@ public sealed class ChildProcess : IAsyncDisposable
         {
         }
     }
+
+    [GeneratedRegex(@"Now listening on: ""?(http://[^\s""]+)")]
+    private static partial Regex ListeningOn();
 }

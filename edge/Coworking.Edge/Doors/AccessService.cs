@@ -52,19 +52,20 @@ public sealed class AccessService(
             DecisionReason.PinRequired => ReaderSignal.PinRequired,
             _ => ReaderSignal.Denied,
         };
-        var feedback = ShowAsync(presentation.ReaderId, signal, cancellationToken);
         if (decision.Granted)
         {
             if (doors.TryGetDoor(presentation.DoorId, out var door))
             {
-                await Task.WhenAll(door.UnlockForGrantAsync(cancellationToken), feedback).ConfigureAwait(false);
+                // The strike first: on a shared bus it goes out before the LED and beep.
+                var unlock = door.UnlockForGrantAsync(cancellationToken);
+                await Task.WhenAll(unlock, ShowAsync(presentation.ReaderId, signal, cancellationToken)).ConfigureAwait(false);
                 return decision;
             }
 
             log.LogWarning("Door {DoorId} was granted but has no hardware on this edge", presentation.DoorId);
         }
 
-        await feedback.ConfigureAwait(false);
+        await ShowAsync(presentation.ReaderId, signal, cancellationToken).ConfigureAwait(false);
         return decision;
     }
 

@@ -1,7 +1,7 @@
 namespace Coworking.Sim.Readers;
 
 /// <summary>What the CP did after a presentation: the verdict the control API reports.</summary>
-internal sealed record BadgeOutcome(string Result, string Led, int StrikeMs, long ElapsedMs, long? DecisionMs)
+internal sealed record BadgeOutcome(string Result, string Led, int StrikeMs, long ElapsedMs, long? DecisionMs, long? StrikeUs)
 {
     public const string Granted = "granted";
     public const string Denied = "denied";
@@ -30,6 +30,9 @@ internal sealed class BadgeWatch(IReadOnlyList<long> eventIds, DateTimeOffset st
     public byte? CommandedColor { get; private set; }
 
     public bool StrikeSeen { get; private set; }
+
+    /// <summary>When the first strike command after the presentation arrived.</summary>
+    public DateTimeOffset? StrikeAt { get; private set; }
 
     public int StrikeMs { get; private set; }
 
@@ -67,6 +70,7 @@ internal sealed class BadgeWatch(IReadOnlyList<long> eventIds, DateTimeOffset st
 
         StrikeSeen = true;
         StrikeMs = pulseMs;
+        StrikeAt ??= now;
         Signal(now);
     }
 

@@ -186,7 +186,10 @@ internal sealed class SimulatedReader
             long? decisionMs = watch is { FirstSignalAt: { } signal, DeliveredAt: { } delivered }
                 ? (long)(signal - delivered).TotalMilliseconds
                 : null;
-            return new BadgeOutcome(result, LedColor.Name(color), watch.StrikeMs, (long)(now - watch.StartedAt).TotalMilliseconds, decisionMs);
+            long? strikeUs = watch is { StrikeAt: { } strike, DeliveredAt: { } sent }
+                ? (long)(strike - sent).TotalMicroseconds
+                : null;
+            return new BadgeOutcome(result, LedColor.Name(color), watch.StrikeMs, (long)(now - watch.StartedAt).TotalMilliseconds, decisionMs, strikeUs);
         }
     }
 

@@ -70,10 +70,10 @@ internal static class Changes
     };
 
     /// <summary>
-    /// An active member's membership grant at its home location: every door, all hours, from
-    /// <paramref name="validFrom"/> on, open-ended until a later change removes it.
+    /// An active member's membership grant at its home location: every door, from <paramref name="validFrom"/>
+    /// on, open-ended until a later change removes it; at all hours unless a <paramref name="schedule"/> is given.
     /// </summary>
-    public static Change MembershipGrant(Guid memberId, Guid locationId, DateTimeOffset validFrom) => new()
+    public static Change MembershipGrant(Guid memberId, Guid locationId, DateTimeOffset validFrom, IEnumerable<WeeklyWindow>? schedule = null) => new()
     {
         Grant = new GrantUpsert
         {
@@ -81,8 +81,29 @@ internal static class Changes
             HolderId = memberId.ToString(),
             AllDoors = true,
             ValidFrom = Timestamp.FromDateTimeOffset(validFrom),
+            Schedule = { schedule ?? [] },
         },
     };
+
+    /// <summary>
+    /// A booking's or visitor's pass: the doors given, from <paramref name="validFrom"/> until
+    /// <paramref name="validUntil"/>, for the pass holder's own credentials (ARCHITECTURE §3). The grant id is
+    /// the holder's id: a pass has one grant.
+    /// </summary>
+    public static Change PassGrant(Guid passHolderId, IEnumerable<Guid> doorIds, bool allDoors, DateTimeOffset validFrom, DateTimeOffset validUntil) => new()
+    {
+        Grant = new GrantUpsert
+        {
+            GrantId = passHolderId.ToString(),
+            HolderId = passHolderId.ToString(),
+            DoorIds = { doorIds.Select(d => d.ToString()) },
+            AllDoors = allDoors,
+            ValidFrom = Timestamp.FromDateTimeOffset(validFrom),
+            ValidUntil = Timestamp.FromDateTimeOffset(validUntil),
+        },
+    };
+
+    public static Change GrantRemoved(Guid grantId) => new() { GrantRemoved = new GrantRemoved { GrantId = grantId.ToString() } };
 
     public static Change MembershipGrantRemoved(Guid memberId, Guid locationId) => new()
     {

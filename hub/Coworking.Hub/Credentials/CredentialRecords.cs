@@ -33,7 +33,7 @@ public sealed record CredentialResponse(
 /// <summary>A credential row as stored, with what an edge needs to recognise it.</summary>
 internal sealed record CredentialRow
 {
-    public const string Columns = "id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, revoked_at";
+    public const string Columns = "id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, revoked_at, pass_holder_id";
 
     public Guid Id { get; init; }
 
@@ -53,6 +53,9 @@ internal sealed record CredentialRow
 
     public DateTimeOffset? RevokedAt { get; init; }
 
+    /// <summary>The booking or visitor the edges know a pass credential under; null for the member's own.</summary>
+    public Guid? PassHolderId { get; init; }
+
     public CredentialResponse ToResponse() => new(
         Id,
         MemberId,
@@ -65,6 +68,6 @@ internal sealed record CredentialRow
 
     /// <summary>The change that tells an edge about this credential.</summary>
     public Change ToChange() => Kind == "pin"
-        ? Changes.Pin(Id, MemberId, PinHash!)
-        : Changes.Card(Id, MemberId, FacilityCode ?? 0, (ulong)(CardNumber ?? 0));
+        ? Changes.Pin(Id, PassHolderId ?? MemberId, PinHash!)
+        : Changes.Card(Id, PassHolderId ?? MemberId, FacilityCode ?? 0, (ulong)(CardNumber ?? 0));
 }

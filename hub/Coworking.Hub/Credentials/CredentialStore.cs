@@ -74,8 +74,17 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
     /// Inserts a credential of a member inside the caller's transaction; a card or PIN already live in the
     /// organisation throws a unique violation that <see cref="Duplicate"/> recognises.
     /// </summary>
-    internal static async Task<CredentialRow> InsertAsync(
+    internal static Task<CredentialRow> InsertAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, NewCredential credential, byte[] pinKey,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        InsertAsync(conn, tx, organisationId, memberId, null, credential, pinKey, now, cancellationToken);
+
+    /// <summary>
+    /// Inserts a credential of a member known to the edges under <paramref name="passHolderId"/> (a booking or a
+    /// visitor) instead of the member, so that only the pass's own grant covers it.
+    /// </summary>
+    internal static async Task<CredentialRow> InsertAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid? passHolderId, NewCredential credential, byte[] pinKey,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         var isPin = credential.Kind == MemberCredentialKind.Pin;
@@ -89,13 +98,14 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
             CardNumber = isPin ? null : credential.CardNumber,
             PinHash = isPin ? PinHash(pinKey, credential.Pin!) : null,
             CreatedAt = now,
+            PassHolderId = passHolderId,
         };
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at)
-            VALUES (@Id, @organisationId, @MemberId, @Kind, @CardFormat, @FacilityCode, @CardNumber, @PinHash, @CreatedAt)
+            INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, pass_holder_id)
+            VALUES (@Id, @organisationId, @MemberId, @Kind, @CardFormat, @FacilityCode, @CardNumber, @PinHash, @CreatedAt, @PassHolderId)
             """,
-            new { row.Id, organisationId, row.MemberId, row.Kind, row.CardFormat, row.FacilityCode, row.CardNumber, row.PinHash, row.CreatedAt },
+            new { row.Id, organisationId, row.MemberId, row.Kind, row.CardFormat, row.FacilityCode, row.CardNumber, row.PinHash, row.CreatedAt, row.PassHolderId },
             tx,
             cancellationToken: cancellationToken));
         return row;
@@ -113,7 +123,7 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<CredentialRow>(new CommandDefinition(
-            $"SELECT {CredentialRow.Columns} FROM credentials WHERE member_id = @memberId ORDER BY created_at, id",
+            $"SELECT {CredentialRow.Columns} FROM credentials WHERE member_id = @memberId AND pass_holder_id IS NULL ORDER BY created_at, id",
             new { memberId },
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToResponse())];
@@ -128,7 +138,7 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
         var found = await conn.QuerySingleOrDefaultAsync<RevokeRow>(new CommandDefinition(
             """
             SELECT m.home_location_id, c.revoked_at FROM credentials c JOIN members m ON m.id = c.member_id
-            WHERE c.id = @id AND c.organisation_id = @organisationId
+            WHERE c.id = @id AND c.organisation_id = @organisationId AND c.pass_holder_id IS NULL
             FOR UPDATE OF c, m
             """,
             new { id, organisationId = caller.OrganisationId },

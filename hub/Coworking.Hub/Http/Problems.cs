@@ -9,6 +9,10 @@ internal static class Problems
     public static ProblemHttpResult UnknownReference(string field, string message) =>
         WithErrors(StatusCodes.Status422UnprocessableEntity, "A referenced resource does not exist.", field, message);
 
+    /// <summary>The request is well formed but cannot be done as asked, e.g. a booking outside bookable hours.</summary>
+    public static ProblemHttpResult Unprocessable(string field, string message) =>
+        WithErrors(StatusCodes.Status422UnprocessableEntity, "The request cannot be carried out as asked.", field, message);
+
     /// <summary>The request clashes with what is stored, e.g. a card already issued.</summary>
     public static ProblemHttpResult Conflict(string field, string message) =>
         WithErrors(StatusCodes.Status409Conflict, "The request conflicts with the current state.", field, message);

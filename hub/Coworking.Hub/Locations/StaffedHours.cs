@@ -76,6 +76,36 @@ public sealed record StaffedHours(
             EndMinute = Minutes(w.Close) ?? 0,
         }));
 
+    /// <summary>
+    /// The windows of the local dates from <paramref name="from"/> to <paramref name="to"/> as instants in
+    /// order, a window closing at 24:00 joined to one opening at 00:00 the next day.
+    /// </summary>
+    internal List<Interval> Intervals(DateOnly from, DateOnly to, TimeZoneInfo zone)
+    {
+        var intervals = new List<Interval>();
+        for (var date = from; date <= to; date = date.AddDays(1))
+        {
+            foreach (var window in Days.Where(d => d.Day == date.DayOfWeek).SelectMany(d => d.Windows))
+            {
+                var next = new Interval(ZoneTime.At(date, Minutes(window.Open) ?? 0, zone), ZoneTime.At(date, Minutes(window.Close) ?? 0, zone));
+                if (intervals.Count > 0 && intervals[^1].End >= next.Start)
+                {
+                    intervals[^1] = intervals[^1] with { End = next.End };
+                }
+                else if (next.End > next.Start)
+                {
+                    intervals.Add(next);
+                }
+            }
+        }
+
+        return intervals;
+    }
+
+    /// <summary>Whether one window (or windows joined across midnight) holds the whole interval.</summary>
+    internal bool Covers(Interval interval, TimeZoneInfo zone) =>
+        Intervals(ZoneTime.DateOf(interval.Start, zone).AddDays(-1), ZoneTime.DateOf(interval.End, zone), zone).Any(w => w.Contains(interval));
+
     private static int? Minutes(string? time)
     {
         if (time is not { Length: 5 } || time[2] != ':'

@@ -4,7 +4,8 @@ using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 using System.Text.Json.Serialization;
-using Coworking.Proto.V1;
+using Coworking.Hub.Memberships;
+using Coworking.Hub.Tiers;
 using Dapper;
 using Npgsql;
 
@@ -101,7 +102,8 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         }
 
         var created = new MemberResponse(id, member.Name, member.Email, member.Company, member.Status, member.HomeLocationId, now, now);
-        await ChangeLog.AppendAsync(conn, tx, ChangesFor(null, created, credentials, now), now, cancellationToken);
+        var changes = await MemberAccess.ChangesAsync(conn, tx, null, StateOf(created, null), credentials, now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new MemberWriteResult(MemberWrite.Done, created with { Credentials = [.. credentials.Select(c => c.ToResponse())] });
     }
@@ -181,74 +183,33 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         }
 
         var credentials = before.HomeLocationId != after.HomeLocationId
-            ? (await conn.QueryAsync<CredentialRow>(new CommandDefinition(
-                $"SELECT {CredentialRow.Columns} FROM credentials WHERE member_id = @id AND revoked_at IS NULL ORDER BY created_at, id",
-                new { id },
-                tx,
-                cancellationToken: cancellationToken))).ToList()
+            ? await LiveCredentialsAsync(conn, tx, id, cancellationToken)
             : [];
-        await ChangeLog.AppendAsync(conn, tx, ChangesFor(before, after, credentials, now), now, cancellationToken);
+        var tierId = await MembershipStore.TierOfAsync(conn, tx, id, cancellationToken);
+        var beforeState = StateOf(before, await MembershipStore.AccessAtAsync(conn, tx, caller.OrganisationId, tierId, before.HomeLocationId, cancellationToken));
+        var afterState = StateOf(after, await MembershipStore.AccessAtAsync(conn, tx, caller.OrganisationId, tierId, after.HomeLocationId, cancellationToken));
+        if (before.Status != after.Status)
+        {
+            await MemberEvents.AddAsync(
+                conn, tx, id, MemberEvents.StatusChanged, new { from = before.Status.ToDb(), to = after.Status.ToDb() }, caller.ApiKeyId, now, cancellationToken);
+        }
+
+        await ChangeLog.AppendAsync(conn, tx, await MemberAccess.ChangesAsync(conn, tx, beforeState, afterState, credentials, now, cancellationToken), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new MemberWriteResult(MemberWrite.Done, after);
     }
 
-    /// <summary>
-    /// What the edges must learn when a member goes from <paramref name="before"/> to <paramref name="after"/>:
-    /// an active member with a home location holds a membership grant there; any other status holds none.
-    /// Moving home revokes the credentials at the old location and issues them at the new one.
-    /// </summary>
-    private static List<LocationChange> ChangesFor(MemberResponse? before, MemberResponse after, IReadOnlyList<CredentialRow> liveCredentials, DateTimeOffset now)
-    {
-        var changes = new List<LocationChange>();
-        var wasActive = before?.Status == MemberStatus.Active;
-        var isActive = after.Status == MemberStatus.Active;
-        if (before?.HomeLocationId is { } oldHome && oldHome != after.HomeLocationId)
-        {
-            changes.AddRange(liveCredentials.Select(c => new LocationChange(oldHome, Changes.CredentialRevoked(c.Id))));
-            if (wasActive)
-            {
-                changes.Add(new LocationChange(oldHome, Changes.MembershipGrantRemoved(after.Id, oldHome)));
-            }
-        }
+    /// <summary>The member's own live cards and PINs (not booking or visitor passes), which follow the home location.</summary>
+    internal static async Task<IReadOnlyList<CredentialRow>> LiveCredentialsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid memberId, CancellationToken cancellationToken) =>
+        [.. await conn.QueryAsync<CredentialRow>(new CommandDefinition(
+            $"SELECT {CredentialRow.Columns} FROM credentials WHERE member_id = @memberId AND revoked_at IS NULL AND pass_holder_id IS NULL ORDER BY created_at, id",
+            new { memberId },
+            tx,
+            cancellationToken: cancellationToken))];
 
-        if (after.HomeLocationId is not { } home)
-        {
-            return changes;
-        }
+    internal static MemberAccessState StateOf(MemberResponse member, TierAccess? access) => new(member.Id, member.Status, member.HomeLocationId, access);
 
-        var moved = before is null || before.HomeLocationId != home;
-        if (moved || before!.Status != after.Status)
-        {
-            changes.Add(new LocationChange(home, Changes.Holder(after.Id, HolderStatusOf(after.Status))));
-        }
-
-        if (moved)
-        {
-            changes.AddRange(liveCredentials.Select(c => new LocationChange(home, c.ToChange())));
-        }
-
-        if (isActive && (moved || !wasActive))
-        {
-            changes.Add(new LocationChange(home, Changes.MembershipGrant(after.Id, home, now)));
-        }
-        else if (!isActive && wasActive && !moved)
-        {
-            changes.Add(new LocationChange(home, Changes.MembershipGrantRemoved(after.Id, home)));
-        }
-
-        return changes;
-    }
-
-    private static HolderStatus HolderStatusOf(MemberStatus status) => status switch
-    {
-        MemberStatus.Active => HolderStatus.Active,
-        MemberStatus.Paused => HolderStatus.Paused,
-        MemberStatus.Suspended => HolderStatus.Suspended,
-        MemberStatus.Cancelled => HolderStatus.Cancelled,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
-    };
-
-    private static async Task<MemberResponse?> ReadAsync(
+    internal static async Task<MemberResponse?> ReadAsync(
         NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, Guid id, bool forUpdate, CancellationToken cancellationToken)
     {
         var row = await conn.QuerySingleOrDefaultAsync<MemberRow>(new CommandDefinition(

@@ -4,6 +4,12 @@ namespace Coworking.Benchmarks.Edge;
 
 internal static class Options
 {
+    public static string? Text(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
     public static int Int(string[] args, string name, int fallback)
     {
         var at = Array.IndexOf(args, name);
@@ -14,9 +20,10 @@ internal static class Options
 /// <summary>A directory for a benchmark's files, on the same disk as the repository's .local.</summary>
 internal sealed class ScratchDirectory : IDisposable
 {
-    public ScratchDirectory()
+    /// <param name="under">Another file system to measure on (e.g. /dev/shm, where a sync costs nothing).</param>
+    public ScratchDirectory(string? under = null)
     {
-        Path = System.IO.Path.Combine(Coworking.Testing.RepoPaths.LocalDir, "bench", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(under ?? System.IO.Path.Combine(Coworking.Testing.RepoPaths.LocalDir, "bench"), Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Coworking.Edge.Cache;
 using Coworking.Proto.V1;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +12,7 @@ namespace Coworking.EndToEnd.Tests.Doors;
 /// simulated readers, the real edge process on one end and the real firmware-sim process on the other. The
 /// edge's cache is written before it starts, as a sync would have left it.
 /// </summary>
-public sealed partial class BuildingOnOneBus : IAsyncLifetime
+public sealed class BuildingOnOneBus : IAsyncLifetime
 {
     public const string Front = "front";
     public const string Studio = "studio";
@@ -65,7 +64,7 @@ public sealed partial class BuildingOnOneBus : IAsyncLifetime
             keyStorePath = Path.Combine(_directory, "sim-keys.json"),
         }));
         _sim = ChildProcess.StartProject("firmware-sim/Coworking.Sim", "coworking-sim", ["--config", simConfig, "--urls", "http://127.0.0.1:0"]);
-        Sim.BaseAddress = await ListeningAddressAsync(_sim);
+        Sim.BaseAddress = await _sim.ListeningAddressAsync(TimeSpan.FromSeconds(60));
 
         _edge = ChildProcess.StartProject("edge/Coworking.Edge", "coworking-edge", [], new Dictionary<string, string>
         {
@@ -84,7 +83,7 @@ public sealed partial class BuildingOnOneBus : IAsyncLifetime
             ["Osdp__Buses__0__Readers__3__Address"] = "4",
             ["Osdp__Buses__0__Readers__3__DoorId"] = Side,
         });
-        Edge.BaseAddress = await ListeningAddressAsync(_edge);
+        Edge.BaseAddress = await _edge.ListeningAddressAsync(TimeSpan.FromSeconds(60));
         foreach (var door in new[] { Front, Studio, Office, Side })
         {
             await WaitForReaderAsync(door, online: true);
@@ -188,15 +187,6 @@ public sealed partial class BuildingOnOneBus : IAsyncLifetime
         Assert.Equal(ApplyOutcome.Applied, applied.Outcome);
     }
 
-    private static async Task<Uri> ListeningAddressAsync(ChildProcess process)
-    {
-        await process.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
-        var match = ListeningOn().Match(process.Output);
-        return new Uri(match.Groups[1].Value);
-    }
-
-    [GeneratedRegex(@"Now listening on: ""?(http://[^\s""]+)")]
-    private static partial Regex ListeningOn();
 }
 
 public sealed record BadgeResult(string Result, string Led, int StrikeMs, long ElapsedMs);

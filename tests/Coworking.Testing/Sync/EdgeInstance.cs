@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Coworking.Testing.Sync;
 
@@ -8,7 +7,7 @@ namespace Coworking.Testing.Sync;
 /// One edge process with its own data directory, enrolled the way an installer does it and started with
 /// `coworking-edge run`; its status page is how the test sees it. May drive one OSDP reader at a door.
 /// </summary>
-public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictionary<string, string> settings) : IAsyncDisposable
+public sealed class EdgeInstance(string dataDirectory, IReadOnlyDictionary<string, string> settings) : IAsyncDisposable
 {
     private HttpClient _status = new() { Timeout = TimeSpan.FromSeconds(30) };
     private ChildProcess? _process;
@@ -32,13 +31,11 @@ public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictiona
         {
             ["Edge__DataDirectory"] = dataDirectory,
             ["Edge__StatusUrl"] = "http://127.0.0.1:0",
-            // Its appsettings.json (log levels) lives beside the program, as an installed edge runs it.
-            ["ASPNETCORE_CONTENTROOT"] = Path.Combine(RepoPaths.Root, "edge", "Coworking.Edge", "bin", ChildProcess.BuildConfiguration, "net10.0"),
         };
         _process = ChildProcess.StartProject("edge/Coworking.Edge", "coworking-edge", ["run"], environment);
-        await _process.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
+        var address = await _process.ListeningAddressAsync(TimeSpan.FromSeconds(60));
         _status.Dispose();
-        _status = new HttpClient { BaseAddress = new Uri(ListeningOn().Match(_process.Output).Groups[1].Value), Timeout = TimeSpan.FromSeconds(30) };
+        _status = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task KillAsync()
@@ -86,7 +83,4 @@ public sealed partial class EdgeInstance(string dataDirectory, IReadOnlyDictiona
 
         _status.Dispose();
     }
-
-    [GeneratedRegex(@"Now listening on: ""?(http://[^\s""]+)")]
-    private static partial Regex ListeningOn();
 }

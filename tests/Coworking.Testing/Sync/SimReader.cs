@@ -1,11 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Coworking.Testing.Sync;
 
 /// <summary>One simulated OSDP reader (firmware-sim) at a door, on a socat pty pair the edge opens as its bus.</summary>
-public sealed partial class SimReader : IAsyncDisposable
+public sealed class SimReader : IAsyncDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly SocatPair _bus;
@@ -47,8 +46,7 @@ public sealed partial class SimReader : IAsyncDisposable
         }));
         var sim = ChildProcess.StartProject("firmware-sim/Coworking.Sim", "coworking-sim", ["--config", config, "--urls", "http://127.0.0.1:0"]);
         var reader = new SimReader(bus, sim);
-        await sim.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
-        reader._http.BaseAddress = new Uri(ListeningOn().Match(sim.Output).Groups[1].Value);
+        reader._http.BaseAddress = await sim.ListeningAddressAsync(TimeSpan.FromSeconds(60));
         return reader;
     }
 
@@ -70,7 +68,4 @@ public sealed partial class SimReader : IAsyncDisposable
         _bus.Dispose();
         _http.Dispose();
     }
-
-    [GeneratedRegex(@"Now listening on: ""?(http://[^\s""]+)")]
-    private static partial Regex ListeningOn();
 }

@@ -9,7 +9,8 @@ namespace Coworking.Edge.Tests.Osdp.Support;
 /// <summary>A running bus plus helpers to wait, with a timeout, for what a test expects to see.</summary>
 internal sealed class BusHarness : IAsyncDisposable
 {
-    public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
+    /// <summary>A bound, not a timing: generous, since a loaded 2-core CI machine can starve a test for seconds.</summary>
+    public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
     private readonly CancellationTokenSource stop = new();
     private readonly Task running;
     private readonly Channel<PdEvent> seen = Channel.CreateUnbounded<PdEvent>();

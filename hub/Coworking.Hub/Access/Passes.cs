@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Coworking.Hub.Credentials;
+using Coworking.Proto.V1;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Access;
+
+/// <summary>The PIN and QR payload of a pass as handed to the member once, and the log entries that issue them.</summary>
+internal sealed record IssuedPass(string Pin, string QrPayload, IReadOnlyList<LocationChange> Changes);
+
+/// <summary>
+/// Booking and visitor passes (ARCHITECTURE §3): a holder of their own (the booking or the visitor) with an
+/// 8-digit PIN and a QR credential, and one grant for the given doors inside the pass's validity window. The
+/// QR payload is the decimal number of a raw card credential: a QR reader set to report what it scans as card
+/// data presents it to the edge like a card.
+/// </summary>
+internal static class Passes
+{
+    private const int PinDigits = 8;
+    private const int Attempts = 4;
+
+    /// <summary>
+    /// Runs a whole pass-issuing transaction again when a fresh PIN or QR number collided with a live one (one in
+    /// 10^8 per live PIN), so the collision never reaches the caller.
+    /// </summary>
+    public static async Task<T> RetryOnCollisionAsync<T>(Func<Task<T>> write)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (PostgresException e) when (attempt < Attempts && CredentialStore.Duplicate(e) is not null)
+            {
+                // A new PIN and QR number are drawn on the next attempt.
+            }
+        }
+    }
+
+    public static async Task<IssuedPass> IssueAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid passHolderId, Guid locationId, byte[] pinKey,
+        IReadOnlyList<Guid> doorIds, bool allDoors, DateTimeOffset validFrom, DateTimeOffset validUntil, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pin = RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
+        var qr = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 1;
+        var pinRow = await CredentialStore.InsertAsync(
+            conn, tx, organisationId, memberId, passHolderId, new NewCredential(MemberCredentialKind.Pin, null, 0, 0, pin), pinKey, now, cancellationToken);
+        var qrRow = await CredentialStore.InsertAsync(
+            conn, tx, organisationId, memberId, passHolderId, new NewCredential(MemberCredentialKind.Card, CardFormat.Raw, 0, qr, null), pinKey, now, cancellationToken);
+        var changes = new List<LocationChange>
+        {
+            new(locationId, Changes.Holder(passHolderId, HolderStatus.Active)),
+            new(locationId, pinRow.ToChange()),
+            new(locationId, qrRow.ToChange()),
+            new(locationId, Changes.PassGrant(passHolderId, doorIds, allDoors, validFrom, validUntil)),
+        };
+        return new IssuedPass(pin, qr.ToString(CultureInfo.InvariantCulture), changes);
+    }
+
+    /// <summary>Revokes the live credentials of a pass; with <paramref name="removeGrant"/>, its grant too.</summary>
+    public static async Task<IReadOnlyList<LocationChange>> RevokeAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid passHolderId, Guid locationId, bool removeGrant, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var revoked = await conn.QueryAsync<Guid>(new CommandDefinition(
+            "UPDATE credentials SET revoked_at = @now WHERE pass_holder_id = @passHolderId AND revoked_at IS NULL RETURNING id",
+            new { passHolderId, now },
+            tx,
+            cancellationToken: cancellationToken));
+        var changes = revoked.Order().Select(id => new LocationChange(locationId, Changes.CredentialRevoked(id))).ToList();
+        if (removeGrant)
+        {
+            changes.Add(new LocationChange(locationId, Changes.GrantRemoved(passHolderId)));
+        }
+
+        return changes;
+    }
+
+    /// <summary>The live doors of an area: what a booking of a resource there opens.</summary>
+    public static async Task<IReadOnlyList<Guid>> DoorsOfAreaAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid areaId, CancellationToken cancellationToken) =>
+        [.. await conn.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM doors WHERE area_id = @areaId AND removed_at IS NULL ORDER BY id",
+            new { areaId },
+            tx,
+            cancellationToken: cancellationToken))];
+}

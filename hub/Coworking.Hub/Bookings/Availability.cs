@@ -1,0 +1,77 @@
+using Coworking.Hub.Locations;
+using Coworking.Hub.Resources;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Bookings;
+
+/// <summary>When one resource is free on a local date, and when it is taken (without saying by whom).</summary>
+public sealed record ResourceAvailability(Guid Id, string Name, ResourceKind Kind, int Capacity, Guid AreaId, IReadOnlyList<Interval> Free, IReadOnlyList<Interval> Taken);
+
+/// <summary>A location's resources over one local date (23, 24 or 25 hours long), instants in UTC.</summary>
+public sealed record AvailabilityResponse(Guid LocationId, DateOnly Date, string TimeZone, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ResourceAvailability> Resources);
+
+/// <summary>
+/// Availability in two queries whatever the number of resources: the resources, then every live booking of the
+/// location that day (through the location/time GiST index); free time is the bookable hours minus those.
+/// </summary>
+internal sealed class Availability(NpgsqlDataSource db)
+{
+    public async Task<AvailabilityResponse> ForDayAsync(Guid locationId, string timeZone, DateOnly date, ResourceKind? kind, CancellationToken cancellationToken)
+    {
+        var zone = ZoneTime.Zone(timeZone);
+        var day = ZoneTime.Day(date, zone);
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var resources = await ResourceStore.ListAsync(conn, locationId, kind, cancellationToken);
+        var taken = (await conn.QueryAsync<(Guid ResourceId, DateTimeOffset StartsAt, DateTimeOffset EndsAt)>(new CommandDefinition(
+            """
+            SELECT resource_id, starts_at, ends_at FROM bookings
+            WHERE location_id = @locationId AND cancelled_at IS NULL AND tstzrange(starts_at, ends_at) && tstzrange(@from, @to)
+            ORDER BY starts_at
+            """,
+            new { locationId, from = day.Start, to = day.End },
+            cancellationToken: cancellationToken)))
+            .ToLookup(b => b.ResourceId, b => Clip(new Interval(b.StartsAt, b.EndsAt), day));
+        var answer = resources.Select(r =>
+        {
+            var open = r.BookableHours is { } hours
+                ? hours.Intervals(date.AddDays(-1), date.AddDays(1), zone).Where(w => w.Overlaps(day)).Select(w => Clip(w, day)).ToList()
+                : [day];
+            var busy = taken[r.Id].ToList();
+            return new ResourceAvailability(r.Id, r.Name, r.Kind, r.Capacity, r.AreaId, Subtract(open, busy), busy);
+        }).ToList();
+        return new AvailabilityResponse(locationId, date, timeZone, day.Start, day.End, answer);
+    }
+
+    private static Interval Clip(Interval interval, Interval to) =>
+        new(interval.Start > to.Start ? interval.Start : to.Start, interval.End < to.End ? interval.End : to.End);
+
+    /// <summary>The parts of <paramref name="open"/> (ordered, disjoint) not covered by <paramref name="busy"/> (ordered by start).</summary>
+    private static List<Interval> Subtract(List<Interval> open, List<Interval> busy)
+    {
+        var free = new List<Interval>();
+        foreach (var window in open)
+        {
+            var cursor = window.Start;
+            foreach (var taken in busy.Where(b => b.Overlaps(window)))
+            {
+                if (taken.Start > cursor)
+                {
+                    free.Add(new Interval(cursor, taken.Start));
+                }
+
+                if (taken.End > cursor)
+                {
+                    cursor = taken.End;
+                }
+            }
+
+            if (cursor < window.End)
+            {
+                free.Add(new Interval(cursor, window.End));
+            }
+        }
+
+        return free;
+    }
+}

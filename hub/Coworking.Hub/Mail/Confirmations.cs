@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using Coworking.Hub.Bookings;
+using Coworking.Hub.Locations;
+using Coworking.Hub.Visitors;
+using Dapper;
+using MimeKit;
+using MimeKit.Utils;
+using Npgsql;
+using QRCoder;
+
+namespace Coworking.Hub.Mail;
+
+/// <summary>
+/// Confirmation e-mails with the PIN and the QR code (a PNG of the QR payload, inline), times in the location's
+/// zone: for a booking, for a series (with each occurrence that could not be booked), and for a visitor's guest.
+/// </summary>
+internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
+{
+    /// <summary>Queues the member's confirmation of <paramref name="bookings"/> (one member, one resource) and of the occurrences not booked.</summary>
+    public void Bookings(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts)
+    {
+        if (bookings is [{ MemberId: { } memberId } first, ..])
+        {
+            mailer.Enqueue(cancellationToken => ComposeBookingsAsync(bookings, conflicts, cancellationToken), $"booking confirmation {first.Id} to member {memberId}");
+        }
+    }
+
+    public void Visitor(VisitorResponse visitor) => mailer.Enqueue(cancellationToken => ComposeVisitorAsync(visitor, cancellationToken), $"visitor pass {visitor.Id}");
+
+    private async Task<MimeMessage> ComposeBookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
+    {
+        var first = bookings[0];
+        var memberId = first.MemberId;
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var about = await conn.QuerySingleAsync<(string Name, string Email, string ResourceName, string LocationName, string TimeZone)>(new CommandDefinition(
+            """
+            SELECT m.name, m.email, r.name AS resource_name, l.name AS location_name, l.time_zone
+            FROM members m, resources r JOIN locations l ON l.id = r.location_id
+            WHERE m.id = @memberId AND r.id = @resourceId
+            """,
+            new { memberId, resourceId = first.ResourceId },
+            cancellationToken: cancellationToken));
+        var zone = ZoneTime.Zone(about.TimeZone);
+        var body = new BodyBuilder();
+        var text = new StringBuilder();
+        var html = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Hello {about.Name},").AppendLine();
+        html.Append(CultureInfo.InvariantCulture, $"<p>Hello {Html(about.Name)},</p>");
+        foreach (var booking in bookings)
+        {
+            var when = $"{Local(booking.Start, zone)} – {Clock(booking.End, zone)}";
+            text.AppendLine(CultureInfo.InvariantCulture, $"{about.ResourceName}, {about.LocationName}: {when} ({about.TimeZone})");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  PIN {booking.Pin}, valid from {Clock(booking.AccessFrom!.Value, zone)} until {Clock(booking.End, zone)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  QR code payload {booking.QrPayload}").AppendLine();
+            var qr = body.LinkedResources.Add($"qr-{booking.Id}.png", QrPng(booking.QrPayload!), new ContentType("image", "png"));
+            qr.ContentId = MimeUtils.GenerateMessageId();
+            html.Append(CultureInfo.InvariantCulture, $"<p><b>{Html(about.ResourceName)}</b>, {Html(about.LocationName)}: {Html(when)} ({Html(about.TimeZone)})<br>")
+                .Append(CultureInfo.InvariantCulture, $"PIN <b>{booking.Pin}</b>, valid from 5 minutes before the start until the end.<br>")
+                .Append(CultureInfo.InvariantCulture, $"<img alt=\"QR code\" src=\"cid:{qr.ContentId}\"></p>");
+        }
+
+        if (conflicts.Count > 0)
+        {
+            text.AppendLine("Not booked:");
+            html.Append("<p>Not booked:</p><ul>");
+            foreach (var conflict in conflicts)
+            {
+                var why = conflict.Rule ?? conflict.Reason.Replace('_', ' ');
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {Local(conflict.Start, zone)} – {Clock(conflict.End, zone)}: {why}");
+                html.Append(CultureInfo.InvariantCulture, $"<li>{Html(Local(conflict.Start, zone))} – {Clock(conflict.End, zone)}: {Html(why)}</li>");
+            }
+
+            html.Append("</ul>");
+        }
+
+        body.TextBody = text.ToString();
+        body.HtmlBody = html.ToString();
+        var message = new MimeMessage
+        {
+            Subject = bookings.Count == 1 ? $"Booked: {about.ResourceName}, {Local(first.Start, zone)}" : $"Booked: {about.ResourceName}, {bookings.Count} times",
+            Body = body.ToMessageBody(),
+        };
+        message.To.Add(new MailboxAddress(about.Name, about.Email));
+        return message;
+    }
+
+    private async Task<MimeMessage> ComposeVisitorAsync(VisitorResponse visitor, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var about = await conn.QuerySingleAsync<(string HostName, string LocationName, string TimeZone)>(new CommandDefinition(
+            "SELECT m.name, l.name, l.time_zone FROM members m, locations l WHERE m.id = @HostMemberId AND l.id = @LocationId",
+            new { visitor.HostMemberId, visitor.LocationId },
+            cancellationToken: cancellationToken));
+        var zone = ZoneTime.Zone(about.TimeZone);
+        var body = new BodyBuilder();
+        var qr = body.LinkedResources.Add("qr.png", QrPng(visitor.QrPayload!), new ContentType("image", "png"));
+        qr.ContentId = MimeUtils.GenerateMessageId();
+        var when = $"{Local(visitor.Start, zone)} – {Clock(visitor.End, zone)} ({about.TimeZone})";
+        body.TextBody = $"Hello {visitor.Name},\n\n{about.HostName} invited you to {about.LocationName}, {when}.\nYour PIN: {visitor.Pin}\nQR code payload: {visitor.QrPayload}\n";
+        body.HtmlBody = $"<p>Hello {Html(visitor.Name)},</p><p>{Html(about.HostName)} invited you to {Html(about.LocationName)}, {Html(when)}.</p>"
+            + $"<p>Your PIN: <b>{visitor.Pin}</b></p><p><img alt=\"QR code\" src=\"cid:{qr.ContentId}\"></p>";
+        var message = new MimeMessage { Subject = $"Your visit to {about.LocationName}", Body = body.ToMessageBody() };
+        message.To.Add(new MailboxAddress(visitor.Name, visitor.Email));
+        return message;
+    }
+
+    /// <summary>The instant on the location's wall clock, e.g. "Mon 30 Mar 2026 09:00".</summary>
+    private static string Local(DateTimeOffset instant, TimeZoneInfo zone) =>
+        ZoneTime.Local(instant, zone).ToString("ddd d MMM yyyy HH:mm", CultureInfo.InvariantCulture);
+
+    private static string Clock(DateTimeOffset instant, TimeZoneInfo zone) => ZoneTime.Local(instant, zone).ToString("HH:mm", CultureInfo.InvariantCulture);
+
+    private static string Html(string text) => System.Net.WebUtility.HtmlEncode(text);
+
+    private static byte[] QrPng(string payload)
+    {
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(payload, QRCodeGenerator.ECCLevel.M);
+        return new PngByteQRCode(data).GetGraphic(8);
+    }
+}

@@ -1,0 +1,430 @@
+using Coworking.Hub.Access;
+using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
+using Coworking.Hub.Locations;
+using Coworking.Hub.Members;
+using Coworking.Hub.Tiers;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Memberships;
+
+public enum AcquisitionChannel
+{
+    Website,
+    Referral,
+    Partner,
+    WalkIn,
+}
+
+public enum TierChangeTiming
+{
+    Now,
+    PeriodEnd,
+}
+
+/// <summary>
+/// A member's membership: the tier, how they came, the current billing period, and what is due — a tier
+/// change at <see cref="PeriodEnd"/>, the end of a pause, a cancellation.
+/// </summary>
+public sealed record MembershipResponse(
+    Guid MemberId, MemberStatus Status, Guid TierId, AcquisitionChannel Channel, DateTimeOffset JoinedAt, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
+    Guid? PendingTierId, DateTimeOffset? PausedUntil, DateTimeOffset? CancelAt);
+
+internal enum MembershipWrite
+{
+    Done,
+    NotFound,
+    NoMembership,
+    AlreadyMember,
+    NoHomeLocation,
+    UnknownTier,
+    SameTier,
+    WrongStatus,
+    AlreadyCancelling,
+}
+
+internal sealed record MembershipWriteResult(MembershipWrite Outcome, MembershipResponse? Membership = null);
+
+/// <summary>
+/// The membership lifecycle: join, pause and resume, tier changes now or at period end, cancellation with the
+/// tier's notice, and the clock that applies what falls due. Each step changes the member's status and tier in
+/// one transaction with the change-log entries that follow from them (<see cref="MemberAccess"/>).
+/// </summary>
+internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
+{
+    private const string Columns = "member_id, tier_id, channel, joined_at, period_start, period_end, pending_tier_id, paused_until, cancel_at";
+
+    public async Task<MembershipResponse?> GetAsync(Caller caller, Guid memberId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var member = await MemberStore.ReadAsync(conn, null, caller.OrganisationId, memberId, forUpdate: false, cancellationToken);
+        if (member is null || !caller.Covers(member.HomeLocationId))
+        {
+            return null;
+        }
+
+        var row = await ReadAsync(conn, null, memberId, cancellationToken);
+        return row?.ToResponse(member.Status);
+    }
+
+    public Task<MembershipWriteResult> JoinAsync(Caller caller, Guid memberId, Guid tierId, AcquisitionChannel channel, CancellationToken cancellationToken) =>
+        WriteAsync(caller.OrganisationId, caller, memberId, cancellationToken, async (step, member, current) =>
+        {
+            if (current is not null && member.Status != MemberStatus.Cancelled)
+            {
+                return MembershipWrite.AlreadyMember;
+            }
+
+            if (member.HomeLocationId is not { } home)
+            {
+                return MembershipWrite.NoHomeLocation;
+            }
+
+            if (await TierStore.EffectiveAsync(step.Conn, step.Tx, caller.OrganisationId, tierId, home, cancellationToken) is not { } tier)
+            {
+                return MembershipWrite.UnknownTier;
+            }
+
+            var periodEnd = PeriodAfter(step.Now, step.Now, tier.Terms.BillingInterval, step.Zone).End;
+            step.Membership = new MembershipRow
+            {
+                MemberId = memberId, TierId = tierId, Channel = channel.ToDb(), JoinedAt = step.Now, PeriodStart = step.Now, PeriodEnd = periodEnd,
+            };
+            step.Status = MemberStatus.Active;
+            step.Event(MemberEvents.Joined, new { tierId, channel = channel.ToDb() });
+            return MembershipWrite.Done;
+        });
+
+    public Task<MembershipWriteResult> PauseAsync(Caller caller, Guid memberId, DateTimeOffset? until, CancellationToken cancellationToken) =>
+        WriteAsync(caller.OrganisationId, caller, memberId, cancellationToken, (step, member, current) =>
+        {
+            if (current is null)
+            {
+                return Task.FromResult(MembershipWrite.NoMembership);
+            }
+
+            if (member.Status != MemberStatus.Active)
+            {
+                return Task.FromResult(MembershipWrite.WrongStatus);
+            }
+
+            step.Membership = current with { PausedUntil = until };
+            step.Status = MemberStatus.Paused;
+            step.Event(MemberEvents.Paused, new { until });
+            return Task.FromResult(MembershipWrite.Done);
+        });
+
+    public Task<MembershipWriteResult> ResumeAsync(Caller caller, Guid memberId, CancellationToken cancellationToken) =>
+        WriteAsync(caller.OrganisationId, caller, memberId, cancellationToken, (step, member, current) => Task.FromResult(Resume(step, member, current)));
+
+    public Task<MembershipWriteResult> ChangeTierAsync(Caller caller, Guid memberId, Guid tierId, TierChangeTiming timing, CancellationToken cancellationToken) =>
+        WriteAsync(caller.OrganisationId, caller, memberId, cancellationToken, async (step, member, current) =>
+        {
+            if (current is null)
+            {
+                return MembershipWrite.NoMembership;
+            }
+
+            if (member.Status == MemberStatus.Cancelled)
+            {
+                return MembershipWrite.WrongStatus;
+            }
+
+            if (await TierStore.EffectiveAsync(step.Conn, step.Tx, caller.OrganisationId, tierId, member.HomeLocationId!.Value, cancellationToken) is null)
+            {
+                return MembershipWrite.UnknownTier;
+            }
+
+            if (tierId == current.TierId && current.PendingTierId is null)
+            {
+                return MembershipWrite.SameTier;
+            }
+
+            if (timing == TierChangeTiming.Now)
+            {
+                step.Membership = current with { TierId = tierId, PendingTierId = null };
+                step.Event(MemberEvents.TierChanged, new { from = current.TierId, to = tierId });
+            }
+            else
+            {
+                step.Membership = current with { PendingTierId = tierId == current.TierId ? null : tierId };
+                step.Event(MemberEvents.TierChangeScheduled, new { from = current.TierId, to = tierId, at = current.PeriodEnd });
+            }
+
+            return MembershipWrite.Done;
+        });
+
+    /// <summary>
+    /// Ends the membership at the first period end at least the tier's notice period away; until then nothing
+    /// changes for the member.
+    /// </summary>
+    public Task<MembershipWriteResult> CancelAsync(Caller caller, Guid memberId, CancellationToken cancellationToken) =>
+        WriteAsync(caller.OrganisationId, caller, memberId, cancellationToken, async (step, member, current) =>
+        {
+            if (current is null)
+            {
+                return MembershipWrite.NoMembership;
+            }
+
+            if (member.Status == MemberStatus.Cancelled)
+            {
+                return MembershipWrite.WrongStatus;
+            }
+
+            if (current.CancelAt is not null)
+            {
+                return MembershipWrite.AlreadyCancelling;
+            }
+
+            var tier = await TierStore.EffectiveAsync(step.Conn, step.Tx, caller.OrganisationId, current.TierId, member.HomeLocationId!.Value, cancellationToken);
+            var noticeEnds = step.Now.AddDays(tier!.Terms.NoticeDays);
+            var cancelAt = noticeEnds <= current.PeriodEnd
+                ? current.PeriodEnd
+                : PeriodAfter(current.JoinedAt, noticeEnds.AddTicks(-1), tier.Terms.BillingInterval, step.Zone).End;
+
+            step.Membership = current with { CancelAt = cancelAt };
+            step.Event(MemberEvents.CancellationScheduled, new { at = cancelAt, noticeDays = tier.Terms.NoticeDays });
+            return MembershipWrite.Done;
+        });
+
+    /// <summary>
+    /// Applies what has fallen due by now — pauses ending, cancellations taking effect, periods ending with a
+    /// scheduled tier change — one member per transaction. Each member is re-read under its row lock, so two hub
+    /// instances applying the same member change it once; whatever fell due while no hub ran is applied on the
+    /// next call. Answers how many members were looked at.
+    /// </summary>
+    public async Task<int> ApplyDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var done = new List<Guid>();
+        while (true)
+        {
+            await using var conn = await db.OpenConnectionAsync(cancellationToken);
+            var due = await conn.QuerySingleOrDefaultAsync<(Guid MemberId, Guid OrganisationId)?>(new CommandDefinition(
+                """
+                SELECT ms.member_id, m.organisation_id FROM memberships ms JOIN members m ON m.id = ms.member_id
+                WHERE m.status <> 'cancelled' AND least(ms.period_end, ms.paused_until, ms.cancel_at) <= @now AND ms.member_id <> ALL(@done)
+                ORDER BY least(ms.period_end, ms.paused_until, ms.cancel_at), ms.member_id
+                LIMIT 1
+                """,
+                new { now, done = done.ToArray() },
+                cancellationToken: cancellationToken));
+            if (due is not { } next)
+            {
+                return done.Count;
+            }
+
+            await WriteAsync(next.OrganisationId, null, next.MemberId, cancellationToken, (step, member, current) => Task.FromResult(ApplyDue(step, member, current!)));
+            done.Add(next.MemberId);
+        }
+    }
+
+    private static MembershipWrite ApplyDue(Step step, MemberResponse member, MembershipRow current)
+    {
+        var now = step.Now;
+        if (current.CancelAt is { } cancelAt && cancelAt <= now)
+        {
+            step.Membership = current with { PendingTierId = null, PausedUntil = null };
+            step.Status = MemberStatus.Cancelled;
+            step.Event(MemberEvents.Cancelled, new { at = cancelAt });
+            return MembershipWrite.Done;
+        }
+
+        var next = current;
+        if (current.PausedUntil is { } pausedUntil && pausedUntil <= now && member.Status == MemberStatus.Paused)
+        {
+            Resume(step, member, current);
+            next = step.Membership!;
+        }
+        else if (current.PausedUntil is { } stale && stale <= now)
+        {
+            next = current with { PausedUntil = null };
+        }
+
+        if (next.PeriodEnd <= now)
+        {
+            var (start, end) = PeriodAfter(next.JoinedAt, now, step.BillingInterval(next.PendingTierId ?? next.TierId), step.Zone);
+
+            if (next.PendingTierId is { } pending)
+            {
+                step.Event(MemberEvents.TierChanged, new { from = next.TierId, to = pending, at = next.PeriodEnd });
+                next = next with { TierId = pending, PendingTierId = null };
+            }
+
+            next = next with { PeriodStart = start, PeriodEnd = end };
+        }
+
+        step.Membership = next;
+        return MembershipWrite.Done;
+    }
+
+    private static MembershipWrite Resume(Step step, MemberResponse member, MembershipRow? current)
+    {
+        if (current is null)
+        {
+            return MembershipWrite.NoMembership;
+        }
+
+        if (member.Status != MemberStatus.Paused)
+        {
+            return MembershipWrite.WrongStatus;
+        }
+
+        step.Membership = current with { PausedUntil = null };
+        step.Status = MemberStatus.Active;
+        step.Event(MemberEvents.Resumed, new { });
+        return MembershipWrite.Done;
+    }
+
+    /// <summary>
+    /// The first period end after <paramref name="after"/>, with the previous one. Periods are counted from the
+    /// local date of joining and end at local midnight in the home location's zone (months keep their day: a
+    /// member who joined on the 31st renews on the last day of shorter months).
+    /// </summary>
+    private static (DateTimeOffset Start, DateTimeOffset End) PeriodAfter(DateTimeOffset joinedAt, DateTimeOffset after, BillingInterval interval, TimeZoneInfo zone)
+    {
+        var anchor = ZoneTime.DateOf(joinedAt, zone);
+        var start = joinedAt;
+        for (var n = 1; ; n++)
+        {
+            var end = ZoneTime.At(interval == BillingInterval.Weekly ? anchor.AddDays(7 * n) : anchor.AddMonths(n), 0, zone);
+            if (end > after)
+            {
+                return (start, end);
+            }
+
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// Runs one lifecycle step for a member: locks the member, lets <paramref name="decide"/> set the new membership,
+    /// status and event, and writes them with the change-log entries that follow, in one transaction.
+    /// </summary>
+    private async Task<MembershipWriteResult> WriteAsync(
+        Guid organisationId, Caller? caller, Guid memberId, CancellationToken cancellationToken, Func<Step, MemberResponse, MembershipRow?, Task<MembershipWrite>> decide)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var member = await MemberStore.ReadAsync(conn, tx, organisationId, memberId, forUpdate: true, cancellationToken);
+        if (member is null || (caller is not null && !caller.Covers(member.HomeLocationId)))
+        {
+            return new MembershipWriteResult(MembershipWrite.NotFound);
+        }
+
+        var current = await ReadAsync(conn, tx, memberId, cancellationToken);
+        var zoneId = member.HomeLocationId is { } home
+            ? await conn.QuerySingleAsync<string>(new CommandDefinition("SELECT time_zone FROM locations WHERE id = @home", new { home }, tx, cancellationToken: cancellationToken))
+            : "Etc/UTC";
+        var tiers = member.HomeLocationId is { } at ? await TierStore.AllEffectiveAsync(conn, tx, organisationId, at, cancellationToken) : [];
+        var step = new Step(conn, tx, now, ZoneTime.Zone(zoneId), tiers) { Status = member.Status };
+        var outcome = await decide(step, member, current);
+        if (outcome != MembershipWrite.Done)
+        {
+            return new MembershipWriteResult(outcome);
+        }
+
+        var after = step.Membership ?? current!;
+        await conn.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO memberships ({Columns}, updated_at)
+            VALUES (@MemberId, @TierId, @Channel, @JoinedAt, @PeriodStart, @PeriodEnd, @PendingTierId, @PausedUntil, @CancelAt, @now)
+            ON CONFLICT (member_id) DO UPDATE SET tier_id = excluded.tier_id, channel = excluded.channel, joined_at = excluded.joined_at,
+                period_start = excluded.period_start, period_end = excluded.period_end, pending_tier_id = excluded.pending_tier_id,
+                paused_until = excluded.paused_until, cancel_at = excluded.cancel_at, updated_at = excluded.updated_at
+            """,
+            new { after.MemberId, after.TierId, after.Channel, after.JoinedAt, after.PeriodStart, after.PeriodEnd, after.PendingTierId, after.PausedUntil, after.CancelAt, now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (step.Status != member.Status)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                "UPDATE members SET status = @status, updated_at = @now WHERE id = @memberId",
+                new { status = step.Status.ToDb(), now, memberId },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        foreach (var (kind, detail) in step.Events)
+        {
+            await MemberEvents.AddAsync(conn, tx, memberId, kind, detail, caller?.ApiKeyId, now, cancellationToken);
+        }
+
+        var before = MemberStore.StateOf(member, current is null ? null : step.AccessOf(current.TierId));
+        var afterState = MemberStore.StateOf(member with { Status = step.Status }, step.AccessOf(after.TierId));
+        var changes = await MemberAccess.ChangesAsync(conn, tx, before, afterState, [], now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return new MembershipWriteResult(MembershipWrite.Done, after.ToResponse(step.Status));
+    }
+
+    /// <summary>The tier of a member's membership, or null without one.</summary>
+    internal static Task<Guid?> TierOfAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid memberId, CancellationToken cancellationToken) =>
+        conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "SELECT tier_id FROM memberships WHERE member_id = @memberId", new { memberId }, tx, cancellationToken: cancellationToken));
+
+    /// <summary>The access a tier gives at a location; null without a tier or a location.</summary>
+    internal static async Task<TierAccess?> AccessAtAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, Guid? tierId, Guid? locationId, CancellationToken cancellationToken) =>
+        tierId is { } tier && locationId is { } location
+            ? (await TierStore.EffectiveAsync(conn, tx, organisationId, tier, location, cancellationToken))?.Terms.Access
+            : null;
+
+    private static Task<MembershipRow?> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid memberId, CancellationToken cancellationToken) =>
+        conn.QuerySingleOrDefaultAsync<MembershipRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM memberships WHERE member_id = @memberId",
+            new { memberId },
+            tx,
+            cancellationToken: cancellationToken));
+
+    /// <summary>What one lifecycle step decided, and what it may consult.</summary>
+    private sealed class Step(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset now, TimeZoneInfo zone, IReadOnlyList<EffectiveTier> tiers)
+    {
+        public NpgsqlConnection Conn => conn;
+
+        public NpgsqlTransaction Tx => tx;
+
+        public DateTimeOffset Now => now;
+
+        /// <summary>The home location's zone: periods end at its local midnight.</summary>
+        public TimeZoneInfo Zone => zone;
+
+        public MembershipRow? Membership { get; set; }
+
+        public MemberStatus Status { get; set; }
+
+        public List<(string Kind, object Detail)> Events { get; } = [];
+
+        public void Event(string kind, object detail) => Events.Add((kind, detail));
+
+        public TierAccess? AccessOf(Guid tierId) => tiers.FirstOrDefault(t => t.Id == tierId)?.Terms.Access;
+
+        public BillingInterval BillingInterval(Guid tierId) => tiers.FirstOrDefault(t => t.Id == tierId)?.Terms.BillingInterval ?? Tiers.BillingInterval.Monthly;
+    }
+
+    private sealed record MembershipRow
+    {
+        public Guid MemberId { get; init; }
+
+        public Guid TierId { get; init; }
+
+        public string Channel { get; init; } = string.Empty;
+
+        public DateTimeOffset JoinedAt { get; init; }
+
+        public DateTimeOffset PeriodStart { get; init; }
+
+        public DateTimeOffset PeriodEnd { get; init; }
+
+        public Guid? PendingTierId { get; init; }
+
+        public DateTimeOffset? PausedUntil { get; init; }
+
+        public DateTimeOffset? CancelAt { get; init; }
+
+        public MembershipResponse ToResponse(MemberStatus status) => new(
+            MemberId, status, TierId, DbText.Parse<AcquisitionChannel>(Channel), JoinedAt, PeriodStart, PeriodEnd, PendingTierId, PausedUntil, CancelAt);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Coworking.Hub.Database;
+using Coworking.Hub.Locations;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Resources;
+
+public enum ResourceKind
+{
+    HotDesk,
+    DedicatedDesk,
+    MeetingRoom,
+    PrivateOffice,
+    EventSpace,
+    PhoneBooth,
+}
+
+/// <summary>Something bookable at a location, behind the doors of its area. Null bookable hours: at all hours.</summary>
+public sealed record ResourceResponse(
+    Guid Id, Guid LocationId, Guid AreaId, string Name, ResourceKind Kind, int Capacity, StaffedHours? BookableHours, DateTimeOffset CreatedAt);
+
+internal sealed record NewResource(Guid AreaId, string Name, ResourceKind Kind, int Capacity, StaffedHours? BookableHours);
+
+/// <summary>A resource with what booking it needs: its location's zone and its organisation.</summary>
+internal sealed record BookableResource(ResourceResponse Resource, Guid OrganisationId, string TimeZone, StaffedHours StaffedHours)
+{
+    public TimeZoneInfo Zone { get; } = ZoneTime.Zone(TimeZone);
+
+    /// <summary>Whether the interval lies inside the resource's bookable hours.</summary>
+    public bool Bookable(Interval interval) => Resource.BookableHours?.Covers(interval, Zone) ?? true;
+}
+
+internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
+{
+    internal static readonly JsonSerializerOptions HoursJson = new(JsonSerializerDefaults.Web);
+
+    private const string Columns = "r.id, r.location_id, r.area_id, r.name, r.kind, r.capacity, r.bookable_hours::text AS bookable_hours, r.created_at";
+
+    /// <summary>Creates a resource; null when the area is not one of the location's.</summary>
+    public async Task<ResourceResponse?> CreateAsync(Guid locationId, NewResource resource, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var inserted = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO resources (id, location_id, area_id, name, kind, capacity, bookable_hours, created_at)
+            SELECT @id, @locationId, @areaId, @name, @kind, @capacity, @hours::jsonb, @now
+            WHERE EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)
+            """,
+            new
+            {
+                id, locationId, areaId = resource.AreaId, name = resource.Name, kind = resource.Kind.ToDb(), capacity = resource.Capacity,
+                hours = resource.BookableHours is null ? null : JsonSerializer.Serialize(resource.BookableHours, HoursJson), now,
+            },
+            cancellationToken: cancellationToken));
+        return inserted == 0
+            ? null
+            : new ResourceResponse(id, locationId, resource.AreaId, resource.Name, resource.Kind, resource.Capacity, resource.BookableHours, now);
+    }
+
+    public async Task<IReadOnlyList<ResourceResponse>> ListAsync(Guid locationId, ResourceKind? kind, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await ListAsync(conn, locationId, kind, cancellationToken);
+    }
+
+    internal static async Task<IReadOnlyList<ResourceResponse>> ListAsync(NpgsqlConnection conn, Guid locationId, ResourceKind? kind, CancellationToken cancellationToken)
+    {
+        var rows = await conn.QueryAsync<ResourceRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM resources r
+            WHERE r.location_id = @locationId AND r.removed_at IS NULL AND (@kind::text IS NULL OR r.kind = @kind)
+            ORDER BY r.kind, r.name, r.id
+            """,
+            new { locationId, kind = kind?.ToDb() },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToResponse())];
+    }
+
+    /// <summary>A live resource of the organisation with its location's zone and hours, or null.</summary>
+    public async Task<BookableResource?> GetAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await GetAsync(conn, null, organisationId, id, cancellationToken);
+    }
+
+    internal static async Task<BookableResource?> GetAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, Guid id, CancellationToken cancellationToken)
+    {
+        var row = await conn.QuerySingleOrDefaultAsync<ResourceRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns}, l.organisation_id, l.time_zone, l.staffed_hours::text AS staffed_hours
+            FROM resources r JOIN locations l ON l.id = r.location_id
+            WHERE r.id = @id AND l.organisation_id = @organisationId AND r.removed_at IS NULL
+            """,
+            new { id, organisationId },
+            tx,
+            cancellationToken: cancellationToken));
+        return row is null
+            ? null
+            : new BookableResource(row.ToResponse(), row.OrganisationId, row.TimeZone, JsonSerializer.Deserialize<StaffedHours>(row.StaffedHours, HoursJson) ?? new StaffedHours());
+    }
+
+    /// <summary>Removes a resource (kept for its bookings' history); false when there is no such live resource.</summary>
+    public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE resources SET removed_at = @now WHERE id = @id AND removed_at IS NULL",
+            new { id, now },
+            cancellationToken: cancellationToken)) == 1;
+    }
+
+    private sealed record ResourceRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid LocationId { get; init; }
+
+        public Guid AreaId { get; init; }
+
+        public string Name { get; init; } = string.Empty;
+
+        public string Kind { get; init; } = string.Empty;
+
+        public int Capacity { get; init; }
+
+        public string? BookableHours { get; init; }
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public Guid OrganisationId { get; init; }
+
+        public string TimeZone { get; init; } = string.Empty;
+
+        public string StaffedHours { get; init; } = "{}";
+
+        public ResourceResponse ToResponse() => new(
+            Id, LocationId, AreaId, Name, DbText.Parse<ResourceKind>(Kind), Capacity,
+            BookableHours is null ? null : JsonSerializer.Deserialize<StaffedHours>(BookableHours, HoursJson), CreatedAt);
+    }
+}

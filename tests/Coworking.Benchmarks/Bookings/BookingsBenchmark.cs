@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Coworking.Benchmarks.Support;
+using Coworking.Hub;
+using Coworking.Hub.Database;
+using Coworking.Hub.Organisations;
+using Coworking.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Coworking.Benchmarks.Bookings;
+
+/// <summary>
+/// bookings: through the real hub (Kestrel in-process, real PostgreSQL), at one location with N resources:
+/// (1) booking creation across distinct resources with C concurrent clients — rate and latency;
+/// (2) 500 concurrent requests for one resource and slot — the answers and how long they took;
+/// (3) availability of the location over a day with every resource partly booked — latency.
+///   dotnet run -c Release --project tests/Coworking.Benchmarks -- bookings [--resources 500] [--bookings 3000] [--clients 8] [--contenders 500] [--queries 300]
+/// </summary>
+public static class BookingsBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var resources = Option(args, "--resources", 500);
+        var bookings = Option(args, "--bookings", 3000);
+        var clients = Option(args, "--clients", 8);
+        var contenders = Option(args, "--contenders", 500);
+        var queries = Option(args, "--queries", 300);
+        var server = await PostgresServer.SharedAsync();
+        var connectionString = await server.CreateDatabaseAsync("bench_bookings");
+        Migrator.Apply(connectionString);
+        var mailbox = Path.Combine(Path.GetTempPath(), $"bench-mailbox-{Guid.NewGuid():N}");
+
+        await using var hub = HubApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            $"--ConnectionStrings:Hub={connectionString}",
+            "--Serilog:MinimumLevel:Default=Warning",
+            $"--Mail:PickupDirectory={mailbox}",
+        ]);
+        await hub.StartAsync();
+        var org = await hub.Services.GetRequiredService<OrganisationStore>().CreateAsync("Benchmark", null, CancellationToken.None);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(clients, contenders) }) { BaseAddress = new Uri(hub.Urls.Single()) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.ApiKey);
+
+        var location = await PostAsync(http, "/api/v1/locations", new { name = "Bench House", timeZone = "Europe/London", currency = "GBP", country = "GB" });
+        var area = await PostAsync(http, $"/api/v1/locations/{location}/areas", new { name = "Floor" });
+        await PostAsync(http, $"/api/v1/locations/{location}/doors", new { areaId = area, name = "Door" });
+        var tier = await PostAsync(http, "/api/v1/tiers", new
+        {
+            name = "Unlimited", terms = new { kind = "hot_desk", priceMinor = 1, currency = "GBP", billingInterval = "monthly", access = "all_hours", allSites = true },
+        });
+        var resourceIds = new Guid[resources];
+        await Parallel.ForAsync(0, resources, new ParallelOptions { MaxDegreeOfParallelism = clients }, async (i, _) =>
+            resourceIds[i] = await PostAsync(http, $"/api/v1/locations/{location}/resources", new { areaId = area, name = $"Desk {i}", kind = "hot_desk" }));
+        var members = new Guid[Math.Max(contenders, 50)];
+        await Parallel.ForAsync(0, members.Length, new ParallelOptions { MaxDegreeOfParallelism = clients }, async (i, _) =>
+        {
+            members[i] = await PostAsync(http, "/api/v1/members", new { name = $"Member {i}", email = $"m{i}@bench.example", homeLocationId = location });
+            await PostAsync(http, $"/api/v1/members/{members[i]}/membership", new { tierId = tier, channel = "website" }, expectId: false);
+        });
+
+        // Bookings start tomorrow (UTC) and go round the resources hour by hour: every request is for a distinct resource and slot.
+        var day0 = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(2), TimeSpan.Zero);
+        DateTimeOffset SlotOf(int i) => day0.AddHours(i / resources);
+        Task BookAsync(int i) => PostAsync(http, "/api/v1/bookings", new
+        {
+            memberId = members[i % 50], resourceId = resourceIds[i % resources], start = SlotOf(i), end = SlotOf(i).AddHours(1),
+        }, expectId: false);
+
+        var warmUp = Math.Min(300, bookings);
+        await RunClientsAsync(clients, warmUp, i => BookAsync(bookings + i));
+        var (perSecond, latency) = await RunClientsAsync(clients, bookings, BookAsync);
+
+        var contested = day0.AddDays(-1);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = new Stopwatch();
+        var answers = members.Take(contenders).Select(async member =>
+        {
+            await go.Task;
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.PostAsJsonAsync("/api/v1/bookings", new { memberId = member, resourceId = resourceIds[0], start = contested, end = contested.AddHours(1) });
+            return ((int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }).ToList();
+        clock.Start();
+        go.SetResult();
+        var contention = await Task.WhenAll(answers);
+        clock.Stop();
+
+        var date = DateOnly.FromDateTime(day0.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var availabilityLatency = new List<double>();
+        for (var q = 0; q < queries + 20; q++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.GetAsync($"/api/v1/locations/{location}/availability?date={date}");
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+            if (q >= 20)
+            {
+                availabilityLatency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        await hub.StopAsync();
+        if (Directory.Exists(mailbox))
+        {
+            Directory.Delete(mailbox, recursive: true);
+        }
+
+        Console.WriteLine($"bookings: {resources} resources at one location, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"  create, {clients} clients, distinct resources: {perSecond,7:F0} bookings/s  latency {latency.Format("ms")}");
+        var created = contention.Count(a => a.Item1 == 201);
+        var conflicts = contention.Count(a => a.Item1 == 409);
+        Console.WriteLine(
+            $"  {contenders} concurrent requests for one slot: {created} x 201, {conflicts} x 409, {contenders - created - conflicts} other; " +
+            $"all answered in {clock.Elapsed.TotalMilliseconds:F0} ms; latency {Percentiles.Of(contention.Select(a => a.Item2).ToList()).Format("ms")}");
+        Console.WriteLine($"  availability of {resources} resources over a day ({bookings / resources} bookings each): latency {Percentiles.Of(availabilityLatency).Format("ms")}");
+        return 0;
+    }
+
+    private static async Task<Guid> PostAsync(HttpClient http, string path, object body, bool expectId = true)
+    {
+        using var response = await http.PostAsJsonAsync(path, body);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        if (!expectId)
+        {
+            return Guid.Empty;
+        }
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("id").GetGuid();
+    }
+
+    private static async Task<(double PerSecond, Percentiles Latency)> RunClientsAsync(int clients, int count, Func<int, Task> create)
+    {
+        var next = -1;
+        var latencies = new double[count];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
+            {
+                var started = Stopwatch.GetTimestamp();
+                await create(i);
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        })));
+        return (count / clock.Elapsed.TotalSeconds, Percentiles.Of(latencies));
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}

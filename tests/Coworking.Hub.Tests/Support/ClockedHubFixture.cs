@@ -1,0 +1,89 @@
+using System.Net.Http.Headers;
+using Coworking.Hub.Organisations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Coworking.Hub.Tests.Support;
+
+/// <summary>
+/// The real hub as <see cref="HubFixture"/> starts it, but on a <see cref="FakeTimeProvider"/> the tests set,
+/// for rules about time (advance windows, periods, DST). One per test class; each test sets the time it needs.
+/// </summary>
+public sealed class ClockedHubFixture : IAsyncLifetime
+{
+    private readonly List<HttpClient> clients = [];
+    private WebApplication? app;
+
+    /// <summary>A Monday morning in winter; tests move it with <see cref="FakeTimeProvider.AdjustTime"/>.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 2, 7, 0, 0, TimeSpan.Zero));
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    /// <summary>The dev mailbox the hub writes its e-mails to, one .eml file each.</summary>
+    public string Mailbox { get; } = Path.Combine(Path.GetTempPath(), $"coworking-mailbox-{Guid.NewGuid():N}");
+
+    public Guid OrganisationId { get; private set; }
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public IServiceProvider Services => app!.Services;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await HubDatabase.CreateAsync("hub_clocked");
+        app = HubApp.Build(
+            [
+                "--urls", "http://127.0.0.1:0",
+                $"--ConnectionStrings:Hub={ConnectionString}",
+                "--Serilog:MinimumLevel:Default=Warning",
+                $"--Mail:PickupDirectory={Mailbox}",
+            ],
+            services => services.AddSingleton<TimeProvider>(Time));
+        await app.StartAsync();
+        var created = await Services.GetRequiredService<OrganisationStore>().CreateAsync("Clocked Coworking", null, CancellationToken.None);
+        OrganisationId = created.OrganisationId;
+        Admin = Client(created.ApiKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        if (Directory.Exists(Mailbox))
+        {
+            Directory.Delete(Mailbox, recursive: true);
+        }
+    }
+
+    /// <summary>An organisation-admin client of a new organisation: its tiers are the only ones an upgrade prompt may name.</summary>
+    public async Task<HttpClient> NewOrganisationAsync()
+    {
+        var created = await Services.GetRequiredService<OrganisationStore>().CreateAsync("Fresh Coworking", null, CancellationToken.None);
+        return Client(created.ApiKey);
+    }
+
+    public HttpClient Client(string apiKey)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(app!.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        clients.Add(client);
+        return client;
+    }
+
+    /// <summary>A client with a location-manager key scoped to <paramref name="locations"/>.</summary>
+    public async Task<HttpClient> LocationManagerAsync(params Guid[] locations)
+    {
+        var key = await Admin.PostJsonAsync("/api/v1/api-keys", new { name = "manager", role = "location_manager", locationIds = locations });
+        return Client(key["apiKey"]!.GetValue<string>());
+    }
+}
