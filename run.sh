@@ -61,10 +61,23 @@ if [ ! -s "$org_file" ]; then
 fi
 api_key=$(jq -r .apiKey "$org_file")
 
+say "making the local edge certificate authority and the hub's TLS certificate (.local/ca)"
+deploy/local/make-edge-ca.sh "$local_dir/ca" >/dev/null
+
 hub_port=${HUB_PORT:-$(deploy/local/free-port.sh)}
 hub_url=http://127.0.0.1:$hub_port
-say "starting the hub on $hub_url (log: .local/logs/hub.log)"
-dotnet "$hub_dll" --urls "$hub_url" > "$logs/hub.log" 2>&1 &
+sync_port=${SYNC_PORT:-$(deploy/local/free-port.sh)}
+sync_url=https://127.0.0.1:$sync_port
+say "starting the hub on $hub_url, EdgeSync on $sync_url (log: .local/logs/hub.log)"
+dotnet "$hub_dll" \
+  --Kestrel:Endpoints:Api:Url="$hub_url" \
+  --Kestrel:Endpoints:EdgeSync:Url="$sync_url" \
+  --Kestrel:Endpoints:EdgeSync:Protocols=Http2 \
+  --Kestrel:Endpoints:EdgeSync:Certificate:Path="$local_dir/ca/hub.pem" \
+  --Kestrel:Endpoints:EdgeSync:Certificate:KeyPath="$local_dir/ca/hub.key" \
+  --EdgeSync:AuthorityCertificatePath="$local_dir/ca/ca.pem" \
+  --EdgeSync:PublicUrl="$sync_url" \
+  > "$logs/hub.log" 2>&1 &
 hub_pid=$!
 pids+=("$hub_pid")
 for _ in $(seq 1 120); do
@@ -130,10 +143,20 @@ dotnet firmware-sim/Coworking.Sim/bin/Debug/net10.0/coworking-sim.dll --config "
 sim_pid=$!
 pids+=("$sim_pid")
 
+edge_dll=edge/Coworking.Edge/bin/Debug/net10.0/coworking-edge.dll
+mkdir -p "$local_dir/edge"
+if [ ! -s "$local_dir/edge/hub.json" ]; then
+  say "enrolling the edge for the demo location with a one-time code"
+  code=$(curl -fsS -X POST -H "Authorization: Bearer $api_key" -H "Content-Type: application/json" \
+    -d '{"name":"Demo edge"}' "$hub_url/api/v1/locations/$DEMO_LOCATION_ID/edges/enrolment-codes" | jq -r .code)
+  dotnet "$edge_dll" enroll --hub "$sync_url" --code "$code" --Edge:DataDirectory="$local_dir/edge" > "$logs/enroll.log" 2>&1 \
+    || { say "enrolment failed; see $logs/enroll.log"; exit 1; }
+fi
+edge_id=$(jq -r .edgeId "$local_dir/edge/hub.json")
+
 edge_port=${EDGE_PORT:-$(deploy/local/free-port.sh)}
 edge_status_url=http://127.0.0.1:$edge_port
 say "starting the edge (status: $edge_status_url/status, log: .local/logs/edge.log)"
-mkdir -p "$local_dir/edge"
 Edge__DataDirectory=$local_dir/edge \
 Edge__StatusUrl=$edge_status_url \
 Osdp__Buses__0__PortName=$bus_edge \
@@ -146,7 +169,8 @@ Osdp__Buses__0__Readers__1__DoorId=$DEMO_ROOMS_DOOR_ID \
 Osdp__Buses__0__Readers__1__SecureChannel=true \
 Osdp__Buses__0__Readers__2__Address=3 \
 Osdp__Buses__0__Readers__2__DoorId=$DEMO_STAIRS_DOOR_ID \
-  dotnet edge/Coworking.Edge/bin/Debug/net10.0/coworking-edge.dll > "$logs/edge.log" 2>&1 &
+Edge__Sync__HubUrls__0=$sync_url \
+  dotnet "$edge_dll" run > "$logs/edge.log" 2>&1 &
 edge_pid=$!
 pids+=("$edge_pid")
 for _ in $(seq 1 120); do
@@ -156,12 +180,19 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 curl -fsS "$edge_status_url/healthz" >/dev/null || { say "the edge did not become healthy; see $logs/edge.log"; exit 1; }
+for _ in $(seq 1 120); do
+  [ "$(curl -fsS "$edge_status_url/status" | jq -r .sync.connected)" = true ] && break
+  sleep 0.5
+done
+[ "$(curl -fsS "$edge_status_url/status" | jq -r .sync.connected)" = true ] || { say "the edge did not reach the hub; see $logs/edge.log"; exit 1; }
 
 {
   echo "# Written by ./run.sh; source it:  . .local/demo.env"
   echo "HUB_URL=$hub_url"
   echo "HUB_API_KEY=$api_key"
   echo "HUB_PID=$hub_pid"
+  echo "HUB_SYNC_URL=$sync_url"
+  echo "EDGE_ID=$edge_id"
   echo "HUB_DATABASE=\"$ConnectionStrings__Hub\""
   echo "SIM_URL=$sim_url"
   echo "SIM_PID=$sim_pid"
@@ -181,11 +212,13 @@ cat <<TXT
     Hub API:      $hub_url/api/v1   (OpenAPI: $hub_url/openapi/v1.json)
     Admin login:  $demo_admin_email / $demo_admin_password
     API key:      $api_key
-    Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, recent decisions)
+    EdgeSync:     $sync_url   (gRPC over TLS; authority .local/ca/ca.pem)
+    Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, hub link, recent decisions)
     Simulator:    $sim_url/doors   (readers at the demo doors)
     Stripe sim:   $sim_url/v1   (key $stripe_secret_key; webhooks to the hub; docs/SIM.md)
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
   Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
+        curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/edges
         curl -XPOST \$SIM_URL/doors/\$DEMO_DOOR_ID/badge -d '{"card":"'\$DEMO_CARD'"}'
   Ctrl-C stops everything.
 

@@ -4,6 +4,7 @@ using Coworking.Edge.Cache;
 using Coworking.Edge.Configuration;
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Doors;
+using Coworking.Edge.EdgeSync;
 using Coworking.Edge.Gpio;
 using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Outbox;
@@ -13,6 +14,12 @@ using Serilog;
 
 // Composition root: wires the parts; what happens when a card is read is in
 // Decisions → Doors → Outbox (docs/EDGE.md).
+if (args is [EnrollCommand.Verb, ..])
+{
+    return await EnrollCommand.RunAsync(args[1..]);
+}
+
+args = args is ["run", ..] ? args[1..] : args;
 // appsettings.json ships next to the program; the working directory is wherever the service manager starts it.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddSerilog((_, logger) => logger
@@ -40,6 +47,7 @@ services.AddSingleton(sp => GrantCache.Open(edge.CachePath, sp.GetRequiredServic
 services.AddSingleton(sp => EventOutbox.Open(edge.OutboxPath, edge.Outbox, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventOutbox>>()));
 services.AddSingleton<IEventRecorder>(sp => sp.GetRequiredService<EventOutbox>());
 services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
+services.AddEdgeSync(builder.Configuration);
 services.AddSingleton<DecisionEngine>();
 services.AddSingleton(sp => new PinAttemptLimiter(edge.PinLimits, sp.GetRequiredService<TimeProvider>()));
 services.AddSingleton<DoorRegistry>();

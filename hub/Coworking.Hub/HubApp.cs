@@ -6,6 +6,7 @@ using Coworking.Hub.Bookings;
 using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
+using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
 using Coworking.Hub.Mail;
@@ -60,7 +61,13 @@ public static class HubApp
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .WriteTo.Console());
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            // Pings on idle HTTP/2 connections, so an edge whose link died is noticed within seconds.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(5);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(5);
+        });
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
@@ -83,6 +90,7 @@ public static class HubApp
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
         builder.Services.AddSingleton<Confirmations>();
+        builder.Services.AddEdgeSync(builder.Configuration);
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -106,12 +114,14 @@ public static class HubApp
 
         app.MapOpenApi();
         app.MapHealthApi();
+        app.MapEdgeSync();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLocationsApi();
         api.MapMembersApi();
         api.MapCredentialsApi();
         api.MapAccessEventsApi();
         api.MapChangeLogApi();
+        api.MapEdgesApi();
         api.MapAuthApi();
         api.MapResourcesApi();
         api.MapTiersApi();

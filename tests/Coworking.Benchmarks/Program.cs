@@ -10,6 +10,10 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["edge-door"] = Coworking.Benchmarks.Edge.EdgeDoorBenchmark.RunAsync,
     ["edge-decide"] = Coworking.Benchmarks.Edge.EdgeDecideBenchmark.RunAsync,
     ["edge-outbox"] = Coworking.Benchmarks.Edge.EdgeOutboxBenchmark.RunAsync,
+    ["sync-snapshot"] = Coworking.Benchmarks.Sync.SyncBenchmarks.SnapshotAsync,
+    ["sync-catchup"] = Coworking.Benchmarks.Sync.SyncBenchmarks.CatchUpAsync,
+    ["sync-latency"] = Coworking.Benchmarks.Sync.SyncBenchmarks.LatencyAsync,
+    ["sync-upload"] = Coworking.Benchmarks.Sync.SyncBenchmarks.UploadAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))

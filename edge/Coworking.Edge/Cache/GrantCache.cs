@@ -122,17 +122,24 @@ public sealed class GrantCache : IDisposable
     /// Replaces everything with a snapshot of the location that ends at <c>last_seq</c> (per-change seqs
     /// are not used). The hub sends one when the cache is new, lost, or further behind than its log.
     /// </summary>
-    public ApplyResult ApplySnapshot(ChangeBatch snapshot)
+    public ApplyResult ApplySnapshot(ChangeBatch snapshot) => ApplySnapshot(snapshot.LocationId, snapshot.LastSeq, snapshot.Changes);
+
+    /// <summary>
+    /// Replaces everything with the snapshot's changes, read once from <paramref name="changes"/> (so a large
+    /// snapshot can be parsed chunk by chunk as it is applied), in one transaction with <paramref name="seq"/>.
+    /// </summary>
+    public ApplyResult ApplySnapshot(string locationId, long seq, IEnumerable<Change> changes)
     {
+        var snapshot = new ChangeBatch { LocationId = locationId, LastSeq = seq };
         lock (_writer)
         {
             var current = Index;
-            if (snapshot.LocationId.Length == 0 || (current.LocationId.Length > 0 && current.LocationId != snapshot.LocationId))
+            if (locationId.Length == 0 || (current.LocationId.Length > 0 && current.LocationId != locationId))
             {
-                return Refuse(snapshot, current, $"snapshot for location '{snapshot.LocationId}'");
+                return Refuse(snapshot, current, $"snapshot for location '{locationId}'");
             }
 
-            return Commit(CacheIndexBuilder.Empty(), snapshot.Changes, snapshot, replaceAll: true);
+            return Commit(CacheIndexBuilder.Empty(), changes, snapshot, replaceAll: true);
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     private readonly Lock _enqueue = new();
     private long _depth;
     private int _disposed;
+    private TaskCompletionSource _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private EventOutbox(LiteDbFile file, OutboxOptions options, TimeProvider time, ILogger<EventOutbox> log)
     {
@@ -83,9 +84,19 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Completes when events are next recorded. Take it before reading, so an event recorded between the
+    /// read and the wait is not missed.
+    /// </summary>
+    public Task Recorded => Volatile.Read(ref _recorded).Task;
+
     /// <summary>The oldest unacknowledged events, oldest first.</summary>
     public IReadOnlyList<OutboxEntry> ReadBatch(int max) =>
         _events.Query().OrderBy("_id").Limit(max).ToList().Select(FromDocument).ToList();
+
+    /// <summary>The oldest unacknowledged events recorded after <paramref name="after"/>, oldest first.</summary>
+    public IReadOnlyList<OutboxEntry> ReadBatch(int max, Guid after) =>
+        _events.Query().Where(Query.GT("_id", after)).OrderBy("_id").Limit(max).ToList().Select(FromDocument).ToList();
 
     /// <summary>Deletes what the hub has stored; unknown ids (acknowledged twice) are ignored.</summary>
     public int Acknowledge(IEnumerable<Guid> ids)
@@ -204,6 +215,8 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         {
             pending.Done.TrySetResult(pending.Id);
         }
+
+        Interlocked.Exchange(ref _recorded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private static BsonDocument ToDocument(Guid id, EdgeEvent e)

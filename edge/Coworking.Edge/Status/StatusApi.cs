@@ -13,7 +13,8 @@ public sealed record EdgeStatus(
     OutboxStatus Outbox,
     IReadOnlyList<ReaderStatus> Readers,
     IReadOnlyList<DoorStatus> Doors,
-    IReadOnlyList<RecentDecision> RecentDecisions);
+    IReadOnlyList<RecentDecision> RecentDecisions,
+    SyncStatus? Sync);
 
 public sealed record CacheStatus(string CacheId, string LocationId, long Seq, int Credentials, int Holders, int Grants, int Doors, long RejectedChanges);
 
@@ -47,7 +48,8 @@ public static class StatusApi
         DoorRegistry doors,
         IEnumerable<IReaderStatusSource> readerSources,
         TimeProvider time,
-        RecentDecisions recent)
+        RecentDecisions recent,
+        IEnumerable<ISyncStatusSource> syncSources)
     {
         var index = cache.Index;
         var cacheStatus = new CacheStatus(cache.CacheId, index.LocationId, index.Seq, index.CredentialCount, index.HolderCount,
@@ -60,7 +62,7 @@ public static class StatusApi
                 state is DoorState.HeldOpen or DoorState.ForcedOpen ? [WireName(state)] : []);
         }).ToList();
         return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
-            recent.Newest()));
+            recent.Newest(), syncSources.FirstOrDefault()?.Sync));
     }
 
     private static string WireName(DoorState state) => state switch

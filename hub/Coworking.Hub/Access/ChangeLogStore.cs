@@ -1,3 +1,5 @@
+using System.Data;
+using System.Runtime.CompilerServices;
 using Coworking.Proto.V1;
 using Dapper;
 using Google.Protobuf;
@@ -5,6 +7,12 @@ using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 
 namespace Coworking.Hub.Access;
+
+/// <summary>Where a location's log stands: its newest seq, and up to which seq it is compacted.</summary>
+public sealed record ChangeLogPosition(long LastSeq, long CompactedThrough);
+
+/// <summary>A part of a snapshot: live entities' newest upserts, as of <paramref name="Seq"/>.</summary>
+public sealed record SnapshotPart(long Seq, IReadOnlyList<Change> Changes);
 
 /// <summary>Reads a location's change log in seq order, as an edge or an operator follows it.</summary>
 public sealed class ChangeLogStore(NpgsqlDataSource db)
@@ -19,13 +27,59 @@ public sealed class ChangeLogStore(NpgsqlDataSource db)
             "SELECT seq, committed_at, payload::text AS payload FROM change_log WHERE location_id = @locationId AND seq > @afterSeq ORDER BY seq LIMIT @limit",
             new { locationId, afterSeq, limit },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(row =>
+        return [.. rows.Select(row => row.ToChange())];
+    }
+
+    /// <summary>The location's newest seq and compaction point; null when the location has no log.</summary>
+    public async Task<ChangeLogPosition?> ReadPositionAsync(Guid locationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.QuerySingleOrDefaultAsync<ChangeLogPosition>(new CommandDefinition(
+            """
+            SELECT s.last_seq AS lastseq, coalesce(c.compacted_through, 0) AS compactedthrough
+            FROM location_seq s LEFT JOIN change_log_compaction c ON c.location_id = s.location_id
+            WHERE s.location_id = @locationId
+            """,
+            new { locationId },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// The location as of its newest seq, in parts of up to <paramref name="partSize"/> changes: each entity's
+    /// newest entry unless that is a removal (a revoked credential, a removed door or grant is simply absent).
+    /// Read in one REPEATABLE READ transaction, so the parts are one consistent picture however long the
+    /// caller takes to send them, and ending at the seq read in that same picture.
+    /// </summary>
+    public async IAsyncEnumerable<SnapshotPart> ReadSnapshotAsync(Guid locationId, int partSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var seq = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT last_seq FROM location_seq WHERE location_id = @locationId", new { locationId }, tx, cancellationToken: cancellationToken));
+        var rows = conn.QueryUnbufferedAsync<EntryRow>(
+            """
+            SELECT seq, committed_at, payload::text AS payload FROM (
+                SELECT DISTINCT ON (entity) seq, kind, committed_at, payload
+                FROM change_log WHERE location_id = @locationId AND seq <= @seq
+                ORDER BY entity, seq DESC
+            ) newest
+            WHERE kind NOT IN ('door_removed', 'credential_revoked', 'grant_removed')
+            """,
+            new { locationId, seq },
+            tx);
+        var part = new List<Change>(partSize);
+        await foreach (var row in rows.WithCancellation(cancellationToken))
         {
-            var change = Parser.Parse<Change>(row.Payload);
-            change.Seq = row.Seq;
-            change.CommittedAt = Timestamp.FromDateTimeOffset(row.CommittedAt);
-            return change;
-        })];
+            part.Add(row.ToChange());
+            if (part.Count == partSize)
+            {
+                yield return new SnapshotPart(seq, part);
+                part = new List<Change>(partSize);
+            }
+        }
+
+        yield return new SnapshotPart(seq, part);
+        await tx.CommitAsync(cancellationToken);
     }
 
     private sealed record EntryRow
@@ -34,7 +88,14 @@ public sealed class ChangeLogStore(NpgsqlDataSource db)
 
         public DateTimeOffset CommittedAt { get; init; }
 
-
         public string Payload { get; init; } = string.Empty;
+
+        public Change ToChange()
+        {
+            var change = Parser.Parse<Change>(Payload);
+            change.Seq = Seq;
+            change.CommittedAt = Timestamp.FromDateTimeOffset(CommittedAt);
+            return change;
+        }
     }
 }

@@ -15,7 +15,16 @@ namespace Coworking.Hub.Tests.Support;
 public sealed class HubFixture : IAsyncLifetime
 {
     private readonly List<HttpClient> clients = [];
+    private readonly IReadOnlyList<string> settings;
     private WebApplication? app;
+
+    public HubFixture()
+        : this([])
+    {
+    }
+
+    /// <param name="settings">More settings for the hub (--Key=value), e.g. the edge certificate authority.</param>
+    internal HubFixture(IReadOnlyList<string> settings) => this.settings = settings;
 
     public string ConnectionString { get; private set; } = string.Empty;
 
@@ -36,6 +45,7 @@ public sealed class HubFixture : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             $"--ConnectionStrings:Hub={ConnectionString}",
             "--Serilog:MinimumLevel:Default=Warning",
+            .. settings,
         ]);
         await app.StartAsync();
         BaseAddress = new Uri(app.Urls.Single());

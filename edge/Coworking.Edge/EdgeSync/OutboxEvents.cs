@@ -1,0 +1,39 @@
+using Coworking.Edge.Decisions;
+using Coworking.Edge.Outbox;
+using Google.Protobuf.WellKnownTypes;
+using ProtoEvent = Coworking.Proto.V1.ReportedEvent;
+using ProtoKind = Coworking.Proto.V1.ReportedEventKind;
+
+namespace Coworking.Edge.EdgeSync;
+
+/// <summary>Outbox entries in their wire form (proto/coworking/v1/sync.proto).</summary>
+internal static class OutboxEvents
+{
+    public static ProtoEvent ToProto(OutboxEntry entry)
+    {
+        var e = entry.Event;
+        return new ProtoEvent
+        {
+            EventId = entry.Id.ToString(),
+            Kind = e.Kind switch
+            {
+                EdgeEventKind.AccessDecision => ProtoKind.AccessDecision,
+                EdgeEventKind.DoorOpened => ProtoKind.DoorOpened,
+                EdgeEventKind.DoorClosed => ProtoKind.DoorClosed,
+                EdgeEventKind.DoorHeldOpen => ProtoKind.DoorHeldOpen,
+                EdgeEventKind.DoorForcedOpen => ProtoKind.DoorForcedOpen,
+                EdgeEventKind.RequestToExit => ProtoKind.RequestToExit,
+                EdgeEventKind.ReaderOnline => ProtoKind.ReaderOnline,
+                EdgeEventKind.ReaderOffline => ProtoKind.ReaderOffline,
+                _ => ProtoKind.Unspecified,
+            },
+            OccurredAt = Timestamp.FromDateTimeOffset(e.OccurredAt),
+            DoorId = e.DoorId,
+            ReaderId = e.ReaderId ?? "",
+            Reason = e.Reason?.ToWireName() ?? "",
+            CredentialId = e.CredentialId ?? "",
+            HolderId = e.HolderId ?? "",
+            Presented = e.Presented ?? "",
+        };
+    }
+}

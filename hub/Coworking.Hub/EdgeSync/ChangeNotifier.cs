@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using Coworking.Hub.Access;
+using Npgsql;
+
+namespace Coworking.Hub.EdgeSync;
+
+/// <summary>
+/// Wakes this hub instance's edge streams when their location's log grows or their edge is revoked,
+/// whichever instance made the change: one connection per instance LISTENs to the channels the writers
+/// NOTIFY on commit (ARCHITECTURE §4). A notification carries no data the streams rely on: they read the
+/// log themselves, so after the listening connection is lost and made again every stream is woken once
+/// to catch up with whatever it missed meanwhile.
+/// </summary>
+public sealed class ChangeNotifier(NpgsqlDataSource db, ILogger<ChangeNotifier> log) : BackgroundService
+{
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(15);
+    private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
+
+    /// <summary>Wakes on new entries in the location's log and on the edge's revocation; dispose to stop.</summary>
+    public Subscription Subscribe(Guid locationId, Guid edgeId)
+    {
+        var subscription = new Subscription(this, locationId, edgeId);
+        _subscriptions[subscription] = 0;
+        return subscription;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retry = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ListenAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
+            {
+                log.LogWarning(ex, "Lost the change-log notification connection; listening again in {Retry}", retry);
+                await Task.Delay(retry, stoppingToken);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(stoppingToken);
+        conn.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {ChangeLog.Channel}; LISTEN {EdgeStore.RevokedChannel}", conn))
+        {
+            await listen.ExecuteNonQueryAsync(stoppingToken);
+        }
+
+        log.LogInformation("Listening for change-log notifications");
+        WakeAll();
+        while (true)
+        {
+            if (!await conn.WaitAsync(ProbeInterval, stoppingToken))
+            {
+                // Quiet for a while: make sure the connection still works, or learn that it does not.
+                await using var probe = new NpgsqlCommand("SELECT 1", conn);
+                await probe.ExecuteScalarAsync(stoppingToken);
+            }
+        }
+    }
+
+    private void Dispatch(string channel, string payload)
+    {
+        if (channel == ChangeLog.Channel)
+        {
+            var colon = payload.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && Guid.TryParse(payload.AsSpan(0, colon), out var locationId))
+            {
+                foreach (var subscription in _subscriptions.Keys.Where(s => s.LocationId == locationId))
+                {
+                    subscription.Wake();
+                }
+            }
+        }
+        else if (channel == EdgeStore.RevokedChannel && Guid.TryParse(payload, out var edgeId))
+        {
+            foreach (var subscription in _subscriptions.Keys.Where(s => s.EdgeId == edgeId))
+            {
+                subscription.Revoke();
+            }
+        }
+    }
+
+    private void WakeAll()
+    {
+        foreach (var subscription in _subscriptions.Keys)
+        {
+            subscription.Wake();
+        }
+    }
+
+    /// <summary>One edge stream's wake-up signal. A wake while nobody waits is remembered until the next wait.</summary>
+    public sealed class Subscription : IDisposable
+    {
+        private readonly ChangeNotifier _owner;
+        private readonly SemaphoreSlim _signal = new(0, 1);
+        private readonly CancellationTokenSource _revoked = new();
+
+        internal Subscription(ChangeNotifier owner, Guid locationId, Guid edgeId)
+        {
+            _owner = owner;
+            LocationId = locationId;
+            EdgeId = edgeId;
+        }
+
+        public Guid LocationId { get; }
+
+        public Guid EdgeId { get; }
+
+        /// <summary>Cancelled when the edge is revoked.</summary>
+        public CancellationToken Revoked => _revoked.Token;
+
+        /// <summary>Waits for a wake, at most <paramref name="timeout"/>.</summary>
+        public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+
+        public void Dispose()
+        {
+            _owner._subscriptions.TryRemove(this, out _);
+            _revoked.Dispose();
+            _signal.Dispose();
+        }
+
+        internal void Wake()
+        {
+            try
+            {
+                if (_signal.CurrentCount == 0)
+                {
+                    _signal.Release();
+                }
+            }
+            catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
+            {
+                // Woken twice at once, or the stream ended meanwhile: either way nothing is left to do.
+            }
+        }
+
+        internal void Revoke()
+        {
+            try
+            {
+                _revoked.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream ended before the revocation reached it.
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using Coworking.Hub.Access;
+using Coworking.Hub.Database;
+using Coworking.Proto.V1;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.EdgeSync;
+
+/// <summary>Which events of a batch the hub now holds, and which it never will.</summary>
+internal sealed record IntakeResult(IReadOnlyList<string> Stored, IReadOnlyList<string> Rejected);
+
+/// <summary>
+/// Stores the events an edge uploads: access decisions in access_events, door and reader events in
+/// edge_events, a whole batch in one transaction. Each table is unique on (edge_id, event_id), so an
+/// event sent again after a lost acknowledgement is stored once: at-least-once on the wire,
+/// exactly-once here (ARCHITECTURE §4).
+/// </summary>
+internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogger<EventIntake> log)
+{
+    private const int MaxIdLength = 64;
+
+    public async Task<IntakeResult> StoreAsync(EdgeIdentity edge, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var decisions = new DecisionRows(events.Count);
+        var others = new OtherRows(events.Count);
+        var stored = new List<string>(events.Count);
+        var rejected = new List<string>();
+        foreach (var e in events)
+        {
+            if (!TryAdd(e, now, decisions, others))
+            {
+                rejected.Add(e.EventId);
+                continue;
+            }
+
+            stored.Add(e.EventId);
+        }
+
+        if (rejected.Count > 0)
+        {
+            log.LogWarning("Edge {EdgeId} sent {Count} events that can never be stored; acknowledged as rejected", edge.EdgeId, rejected.Count);
+        }
+
+        if (stored.Count == 0)
+        {
+            return new IntakeResult(stored, rejected);
+        }
+
+        var edgeId = edge.EdgeId.ToString();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        if (decisions.Ids.Count > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO access_events (id, organisation_id, location_id, edge_id, event_id, door_id, credential_id, member_id,
+                                           decision, reason, occurred_at, received_at)
+                SELECT t.id, @organisationId, @locationId, @edgeId, t.event_id, t.door_id, t.credential_id, t.member_id,
+                       t.decision, t.reason, t.occurred_at, @now
+                FROM unnest(@ids, @eventIds, @doorIds, @credentialIds, @memberIds, @decisionNames, @reasons, @occurredAt)
+                     AS t(id, event_id, door_id, credential_id, member_id, decision, reason, occurred_at)
+                ON CONFLICT (edge_id, event_id) DO NOTHING
+                """,
+                new
+                {
+                    organisationId = edge.OrganisationId, locationId = edge.LocationId, edgeId, now,
+                    ids = decisions.Ids.ToArray(), eventIds = decisions.EventIds.ToArray(), doorIds = decisions.DoorIds.ToArray(),
+                    credentialIds = decisions.CredentialIds.ToArray(), memberIds = decisions.MemberIds.ToArray(),
+                    decisionNames = decisions.Decisions.ToArray(), reasons = decisions.Reasons.ToArray(), occurredAt = decisions.OccurredAt.ToArray(),
+                },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        if (others.Ids.Count > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO edge_events (id, organisation_id, location_id, edge_id, event_id, kind, door_id, reader_id, occurred_at, received_at)
+                SELECT t.id, @organisationId, @locationId, @edgeId, t.event_id, t.kind, t.door_id, t.reader_id, t.occurred_at, @now
+                FROM unnest(@ids, @eventIds, @kinds, @doorIds, @readerIds, @occurredAt) AS t(id, event_id, kind, door_id, reader_id, occurred_at)
+                ON CONFLICT (edge_id, event_id) DO NOTHING
+                """,
+                new
+                {
+                    organisationId = edge.OrganisationId, locationId = edge.LocationId, edgeId, now,
+                    ids = others.Ids.ToArray(), eventIds = others.EventIds.ToArray(), kinds = others.Kinds.ToArray(),
+                    doorIds = others.DoorIds.ToArray(), readerIds = others.ReaderIds.ToArray(), occurredAt = others.OccurredAt.ToArray(),
+                },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return new IntakeResult(stored, rejected);
+    }
+
+    /// <summary>
+    /// Adds the event to its table's rows; false when it can never be stored (no id, no time, an unknown kind).
+    /// An id that is not one the hub made (door, credential, holder) is stored as unknown rather than losing
+    /// the event: it is still a fact the edge observed.
+    /// </summary>
+    private static bool TryAdd(ReportedEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others)
+    {
+        if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null || e.ReaderId.Length > 200 || e.Reason.Length > 64)
+        {
+            return false;
+        }
+
+        var id = Guid.CreateVersion7(now);
+        var occurredAt = e.OccurredAt.ToDateTimeOffset();
+        if (e.Kind == ReportedEventKind.AccessDecision)
+        {
+            if (e.Reason.Length == 0)
+            {
+                return false;
+            }
+
+            decisions.Ids.Add(id);
+            decisions.EventIds.Add(e.EventId);
+            decisions.DoorIds.Add(HubId(e.DoorId));
+            decisions.CredentialIds.Add(HubId(e.CredentialId));
+            decisions.MemberIds.Add(HubId(e.HolderId));
+            decisions.Decisions.Add((e.Reason == "granted" ? AccessDecision.Granted : AccessDecision.Denied).ToDb());
+            decisions.Reasons.Add(e.Reason);
+            decisions.OccurredAt.Add(occurredAt);
+            return true;
+        }
+
+        if (KindName(e.Kind) is not { } kind)
+        {
+            return false;
+        }
+
+        others.Ids.Add(id);
+        others.EventIds.Add(e.EventId);
+        others.Kinds.Add(kind);
+        others.DoorIds.Add(HubId(e.DoorId));
+        others.ReaderIds.Add(e.ReaderId.Length == 0 ? null : e.ReaderId);
+        others.OccurredAt.Add(occurredAt);
+        return true;
+    }
+
+    private static string? KindName(ReportedEventKind kind) => kind switch
+    {
+        ReportedEventKind.DoorOpened => "door_opened",
+        ReportedEventKind.DoorClosed => "door_closed",
+        ReportedEventKind.DoorHeldOpen => "door_held_open",
+        ReportedEventKind.DoorForcedOpen => "door_forced_open",
+        ReportedEventKind.RequestToExit => "request_to_exit",
+        ReportedEventKind.ReaderOnline => "reader_online",
+        ReportedEventKind.ReaderOffline => "reader_offline",
+        _ => null,
+    };
+
+    private static Guid? HubId(string text) => Guid.TryParse(text, out var id) ? id : null;
+
+    private sealed class DecisionRows(int capacity)
+    {
+        public List<Guid> Ids { get; } = new(capacity);
+
+        public List<string> EventIds { get; } = new(capacity);
+
+        public List<Guid?> DoorIds { get; } = new(capacity);
+
+        public List<Guid?> CredentialIds { get; } = new(capacity);
+
+        public List<Guid?> MemberIds { get; } = new(capacity);
+
+        public List<string> Decisions { get; } = new(capacity);
+
+        public List<string> Reasons { get; } = new(capacity);
+
+        public List<DateTimeOffset> OccurredAt { get; } = new(capacity);
+    }
+
+    private sealed class OtherRows(int capacity)
+    {
+        public List<Guid> Ids { get; } = new(capacity);
+
+        public List<string> EventIds { get; } = new(capacity);
+
+        public List<string> Kinds { get; } = new(capacity);
+
+        public List<Guid?> DoorIds { get; } = new(capacity);
+
+        public List<string?> ReaderIds { get; } = new(capacity);
+
+        public List<DateTimeOffset> OccurredAt { get; } = new(capacity);
+    }
+}

@@ -1,0 +1,25 @@
+using Coworking.Testing.Sync;
+
+namespace Coworking.EndToEnd.Tests.Sync;
+
+/// <summary>The link up: what an operator does at the hub reaches the door, and what happens at the door reaches the hub.</summary>
+[Collection(SyncCollection.Name)]
+public sealed class LiveSyncTests
+{
+    [Fact]
+    public async Task Card_added_at_the_hub_opens_its_door_and_suspending_the_member_denies_it()
+    {
+        await using var site = await SyncSite.StartAsync();
+
+        var grace = await site.Api.CreateMemberWithCardAsync(site.LocationId, 42, 10002);
+        await site.SyncedAsync();
+        var before = await site.BadgeAsync("42:10002");
+        await site.Api.SuspendAsync(grace);
+        await site.SyncedAsync();
+        var after = await site.BadgeAsync("42:10002");
+
+        Assert.Equal(("granted", "denied"), (before, after));
+        await site.Edge.WaitForEmptyOutboxAsync();
+        Assert.Equal(["granted", "holder_suspended"], await site.Api.AccessReasonsAsync(site.Edge.EdgeId));
+    }
+}

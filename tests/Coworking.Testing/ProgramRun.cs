@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace Coworking.Testing;
+
+/// <summary>What a command-line run of one of the project's programs printed and returned.</summary>
+public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>Runs a built program of the solution to its end, as an installer's shell would (e.g. `coworking-edge enroll`).</summary>
+public static class ProgramRun
+{
+    public static async Task<ProgramResult> RunAsync(string projectDir, string assemblyName, IEnumerable<string> args, CancellationToken cancellationToken = default)
+    {
+        var dll = Path.Combine(RepoPaths.Root, projectDir, "bin", ChildProcess.BuildConfiguration, "net10.0", assemblyName + ".dll");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {dll}");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return new ProgramResult(process.ExitCode, await stdout, await stderr);
+    }
+}

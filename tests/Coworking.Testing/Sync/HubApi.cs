@@ -1,0 +1,111 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+
+namespace Coworking.Testing.Sync;
+
+/// <summary>An organisation admin at the hub's REST API, plus read-only checks of what the hub stored.</summary>
+public sealed class HubApi(string apiKey, string connectionString) : IDisposable
+{
+    private HttpClient _http = new();
+
+    public string ConnectionString => connectionString;
+
+    /// <summary>Which hub instance the calls go to.</summary>
+    public void UseHub(HubInstance hub)
+    {
+        _http.Dispose();
+        _http = new HttpClient { BaseAddress = hub.ApiUrl, Timeout = TimeSpan.FromSeconds(30) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+    }
+
+    public async Task<Guid> CreateLocationAsync(string name) =>
+        Id(await PostAsync("/api/v1/locations", new { name, timeZone = "Europe/London", currency = "GBP", country = "GB" }));
+
+    public async Task<Guid> CreateDoorAsync(Guid locationId, string name)
+    {
+        var area = Id(await PostAsync($"/api/v1/locations/{locationId}/areas", new { name = "Lobby" }));
+        return Id(await PostAsync($"/api/v1/locations/{locationId}/doors", new { areaId = area, name, unlockMs = 1000 }));
+    }
+
+    /// <summary>An active member at the location with one H10301 card; returns the member's id.</summary>
+    public async Task<Guid> CreateMemberWithCardAsync(Guid locationId, int facilityCode, int cardNumber)
+    {
+        var member = Id(await PostAsync("/api/v1/members", new { name = "Ada Lovelace", email = $"ada-{Guid.NewGuid():N}@example.test", homeLocationId = locationId }));
+        await PostAsync($"/api/v1/members/{member}/credentials", new { kind = "card", facilityCode, cardNumber });
+        return member;
+    }
+
+    public Task SuspendAsync(Guid memberId) => PostAsync($"/api/v1/members/{memberId}/suspend", new { });
+
+    public Task ReinstateAsync(Guid memberId) => PostAsync($"/api/v1/members/{memberId}/reinstate", new { });
+
+    public async Task<string> EnrolmentCodeAsync(Guid locationId, int? expiresInMinutes = null) =>
+        (await PostAsync($"/api/v1/locations/{locationId}/edges/enrolment-codes", new { expiresInMinutes })).GetProperty("code").GetString()!;
+
+    public async Task<JsonElement> EdgeAsync(string edgeId) => await _http.GetFromJsonAsync<JsonElement>($"/api/v1/edges/{edgeId}");
+
+    public async Task RevokeEdgeAsync(string edgeId)
+    {
+        using var response = await _http.DeleteAsync(new Uri($"/api/v1/edges/{edgeId}", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>The location's newest seq, as the hub's database has it.</summary>
+    public Task<long> LocationSeqAsync(Guid locationId) =>
+        ScalarAsync<long>("SELECT last_seq FROM location_seq WHERE location_id = @id", locationId);
+
+    /// <summary>How many access decisions and how many distinct event ids the hub stored for the edge.</summary>
+    public async Task<(long Rows, long DistinctEventIds)> AccessEventsAsync(string edgeId)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*), count(DISTINCT event_id) FROM access_events WHERE edge_id = @id", conn);
+        cmd.Parameters.AddWithValue("id", edgeId);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>The reasons of the stored decisions for the edge, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> AccessReasonsAsync(string edgeId)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT reason FROM access_events WHERE edge_id = @id ORDER BY occurred_at, event_id", conn);
+        cmd.Parameters.AddWithValue("id", edgeId);
+        var reasons = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            reasons.Add(reader.GetString(0));
+        }
+
+        return reasons;
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<T> ScalarAsync<T>(string sql, Guid id)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue("id", id);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task<JsonElement> PostAsync(string path, object body)
+    {
+        using var response = await _http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {text}");
+        }
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static Guid Id(JsonElement body) => body.GetProperty("id").GetGuid();
+}

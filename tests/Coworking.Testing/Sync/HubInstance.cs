@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace Coworking.Testing.Sync;
+
+/// <summary>
+/// One hub process: REST on http://127.0.0.1:&lt;api port&gt;, EdgeSync on https://127.0.0.1:&lt;sync port&gt; with the
+/// test authority's certificate. Its ports stay the same across restarts, as a real hub's address does.
+/// </summary>
+public sealed class HubInstance : IAsyncDisposable
+{
+    public const int SigKill = 9;
+    public const int SigStop = 19;
+    public const int SigCont = 18;
+
+    private readonly string _connectionString;
+    private readonly string _authorityDirectory;
+    private readonly IReadOnlyList<string> _settings;
+    private readonly int _apiPort = FreePort.Next();
+    private readonly int _syncPort = FreePort.Next();
+    private ChildProcess? _process;
+
+    private HubInstance(string connectionString, string authorityDirectory, IReadOnlyList<string> settings)
+    {
+        _connectionString = connectionString;
+        _authorityDirectory = authorityDirectory;
+        _settings = settings;
+    }
+
+    public Uri ApiUrl => new($"http://127.0.0.1:{_apiPort.ToString(CultureInfo.InvariantCulture)}");
+
+    public string SyncUrl => $"https://127.0.0.1:{_syncPort.ToString(CultureInfo.InvariantCulture)}";
+
+    public string Output => _process?.Output ?? "";
+
+    /// <summary>The running process's id (for its CPU time in /proc), or 0.</summary>
+    public int Pid => _process?.Pid ?? 0;
+
+    public static async Task<HubInstance> StartAsync(string connectionString, IReadOnlyList<string>? settings = null)
+    {
+        var hub = new HubInstance(connectionString, await EdgeAuthority.DirectoryAsync(), settings ?? []);
+        await hub.StartAsync();
+        return hub;
+    }
+
+    /// <summary>Starts the process (again) and waits until /readyz answers.</summary>
+    public async Task StartAsync()
+    {
+        _process = ChildProcess.StartProject("hub/Coworking.Hub", "coworking-hub",
+        [
+            $"--ConnectionStrings:Hub={_connectionString}",
+            $"--Kestrel:Endpoints:Api:Url={ApiUrl}",
+            $"--Kestrel:Endpoints:EdgeSync:Url={SyncUrl}",
+            "--Kestrel:Endpoints:EdgeSync:Protocols=Http2",
+            $"--Kestrel:Endpoints:EdgeSync:Certificate:Path={Path.Combine(_authorityDirectory, "hub.pem")}",
+            $"--Kestrel:Endpoints:EdgeSync:Certificate:KeyPath={Path.Combine(_authorityDirectory, "hub.key")}",
+            $"--EdgeSync:AuthorityCertificatePath={Path.Combine(_authorityDirectory, "ca.pem")}",
+            $"--EdgeSync:PublicUrl={SyncUrl}",
+            .. _settings,
+        ]);
+        using var http = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.Async(
+            async () =>
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"the hub exited:\n{Output}");
+                }
+
+                try
+                {
+                    using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                    return ready.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            "the hub is ready",
+            () => Output);
+    }
+
+    /// <summary>kill -9: no goodbye to anyone, mid-whatever it was doing.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        _process.Signal(SigKill);
+        await Eventually.Async(() => Task.FromResult(_process.HasExited), "the hub has exited", () => Output);
+        await _process.DisposeAsync();
+        _process = null;
+    }
+
+    /// <summary>SIGSTOP: the process and its sockets stay, it just stops answering (a hung host).</summary>
+    public void Freeze() => _process?.Signal(SigStop);
+
+    public void Thaw() => _process?.Signal(SigCont);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            Thaw();
+            await _process.DisposeAsync();
+        }
+    }
+}
