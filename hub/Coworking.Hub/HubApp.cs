@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
@@ -83,6 +84,10 @@ public static class HubApp
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
         builder.Services.AddSingleton<Confirmations>();
+        builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<BillingCatalogStore>();
+        builder.Services.AddSingleton<InvoiceStore>();
+        builder.Services.AddSingleton<Dunning>();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -120,6 +125,7 @@ public static class HubApp
         api.MapVisitorsApi();
         api.MapMemberHistoryApi();
         api.MapCalendarTokenApi();
+        api.MapInvoicesApi();
         app.MapCalendarFeed();
         return app;
     }

@@ -128,6 +128,12 @@ public static class HttpJson
         return await response.SuccessBodyAsync();
     }
 
+    public static async Task<JsonObject> PutJsonAsync(this HttpClient client, string path, object body)
+    {
+        using var response = await client.PutAsJsonAsync(path, body);
+        return await response.SuccessBodyAsync();
+    }
+
     public static async Task<JsonObject> GetJsonAsync(this HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);
