@@ -88,6 +88,13 @@ public static class HubApp
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
         builder.Services.AddSingleton<Dunning>();
+        builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
+        builder.Services.AddSingleton<BillingMail>();
+        builder.Services.AddSingleton<PaymentCollector>();
+        builder.Services.AddSingleton<StripeWebhook>();
+        builder.Services.AddSingleton<BillingClock>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BillingClock>());
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -126,6 +133,7 @@ public static class HubApp
         api.MapMemberHistoryApi();
         api.MapCalendarTokenApi();
         api.MapInvoicesApi();
+        api.MapPaymentsApi();
         app.MapCalendarFeed();
         return app;
     }

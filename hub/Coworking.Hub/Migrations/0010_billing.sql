@@ -145,6 +145,8 @@ CREATE TABLE billing_customers (
     member_id           uuid PRIMARY KEY REFERENCES members (id),
     stripe_customer_id  text NOT NULL UNIQUE,
     payment_method_id   text,
+    -- When Stripe made the saved card's setup (the event's created time), so an older event arriving late loses.
+    payment_method_at   timestamptz,
     -- The member was suspended by dunning (not by an operator), so paying reinstates them.
     suspended_by_dunning boolean NOT NULL DEFAULT false,
     updated_at          timestamptz NOT NULL
