@@ -19,6 +19,11 @@ internal sealed partial class BillingClock(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.RunSchedules)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(Interval, time);
         do
         {

@@ -2,7 +2,8 @@ namespace Coworking.Hub.Billing;
 
 /// <summary>
 /// Billing settings (section Billing): payment terms, late fee after a grace, the dunning schedule, renewal
-/// reminders, and where members update their card. Durations are whole days.
+/// reminders, and where members update their card. Durations are whole days. RunSchedules false keeps this instance
+/// from running the billing clock (another instance runs it; tests drive it by hand).
 /// </summary>
 internal sealed record BillingOptions(
     int PaymentTermsDays,
@@ -11,7 +12,8 @@ internal sealed record BillingOptions(
     IReadOnlyList<int> RetryDays,
     int SuspendAfterFailures,
     int RenewalReminderDays,
-    Uri PortalBaseUrl)
+    Uri PortalBaseUrl,
+    bool RunSchedules)
 {
     public static readonly IReadOnlyList<int> DefaultRetryDays = [3, 5, 7];
 
@@ -31,6 +33,7 @@ internal sealed record BillingOptions(
             retries,
             section.GetValue("SuspendAfterFailures", retries.Length + 1),
             section.GetValue("RenewalReminderDays", 3),
-            new Uri(section["PortalBaseUrl"] ?? "http://localhost:5080/"));
+            new Uri(section["PortalBaseUrl"] ?? "http://localhost:5080/"),
+            section.GetValue("RunSchedules", true));
     }
 }

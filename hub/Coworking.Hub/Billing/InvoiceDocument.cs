@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using PdfSharp.Drawing;
-using PdfSharp.Fonts;
-using PdfSharp.Pdf;
 
 namespace Coworking.Hub.Billing;
 
@@ -58,91 +55,54 @@ internal static class InvoiceDocument
 
     public static byte[] Pdf(InvoiceResponse invoice, string organisation)
     {
-        InvoiceFonts.EnsureRegistered();
-        using var document = new PdfDocument();
-        document.Info.Title = Title(invoice);
-        var page = document.AddPage();
-        var gfx = XGraphics.FromPdfPage(page);
-        var regular = new XFont(InvoiceFonts.Family, 9);
-        var bold = new XFont(InvoiceFonts.Family, 9, XFontStyleEx.Bold);
-        var heading = new XFont(InvoiceFonts.Family, 16, XFontStyleEx.Bold);
-        var y = 50.0;
-        void Text(string text, XFont font, double x, XStringFormat? format = null) =>
-            gfx.DrawString(text, font, XBrushes.Black, new XRect(x, y, format == XStringFormats.TopRight ? 0 : 500, 14), format ?? XStringFormats.TopLeft);
-        void Line(string text, XFont font)
+        var pdf = new PdfWriter();
+        var y = 60.0;
+        void Line(string text, double size = 9, bool bold = false)
         {
-            Text(text, font, 40);
-            y += font.Size + 6;
+            pdf.Text(40, y, text, size, bold);
+            y += size + 6;
         }
 
-        Line(Title(invoice), heading);
-        Line(organisation, regular);
-        Line($"Billed to: {invoice.BillTo.Name}{(invoice.BillTo.Company is null ? string.Empty : ", " + invoice.BillTo.Company)} <{invoice.BillTo.Email}>", regular);
-        Line($"Issued {invoice.IssuedAt.ToString("d MMM yyyy", Invariant)}, due {invoice.DueAt.ToString("d MMM yyyy", Invariant)}", regular);
+        Line(Title(invoice), 16, bold: true);
+        Line(organisation);
+        Line($"Billed to: {invoice.BillTo.Name}{(invoice.BillTo.Company is null ? string.Empty : ", " + invoice.BillTo.Company)} <{invoice.BillTo.Email}>");
+        Line($"Issued {invoice.IssuedAt.ToString("d MMM yyyy", Invariant)}, due {invoice.DueAt.ToString("d MMM yyyy", Invariant)}");
         y += 10;
-        double[] right = [330, 390, 450, 555];
-        Text("Description", bold, 40);
-        Text("Qty", bold, right[0], XStringFormats.TopRight);
-        Text("Net", bold, right[1], XStringFormats.TopRight);
-        Text("Tax", bold, right[2], XStringFormats.TopRight);
-        Text("Gross", bold, right[3], XStringFormats.TopRight);
+        double[] right = [330, 410, 480, 555];
+        pdf.Text(40, y, "Description", 9, bold: true);
+        foreach (var (edge, heading) in right.Zip(new[] { "Qty", "Net", "Tax", "Gross" }))
+        {
+            pdf.RightAligned(edge, y, heading, 9);
+        }
+
         y += 16;
         foreach (var line in invoice.Lines ?? [])
         {
-            if (y > page.Height.Point - 80)
+            if (y > PdfWriter.PageHeight - 80)
             {
-                page = document.AddPage();
-                gfx.Dispose();
-                gfx = XGraphics.FromPdfPage(page);
-                y = 50;
+                pdf.NewPage();
+                y = 60;
             }
 
-            Text(line.Description.Length > 60 ? line.Description[..57] + "..." : line.Description, regular, 40);
-            Text(line.Quantity.ToString(Invariant), regular, right[0], XStringFormats.TopRight);
-            Text(Amount(line.NetMinor, invoice.Currency), regular, right[1], XStringFormats.TopRight);
-            Text(Amount(line.TaxMinor, invoice.Currency), regular, right[2], XStringFormats.TopRight);
-            Text(Amount(line.GrossMinor, invoice.Currency), regular, right[3], XStringFormats.TopRight);
+            pdf.Text(40, y, line.Description.Length > 55 ? line.Description[..52] + "..." : line.Description, 9);
+            foreach (var (edge, value) in right.Zip(new[] { line.Quantity.ToString(Invariant), Amount(line.NetMinor, invoice.Currency), Amount(line.TaxMinor, invoice.Currency), Amount(line.GrossMinor, invoice.Currency) }))
+            {
+                pdf.RightAligned(edge, y, value, 8);
+            }
+
             y += 14;
         }
 
         y += 10;
         foreach (var rate in invoice.TaxSummary)
         {
-            Line($"{RateLabel(rate.Name, rate.PartsPerMillion, rate.Inclusive)}: net {Amount(rate.NetMinor, invoice.Currency)}, tax {Amount(rate.TaxMinor, invoice.Currency)}, gross {Amount(rate.GrossMinor, invoice.Currency)}", regular);
+            Line($"{RateLabel(rate.Name, rate.PartsPerMillion, rate.Inclusive)}: net {Amount(rate.NetMinor, invoice.Currency)}, tax {Amount(rate.TaxMinor, invoice.Currency)}, gross {Amount(rate.GrossMinor, invoice.Currency)}");
         }
 
-        Line($"Total {Amount(invoice.GrossMinor, invoice.Currency)} (net {Amount(invoice.NetMinor, invoice.Currency)}, tax {Amount(invoice.TaxMinor, invoice.Currency)}); amount due {Amount(invoice.AmountDueMinor, invoice.Currency)}", bold);
-        gfx.Dispose();
-        using var stream = new MemoryStream();
-        document.Save(stream, closeStream: false);
-        return stream.ToArray();
+        Line($"Total {Amount(invoice.GrossMinor, invoice.Currency)} (net {Amount(invoice.NetMinor, invoice.Currency)}, tax {Amount(invoice.TaxMinor, invoice.Currency)}); amount due {Amount(invoice.AmountDueMinor, invoice.Currency)}", bold: true);
+        return pdf.ToBytes(Title(invoice));
     }
 
     private static string RateLabel(string name, int partsPerMillion, bool inclusive) =>
         $"{name} {(partsPerMillion / 10_000m).ToString("0.####", Invariant)}%{(inclusive ? " incl." : string.Empty)}";
-}
-
-/// <summary>
-/// PDFsharp on Linux finds no fonts by itself: the invoice PDF uses DejaVu Sans (Debian fonts-dejavu-core) from
-/// Billing:FontDirectory, default /usr/share/fonts/truetype/dejavu.
-/// </summary>
-internal sealed class InvoiceFonts(string directory) : IFontResolver
-{
-    public const string Family = "Invoice Sans";
-    private static readonly Lock Gate = new();
-
-    public static string Directory { get; set; } = "/usr/share/fonts/truetype/dejavu";
-
-    public static void EnsureRegistered()
-    {
-        lock (Gate)
-        {
-            GlobalFontSettings.FontResolver ??= new InvoiceFonts(Directory);
-        }
-    }
-
-    public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic) =>
-        new(bold ? "DejaVuSans-Bold" : "DejaVuSans");
-
-    public byte[]? GetFont(string faceName) => File.ReadAllBytes(Path.Combine(directory, faceName + ".ttf"));
 }

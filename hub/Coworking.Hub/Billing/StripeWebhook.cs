@@ -37,9 +37,9 @@ internal sealed partial class StripeWebhook(
             stripeEvent = EventUtility.ConstructEvent(
                 payload, signature, options.WebhookSecret, (long)Tolerance.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
         }
-        catch (StripeException e)
+        catch (Exception e) when (e is StripeException or System.Text.Json.JsonException or Newtonsoft.Json.JsonException)
         {
-            LogRefused(logger, e.Message);
+            LogRefused(logger, e.GetType().Name);
             return WebhookOutcome.Refused;
         }
 
