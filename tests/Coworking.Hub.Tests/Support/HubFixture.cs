@@ -36,6 +36,7 @@ public sealed class HubFixture : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             $"--ConnectionStrings:Hub={ConnectionString}",
             "--Serilog:MinimumLevel:Default=Warning",
+            "--Billing:RunSchedules=false",
         ]);
         await app.StartAsync();
         BaseAddress = new Uri(app.Urls.Single());
