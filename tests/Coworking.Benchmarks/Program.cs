@@ -4,6 +4,7 @@
 var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["api-members"] = Coworking.Benchmarks.Api.ApiMembersBenchmark.RunAsync,
+    ["billing"] = Coworking.Benchmarks.Billing.BillingRunBenchmark.RunAsync,
     ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,
     ["edge-apply"] = Coworking.Benchmarks.Edge.EdgeApplyBenchmark.RunAsync,
     ["edge-door"] = Coworking.Benchmarks.Edge.EdgeDoorBenchmark.RunAsync,
