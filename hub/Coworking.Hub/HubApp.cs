@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
@@ -91,6 +92,17 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
         builder.Services.AddSingleton<Confirmations>();
         builder.Services.AddEdgeSync(builder.Configuration);
+        builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<BillingCatalogStore>();
+        builder.Services.AddSingleton<InvoiceStore>();
+        builder.Services.AddSingleton<Dunning>();
+        builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
+        builder.Services.AddSingleton<BillingMail>();
+        builder.Services.AddSingleton<PaymentCollector>();
+        builder.Services.AddSingleton<StripeWebhook>();
+        builder.Services.AddSingleton<BillingClock>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BillingClock>());
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -130,6 +142,8 @@ public static class HubApp
         api.MapVisitorsApi();
         api.MapMemberHistoryApi();
         api.MapCalendarTokenApi();
+        api.MapInvoicesApi();
+        api.MapPaymentsApi();
         app.MapCalendarFeed();
         return app;
     }
