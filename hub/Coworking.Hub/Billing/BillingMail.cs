@@ -56,7 +56,7 @@ internal sealed class BillingMail(NpgsqlDataSource db, Mailer mailer, Organisati
     {
         var message = new MimeMessage { Subject = subject, Body = body.ToMessageBody() };
         message.To.Add(new MailboxAddress(name, email));
-        mailer.Enqueue(message, about);
+        mailer.Enqueue(_ => Task.FromResult(message), about);
     }
 
     private async Task<Guid> OrganisationOfAsync(Guid memberId, CancellationToken cancellationToken)
