@@ -40,15 +40,20 @@ public sealed class GrantCache : IDisposable
     private const string Meta = "meta";
     private const string StateId = "state";
 
-    private readonly LiteDbFile _file;
+    /// <summary>Documents per transaction when a snapshot is written into a new file.</summary>
+    private const int SnapshotTransaction = 5000;
+
+    private readonly string? _path;
     private readonly ILogger<GrantCache> _log;
+    private LiteDbFile _file;
     private readonly Lock _writer = new();
     private CacheIndex _index;
     private long _rejectedChanges;
 
-    private GrantCache(LiteDbFile file, string cacheId, CacheIndex index, ILogger<GrantCache> log)
+    private GrantCache(LiteDbFile file, string? path, string cacheId, CacheIndex index, ILogger<GrantCache> log)
     {
         _file = file;
+        _path = path;
         CacheId = cacheId;
         _index = index;
         _log = log;
@@ -126,7 +131,10 @@ public sealed class GrantCache : IDisposable
 
     /// <summary>
     /// Replaces everything with the snapshot's changes, read once from <paramref name="changes"/> (so a large
-    /// snapshot can be parsed chunk by chunk as it is applied), in one transaction with <paramref name="seq"/>.
+    /// snapshot can be parsed chunk by chunk as it is applied), together with <paramref name="seq"/>.
+    /// A cache opened from a path writes the snapshot into a new file, a few thousand documents per
+    /// transaction, and swaps it in with one rename once it is durable: LiteDB then never holds a whole
+    /// snapshot's pages at once, and a crash at any point leaves either the old cache or the new one.
     /// </summary>
     public ApplyResult ApplySnapshot(string locationId, long seq, IEnumerable<Change> changes)
     {
@@ -139,16 +147,31 @@ public sealed class GrantCache : IDisposable
                 return Refuse(snapshot, current, $"snapshot for location '{locationId}'");
             }
 
-            return Commit(CacheIndexBuilder.Empty(), changes, snapshot, replaceAll: true);
+            return _path is null
+                ? Commit(CacheIndexBuilder.Empty(), changes, snapshot, replaceAll: true)
+                : CommitSnapshotFile(_path, changes, snapshot);
         }
     }
 
     public void Dispose() => _file.Dispose();
 
-    private static GrantCache Load(string path, ILogger<GrantCache> log) => Open(LiteDbFile.Open(path), log);
+    private static GrantCache Load(string path, ILogger<GrantCache> log)
+    {
+        // A snapshot file left by a crash before it was swapped in is incomplete by definition.
+        DeleteFiles(SnapshotPathOf(path));
+        return Open(LiteDbFile.Open(path), log, path);
+    }
 
-    /// <summary>Opens the cache on a database already open; takes it over.</summary>
-    internal static GrantCache Open(LiteDbFile file, ILogger<GrantCache> log)
+    private static string SnapshotPathOf(string path) => path + ".snapshot";
+
+    private static void DeleteFiles(string path)
+    {
+        File.Delete(path);
+        File.Delete(LiteDbFile.LogPathOf(path));
+    }
+
+    /// <summary>Opens the cache on a database already open; takes it over. Without a path, snapshots are applied in place.</summary>
+    internal static GrantCache Open(LiteDbFile file, ILogger<GrantCache> log, string? path = null)
     {
         try
         {
@@ -189,7 +212,7 @@ public sealed class GrantCache : IDisposable
             Replay(Grants, d => [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
 
             var index = builder.Build(state?["seq"].AsInt64 ?? 0, state?["locationId"].AsString ?? "");
-            var cache = new GrantCache(file, cacheId, index, log) { _rejectedChanges = unusable };
+            var cache = new GrantCache(file, path, cacheId, index, log) { _rejectedChanges = unusable };
             log.LogInformation("Grant cache {CacheId} open at seq {Seq}: {Credentials} credentials, {Grants} grants, {Doors} doors",
                 cacheId, index.Seq, index.CredentialCount, index.GrantCount, index.Doors.Count);
             return cache;
@@ -248,6 +271,60 @@ public sealed class GrantCache : IDisposable
         Volatile.Write(ref _index, next);
         Interlocked.Add(ref _rejectedChanges, rejected);
         return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
+    }
+
+    private ApplyResult CommitSnapshotFile(string path, IEnumerable<Change> changes, ChangeBatch snapshot)
+    {
+        var builder = CacheIndexBuilder.Empty();
+        var rejected = 0;
+        foreach (var change in changes)
+        {
+            if (!builder.TryApply(change, out var problem))
+            {
+                rejected++;
+                _log.LogWarning("Snapshot change ({Kind}) skipped: {Problem}", change.KindCase, problem);
+            }
+        }
+
+        var next = builder.Build(snapshot.LastSeq, snapshot.LocationId);
+        var snapshotPath = SnapshotPathOf(path);
+        DeleteFiles(snapshotPath);
+        using (var file = LiteDbFile.Open(snapshotPath))
+        {
+            var db = file.Database;
+            if (next.Location is { } location)
+            {
+                db.GetCollection(Locations).Insert(Document(location.LocationId, location.Source));
+            }
+
+            WriteInTransactions(db, Doors, next.Doors.Select(d => Document(d.DoorId, d.Source)));
+            WriteInTransactions(db, Holders, next.Holders.Select(h => Document(h.Id, h.Source)));
+            WriteInTransactions(db, Credentials, next.Credentials.Select(c => Document(c.Id, c.Source, c.Revoked)));
+            WriteInTransactions(db, Grants, next.Grants.Select(g => Document(g.Id, g.Source)));
+            db.GetCollection(Meta).Insert(new BsonDocument { ["_id"] = StateId, ["cacheId"] = CacheId, ["seq"] = next.Seq, ["locationId"] = next.LocationId });
+            file.MakeDurable();
+        }
+
+        // The current file is durable (every commit is checkpointed, and closing checkpoints again), so its
+        // log is empty and the data file alone is the old cache until the rename makes the new one current.
+        _file.Dispose();
+        File.Delete(LiteDbFile.LogPathOf(path));
+        File.Move(snapshotPath, path, overwrite: true);
+        File.Delete(LiteDbFile.LogPathOf(snapshotPath));
+        _file = LiteDbFile.Open(path);
+        Volatile.Write(ref _index, next);
+        Interlocked.Add(ref _rejectedChanges, rejected);
+        return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
+    }
+
+    private static void WriteInTransactions(LiteDatabase db, string collection, IEnumerable<BsonDocument> documents)
+    {
+        foreach (var chunk in documents.Chunk(SnapshotTransaction))
+        {
+            db.BeginTrans();
+            db.GetCollection(collection).InsertBulk(chunk);
+            db.Commit();
+        }
     }
 
     private void Persist(CacheIndexBuilder changes, CacheIndex next, bool replaceAll)
