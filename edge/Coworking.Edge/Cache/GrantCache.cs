@@ -38,14 +38,19 @@ public sealed class GrantCache : IDisposable
     private const string Credentials = "credentials";
     private const string Grants = "grants";
     private const string Meta = "meta";
-    private const string StateId = "state";
 
-    /// <summary>Documents per transaction when a snapshot is written into a new file.</summary>
-    private const int SnapshotTransaction = 5000;
+    // A snapshot is kept as packs of changes (one document per pack, cheap to write and to read), and
+    // what changed since then as one document per entity over them; a door or grant of the packs that is
+    // removed later gets a tombstone document, so it stays removed when the cache is opened again.
+    private const string Base = "base";
+    private const int BasePack = 2000;
+    private const string StateId = "state";
 
     private readonly string? _path;
     private readonly ILogger<GrantCache> _log;
     private LiteDbFile _file;
+    private HashSet<string> _baseDoors = new(StringComparer.Ordinal);
+    private HashSet<string> _baseGrants = new(StringComparer.Ordinal);
     private readonly Lock _writer = new();
     private CacheIndex _index;
     private long _rejectedChanges;
@@ -132,9 +137,10 @@ public sealed class GrantCache : IDisposable
     /// <summary>
     /// Replaces everything with the snapshot's changes, read once from <paramref name="changes"/> (so a large
     /// snapshot can be parsed chunk by chunk as it is applied), together with <paramref name="seq"/>.
-    /// A cache opened from a path writes the snapshot into a new file, a few thousand documents per
-    /// transaction, and swaps it in with one rename once it is durable: LiteDB then never holds a whole
-    /// snapshot's pages at once, and a crash at any point leaves either the old cache or the new one.
+    /// A cache opened from a path writes the snapshot into a new file as packs of 2,000 changes (one LiteDB
+    /// document each: writing 300,000 small documents costs LiteDB seconds, 150 packs almost nothing) and
+    /// swaps it in with one rename once it is durable; a crash at any point leaves either the old cache or
+    /// the new one. Later batches are kept as one document per entity over the packs.
     /// </summary>
     public ApplyResult ApplySnapshot(string locationId, long seq, IEnumerable<Change> changes)
     {
@@ -202,17 +208,29 @@ public sealed class GrantCache : IDisposable
                 }
             }
 
+            var baseDoors = new HashSet<string>(StringComparer.Ordinal);
+            var baseGrants = new HashSet<string>(StringComparer.Ordinal);
+            Replay(Base, d => ChangeBatch.Parser.ParseFrom(d["p"].AsBinary).Changes.Select(change =>
+            {
+                (change.KindCase == Change.KindOneofCase.Door ? baseDoors : change.KindCase == Change.KindOneofCase.Grant ? baseGrants : null)
+                    ?.Add(change.Door?.DoorId ?? change.Grant.GrantId);
+                return change;
+            }));
             Replay(Locations, d => [new Change { Location = LocationUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Doors, d => [new Change { Door = DoorUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
+            Replay(Doors, d => IsTombstone(d)
+                ? [new Change { DoorRemoved = new DoorRemoved { DoorId = d["_id"].AsString } }]
+                : [new Change { Door = DoorUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
             Replay(Holders, d => [new Change { Holder = HolderUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
             Replay(Credentials, d => d["revoked"].AsBoolean
                 ? [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) },
                    new Change { CredentialRevoked = new CredentialRevoked { CredentialId = d["_id"].AsString } }]
                 : [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Grants, d => [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
+            Replay(Grants, d => IsTombstone(d)
+                ? [new Change { GrantRemoved = new GrantRemoved { GrantId = d["_id"].AsString } }]
+                : [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
 
             var index = builder.Build(state?["seq"].AsInt64 ?? 0, state?["locationId"].AsString ?? "");
-            var cache = new GrantCache(file, path, cacheId, index, log) { _rejectedChanges = unusable };
+            var cache = new GrantCache(file, path, cacheId, index, log) { _rejectedChanges = unusable, _baseDoors = baseDoors, _baseGrants = baseGrants };
             log.LogInformation("Grant cache {CacheId} open at seq {Seq}: {Credentials} credentials, {Grants} grants, {Doors} doors",
                 cacheId, index.Seq, index.CredentialCount, index.GrantCount, index.Doors.Count);
             return cache;
@@ -292,15 +310,13 @@ public sealed class GrantCache : IDisposable
         using (var file = LiteDbFile.Open(snapshotPath))
         {
             var db = file.Database;
-            if (next.Location is { } location)
+            var pack = 0;
+            foreach (var chunk in SnapshotChanges(next).Chunk(BasePack))
             {
-                db.GetCollection(Locations).Insert(Document(location.LocationId, location.Source));
+                var packed = new ChangeBatch { Changes = { chunk } };
+                db.GetCollection(Base).Insert(new BsonDocument { ["_id"] = pack++, ["p"] = packed.ToByteArray() });
             }
 
-            WriteInTransactions(db, Doors, next.Doors.Select(d => Document(d.DoorId, d.Source)));
-            WriteInTransactions(db, Holders, next.Holders.Select(h => Document(h.Id, h.Source)));
-            WriteInTransactions(db, Credentials, next.Credentials.Select(c => Document(c.Id, c.Source, c.Revoked)));
-            WriteInTransactions(db, Grants, next.Grants.Select(g => Document(g.Id, g.Source)));
             db.GetCollection(Meta).Insert(new BsonDocument { ["_id"] = StateId, ["cacheId"] = CacheId, ["seq"] = next.Seq, ["locationId"] = next.LocationId });
             file.MakeDurable();
         }
@@ -312,20 +328,47 @@ public sealed class GrantCache : IDisposable
         File.Move(snapshotPath, path, overwrite: true);
         File.Delete(LiteDbFile.LogPathOf(snapshotPath));
         _file = LiteDbFile.Open(path);
+        _baseDoors = [.. next.Doors.Select(d => d.DoorId)];
+        _baseGrants = [.. next.Grants.Select(g => g.Id)];
         Volatile.Write(ref _index, next);
         Interlocked.Add(ref _rejectedChanges, rejected);
         return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
     }
 
-    private static void WriteInTransactions(LiteDatabase db, string collection, IEnumerable<BsonDocument> documents)
+    /// <summary>Everything the index holds, as the changes that would build it again.</summary>
+    private static IEnumerable<Change> SnapshotChanges(CacheIndex index)
     {
-        foreach (var chunk in documents.Chunk(SnapshotTransaction))
+        if (index.Location is { } location)
         {
-            db.BeginTrans();
-            db.GetCollection(collection).InsertBulk(chunk);
-            db.Commit();
+            yield return new Change { Location = location.Source };
+        }
+
+        foreach (var door in index.Doors)
+        {
+            yield return new Change { Door = door.Source };
+        }
+
+        foreach (var holder in index.Holders)
+        {
+            yield return new Change { Holder = holder.Source };
+        }
+
+        foreach (var credential in index.Credentials)
+        {
+            yield return new Change { Credential = credential.Source };
+            if (credential.Revoked)
+            {
+                yield return new Change { CredentialRevoked = new CredentialRevoked { CredentialId = credential.Id } };
+            }
+        }
+
+        foreach (var grant in index.Grants)
+        {
+            yield return new Change { Grant = grant.Source };
         }
     }
+
+    private static bool IsTombstone(BsonDocument document) => document.TryGetValue("removed", out var removed) && removed.AsBoolean;
 
     private void Persist(CacheIndexBuilder changes, CacheIndex next, bool replaceAll)
     {
@@ -339,10 +382,13 @@ public sealed class GrantCache : IDisposable
         {
             if (replaceAll)
             {
-                foreach (var name in new[] { Locations, Doors, Holders, Credentials, Grants })
+                foreach (var name in new[] { Base, Locations, Doors, Holders, Credentials, Grants })
                 {
                     db.GetCollection(name).DeleteAll();
                 }
+
+                _baseDoors = new HashSet<string>(StringComparer.Ordinal);
+                _baseGrants = new HashSet<string>(StringComparer.Ordinal);
             }
 
             if (changes.LocationTouched && next.Location is { } location)
@@ -352,13 +398,13 @@ public sealed class GrantCache : IDisposable
             }
 
             Store(db.GetCollection(Doors), changes.TouchedDoors, replaceAll,
-                id => next.TryGetDoor(id, out var d) ? Document(id, d.Source) : null);
+                id => next.TryGetDoor(id, out var d) ? Document(id, d.Source) : _baseDoors.Contains(id) ? Tombstone(id) : null);
             Store(db.GetCollection(Holders), changes.TouchedHolders, replaceAll,
                 id => next.TryGetHolder(id, out var h) ? Document(id, h.Source) : null);
             Store(db.GetCollection(Credentials), changes.TouchedCredentials, replaceAll,
                 id => next.TryGetCredential(id, out var c) ? Document(id, c.Source, c.Revoked) : null);
             Store(db.GetCollection(Grants), changes.TouchedGrants, replaceAll,
-                id => next.TryGetGrant(id, out var g) ? Document(id, g.Source) : null);
+                id => next.TryGetGrant(id, out var g) ? Document(id, g.Source) : _baseGrants.Contains(id) ? Tombstone(id) : null);
             var state = db.GetCollection(Meta).FindById(StateId);
             state["seq"] = next.Seq;
             state["locationId"] = next.LocationId;
@@ -398,6 +444,8 @@ public sealed class GrantCache : IDisposable
             collection.Upsert(documents);
         }
     }
+
+    private static BsonDocument Tombstone(string id) => new() { ["_id"] = id, ["removed"] = true };
 
     private static BsonDocument Document(string id, IMessage source, bool? revoked = null)
     {
