@@ -38,17 +38,27 @@ public sealed class GrantCache : IDisposable
     private const string Credentials = "credentials";
     private const string Grants = "grants";
     private const string Meta = "meta";
+
+    // A snapshot is kept as packs of changes (one document per pack, cheap to write and to read), and
+    // what changed since then as one document per entity over them; a door or grant of the packs that is
+    // removed later gets a tombstone document, so it stays removed when the cache is opened again.
+    private const string Base = "base";
+    private const int BasePack = 2000;
     private const string StateId = "state";
 
-    private readonly LiteDbFile _file;
+    private readonly string? _path;
     private readonly ILogger<GrantCache> _log;
+    private LiteDbFile _file;
+    private HashSet<string> _baseDoors = new(StringComparer.Ordinal);
+    private HashSet<string> _baseGrants = new(StringComparer.Ordinal);
     private readonly Lock _writer = new();
     private CacheIndex _index;
     private long _rejectedChanges;
 
-    private GrantCache(LiteDbFile file, string cacheId, CacheIndex index, ILogger<GrantCache> log)
+    private GrantCache(LiteDbFile file, string? path, string cacheId, CacheIndex index, ILogger<GrantCache> log)
     {
         _file = file;
+        _path = path;
         CacheId = cacheId;
         _index = index;
         _log = log;
@@ -126,7 +136,11 @@ public sealed class GrantCache : IDisposable
 
     /// <summary>
     /// Replaces everything with the snapshot's changes, read once from <paramref name="changes"/> (so a large
-    /// snapshot can be parsed chunk by chunk as it is applied), in one transaction with <paramref name="seq"/>.
+    /// snapshot can be parsed chunk by chunk as it is applied), together with <paramref name="seq"/>.
+    /// A cache opened from a path writes the snapshot into a new file as packs of 2,000 changes (one LiteDB
+    /// document each: writing 300,000 small documents costs LiteDB seconds, 150 packs almost nothing) and
+    /// swaps it in with one rename once it is durable; a crash at any point leaves either the old cache or
+    /// the new one. Later batches are kept as one document per entity over the packs.
     /// </summary>
     public ApplyResult ApplySnapshot(string locationId, long seq, IEnumerable<Change> changes)
     {
@@ -139,16 +153,31 @@ public sealed class GrantCache : IDisposable
                 return Refuse(snapshot, current, $"snapshot for location '{locationId}'");
             }
 
-            return Commit(CacheIndexBuilder.Empty(), changes, snapshot, replaceAll: true);
+            return _path is null
+                ? Commit(CacheIndexBuilder.Empty(), changes, snapshot, replaceAll: true)
+                : CommitSnapshotFile(_path, changes, snapshot);
         }
     }
 
     public void Dispose() => _file.Dispose();
 
-    private static GrantCache Load(string path, ILogger<GrantCache> log) => Open(LiteDbFile.Open(path), log);
+    private static GrantCache Load(string path, ILogger<GrantCache> log)
+    {
+        // A snapshot file left by a crash before it was swapped in is incomplete by definition.
+        DeleteFiles(SnapshotPathOf(path));
+        return Open(LiteDbFile.Open(path), log, path);
+    }
 
-    /// <summary>Opens the cache on a database already open; takes it over.</summary>
-    internal static GrantCache Open(LiteDbFile file, ILogger<GrantCache> log)
+    private static string SnapshotPathOf(string path) => path + ".snapshot";
+
+    private static void DeleteFiles(string path)
+    {
+        File.Delete(path);
+        File.Delete(LiteDbFile.LogPathOf(path));
+    }
+
+    /// <summary>Opens the cache on a database already open; takes it over. Without a path, snapshots are applied in place.</summary>
+    internal static GrantCache Open(LiteDbFile file, ILogger<GrantCache> log, string? path = null)
     {
         try
         {
@@ -179,17 +208,29 @@ public sealed class GrantCache : IDisposable
                 }
             }
 
+            var baseDoors = new HashSet<string>(StringComparer.Ordinal);
+            var baseGrants = new HashSet<string>(StringComparer.Ordinal);
+            Replay(Base, d => ChangeBatch.Parser.ParseFrom(d["p"].AsBinary).Changes.Select(change =>
+            {
+                (change.KindCase == Change.KindOneofCase.Door ? baseDoors : change.KindCase == Change.KindOneofCase.Grant ? baseGrants : null)
+                    ?.Add(change.Door?.DoorId ?? change.Grant.GrantId);
+                return change;
+            }));
             Replay(Locations, d => [new Change { Location = LocationUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Doors, d => [new Change { Door = DoorUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
+            Replay(Doors, d => IsTombstone(d)
+                ? [new Change { DoorRemoved = new DoorRemoved { DoorId = d["_id"].AsString } }]
+                : [new Change { Door = DoorUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
             Replay(Holders, d => [new Change { Holder = HolderUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
             Replay(Credentials, d => d["revoked"].AsBoolean
                 ? [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) },
                    new Change { CredentialRevoked = new CredentialRevoked { CredentialId = d["_id"].AsString } }]
                 : [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Grants, d => [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
+            Replay(Grants, d => IsTombstone(d)
+                ? [new Change { GrantRemoved = new GrantRemoved { GrantId = d["_id"].AsString } }]
+                : [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
 
             var index = builder.Build(state?["seq"].AsInt64 ?? 0, state?["locationId"].AsString ?? "");
-            var cache = new GrantCache(file, cacheId, index, log) { _rejectedChanges = unusable };
+            var cache = new GrantCache(file, path, cacheId, index, log) { _rejectedChanges = unusable, _baseDoors = baseDoors, _baseGrants = baseGrants };
             log.LogInformation("Grant cache {CacheId} open at seq {Seq}: {Credentials} credentials, {Grants} grants, {Doors} doors",
                 cacheId, index.Seq, index.CredentialCount, index.GrantCount, index.Doors.Count);
             return cache;
@@ -250,6 +291,85 @@ public sealed class GrantCache : IDisposable
         return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
     }
 
+    private ApplyResult CommitSnapshotFile(string path, IEnumerable<Change> changes, ChangeBatch snapshot)
+    {
+        var builder = CacheIndexBuilder.Empty();
+        var rejected = 0;
+        foreach (var change in changes)
+        {
+            if (!builder.TryApply(change, out var problem))
+            {
+                rejected++;
+                _log.LogWarning("Snapshot change ({Kind}) skipped: {Problem}", change.KindCase, problem);
+            }
+        }
+
+        var next = builder.Build(snapshot.LastSeq, snapshot.LocationId);
+        var snapshotPath = SnapshotPathOf(path);
+        DeleteFiles(snapshotPath);
+        using (var file = LiteDbFile.Open(snapshotPath))
+        {
+            var db = file.Database;
+            var pack = 0;
+            foreach (var chunk in SnapshotChanges(next).Chunk(BasePack))
+            {
+                var packed = new ChangeBatch { Changes = { chunk } };
+                db.GetCollection(Base).Insert(new BsonDocument { ["_id"] = pack++, ["p"] = packed.ToByteArray() });
+            }
+
+            db.GetCollection(Meta).Insert(new BsonDocument { ["_id"] = StateId, ["cacheId"] = CacheId, ["seq"] = next.Seq, ["locationId"] = next.LocationId });
+            file.MakeDurable();
+        }
+
+        // The current file is durable (every commit is checkpointed, and closing checkpoints again), so its
+        // log is empty and the data file alone is the old cache until the rename makes the new one current.
+        _file.Dispose();
+        File.Delete(LiteDbFile.LogPathOf(path));
+        File.Move(snapshotPath, path, overwrite: true);
+        File.Delete(LiteDbFile.LogPathOf(snapshotPath));
+        _file = LiteDbFile.Open(path);
+        _baseDoors = [.. next.Doors.Select(d => d.DoorId)];
+        _baseGrants = [.. next.Grants.Select(g => g.Id)];
+        Volatile.Write(ref _index, next);
+        Interlocked.Add(ref _rejectedChanges, rejected);
+        return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
+    }
+
+    /// <summary>Everything the index holds, as the changes that would build it again.</summary>
+    private static IEnumerable<Change> SnapshotChanges(CacheIndex index)
+    {
+        if (index.Location is { } location)
+        {
+            yield return new Change { Location = location.Source };
+        }
+
+        foreach (var door in index.Doors)
+        {
+            yield return new Change { Door = door.Source };
+        }
+
+        foreach (var holder in index.Holders)
+        {
+            yield return new Change { Holder = holder.Source };
+        }
+
+        foreach (var credential in index.Credentials)
+        {
+            yield return new Change { Credential = credential.Source };
+            if (credential.Revoked)
+            {
+                yield return new Change { CredentialRevoked = new CredentialRevoked { CredentialId = credential.Id } };
+            }
+        }
+
+        foreach (var grant in index.Grants)
+        {
+            yield return new Change { Grant = grant.Source };
+        }
+    }
+
+    private static bool IsTombstone(BsonDocument document) => document.TryGetValue("removed", out var removed) && removed.AsBoolean;
+
     private void Persist(CacheIndexBuilder changes, CacheIndex next, bool replaceAll)
     {
         var db = _file.Database;
@@ -262,10 +382,13 @@ public sealed class GrantCache : IDisposable
         {
             if (replaceAll)
             {
-                foreach (var name in new[] { Locations, Doors, Holders, Credentials, Grants })
+                foreach (var name in new[] { Base, Locations, Doors, Holders, Credentials, Grants })
                 {
                     db.GetCollection(name).DeleteAll();
                 }
+
+                _baseDoors = new HashSet<string>(StringComparer.Ordinal);
+                _baseGrants = new HashSet<string>(StringComparer.Ordinal);
             }
 
             if (changes.LocationTouched && next.Location is { } location)
@@ -275,13 +398,13 @@ public sealed class GrantCache : IDisposable
             }
 
             Store(db.GetCollection(Doors), changes.TouchedDoors, replaceAll,
-                id => next.TryGetDoor(id, out var d) ? Document(id, d.Source) : null);
+                id => next.TryGetDoor(id, out var d) ? Document(id, d.Source) : _baseDoors.Contains(id) ? Tombstone(id) : null);
             Store(db.GetCollection(Holders), changes.TouchedHolders, replaceAll,
                 id => next.TryGetHolder(id, out var h) ? Document(id, h.Source) : null);
             Store(db.GetCollection(Credentials), changes.TouchedCredentials, replaceAll,
                 id => next.TryGetCredential(id, out var c) ? Document(id, c.Source, c.Revoked) : null);
             Store(db.GetCollection(Grants), changes.TouchedGrants, replaceAll,
-                id => next.TryGetGrant(id, out var g) ? Document(id, g.Source) : null);
+                id => next.TryGetGrant(id, out var g) ? Document(id, g.Source) : _baseGrants.Contains(id) ? Tombstone(id) : null);
             var state = db.GetCollection(Meta).FindById(StateId);
             state["seq"] = next.Seq;
             state["locationId"] = next.LocationId;
@@ -321,6 +444,8 @@ public sealed class GrantCache : IDisposable
             collection.Upsert(documents);
         }
     }
+
+    private static BsonDocument Tombstone(string id) => new() { ["_id"] = id, ["removed"] = true };
 
     private static BsonDocument Document(string id, IMessage source, bool? revoked = null)
     {

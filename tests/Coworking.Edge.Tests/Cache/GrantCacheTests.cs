@@ -197,6 +197,62 @@ public sealed class GrantCacheTests : IDisposable
     }
 
     [Fact]
+    public void Snapshot_keeps_the_cache_identity_and_later_batches_apply_on_top_of_it()
+    {
+        var identity = _cache.Cache.CacheId;
+        var snapshot = new ChangeBatch { LocationId = LocationId, LastSeq = 100 };
+        snapshot.Changes.Add(Location());
+        snapshot.Changes.Add(Holder("bob"));
+        var next = new ChangeBatch { LocationId = LocationId, LastSeq = 101 };
+        next.Changes.Add(Card("bob-card", "bob", 1, 2));
+        next.Changes[0].Seq = 101;
+
+        _cache.Cache.ApplySnapshot(snapshot);
+        var applied = _cache.Cache.Apply(next);
+        var reopened = _cache.Reopen();
+
+        Assert.Equal((ApplyOutcome.Applied, 101L), (applied.Outcome, applied.AppliedSeq));
+        Assert.Equal((identity, 101L), (reopened.CacheId, reopened.AppliedSeq));
+        Assert.True(reopened.Index.TryGetCard(new CardKey(1, 2), out _));
+    }
+
+    [Fact]
+    public void Door_and_grant_of_a_snapshot_removed_later_stay_removed_after_reopening_and_can_come_back()
+    {
+        var snapshot = new ChangeBatch { LocationId = LocationId, LastSeq = 100 };
+        snapshot.Changes.AddRange([Location(), Door("front"), Door("back"), Holder("bob"), Card("bob-card", "bob", 1, 2), Grant("g1", "bob"), Grant("g2", "bob")]);
+        _cache.Cache.ApplySnapshot(snapshot);
+        var removals = new ChangeBatch { LocationId = LocationId, LastSeq = 102 };
+        removals.Changes.AddRange([RemoveDoor("back"), RemoveGrant("g2")]);
+        (removals.Changes[0].Seq, removals.Changes[1].Seq) = (101, 102);
+        var returns = new ChangeBatch { LocationId = LocationId, LastSeq = 103 };
+        returns.Changes.Add(Grant("g2", "bob"));
+        returns.Changes[0].Seq = 103;
+
+        _cache.Cache.Apply(removals);
+        var removed = _cache.Reopen().Index;
+        _cache.Cache.Apply(returns);
+        var back = _cache.Reopen().Index;
+
+        Assert.Equal((false, false, true, true), (removed.TryGetDoor("back", out _), removed.TryGetGrant("g2", out _), removed.TryGetDoor("front", out _), removed.TryGetGrant("g1", out _)));
+        Assert.True(back.TryGetGrant("g2", out _));
+        Assert.Equal(0, _cache.Cache.RejectedChanges);
+    }
+
+    [Fact]
+    public void Snapshot_file_left_by_a_crash_before_its_swap_is_discarded_and_the_cache_kept()
+    {
+        _cache.Apply(Location(), Holder("alice"), Card("alice-card", "alice", 1, 1));
+        File.WriteAllBytes(_cache.CachePath + ".snapshot", [1, 2, 3]);
+
+        var reopened = _cache.Reopen();
+
+        Assert.Equal(3, reopened.AppliedSeq);
+        Assert.True(reopened.Index.TryGetCredential("alice-card", out _));
+        Assert.False(File.Exists(_cache.CachePath + ".snapshot"));
+    }
+
+    [Fact]
     public void Unreadable_cache_file_is_moved_aside_and_the_cache_starts_empty()
     {
         using var directory = new TempDirectory();
