@@ -64,11 +64,25 @@ api_key=$(jq -r .apiKey "$org_file")
 say "making the local edge certificate authority and the hub's TLS certificate (.local/ca)"
 deploy/local/make-edge-ca.sh "$local_dir/ca" >/dev/null
 
+# The Stripe API is simulated by the same firmware-sim; its state survives restarts, and so does the endpoint secret
+# the hub verifies webhooks with (written to .local/demo.env as STRIPE_WEBHOOK_SECRET).
+stripe_secret_key=sk_test_coworking_demo
+stripe_webhook_secret_file=$local_dir/stripe-webhook-secret
+if [ ! -s "$stripe_webhook_secret_file" ]; then
+  (umask 077; echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$stripe_webhook_secret_file")
+fi
+stripe_webhook_secret=$(cat "$stripe_webhook_secret_file")
+
+# The simulator's address is chosen now: the hub calls its Stripe API.
+sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
+sim_url=http://127.0.0.1:$sim_port
+
 hub_port=${HUB_PORT:-$(deploy/local/free-port.sh)}
 hub_url=http://127.0.0.1:$hub_port
 sync_port=${SYNC_PORT:-$(deploy/local/free-port.sh)}
 sync_url=https://127.0.0.1:$sync_port
 say "starting the hub on $hub_url, EdgeSync on $sync_url (log: .local/logs/hub.log)"
+Stripe__SecretKey=$stripe_secret_key Stripe__ApiBase=$sim_url Stripe__WebhookSecret=$stripe_webhook_secret \
 dotnet "$hub_dll" \
   --Kestrel:Endpoints:Api:Url="$hub_url" \
   --Kestrel:Endpoints:EdgeSync:Url="$sync_url" \
@@ -107,15 +121,6 @@ pids+=("$!")
 for _ in $(seq 1 50); do [ -e "$bus_edge" ] && [ -e "$bus_dev" ] && break; sleep 0.1; done
 [ -e "$bus_edge" ] || { say "socat did not make the pty pair; see $logs/socat.log"; exit 1; }
 
-# The Stripe API is simulated by the same firmware-sim; its state survives restarts, and so does the endpoint secret
-# the hub verifies webhooks with (written to .local/demo.env as STRIPE_WEBHOOK_SECRET).
-stripe_secret_key=sk_test_coworking_demo
-stripe_webhook_secret_file=$local_dir/stripe-webhook-secret
-if [ ! -s "$stripe_webhook_secret_file" ]; then
-  (umask 077; echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$stripe_webhook_secret_file")
-fi
-stripe_webhook_secret=$(cat "$stripe_webhook_secret_file")
-
 cat > "$local_dir/sim.json" <<JSON
 {
   "buses": [
@@ -137,8 +142,6 @@ cat > "$local_dir/sim.json" <<JSON
   }
 }
 JSON
-sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
-sim_url=http://127.0.0.1:$sim_port
 dotnet firmware-sim/Coworking.Sim/bin/Debug/net10.0/coworking-sim.dll --config "$local_dir/sim.json" --urls "$sim_url" > "$logs/sim.log" 2>&1 &
 sim_pid=$!
 pids+=("$sim_pid")
