@@ -76,15 +76,36 @@ internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
 
     internal static async Task<IReadOnlyList<ResourceResponse>> ListAsync(NpgsqlConnection conn, Guid locationId, ResourceKind? kind, CancellationToken cancellationToken)
     {
-        var rows = await conn.QueryAsync<ResourceRow>(new CommandDefinition(
-            $"""
-            SELECT {Columns} FROM resources r
-            WHERE r.location_id = @locationId AND r.removed_at IS NULL AND (@kind::text IS NULL OR r.kind = @kind)
-            ORDER BY r.kind, r.name, r.id
-            """,
-            new { locationId, kind = kind?.ToDb() },
-            cancellationToken: cancellationToken));
-        return [.. rows.Select(r => r.ToResponse())];
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { ListCommand(locationId, kind) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadListAsync(reader, cancellationToken);
+    }
+
+    /// <summary>A location's live resources (of one kind when given) in list order, for a caller's batch; read them with <see cref="ReadListAsync"/>.</summary>
+    internal static NpgsqlBatchCommand ListCommand(Guid locationId, ResourceKind? kind) => new(
+        $"""
+        SELECT {Columns} FROM resources r
+        WHERE r.location_id = @locationId AND r.removed_at IS NULL AND (@kind::text IS NULL OR r.kind = @kind)
+        ORDER BY r.kind, r.name, r.id
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid>("locationId", locationId),
+            new NpgsqlParameter("kind", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)kind?.ToDb() ?? DBNull.Value },
+        },
+    };
+
+    internal static async Task<IReadOnlyList<ResourceResponse>> ReadListAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var parse = reader.GetRowParser<ResourceRow>();
+        var resources = new List<ResourceResponse>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            resources.Add(parse(reader).ToResponse());
+        }
+
+        return resources;
     }
 
     /// <summary>A live resource of the organisation with its location's zone and hours, or null.</summary>
