@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
@@ -152,10 +153,14 @@ public static class HubApp
     /// The hub runs the same few statements over and over; letting Npgsql prepare them saves PostgreSQL the
     /// parse and plan on each. A connection string that sets Max Auto Prepare keeps its own value.
     /// </summary>
-    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+
+        // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether the string
+        // sets it, so the plain builder is asked what the string itself holds.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }
