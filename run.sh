@@ -64,11 +64,25 @@ api_key=$(jq -r .apiKey "$org_file")
 say "making the local edge certificate authority and the hub's TLS certificate (.local/ca)"
 deploy/local/make-edge-ca.sh "$local_dir/ca" >/dev/null
 
+# The Stripe API is simulated by the same firmware-sim; its state survives restarts, and so does the endpoint secret
+# the hub verifies webhooks with (written to .local/demo.env as STRIPE_WEBHOOK_SECRET).
+stripe_secret_key=sk_test_coworking_demo
+stripe_webhook_secret_file=$local_dir/stripe-webhook-secret
+if [ ! -s "$stripe_webhook_secret_file" ]; then
+  (umask 077; echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$stripe_webhook_secret_file")
+fi
+stripe_webhook_secret=$(cat "$stripe_webhook_secret_file")
+
+# The simulator's address is chosen now: the hub calls its Stripe API.
+sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
+sim_url=http://127.0.0.1:$sim_port
+
 hub_port=${HUB_PORT:-$(deploy/local/free-port.sh)}
 hub_url=http://127.0.0.1:$hub_port
 sync_port=${SYNC_PORT:-$(deploy/local/free-port.sh)}
 sync_url=https://127.0.0.1:$sync_port
 say "starting the hub on $hub_url, EdgeSync on $sync_url (log: .local/logs/hub.log)"
+Stripe__SecretKey=$stripe_secret_key Stripe__ApiBase=$sim_url Stripe__WebhookSecret=$stripe_webhook_secret \
 dotnet "$hub_dll" \
   --Kestrel:Endpoints:Api:Url="$hub_url" \
   --Kestrel:Endpoints:EdgeSync:Url="$sync_url" \
@@ -120,11 +134,14 @@ cat > "$local_dir/sim.json" <<JSON
       ]
     }
   ],
-  "keyStorePath": "$local_dir/sim-keys.json"
+  "keyStorePath": "$local_dir/sim-keys.json",
+  "stripe": {
+    "secretKey": "$stripe_secret_key",
+    "statePath": "$local_dir/stripe-sim.json",
+    "webhooks": [ { "url": "$hub_url/api/v1/webhooks/stripe", "secret": "$stripe_webhook_secret" } ]
+  }
 }
 JSON
-sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
-sim_url=http://127.0.0.1:$sim_port
 dotnet firmware-sim/Coworking.Sim/bin/Debug/net10.0/coworking-sim.dll --config "$local_dir/sim.json" --urls "$sim_url" > "$logs/sim.log" 2>&1 &
 sim_pid=$!
 pids+=("$sim_pid")
@@ -182,6 +199,9 @@ done
   echo "HUB_DATABASE=\"$ConnectionStrings__Hub\""
   echo "SIM_URL=$sim_url"
   echo "SIM_PID=$sim_pid"
+  echo "STRIPE_API_BASE=$sim_url"
+  echo "STRIPE_SECRET_KEY=$stripe_secret_key"
+  echo "STRIPE_WEBHOOK_SECRET=$stripe_webhook_secret"
   echo "EDGE_STATUS_URL=$edge_status_url"
   echo "EDGE_PID=$edge_pid"
   echo "DEMO_ADMIN_EMAIL=$demo_admin_email"
@@ -198,6 +218,7 @@ cat <<TXT
     EdgeSync:     $sync_url   (gRPC over TLS; authority .local/ca/ca.pem)
     Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, hub link, recent decisions)
     Simulator:    $sim_url/doors   (readers at the demo doors)
+    Stripe sim:   $sim_url/v1   (key $stripe_secret_key; webhooks to the hub; docs/SIM.md)
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
   Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
         curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/edges

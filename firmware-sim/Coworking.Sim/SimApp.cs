@@ -3,12 +3,19 @@ using Coworking.Sim.Bus;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
 using Coworking.Sim.Osdp.SecureChannel;
+using Coworking.Sim.Stripe;
+using Coworking.Sim.Stripe.Api;
+using Coworking.Sim.Stripe.Control;
+using Coworking.Sim.Stripe.Webhooks;
 using Serilog;
 using Serilog.Events;
 
 namespace Coworking.Sim;
 
-/// <summary>Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API.</summary>
+/// <summary>
+/// Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API, and
+/// with a "stripe" section the Stripe API at /v1 and its control API at /stripe.
+/// </summary>
 internal static class SimApp
 {
     public static WebApplication Build(string[] args)
@@ -40,11 +47,25 @@ internal static class SimApp
         builder.Services.AddSingleton<ReaderDirectory>();
         builder.Services.AddHostedService<ReaderBusService>();
         builder.Services.AddProblemDetails();
+        if (options.Stripe is { } stripe)
+        {
+            builder.Services.AddSingleton(stripe);
+            builder.Services.AddSingleton(new StripeStore(stripe.StatePath));
+            builder.Services.AddSingleton<WebhookDispatcher>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
+            builder.Services.AddSingleton<StripeGateway>();
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapDoorsApi();
+        if (options.Stripe is not null)
+        {
+            app.MapStripeApi();
+            app.MapStripeControlApi();
+        }
+
         return app;
     }
 }

@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
@@ -91,6 +93,17 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
         builder.Services.AddSingleton<Confirmations>();
         builder.Services.AddEdgeSync(builder.Configuration);
+        builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<BillingCatalogStore>();
+        builder.Services.AddSingleton<InvoiceStore>();
+        builder.Services.AddSingleton<Dunning>();
+        builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
+        builder.Services.AddSingleton<BillingMail>();
+        builder.Services.AddSingleton<PaymentCollector>();
+        builder.Services.AddSingleton<StripeWebhook>();
+        builder.Services.AddSingleton<BillingClock>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BillingClock>());
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
@@ -130,6 +143,8 @@ public static class HubApp
         api.MapVisitorsApi();
         api.MapMemberHistoryApi();
         api.MapCalendarTokenApi();
+        api.MapInvoicesApi();
+        api.MapPaymentsApi();
         app.MapCalendarFeed();
         return app;
     }
@@ -138,10 +153,14 @@ public static class HubApp
     /// The hub runs the same few statements over and over; letting Npgsql prepare them saves PostgreSQL the
     /// parse and plan on each. A connection string that sets Max Auto Prepare keeps its own value.
     /// </summary>
-    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+
+        // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether the string
+        // sets it, so the plain builder is asked what the string itself holds.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }

@@ -5,6 +5,7 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
 {
     ["api-members"] = Coworking.Benchmarks.Api.ApiMembersBenchmark.RunAsync,
     ["bookings"] = Coworking.Benchmarks.Bookings.BookingsBenchmark.RunAsync,
+    ["billing"] = Coworking.Benchmarks.Billing.BillingRunBenchmark.RunAsync,
     ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,
     ["edge-apply"] = Coworking.Benchmarks.Edge.EdgeApplyBenchmark.RunAsync,
     ["edge-door"] = Coworking.Benchmarks.Edge.EdgeDoorBenchmark.RunAsync,

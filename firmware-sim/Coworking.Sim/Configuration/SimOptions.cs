@@ -1,10 +1,13 @@
+using Coworking.Sim.Stripe;
+
 namespace Coworking.Sim.Configuration;
 
 /// <summary>
 /// The sim's configuration, from a JSON file given with --config and/or appsettings:
 /// { "buses": [ { "port": "/path/to/pty", "baudRate": 115200, "readers": [ { "address": 1, "doorId": "…",
 /// "secureChannel": false, "scbk": null, "keypad": true } ] } ], "badgeTimeoutMs": 2000, "onlineWindowMs": 3000,
-/// "keyStorePath": null }.
+/// "keyStorePath": null, "stripe": { … } }. Both parts are optional: a sim may play only readers, only Stripe
+/// (see <see cref="StripeOptions"/>), or both.
 /// </summary>
 internal sealed record SimOptions
 {
@@ -20,6 +23,9 @@ internal sealed record SimOptions
 
     /// <summary>Where SCBKs installed by osdp_KEYSET are kept across restarts; null keeps them in memory.</summary>
     public string? KeyStorePath { get; init; }
+
+    /// <summary>The Stripe API simulator; null (no "stripe" section) leaves it off.</summary>
+    public StripeOptions? Stripe { get; init; }
 
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -88,6 +94,11 @@ internal sealed record SimOptions
                     errors.Add($"{at}.scbk needs secureChannel: true");
                 }
             }
+        }
+
+        if (Stripe is not null)
+        {
+            errors.AddRange(Stripe.Validate());
         }
 
         return errors;

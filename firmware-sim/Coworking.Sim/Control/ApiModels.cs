@@ -10,4 +10,4 @@ internal sealed record ContactRequest(bool? Open);
 internal sealed record FaultsRequest(bool? NoReply, bool? BadCrc, int? SlowReplyMs, bool? Garbage, bool? Busy);
 
 /// <summary>GET /healthz.</summary>
-internal sealed record HealthView(string Status, int Buses, int Readers);
+internal sealed record HealthView(string Status, int Buses, int Readers, bool Stripe);

@@ -12,8 +12,11 @@ namespace Coworking.Sim.Control;
 /// </summary>
 internal static class DoorsApi
 {
-    /// <summary>After a grant signal (green or strike) the other half usually follows within a few commands.</summary>
-    private static readonly TimeSpan SettleWindow = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// After a grant signal (green or strike) the other half usually follows within a few commands; the wait is long
+    /// enough for a CP starved of CPU on a loaded machine, and only a grant without one of its halves waits it out.
+    /// </summary>
+    private static readonly TimeSpan SettleWindow = TimeSpan.FromSeconds(1);
 
     public static IEndpointRouteBuilder MapDoorsApi(this IEndpointRouteBuilder app)
     {
@@ -29,8 +32,8 @@ internal static class DoorsApi
         return app;
     }
 
-    private static Ok<HealthView> Health(ReaderDirectory directory) =>
-        TypedResults.Ok(new HealthView("ok", directory.Buses.Count, directory.Doors.Count()));
+    private static Ok<HealthView> Health(ReaderDirectory directory, SimOptions options) =>
+        TypedResults.Ok(new HealthView("ok", directory.Buses.Count, directory.Doors.Count(), options.Stripe is not null));
 
     private static Ok<BusSnapshot[]> ListBuses(ReaderDirectory directory) =>
         TypedResults.Ok(directory.Buses.Select(b => b.Snapshot()).ToArray());

@@ -29,37 +29,59 @@ internal static class ChangeLog
     /// <summary>
     /// Gives each change the next seq of its location and writes it. Call it last in the transaction: it
     /// holds the location's counter lock until commit, and every other writer of that location waits.
-    /// Locations are locked in id order so two transactions touching the same two locations cannot deadlock.
     /// </summary>
     public static async Task AppendAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<LocationChange> changes, DateTimeOffset committedAt, CancellationToken cancellationToken)
     {
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var command in AppendCommands(changes, committedAt))
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The statements that append <paramref name="changes"/>, one per location, for a caller that sends them in
+    /// its own batch — best just before its COMMIT, so the counter lock is held for no round trip at all.
+    /// Locations are locked in id order so two transactions touching the same two locations cannot deadlock.
+    /// </summary>
+    public static IEnumerable<NpgsqlBatchCommand> AppendCommands(IReadOnlyCollection<LocationChange> changes, DateTimeOffset committedAt)
+    {
         foreach (var location in changes.GroupBy(c => c.LocationId).OrderBy(g => g.Key))
         {
             var items = location.Select(c => c.Change).ToArray();
-            var kinds = items.Select(c => KindName(c.KindCase)).ToArray();
-            var payloads = items.Select(c => JsonFormatter.Default.Format(c)).ToArray();
 
-            // One statement takes the seqs, writes the entries and notifies, so the counter row stays locked
-            // for this round trip and the commit only: writers of a busy location queue on it.
-            var last = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(
+            // One statement takes the seqs, writes the entries and notifies. A location without a counter row
+            // leaves the seq NULL, which the NOT NULL column refuses: the transaction fails rather than commit
+            // a change no edge would ever see.
+            yield return new NpgsqlBatchCommand(
                 """
                 WITH counter AS (
                     UPDATE location_seq SET last_seq = last_seq + @count WHERE location_id = @locationId RETURNING last_seq
                 ), written AS (
                     INSERT INTO change_log (location_id, seq, kind, payload, committed_at)
-                    SELECT @locationId, counter.last_seq - @count + t.n, t.kind, t.payload::jsonb, @committedAt
-                    FROM counter, unnest(@kinds, @payloads) WITH ORDINALITY AS t(kind, payload, n)
+                    SELECT @locationId, (SELECT last_seq FROM counter) - @count + t.n, t.kind, t.payload::jsonb, @committedAt
+                    FROM unnest(@kinds, @payloads) WITH ORDINALITY AS t(kind, payload, n)
                 )
                 SELECT last_seq, pg_notify(@channel, @notifyPrefix || last_seq) FROM counter
-                """,
-                new { count = items.Length, locationId = location.Key, kinds, payloads, committedAt, channel = Channel, notifyPrefix = $"{location.Key}:" },
-                tx,
-                cancellationToken: cancellationToken));
-            if (last is null)
+                """)
             {
-                throw new InvalidOperationException($"location {location.Key} has no change log");
-            }
+                Parameters =
+                {
+                    new NpgsqlParameter<int>("count", items.Length),
+                    new NpgsqlParameter<Guid>("locationId", location.Key),
+                    new NpgsqlParameter<string[]>("kinds", [.. items.Select(c => KindName(c.KindCase))]),
+                    new NpgsqlParameter<string[]>("payloads", [.. items.Select(c => JsonFormatter.Default.Format(c))]),
+                    new NpgsqlParameter<DateTimeOffset>("committedAt", committedAt.ToUniversalTime()),
+                    new NpgsqlParameter<string>("channel", Channel),
+                    new NpgsqlParameter<string>("notifyPrefix", $"{location.Key}:"),
+                },
+            };
         }
     }
 

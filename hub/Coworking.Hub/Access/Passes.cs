@@ -44,12 +44,29 @@ internal static class Passes
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid passHolderId, Guid locationId, byte[] pinKey,
         IReadOnlyList<Guid> doorIds, bool allDoors, DateTimeOffset validFrom, DateTimeOffset validUntil, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var (pass, inserts) = Prepare(organisationId, memberId, passHolderId, locationId, pinKey, doorIds, allDoors, validFrom, validUntil, now);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var insert in inserts)
+        {
+            batch.BatchCommands.Add(insert);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return pass;
+    }
+
+    /// <summary>
+    /// Draws a pass's PIN and QR number and makes the statements that insert its credentials, for a caller that
+    /// sends them in a batch with its other writes.
+    /// </summary>
+    public static (IssuedPass Pass, IReadOnlyList<NpgsqlBatchCommand> Inserts) Prepare(
+        Guid organisationId, Guid memberId, Guid passHolderId, Guid locationId, byte[] pinKey,
+        IReadOnlyList<Guid> doorIds, bool allDoors, DateTimeOffset validFrom, DateTimeOffset validUntil, DateTimeOffset now)
+    {
         var pin = RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
         var qr = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 1;
-        var pinRow = await CredentialStore.InsertAsync(
-            conn, tx, organisationId, memberId, passHolderId, new NewCredential(MemberCredentialKind.Pin, null, 0, 0, pin), pinKey, now, cancellationToken);
-        var qrRow = await CredentialStore.InsertAsync(
-            conn, tx, organisationId, memberId, passHolderId, new NewCredential(MemberCredentialKind.Card, CardFormat.Raw, 0, qr, null), pinKey, now, cancellationToken);
+        var pinRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Pin, null, 0, 0, pin), pinKey, now);
+        var qrRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Card, CardFormat.Raw, 0, qr, null), pinKey, now);
         var changes = new List<LocationChange>
         {
             new(locationId, Changes.Holder(passHolderId, HolderStatus.Active)),
@@ -57,7 +74,9 @@ internal static class Passes
             new(locationId, qrRow.ToChange()),
             new(locationId, Changes.PassGrant(passHolderId, doorIds, allDoors, validFrom, validUntil)),
         };
-        return new IssuedPass(pin, qr.ToString(CultureInfo.InvariantCulture), changes);
+        return (
+            new IssuedPass(pin, qr.ToString(CultureInfo.InvariantCulture), changes),
+            [CredentialStore.InsertCommand(organisationId, pinRow), CredentialStore.InsertCommand(organisationId, qrRow)]);
     }
 
     /// <summary>Revokes the live credentials of a pass; with <paramref name="removeGrant"/>, its grant too.</summary>

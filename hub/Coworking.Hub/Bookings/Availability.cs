@@ -1,6 +1,5 @@
 using Coworking.Hub.Locations;
 using Coworking.Hub.Resources;
-using Dapper;
 using Npgsql;
 
 namespace Coworking.Hub.Bookings;
@@ -12,7 +11,7 @@ public sealed record ResourceAvailability(Guid Id, string Name, ResourceKind Kin
 public sealed record AvailabilityResponse(Guid LocationId, DateOnly Date, string TimeZone, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ResourceAvailability> Resources);
 
 /// <summary>
-/// Availability in two queries whatever the number of resources: the resources, then every live booking of the
+/// Availability in one round trip whatever the number of resources: the resources, and every live booking of the
 /// location that day (through the location/time GiST index); free time is the bookable hours minus those.
 /// </summary>
 internal sealed class Availability(NpgsqlDataSource db)
@@ -22,24 +21,52 @@ internal sealed class Availability(NpgsqlDataSource db)
         var zone = ZoneTime.Zone(timeZone);
         var day = ZoneTime.Day(date, zone);
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var resources = await ResourceStore.ListAsync(conn, locationId, kind, cancellationToken);
-        var taken = (await conn.QueryAsync<(Guid ResourceId, DateTimeOffset StartsAt, DateTimeOffset EndsAt)>(new CommandDefinition(
-            """
-            SELECT resource_id, starts_at, ends_at FROM bookings
-            WHERE location_id = @locationId AND cancelled_at IS NULL AND tstzrange(starts_at, ends_at) && tstzrange(@from, @to)
-            ORDER BY starts_at
-            """,
-            new { locationId, from = day.Start, to = day.End },
-            cancellationToken: cancellationToken)))
-            .ToLookup(b => b.ResourceId, b => Clip(new Interval(b.StartsAt, b.EndsAt), day));
-        var answer = resources.Select(r =>
+        await using var batch = new NpgsqlBatch(conn)
+        {
+            BatchCommands =
+            {
+                ResourceStore.ListCommand(locationId, kind),
+                new NpgsqlBatchCommand(
+                    """
+                    SELECT resource_id, starts_at, ends_at FROM bookings
+                    WHERE location_id = @locationId AND cancelled_at IS NULL AND tstzrange(starts_at, ends_at) && tstzrange(@from, @to)
+                    """)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<Guid>("locationId", locationId),
+                        new NpgsqlParameter<DateTimeOffset>("from", day.Start.ToUniversalTime()),
+                        new NpgsqlParameter<DateTimeOffset>("to", day.End.ToUniversalTime()),
+                    },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var resources = await ResourceStore.ReadListAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var taken = new Dictionary<Guid, List<Interval>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var resourceId = reader.GetGuid(0);
+            if (!taken.TryGetValue(resourceId, out var busy))
+            {
+                taken[resourceId] = busy = [];
+            }
+
+            busy.Add(Clip(new Interval(reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)), day));
+        }
+
+        var answer = new List<ResourceAvailability>(resources.Count);
+        foreach (var r in resources)
         {
             var open = r.BookableHours is { } hours
                 ? hours.Intervals(date.AddDays(-1), date.AddDays(1), zone).Where(w => w.Overlaps(day)).Select(w => Clip(w, day)).ToList()
                 : [day];
-            var busy = taken[r.Id].ToList();
-            return new ResourceAvailability(r.Id, r.Name, r.Kind, r.Capacity, r.AreaId, Subtract(open, busy), busy);
-        }).ToList();
+            var busy = taken.GetValueOrDefault(r.Id) ?? [];
+            busy.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+            answer.Add(new ResourceAvailability(r.Id, r.Name, r.Kind, r.Capacity, r.AreaId, Subtract(open, busy), busy));
+        }
+
         return new AvailabilityResponse(locationId, date, timeZone, day.Start, day.End, answer);
     }
 

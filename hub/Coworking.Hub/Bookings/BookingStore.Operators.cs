@@ -40,10 +40,11 @@ internal sealed partial class BookingStore
 
             var booked = new List<BookingResponse>();
             var conflicts = new List<Conflict>();
+            var changes = new List<LocationChange>();
             foreach (var occurrence in Occurrences(series, resource.Zone))
             {
                 var result = await CreateInAsync(
-                    conn, tx, caller, new NewBooking(series.MemberId, series.ResourceId, occurrence, series.OnBehalf, SeriesId: seriesId), now, cancellationToken);
+                    conn, tx, caller, new NewBooking(series.MemberId, series.ResourceId, occurrence, series.OnBehalf, SeriesId: seriesId), now, changes, cancellationToken);
                 switch (result.Outcome)
                 {
                     case BookingWrite.Done:
@@ -57,6 +58,7 @@ internal sealed partial class BookingStore
                 }
             }
 
+            await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
             return (BookingWrite.Done, new BatchResponse(seriesId, booked, conflicts));
         });

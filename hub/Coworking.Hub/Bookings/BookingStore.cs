@@ -8,6 +8,7 @@ using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
 using Dapper;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Coworking.Hub.Bookings;
 
@@ -52,47 +53,197 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
         {
             var now = time.GetUtcNow();
             await using var conn = await db.OpenConnectionAsync(cancellationToken);
-            await using var tx = await conn.BeginTransactionAsync(cancellationToken);
-            var result = await CreateInAsync(conn, tx, caller, booking, now, cancellationToken);
-            if (result.Outcome == BookingWrite.Done)
+
+            // Two round trips: BEGIN with every read, under the member's and the resource's row locks; then the
+            // writes, the change-log append and COMMIT in one batch, so the location's counter row (which every
+            // writer at the location queues on) stays locked only while PostgreSQL runs the end of that batch, never
+            // across a round trip. An exception leaves the transaction to the pool, which rolls it back on return.
+            var read = await ReadForBookingAsync(conn, begin: true, caller.OrganisationId, booking, now, cancellationToken);
+            var decided = await DecideAsync(conn, null, caller, booking, read, now, cancellationToken);
+            if (decided.Write is not { } write)
             {
-                await tx.CommitAsync(cancellationToken);
+                await RollbackAsync(conn, cancellationToken);
+                return decided.Refusal!;
             }
 
-            return result;
+            await using var batch = new NpgsqlBatch(conn);
+            batch.BatchCommands.Add(LockResourceCommand(write.Row.ResourceId));
+            batch.BatchCommands.Add(InsertCommand(write.Row, caller.ApiKeyId));
+            foreach (var command in write.Inserts.Concat(ChangeLog.AppendCommands(write.Pass.Changes, now)))
+            {
+                batch.BatchCommands.Add(command);
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            try
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException e) when (IsOverlap(e))
+            {
+                await RollbackAsync(conn, cancellationToken);
+                return new BookingWriteResult(BookingWrite.Overlap);
+            }
+
+            return write.Result;
         });
 
-    /// <summary>Creates a member's booking inside the caller's transaction, appending its pass to the change log.</summary>
+    /// <summary>
+    /// Creates a member's booking inside the caller's transaction (an occurrence of a series), adding its pass's
+    /// entries to <paramref name="changes"/> for the caller to append last, just before its commit. A taken slot
+    /// is rolled back to a savepoint, so the transaction stays usable for the next occurrence.
+    /// </summary>
     internal static async Task<BookingWriteResult> CreateInAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Caller caller, NewBooking booking, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection conn, NpgsqlTransaction tx, Caller caller, NewBooking booking, DateTimeOffset now, List<LocationChange> changes,
+        CancellationToken cancellationToken)
     {
-        var resource = await ResourceStore.GetAsync(conn, tx, caller.OrganisationId, booking.ResourceId, cancellationToken);
-        if (resource is null || !caller.Covers(resource.Resource.LocationId))
+        var read = await ReadForBookingAsync(conn, begin: false, caller.OrganisationId, booking, now, cancellationToken);
+        var decided = await DecideAsync(conn, tx, caller, booking, read, now, cancellationToken);
+        if (decided.Write is not { } write)
         {
-            return new BookingWriteResult(BookingWrite.UnknownResource);
+            return decided.Refusal!;
+        }
+
+        await using var batch = new NpgsqlBatch(conn, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT booking"));
+        batch.BatchCommands.Add(LockResourceCommand(write.Row.ResourceId));
+        batch.BatchCommands.Add(InsertCommand(write.Row, caller.ApiKeyId));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("RELEASE SAVEPOINT booking"));
+        foreach (var command in write.Inserts)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (IsOverlap(e))
+        {
+            await tx.RollbackAsync("booking", cancellationToken);
+            return new BookingWriteResult(BookingWrite.Overlap);
+        }
+
+        changes.AddRange(write.Pass.Changes);
+        return write.Result;
+    }
+
+    /// <summary>What a member's booking is decided on, read in one round trip.</summary>
+    private sealed record BookingRead(BookableResource? Resource, LockedMember? Member, EffectiveTier? Tier, IReadOnlyList<Guid> Doors, List<BookedTime> Booked);
+
+    /// <summary>A booking judged: either the refusal, or the row, its pass and the pass's credential inserts to write.</summary>
+    private sealed record BookingDecision(BookingWriteResult? Refusal, PreparedBooking? Write);
+
+    private sealed record PreparedBooking(BookingRow Row, IssuedPass Pass, IReadOnlyList<NpgsqlBatchCommand> Inserts, BookingWriteResult Result);
+
+    /// <summary>
+    /// One batch: the member (locked, with the membership's tier terms in force at the resource's location and the
+    /// organisation's PIN key), the resource (with its location's zone and hours), the doors of its area and the
+    /// member's bookings around the requested time. Each statement after the member's lock sees what the previous
+    /// holder of that lock committed. The resource is locked later, in the batch that inserts.
+    /// </summary>
+    private static async Task<BookingRead> ReadForBookingAsync(
+        NpgsqlConnection conn, bool begin, Guid organisationId, NewBooking booking, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (from, to) = UsageWindow(booking.Time);
+        await using var batch = new NpgsqlBatch(conn);
+        if (begin)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            SELECT m.id, m.status AS status_text, m.home_location_id, ms.tier_id, o.pin_key,
+                   t.name AS tier_name, t.terms::text AS tier_terms, ov.terms::text AS tier_override
+            FROM members m JOIN organisations o ON o.id = m.organisation_id
+            LEFT JOIN memberships ms ON ms.member_id = m.id
+            LEFT JOIN tiers t ON t.id = ms.tier_id AND t.organisation_id = m.organisation_id
+            LEFT JOIN tier_overrides ov ON ov.tier_id = t.id AND ov.location_id = (SELECT location_id FROM resources WHERE id = @resourceId)
+            WHERE m.id = @memberId AND m.organisation_id = @organisationId
+            FOR NO KEY UPDATE OF m
+            """)
+        {
+            Parameters = { Uuid("memberId", booking.MemberId), Uuid("organisationId", organisationId), Uuid("resourceId", booking.ResourceId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"{ResourceStore.BookableSelect} WHERE r.id = @resourceId AND l.organisation_id = @organisationId AND r.removed_at IS NULL")
+        {
+            Parameters = { Uuid("resourceId", booking.ResourceId), Uuid("organisationId", organisationId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT id FROM doors WHERE area_id = (SELECT area_id FROM resources WHERE id = @resourceId) AND removed_at IS NULL ORDER BY id")
+        {
+            Parameters = { Uuid("resourceId", booking.ResourceId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(BookedTimesSql)
+        {
+            Parameters =
+            {
+                Uuid("memberId", booking.MemberId), Uuid("excluding", Guid.Empty), Instant("from", from), Instant("to", to), Instant("now", now),
+            },
+        });
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        MemberRow? member = null;
+        var parseMember = reader.GetRowParser<MemberRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            member = parseMember(reader);
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        BookableResource? resource = null;
+        var parseResource = ResourceStore.BookableParser(reader);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            resource = parseResource(reader);
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var doors = new List<Guid>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            doors.Add(reader.GetGuid(0));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var booked = await ReadBookedAsync(reader, cancellationToken);
+        var tier = member is { TierId: { } tierId, TierName: { } name, TierTerms: { } terms }
+            ? TierStore.Effective(tierId, name, terms, member.TierOverride)
+            : null;
+        return new BookingRead(resource, member?.ToLocked(), tier, doors, booked);
+    }
+
+    /// <summary>The checks of a new member's booking in the order the API answers them; the rules last, on what was read.</summary>
+    private static async Task<BookingDecision> DecideAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, Caller caller, NewBooking booking, BookingRead read, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (read.Resource is not { } resource || !caller.Covers(resource.Resource.LocationId))
+        {
+            return new BookingDecision(new BookingWriteResult(BookingWrite.UnknownResource), null);
         }
 
         if (booking.Time.Start < now - StartSlack)
         {
-            return new BookingWriteResult(BookingWrite.StartInPast);
+            return new BookingDecision(new BookingWriteResult(BookingWrite.StartInPast), null);
         }
 
         if (!resource.Bookable(booking.Time))
         {
-            return new BookingWriteResult(BookingWrite.OutsideBookableHours);
+            return new BookingDecision(new BookingWriteResult(BookingWrite.OutsideBookableHours), null);
         }
 
-        var member = await LockMemberAsync(conn, tx, caller.OrganisationId, booking.MemberId, cancellationToken);
-        if (member is null)
+        if (read.Member is not { } member)
         {
-            return new BookingWriteResult(BookingWrite.UnknownMember);
+            return new BookingDecision(new BookingWriteResult(BookingWrite.UnknownMember), null);
         }
 
-        var refused = await CheckRulesAsync(
-            conn, tx, caller.OrganisationId, member, resource, booking.Time, booking.OnBehalf, null, booking.SeriesId is not null, now, cancellationToken);
+        var refused = await JudgeAsync(
+            conn, tx, caller.OrganisationId, member, read.Tier, resource, booking.Time, booking.OnBehalf, booking.SeriesId is not null, read.Booked, now, cancellationToken);
         if (refused is not null)
         {
-            return refused;
+            return new BookingDecision(refused, null);
         }
 
         var row = new BookingRow
@@ -112,17 +263,62 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             CreatedAt = now,
             UpdatedAt = now,
         };
-        if (!await InsertAsync(conn, tx, row, caller.ApiKeyId, cancellationToken))
-        {
-            return new BookingWriteResult(BookingWrite.Overlap);
-        }
+        var (pass, inserts) = Passes.Prepare(
+            caller.OrganisationId, member.Id, row.Id, row.LocationId, member.PinKey, read.Doors, allDoors: false, row.StartsAt - BookingRow.AccessLead, row.EndsAt, now);
+        return new BookingDecision(null, new PreparedBooking(row, pass, inserts, new BookingWriteResult(BookingWrite.Done, row.ToResponse(pass.Pin, pass.QrPayload))));
+    }
 
-        var doors = await Passes.DoorsOfAreaAsync(conn, tx, resource.Resource.AreaId, cancellationToken);
-        var pass = await Passes.IssueAsync(
-            conn, tx, caller.OrganisationId, member.Id, row.Id, row.LocationId, member.PinKey, doors, allDoors: false,
-            row.StartsAt - BookingRow.AccessLead, row.EndsAt, now, cancellationToken);
-        await ChangeLog.AppendAsync(conn, tx, pass.Changes, now, cancellationToken);
-        return new BookingWriteResult(BookingWrite.Done, row.ToResponse(pass.Pin, pass.QrPayload));
+    private static async Task RollbackAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        await using var rollback = new NpgsqlCommand("ROLLBACK", conn);
+        await rollback.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The INSERT of a booking row; the bookings_no_overlap exclusion constraint refuses a taken slot.</summary>
+    private static NpgsqlBatchCommand InsertCommand(BookingRow row, Guid bookedBy) => new(
+        """
+        INSERT INTO bookings (id, organisation_id, location_id, resource_id, resource_kind, kind, member_id, series_id, starts_at, ends_at,
+                              note, booked_by, on_behalf, created_at, updated_at)
+        VALUES (@id, @organisationId, @locationId, @resourceId, @resourceKind, @kind, @memberId, @seriesId, @startsAt, @endsAt,
+                @note, @bookedBy, @onBehalf, @createdAt, @updatedAt)
+        """)
+    {
+        Parameters =
+        {
+            Uuid("id", row.Id), Uuid("organisationId", row.OrganisationId), Uuid("locationId", row.LocationId), Uuid("resourceId", row.ResourceId),
+            new NpgsqlParameter<string>("resourceKind", row.ResourceKind), new NpgsqlParameter<string>("kind", row.Kind),
+            new NpgsqlParameter("memberId", NpgsqlDbType.Uuid) { Value = (object?)row.MemberId ?? DBNull.Value },
+            new NpgsqlParameter("seriesId", NpgsqlDbType.Uuid) { Value = (object?)row.SeriesId ?? DBNull.Value },
+            Instant("startsAt", row.StartsAt), Instant("endsAt", row.EndsAt),
+            new NpgsqlParameter("note", NpgsqlDbType.Text) { Value = (object?)row.Note ?? DBNull.Value },
+            Uuid("bookedBy", bookedBy), new NpgsqlParameter<bool>("onBehalf", row.OnBehalf), Instant("createdAt", row.CreatedAt), Instant("updatedAt", row.UpdatedAt),
+        },
+    };
+
+    private static NpgsqlParameter<Guid> Uuid(string name, Guid value) => new(name, value);
+
+    private static NpgsqlParameter<DateTimeOffset> Instant(string name, DateTimeOffset value) => new(name, value.ToUniversalTime());
+
+    /// <summary>The locked member with the tier terms of the membership, as the booking batch reads them.</summary>
+    private sealed record MemberRow
+    {
+        public Guid Id { get; init; }
+
+        public string StatusText { get; init; } = string.Empty;
+
+        public Guid? HomeLocationId { get; init; }
+
+        public Guid? TierId { get; init; }
+
+        public byte[] PinKey { get; init; } = [];
+
+        public string? TierName { get; init; }
+
+        public string? TierTerms { get; init; }
+
+        public string? TierOverride { get; init; }
+
+        public LockedMember ToLocked() => new() { Id = Id, StatusText = StatusText, HomeLocationId = HomeLocationId, TierId = TierId, PinKey = PinKey };
     }
 
     /// <summary>
@@ -163,11 +359,17 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
     /// <summary>
     /// Queues writers of one resource behind each other until commit. The exclusion constraint still decides
     /// what overlaps; the queue only keeps two concurrent inserts that overlap from each waiting for the other's
-    /// index entry, which PostgreSQL resolves as a deadlock a second later instead of a prompt 409.
+    /// index entry, which PostgreSQL resolves as a deadlock a second later instead of a prompt 409. Sent in the
+    /// batch that inserts, so a busy slot's queue moves one batch at a time, not one whole request at a time.
     /// </summary>
-    private static Task LockResourceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid resourceId, CancellationToken cancellationToken) =>
-        conn.ExecuteAsync(new CommandDefinition(
-            "SELECT 1 FROM resources WHERE id = @resourceId FOR NO KEY UPDATE", new { resourceId }, tx, cancellationToken: cancellationToken));
+    private static NpgsqlBatchCommand LockResourceCommand(Guid resourceId) =>
+        new("SELECT 1 FROM resources WHERE id = @resourceId FOR NO KEY UPDATE") { Parameters = { Uuid("resourceId", resourceId) } };
+
+    private static async Task LockResourceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid resourceId, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { LockResourceCommand(resourceId) } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     internal static bool IsOverlap(PostgresException e) =>
         e is { SqlState: PostgresErrorCodes.ExclusionViolation, ConstraintName: "bookings_no_overlap" };
@@ -331,52 +533,109 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
     }
 
     /// <summary>
-    /// The tier rules for a member's booking (only the member's status when an operator books on behalf), or null
-    /// when it may go ahead. Usage excludes <paramref name="excluding"/>, the booking being moved.
+    /// The tier rules for moving or transferring a member's booking (only the member's status when an operator books
+    /// on behalf), or null when it may go ahead. Usage excludes <paramref name="excluding"/>, the booking itself.
     /// </summary>
     internal static async Task<BookingWriteResult?> CheckRulesAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, LockedMember member, BookableResource resource, Interval booking, bool onBehalf,
-        Guid? excluding, bool inSeries, DateTimeOffset now, CancellationToken cancellationToken)
+        Guid excluding, bool inSeries, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var tier = member.TierId is { } tierId ? await TierStore.EffectiveAsync(conn, tx, organisationId, tierId, resource.Resource.LocationId, cancellationToken) : null;
+        var (from, to) = UsageWindow(booking);
+        await using var batch = new NpgsqlBatch(conn, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(BookedTimesSql)
+                {
+                    Parameters = { Uuid("memberId", member.Id), Uuid("excluding", excluding), Instant("from", from), Instant("to", to), Instant("now", now) },
+                },
+            },
+        };
+        List<BookedTime> booked;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            booked = await ReadBookedAsync(reader, cancellationToken);
+        }
+
+        return await JudgeAsync(conn, tx, organisationId, member, tier, resource, booking, onBehalf, inSeries, booked, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rules on what was read: null when the booking may go ahead. Only a refusal reads the organisation's other
+    /// tiers, for the upgrade prompt (the cheapest tier that would allow it).
+    /// </summary>
+    private static async Task<BookingWriteResult?> JudgeAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, LockedMember member, EffectiveTier? current, BookableResource resource,
+        Interval booking, bool onBehalf, bool inSeries, List<BookedTime> booked, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (onBehalf)
         {
             return member.Status == MemberStatus.Active ? null : new BookingWriteResult(BookingWrite.RuleBroken, Violation: new RuleViolation(TierRule.MemberStatus, null));
         }
 
-        var tiers = await TierStore.AllEffectiveAsync(conn, tx, organisationId, resource.Resource.LocationId, cancellationToken);
-        var current = tiers.FirstOrDefault(t => t.Id == member.TierId);
         var facts = new BookingRequestFacts(
             member.Status, member.HomeLocationId, resource.Resource.LocationId, resource.Resource.Kind, booking, now,
             resource.StaffedHours.Covers(booking, resource.Zone),
-            await UsageAsync(conn, tx, member.Id, resource, booking, excluding, now, cancellationToken),
+            Usage(booked, resource, booking, now),
             inSeries);
-        var violation = TierRules.Check(current?.Terms, facts);
-        return violation is null
-            ? null
-            : new BookingWriteResult(BookingWrite.RuleBroken, Violation: violation, CurrentTier: current, UpgradeTo: TierRules.TierThatAllows(tiers, current?.Id, facts));
+        if (TierRules.Check(current?.Terms, facts) is not { } violation)
+        {
+            return null;
+        }
+
+        var tiers = await TierStore.AllEffectiveAsync(conn, tx, organisationId, resource.Resource.LocationId, cancellationToken);
+        return new BookingWriteResult(BookingWrite.RuleBroken, Violation: violation, CurrentTier: current, UpgradeTo: TierRules.TierThatAllows(tiers, current?.Id, facts));
+    }
+
+    /// <summary>One of the member's live bookings, as the rules count it.</summary>
+    private readonly record struct BookedTime(Interval Time, bool IsRoom);
+
+    /// <summary>
+    /// The member's live bookings that may count towards a booking's rules: those within <c>@from</c>..<c>@to</c>
+    /// (see <see cref="UsageWindow"/>), and every upcoming meeting-room booking.
+    /// </summary>
+    private const string BookedTimesSql =
+        """
+        SELECT starts_at, ends_at, resource_kind FROM bookings
+        WHERE member_id = @memberId AND kind = 'member' AND cancelled_at IS NULL AND id <> @excluding
+          AND ((starts_at < @to AND ends_at > @from) OR (resource_kind = 'meeting_room' AND ends_at > @now))
+        """;
+
+    /// <summary>
+    /// Instants that surely hold every local day the booking touches and the local calendar month of its start, in
+    /// any time zone (offsets stay within a day of UTC), so the rows can be read before the zone is known; the
+    /// counting in <see cref="Usage"/> then keeps only what lies in the zone's own days and month.
+    /// </summary>
+    private static (DateTimeOffset From, DateTimeOffset To) UsageWindow(Interval booking)
+    {
+        var early = booking.Start.UtcDateTime.AddDays(-1);
+        var late = booking.Start.UtcDateTime.AddDays(1);
+        var from = new DateTimeOffset(early.Year, early.Month, 1, 0, 0, 0, TimeSpan.Zero).AddDays(-1);
+        var monthEnd = new DateTimeOffset(late.Year, late.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1).AddDays(1);
+        var daysEnd = booking.End.AddDays(2);
+        return (from, monthEnd > daysEnd ? monthEnd : daysEnd);
+    }
+
+    private static async Task<List<BookedTime>> ReadBookedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var booked = new List<BookedTime>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            booked.Add(new BookedTime(
+                new Interval(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1)), reader.GetString(2) == "meeting_room"));
+        }
+
+        return booked;
     }
 
     /// <summary>What the member has booked around <paramref name="booking"/>, counted with it, in the resource location's zone.</summary>
-    private static async Task<BookingUsage> UsageAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid memberId, BookableResource resource, Interval booking, Guid? excluding, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    private static BookingUsage Usage(List<BookedTime> booked, BookableResource resource, Interval booking, DateTimeOffset now)
     {
         var zone = resource.Zone;
         var days = ZoneTime.DatesOf(booking, zone).Select(d => ZoneTime.Day(d, zone)).ToList();
         var month = ZoneTime.Month(ZoneTime.DateOf(booking.Start, zone), zone);
-        var from = days[0].Start < month.Start ? days[0].Start : month.Start;
-        var to = days[^1].End > month.End ? days[^1].End : month.End;
-        var rows = (await conn.QueryAsync<(DateTimeOffset StartsAt, DateTimeOffset EndsAt, string ResourceKind)>(new CommandDefinition(
-            """
-            SELECT starts_at, ends_at, resource_kind FROM bookings
-            WHERE member_id = @memberId AND kind = 'member' AND cancelled_at IS NULL AND id <> @excluding
-              AND ((starts_at < @to AND ends_at > @from) OR (resource_kind = 'meeting_room' AND ends_at > @now))
-            """,
-            new { memberId, excluding = excluding ?? Guid.Empty, from, to, now },
-            tx,
-            cancellationToken: cancellationToken))).Select(r => (Time: new Interval(r.StartsAt, r.EndsAt), IsRoom: r.ResourceKind == "meeting_room")).ToList();
-        rows.Add((booking, resource.Resource.Kind == ResourceKind.MeetingRoom));
-
+        var rows = new List<BookedTime>(booked) { new(booking, resource.Resource.Kind == ResourceKind.MeetingRoom) };
         var busiestDay = days.Max(day => rows.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Time.OverlapWith(day)));
         var inMonth = rows.Where(r => r.Time.Start >= month.Start && r.Time.Start < month.End).ToList();
         return new BookingUsage(

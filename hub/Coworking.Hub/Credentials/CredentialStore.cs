@@ -87,8 +87,17 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid? passHolderId, NewCredential credential, byte[] pinKey,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var row = NewRow(memberId, passHolderId, credential, pinKey, now);
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { InsertCommand(organisationId, row) } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return row;
+    }
+
+    /// <summary>The row for a new credential, the PIN already replaced by its keyed hash.</summary>
+    internal static CredentialRow NewRow(Guid memberId, Guid? passHolderId, NewCredential credential, byte[] pinKey, DateTimeOffset now)
+    {
         var isPin = credential.Kind == MemberCredentialKind.Pin;
-        var row = new CredentialRow
+        return new CredentialRow
         {
             Id = Guid.CreateVersion7(now),
             MemberId = memberId,
@@ -100,16 +109,29 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
             CreatedAt = now,
             PassHolderId = passHolderId,
         };
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, pass_holder_id)
-            VALUES (@Id, @organisationId, @MemberId, @Kind, @CardFormat, @FacilityCode, @CardNumber, @PinHash, @CreatedAt, @PassHolderId)
-            """,
-            new { row.Id, organisationId, row.MemberId, row.Kind, row.CardFormat, row.FacilityCode, row.CardNumber, row.PinHash, row.CreatedAt, row.PassHolderId },
-            tx,
-            cancellationToken: cancellationToken));
-        return row;
     }
+
+    /// <summary>The INSERT of <paramref name="row"/>, for a caller that sends it in a batch with its other statements.</summary>
+    internal static NpgsqlBatchCommand InsertCommand(Guid organisationId, CredentialRow row) => new(
+        """
+        INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, pass_holder_id)
+        VALUES (@id, @organisationId, @memberId, @kind, @cardFormat, @facilityCode, @cardNumber, @pinHash, @createdAt, @passHolderId)
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid>("id", row.Id),
+            new NpgsqlParameter<Guid>("organisationId", organisationId),
+            new NpgsqlParameter<Guid>("memberId", row.MemberId),
+            new NpgsqlParameter<string>("kind", row.Kind),
+            new NpgsqlParameter("cardFormat", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)row.CardFormat ?? DBNull.Value },
+            new NpgsqlParameter("facilityCode", NpgsqlTypes.NpgsqlDbType.Integer) { Value = (object?)row.FacilityCode ?? DBNull.Value },
+            new NpgsqlParameter("cardNumber", NpgsqlTypes.NpgsqlDbType.Numeric) { Value = (object?)row.CardNumber ?? DBNull.Value },
+            new NpgsqlParameter("pinHash", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)row.PinHash ?? DBNull.Value },
+            new NpgsqlParameter<DateTimeOffset>("createdAt", row.CreatedAt.ToUniversalTime()),
+            new NpgsqlParameter("passHolderId", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)row.PassHolderId ?? DBNull.Value },
+        },
+    };
 
     /// <summary>Which kind of credential a unique violation says is already live, or null for any other error.</summary>
     internal static CredentialWrite? Duplicate(PostgresException e) => e switch

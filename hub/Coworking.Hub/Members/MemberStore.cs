@@ -139,14 +139,24 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
     /// Applies <paramref name="patch"/> to a member the caller may manage (before and after the change) and
     /// appends what the member's edges must learn, all in one transaction.
     /// </summary>
-    public async Task<MemberWriteResult> UpdateAsync(
-        Caller caller, Guid id, MemberPatch patch, CancellationToken cancellationToken)
+    public Task<MemberWriteResult> UpdateAsync(Caller caller, Guid id, MemberPatch patch, CancellationToken cancellationToken) =>
+        UpdateAsync(caller.OrganisationId, caller.ApiKeyId, caller.Covers, id, patch, cancellationToken);
+
+    /// <summary>
+    /// Changes a member's status on the hub's own account (billing's dunning suspends and reinstates), through the same
+    /// path as an operator's change, so the edges learn it from the change log.
+    /// </summary>
+    public Task<MemberWriteResult> SetStatusBySystemAsync(Guid organisationId, Guid id, MemberStatus status, CancellationToken cancellationToken) =>
+        UpdateAsync(organisationId, null, _ => true, id, new MemberPatch(Status: status), cancellationToken);
+
+    private async Task<MemberWriteResult> UpdateAsync(
+        Guid organisationId, Guid? apiKeyId, Func<Guid?, bool> covers, Guid id, MemberPatch patch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
-        var before = await ReadAsync(conn, tx, caller.OrganisationId, id, forUpdate: true, cancellationToken);
-        if (before is null || !caller.Covers(before.HomeLocationId))
+        var before = await ReadAsync(conn, tx, organisationId, id, forUpdate: true, cancellationToken);
+        if (before is null || !covers(before.HomeLocationId))
         {
             return new MemberWriteResult(MemberWrite.NotFound, null);
         }
@@ -160,7 +170,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
             Status = patch.Status ?? before.Status,
             UpdatedAt = now,
         };
-        if (!caller.Covers(after.HomeLocationId))
+        if (!covers(after.HomeLocationId))
         {
             return new MemberWriteResult(MemberWrite.OutsideScope, null);
         }
@@ -186,12 +196,12 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
             ? await LiveCredentialsAsync(conn, tx, id, cancellationToken)
             : [];
         var tierId = await MembershipStore.TierOfAsync(conn, tx, id, cancellationToken);
-        var beforeState = StateOf(before, await MembershipStore.AccessAtAsync(conn, tx, caller.OrganisationId, tierId, before.HomeLocationId, cancellationToken));
-        var afterState = StateOf(after, await MembershipStore.AccessAtAsync(conn, tx, caller.OrganisationId, tierId, after.HomeLocationId, cancellationToken));
+        var beforeState = StateOf(before, await MembershipStore.AccessAtAsync(conn, tx, organisationId, tierId, before.HomeLocationId, cancellationToken));
+        var afterState = StateOf(after, await MembershipStore.AccessAtAsync(conn, tx, organisationId, tierId, after.HomeLocationId, cancellationToken));
         if (before.Status != after.Status)
         {
             await MemberEvents.AddAsync(
-                conn, tx, id, MemberEvents.StatusChanged, new { from = before.Status.ToDb(), to = after.Status.ToDb() }, caller.ApiKeyId, now, cancellationToken);
+                conn, tx, id, MemberEvents.StatusChanged, new { from = before.Status.ToDb(), to = after.Status.ToDb() }, apiKeyId, now, cancellationToken);
         }
 
         await ChangeLog.AppendAsync(conn, tx, await MemberAccess.ChangesAsync(conn, tx, beforeState, afterState, credentials, now, cancellationToken), now, cancellationToken);

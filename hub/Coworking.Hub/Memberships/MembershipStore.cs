@@ -1,5 +1,6 @@
 using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
+using Coworking.Hub.Billing;
 using Coworking.Hub.Database;
 using Coworking.Hub.Locations;
 using Coworking.Hub.Members;
@@ -347,6 +348,9 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
                 cancellationToken: cancellationToken));
         }
 
+        await MembershipLedger.PostAsync(
+            conn, tx, new PlanContext(organisationId, memberId, member.HomeLocationId, step.Zone, tiers, now),
+            current?.ToPlan(), after.ToPlan(), step.Status is MemberStatus.Active or MemberStatus.Suspended, cancellationToken);
         foreach (var (kind, detail) in step.Events)
         {
             await MemberEvents.AddAsync(conn, tx, memberId, kind, detail, caller?.ApiKeyId, now, cancellationToken);
@@ -423,6 +427,8 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
         public DateTimeOffset? PausedUntil { get; init; }
 
         public DateTimeOffset? CancelAt { get; init; }
+
+        public PlanState ToPlan() => new(TierId, JoinedAt, PeriodStart, PeriodEnd);
 
         public MembershipResponse ToResponse(MemberStatus status) => new(
             MemberId, status, TierId, DbText.Parse<AcquisitionChannel>(Channel), JoinedAt, PeriodStart, PeriodEnd, PendingTierId, PausedUntil, CancelAt);

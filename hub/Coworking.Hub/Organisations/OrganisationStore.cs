@@ -38,4 +38,12 @@ public sealed class OrganisationStore(NpgsqlDataSource db, TimeProvider time)
         await tx.CommitAsync(cancellationToken);
         return new BootstrappedOrganisation(id, key.ApiKey);
     }
+
+    /// <summary>The organisation's name, as invoices print it; null when there is none with this id.</summary>
+    public async Task<string?> NameAsync(Guid organisationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT name FROM organisations WHERE id = @organisationId", new { organisationId }, cancellationToken: cancellationToken));
+    }
 }

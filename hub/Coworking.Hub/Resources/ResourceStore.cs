@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Coworking.Hub.Database;
 using Coworking.Hub.Locations;
@@ -37,6 +38,13 @@ internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
 
     private const string Columns = "r.id, r.location_id, r.area_id, r.name, r.kind, r.capacity, r.bookable_hours::text AS bookable_hours, r.created_at";
 
+    /// <summary>
+    /// The columns of a live resource with its location's zone and hours, FROM resources r JOIN locations l, for a
+    /// caller that reads them in its own batch and maps each row with <see cref="BookableParser"/>.
+    /// </summary>
+    internal const string BookableSelect =
+        $"SELECT {Columns}, l.organisation_id, l.time_zone, l.staffed_hours::text AS staffed_hours FROM resources r JOIN locations l ON l.id = r.location_id";
+
     /// <summary>Creates a resource; null when the area is not one of the location's.</summary>
     public async Task<ResourceResponse?> CreateAsync(Guid locationId, NewResource resource, CancellationToken cancellationToken)
     {
@@ -68,15 +76,36 @@ internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
 
     internal static async Task<IReadOnlyList<ResourceResponse>> ListAsync(NpgsqlConnection conn, Guid locationId, ResourceKind? kind, CancellationToken cancellationToken)
     {
-        var rows = await conn.QueryAsync<ResourceRow>(new CommandDefinition(
-            $"""
-            SELECT {Columns} FROM resources r
-            WHERE r.location_id = @locationId AND r.removed_at IS NULL AND (@kind::text IS NULL OR r.kind = @kind)
-            ORDER BY r.kind, r.name, r.id
-            """,
-            new { locationId, kind = kind?.ToDb() },
-            cancellationToken: cancellationToken));
-        return [.. rows.Select(r => r.ToResponse())];
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { ListCommand(locationId, kind) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadListAsync(reader, cancellationToken);
+    }
+
+    /// <summary>A location's live resources (of one kind when given) in list order, for a caller's batch; read them with <see cref="ReadListAsync"/>.</summary>
+    internal static NpgsqlBatchCommand ListCommand(Guid locationId, ResourceKind? kind) => new(
+        $"""
+        SELECT {Columns} FROM resources r
+        WHERE r.location_id = @locationId AND r.removed_at IS NULL AND (@kind::text IS NULL OR r.kind = @kind)
+        ORDER BY r.kind, r.name, r.id
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid>("locationId", locationId),
+            new NpgsqlParameter("kind", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)kind?.ToDb() ?? DBNull.Value },
+        },
+    };
+
+    internal static async Task<IReadOnlyList<ResourceResponse>> ReadListAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var parse = reader.GetRowParser<ResourceRow>();
+        var resources = new List<ResourceResponse>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            resources.Add(parse(reader).ToResponse());
+        }
+
+        return resources;
     }
 
     /// <summary>A live resource of the organisation with its location's zone and hours, or null.</summary>
@@ -90,17 +119,18 @@ internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
         NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, Guid id, CancellationToken cancellationToken)
     {
         var row = await conn.QuerySingleOrDefaultAsync<ResourceRow>(new CommandDefinition(
-            $"""
-            SELECT {Columns}, l.organisation_id, l.time_zone, l.staffed_hours::text AS staffed_hours
-            FROM resources r JOIN locations l ON l.id = r.location_id
-            WHERE r.id = @id AND l.organisation_id = @organisationId AND r.removed_at IS NULL
-            """,
+            $"{BookableSelect} WHERE r.id = @id AND l.organisation_id = @organisationId AND r.removed_at IS NULL",
             new { id, organisationId },
             tx,
             cancellationToken: cancellationToken));
-        return row is null
-            ? null
-            : new BookableResource(row.ToResponse(), row.OrganisationId, row.TimeZone, JsonSerializer.Deserialize<StaffedHours>(row.StaffedHours, HoursJson) ?? new StaffedHours());
+        return row?.ToBookable();
+    }
+
+    /// <summary>Maps the rows of a <see cref="BookableSelect"/> result.</summary>
+    internal static Func<DbDataReader, BookableResource> BookableParser(DbDataReader reader)
+    {
+        var parse = reader.GetRowParser<ResourceRow>();
+        return row => parse(row).ToBookable();
     }
 
     /// <summary>Removes a resource (kept for its bookings' history); false when there is no such live resource.</summary>
@@ -137,6 +167,9 @@ internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
         public string TimeZone { get; init; } = string.Empty;
 
         public string StaffedHours { get; init; } = "{}";
+
+        public BookableResource ToBookable() =>
+            new(ToResponse(), OrganisationId, TimeZone, JsonSerializer.Deserialize<StaffedHours>(StaffedHours, HoursJson) ?? new StaffedHours());
 
         public ResourceResponse ToResponse() => new(
             Id, LocationId, AreaId, Name, DbText.Parse<ResourceKind>(Kind), Capacity,

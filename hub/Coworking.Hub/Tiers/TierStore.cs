@@ -130,6 +130,10 @@ internal sealed class TierStore(NpgsqlDataSource db, TimeProvider time)
         return [.. rows.Select(r => r.ToEffective())];
     }
 
+    /// <summary>A tier's terms in force from its stored terms and a location's override (null: none), as read with other rows.</summary>
+    internal static EffectiveTier Effective(Guid id, string name, string terms, string? locationOverride) =>
+        new TierRow { Id = id, Name = name, Terms = terms, Override = locationOverride }.ToEffective();
+
     private sealed record TierRow
     {
         public Guid Id { get; init; }

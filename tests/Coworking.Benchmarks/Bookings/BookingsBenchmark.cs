@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Coworking.Benchmarks.Api;
 using Coworking.Benchmarks.Support;
 using Coworking.Hub;
 using Coworking.Hub.Database;
@@ -72,7 +73,14 @@ public static class BookingsBenchmark
 
         var warmUp = Math.Min(300, bookings);
         await RunClientsAsync(clients, warmUp, i => BookAsync(bookings + i));
+        await MailedAsync(mailbox, warmUp);
+        var createCpu = await CpuMeter.StartAsync(connectionString);
         var (perSecond, latency) = await RunClientsAsync(clients, bookings, BookAsync);
+
+        // The confirmations are composed after the answers; waiting for them keeps their CPU in this phase's
+        // figures and out of the next phases' latency.
+        var mailedAfter = await MailedAsync(mailbox, warmUp + bookings);
+        var (createProcessMs, createPostgresMs) = await createCpu.StopAsync();
 
         var contested = day0.AddDays(-1);
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -91,8 +99,14 @@ public static class BookingsBenchmark
 
         var date = DateOnly.FromDateTime(day0.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var availabilityLatency = new List<double>();
+        CpuMeter? availabilityCpu = null;
         for (var q = 0; q < queries + 20; q++)
         {
+            if (q == 20)
+            {
+                availabilityCpu = await CpuMeter.StartAsync(connectionString);
+            }
+
             var started = Stopwatch.GetTimestamp();
             using var response = await http.GetAsync($"/api/v1/locations/{location}/availability?date={date}");
             response.EnsureSuccessStatusCode();
@@ -103,6 +117,7 @@ public static class BookingsBenchmark
             }
         }
 
+        var (availabilityProcessMs, availabilityPostgresMs) = await availabilityCpu!.StopAsync();
         await hub.StopAsync();
         if (Directory.Exists(mailbox))
         {
@@ -111,13 +126,34 @@ public static class BookingsBenchmark
 
         Console.WriteLine($"bookings: {resources} resources at one location, {Environment.ProcessorCount} cores");
         Console.WriteLine($"  create, {clients} clients, distinct resources: {perSecond,7:F0} bookings/s  latency {latency.Format("ms")}");
+        Console.WriteLine(
+            $"    CPU/booking {createProcessMs / bookings:F2} ms here (HTTP client + hub, confirmation e-mail included) + {createPostgresMs / bookings:F2} ms PostgreSQL; " +
+            $"last confirmation written {mailedAfter.TotalMilliseconds:F0} ms after the last answer");
         var created = contention.Count(a => a.Item1 == 201);
         var conflicts = contention.Count(a => a.Item1 == 409);
         Console.WriteLine(
             $"  {contenders} concurrent requests for one slot: {created} x 201, {conflicts} x 409, {contenders - created - conflicts} other; " +
             $"all answered in {clock.Elapsed.TotalMilliseconds:F0} ms; latency {Percentiles.Of(contention.Select(a => a.Item2).ToList()).Format("ms")}");
         Console.WriteLine($"  availability of {resources} resources over a day ({bookings / resources} bookings each): latency {Percentiles.Of(availabilityLatency).Format("ms")}");
+        Console.WriteLine($"    CPU/query {availabilityProcessMs / queries:F2} ms here (HTTP client + hub) + {availabilityPostgresMs / queries:F2} ms PostgreSQL");
         return 0;
+    }
+
+    /// <summary>Waits until the dev mailbox holds <paramref name="count"/> messages; answers how long that took.</summary>
+    private static async Task<TimeSpan> MailedAsync(string mailbox, int count)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Directory.Exists(mailbox) || Directory.EnumerateFiles(mailbox, "*.eml").Count() < count)
+        {
+            if (waited.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"fewer than {count} confirmation e-mails in {mailbox} after 5 minutes");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return waited.Elapsed;
     }
 
     private static async Task<Guid> PostAsync(HttpClient http, string path, object body, bool expectId = true)

@@ -60,7 +60,7 @@ public sealed class BuildingOnOneBus : IAsyncLifetime
                     },
                 },
             },
-            badgeTimeoutMs = 3000,
+            badgeTimeoutMs = 15000,
             keyStorePath = Path.Combine(_directory, "sim-keys.json"),
         }));
         _sim = ChildProcess.StartProject("firmware-sim/Coworking.Sim", "coworking-sim", ["--config", simConfig, "--urls", "http://127.0.0.1:0"]);

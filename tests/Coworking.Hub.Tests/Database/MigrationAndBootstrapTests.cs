@@ -28,6 +28,36 @@ public sealed class MigrationAndBootstrapTests
     }
 
     [Fact]
+    public async Task Hub_connections_prepare_a_statement_they_run_repeatedly()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("hub_prepare");
+        await using var db = HubApp.CreateDataSource(connectionString);
+        await using var conn = await db.OpenConnectionAsync();
+
+        for (var i = 0; i < 6; i++)
+        {
+            await conn.ExecuteScalarAsync<int>("SELECT 41 + @i", new { i });
+        }
+
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%SELECT 41 + $1%'"));
+    }
+
+    [Fact]
+    public async Task Connection_string_that_turns_preparation_off_is_obeyed()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("hub_noprepare");
+        await using var db = HubApp.CreateDataSource($"{connectionString};Max Auto Prepare=0");
+        await using var conn = await db.OpenConnectionAsync();
+
+        for (var i = 0; i < 6; i++)
+        {
+            await conn.ExecuteScalarAsync<int>("SELECT 41 + @i", new { i });
+        }
+
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_prepared_statements"));
+    }
+
+    [Fact]
     public async Task Database_without_migrations_is_not_ready()
     {
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("hub_unready");

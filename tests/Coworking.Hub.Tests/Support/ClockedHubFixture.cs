@@ -38,6 +38,7 @@ public sealed class ClockedHubFixture : IAsyncLifetime
                 $"--ConnectionStrings:Hub={ConnectionString}",
                 "--Serilog:MinimumLevel:Default=Warning",
                 $"--Mail:PickupDirectory={Mailbox}",
+                "--Billing:RunSchedules=false",
             ],
             services => services.AddSingleton<TimeProvider>(Time));
         await app.StartAsync();

@@ -45,6 +45,7 @@ public sealed class HubFixture : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             $"--ConnectionStrings:Hub={ConnectionString}",
             "--Serilog:MinimumLevel:Default=Warning",
+            "--Billing:RunSchedules=false",
             .. settings,
         ]);
         await app.StartAsync();
@@ -135,6 +136,12 @@ public static class HttpJson
     public static async Task<JsonObject> PostJsonAsync(this HttpClient client, string path, object body)
     {
         using var response = await client.PostAsJsonAsync(path, body);
+        return await response.SuccessBodyAsync();
+    }
+
+    public static async Task<JsonObject> PutJsonAsync(this HttpClient client, string path, object body)
+    {
+        using var response = await client.PutAsJsonAsync(path, body);
         return await response.SuccessBodyAsync();
     }
 

@@ -41,12 +41,12 @@ public sealed class SimOverPty : IAsyncLifetime
                     },
                 },
             },
-            badgeTimeoutMs = 2000,
+            badgeTimeoutMs = 15000,
         };
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));
         app = SimApp.Build(["--config", configPath, "--urls", "http://127.0.0.1:0", "--Serilog:MinimumLevel:Default", "Warning"]);
         await app.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(10) };
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,271 @@
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Billing;
+
+/// <summary>What a recorded payment outcome leaves to do after its transaction commits.</summary>
+internal sealed record OutcomeEffect(Guid MemberId, Guid InvoiceId, bool Paid, bool Failed, DateTimeOffset? NextAttempt, bool OutOfRetries);
+
+/// <summary>
+/// Collects open invoices by card: each attempt is a row (invoice, attempt number) made before Stripe is called, so its
+/// idempotency key ("invoice-{id}-attempt-{n}") is the same if the hub stops and tries again; the outcome comes back at
+/// once or by webhook, and whichever arrives first records it (<see cref="SucceededAsync"/>, <see cref="FailedAsync"/>)
+/// while the other finds nothing left to change. A failure schedules the next try (Billing:RetryDays) or, after
+/// Billing:SuspendAfterFailures, suspends the member; a success reinstates them.
+/// </summary>
+internal sealed partial class PaymentCollector(
+    NpgsqlDataSource db, IPaymentGateway gateway, TimeProvider time, BillingOptions options, Dunning dunning, BillingMail mail, ILogger<PaymentCollector> logger)
+{
+    /// <summary>A claimed attempt that has not reported back within this is tried again, with the same idempotency key.</summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromHours(1);
+
+    /// <summary>Tries every open invoice whose next attempt is due; answers how many were tried.</summary>
+    public async Task<int> CollectDueAsync(CancellationToken cancellationToken)
+    {
+        var tried = 0;
+        var seen = new HashSet<Guid>();
+        while (true)
+        {
+            IReadOnlyList<Guid> due;
+            await using (var conn = await db.OpenConnectionAsync(cancellationToken))
+            {
+                due = [.. await conn.QueryAsync<Guid>(new CommandDefinition(
+                    """
+                    SELECT invoice_id FROM invoice_collection
+                    WHERE status = 'open' AND next_attempt_at <= @now AND invoice_id <> ALL(@seen)
+                    ORDER BY next_attempt_at LIMIT 200
+                    """,
+                    new { now = time.GetUtcNow(), seen = seen.ToArray() },
+                    cancellationToken: cancellationToken))];
+            }
+
+            if (due.Count == 0)
+            {
+                return tried;
+            }
+
+            foreach (var invoice in due)
+            {
+                seen.Add(invoice);
+                tried += await CollectAsync(invoice, cancellationToken) ? 1 : 0;
+            }
+        }
+    }
+
+    /// <summary>Makes the next card attempt for one invoice if it is due; false when there was nothing to try.</summary>
+    public async Task<bool> CollectAsync(Guid invoiceId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        Claim? claim;
+        await using (var conn = await db.OpenConnectionAsync(cancellationToken))
+        await using (var tx = await conn.BeginTransactionAsync(cancellationToken))
+        {
+            claim = await conn.QuerySingleOrDefaultAsync<Claim>(new CommandDefinition(
+                """
+                SELECT c.invoice_id, c.amount_due_minor, i.currency::text AS currency, i.member_id, i.number, bc.stripe_customer_id, bc.payment_method_id
+                FROM invoice_collection c JOIN invoices i ON i.id = c.invoice_id LEFT JOIN billing_customers bc ON bc.member_id = i.member_id
+                WHERE c.invoice_id = @invoiceId AND c.status = 'open' AND c.next_attempt_at <= @now
+                FOR UPDATE OF c SKIP LOCKED
+                """,
+                new { invoiceId, now },
+                tx,
+                cancellationToken: cancellationToken));
+            if (claim is null)
+            {
+                return false;
+            }
+
+            if (!gateway.IsConfigured || claim.StripeCustomerId is null || claim.PaymentMethodId is null)
+            {
+                // Nothing to charge: the invoice waits for a saved card (which re-arms it) or for an operator.
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "UPDATE invoice_collection SET next_attempt_at = NULL, updated_at = @now WHERE invoice_id = @invoiceId",
+                    new { invoiceId, now },
+                    tx,
+                    cancellationToken: cancellationToken));
+                await tx.CommitAsync(cancellationToken);
+                return false;
+            }
+
+            claim = claim with
+            {
+                Attempt = await conn.QuerySingleAsync<int>(new CommandDefinition(
+                    """
+                    WITH pending AS (SELECT attempt FROM payment_attempts WHERE invoice_id = @invoiceId AND status = 'pending'),
+                    made AS (
+                        INSERT INTO payment_attempts (invoice_id, attempt, status, created_at, updated_at)
+                        SELECT @invoiceId, coalesce(max(attempt), 0) + 1, 'pending', @now, @now FROM payment_attempts
+                        WHERE invoice_id = @invoiceId AND NOT EXISTS (SELECT 1 FROM pending)
+                        RETURNING attempt)
+                    SELECT attempt FROM pending UNION ALL SELECT attempt FROM made
+                    """,
+                    new { invoiceId, now },
+                    tx,
+                    cancellationToken: cancellationToken)),
+            };
+            await conn.ExecuteAsync(new CommandDefinition(
+                "UPDATE invoice_collection SET next_attempt_at = @lease, updated_at = @now WHERE invoice_id = @invoiceId",
+                new { invoiceId, lease = now + Lease, now },
+                tx,
+                cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        var outcome = await gateway.ChargeAsync(
+            claim.StripeCustomerId!, claim.PaymentMethodId!, new Money(claim.AmountDueMinor, claim.Currency), invoiceId, claim.Attempt,
+            $"Invoice {InvoiceResponse.FormatNumber(InvoiceKind.Invoice, claim.Number)}", $"invoice-{invoiceId}-attempt-{claim.Attempt}", cancellationToken);
+        LogAttempt(logger, invoiceId, claim.Attempt, outcome.Status, outcome.FailureCode);
+        if (outcome.Status == ChargeStatus.Pending)
+        {
+            return true;
+        }
+
+        await using (var conn = await db.OpenConnectionAsync(cancellationToken))
+        await using (var tx = await conn.BeginTransactionAsync(cancellationToken))
+        {
+            var effect = outcome.Status == ChargeStatus.Succeeded
+                ? await SucceededAsync(conn, tx, invoiceId, claim.Attempt, outcome.PaymentIntentId, time.GetUtcNow(), cancellationToken)
+                : await FailedAsync(conn, tx, invoiceId, claim.Attempt, outcome.PaymentIntentId, outcome.FailureCode, time.GetUtcNow(), cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            await AfterAsync(effect, cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>Records that an attempt paid the invoice (once: the PaymentIntent is unique among payments).</summary>
+    public static async Task<OutcomeEffect?> SucceededAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid invoiceId, int attempt, string? paymentIntentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var invoice = await conn.QuerySingleOrDefaultAsync<(Guid OrganisationId, Guid MemberId)?>(new CommandDefinition(
+            "SELECT organisation_id, member_id FROM invoices WHERE id = @invoiceId", new { invoiceId }, tx, cancellationToken: cancellationToken));
+        if (invoice is not { } found)
+        {
+            return null;
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE payment_attempts SET status = 'succeeded', payment_intent_id = coalesce(payment_intent_id, @paymentIntentId), failure = NULL, updated_at = @now
+            WHERE invoice_id = @invoiceId AND attempt = @attempt
+            """,
+            new { invoiceId, attempt, paymentIntentId, now },
+            tx,
+            cancellationToken: cancellationToken));
+        var paid = await InvoiceStore.PayAsync(conn, tx, null, found.OrganisationId, invoiceId, PaymentMethodKind.Card, null, paymentIntentId, now, cancellationToken);
+        return new OutcomeEffect(found.MemberId, invoiceId, paid == InvoiceWrite.Done, false, null, false);
+    }
+
+    /// <summary>
+    /// Records that an attempt failed, once (pending → failed), and schedules the next one; a failure reported after the
+    /// invoice was paid, or twice, changes nothing.
+    /// </summary>
+    public async Task<OutcomeEffect?> FailedAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid invoiceId, int attempt, string? paymentIntentId, string? failureCode, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var changed = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE payment_attempts SET status = 'failed', failure = @failureCode, payment_intent_id = coalesce(payment_intent_id, @paymentIntentId), updated_at = @now
+            WHERE invoice_id = @invoiceId AND attempt = @attempt AND status = 'pending'
+            """,
+            new { invoiceId, attempt, paymentIntentId, failureCode = failureCode is { Length: > 100 } ? failureCode[..100] : failureCode, now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (changed == 0)
+        {
+            return null;
+        }
+
+        var open = await conn.QuerySingleOrDefaultAsync<(int Failures, Guid MemberId)?>(new CommandDefinition(
+            """
+            SELECT c.failed_attempts + 1, i.member_id FROM invoice_collection c JOIN invoices i ON i.id = c.invoice_id
+            WHERE c.invoice_id = @invoiceId AND c.status = 'open' FOR UPDATE OF c
+            """,
+            new { invoiceId },
+            tx,
+            cancellationToken: cancellationToken));
+        if (open is not { } row)
+        {
+            return null;
+        }
+
+        var outOfRetries = row.Failures >= options.SuspendAfterFailures;
+        DateTimeOffset? next = outOfRetries ? null : now.AddDays(options.RetryDays[Math.Min(row.Failures, options.RetryDays.Count) - 1]);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE invoice_collection SET failed_attempts = @failures, next_attempt_at = @next, updated_at = @now WHERE invoice_id = @invoiceId",
+            new { invoiceId, failures = row.Failures, next, now },
+            tx,
+            cancellationToken: cancellationToken));
+        return new OutcomeEffect(row.MemberId, invoiceId, false, true, next, outOfRetries);
+    }
+
+    /// <summary>After an outcome committed: reinstate a paid-up member, or tell a member their card failed and suspend when out of retries.</summary>
+    public async Task AfterAsync(OutcomeEffect? effect, CancellationToken cancellationToken)
+    {
+        if (effect is null)
+        {
+            return;
+        }
+
+        if (effect.Paid)
+        {
+            await dunning.PaidAsync(effect.MemberId, cancellationToken);
+            return;
+        }
+
+        if (effect.Failed)
+        {
+            var suspended = effect.OutOfRetries && await dunning.SuspendAsync(effect.MemberId, cancellationToken);
+            await mail.PaymentFailedAsync(effect.InvoiceId, await UpdateCardLinkAsync(effect.MemberId, cancellationToken), effect.NextAttempt, suspended, cancellationToken);
+        }
+    }
+
+    /// <summary>A Checkout page where the member saves a new card; the portal address when Stripe cannot make one now.</summary>
+    public async Task<Uri> UpdateCardLinkAsync(Guid memberId, CancellationToken cancellationToken)
+    {
+        var portal = new Uri(options.PortalBaseUrl, $"members/{memberId}/billing");
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var customer = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT stripe_customer_id FROM billing_customers WHERE member_id = @memberId", new { memberId }, cancellationToken: cancellationToken));
+        if (!gateway.IsConfigured || customer is null)
+        {
+            return portal;
+        }
+
+        try
+        {
+            return await gateway.CreateCardSetupAsync(customer, memberId, portal, cancellationToken);
+        }
+        catch (Stripe.StripeException e)
+        {
+            LogSetupFailed(logger, memberId, e);
+            return portal;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card attempt {Attempt} for invoice {InvoiceId}: {Status} {FailureCode}")]
+    private static partial void LogAttempt(ILogger logger, Guid invoiceId, int attempt, ChargeStatus status, string? failureCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not make a card setup page for member {MemberId}; linking the portal")]
+    private static partial void LogSetupFailed(ILogger logger, Guid memberId, Exception exception);
+
+    private sealed record Claim
+    {
+        public Guid InvoiceId { get; init; }
+
+        public long AmountDueMinor { get; init; }
+
+        public string Currency { get; init; } = string.Empty;
+
+        public Guid MemberId { get; init; }
+
+        public long Number { get; init; }
+
+        public string? StripeCustomerId { get; init; }
+
+        public string? PaymentMethodId { get; init; }
+
+        public int Attempt { get; init; }
+    }
+}
