@@ -144,6 +144,20 @@ public sealed class GrantCache : IDisposable
     /// </summary>
     public ApplyResult ApplySnapshot(string locationId, long seq, IEnumerable<Change> changes)
     {
+        var load = BeginSnapshot(locationId, seq);
+        load.Add(changes);
+        return load.Complete();
+    }
+
+    /// <summary>
+    /// Starts a snapshot that ends at <paramref name="seq"/>, to be fed chunk by chunk as it arrives
+    /// (<see cref="SnapshotLoad.Add"/>) and applied by <see cref="SnapshotLoad.Complete"/>; until then the
+    /// cache is untouched, and a load that is dropped leaves no trace.
+    /// </summary>
+    public SnapshotLoad BeginSnapshot(string locationId, long seq) => new(this, locationId, seq);
+
+    internal ApplyResult CompleteSnapshot(CacheIndexBuilder builder, string locationId, long seq, int rejected)
+    {
         var snapshot = new ChangeBatch { LocationId = locationId, LastSeq = seq };
         lock (_writer)
         {
@@ -153,11 +167,16 @@ public sealed class GrantCache : IDisposable
                 return Refuse(snapshot, current, $"snapshot for location '{locationId}'");
             }
 
-            return _path is null
-                ? Commit(CacheIndexBuilder.Empty(), changes, snapshot, replaceAll: true)
-                : CommitSnapshotFile(_path, changes, snapshot);
+            Interlocked.Add(ref _rejectedChanges, rejected);
+            var result = _path is null
+                ? Commit(builder, [], snapshot, replaceAll: true)
+                : CommitSnapshotFile(_path, builder.Build(seq, locationId));
+            return result with { RejectedChanges = rejected };
         }
     }
+
+    internal void LogSkipped(Change change, string? problem) =>
+        _log.LogWarning("Snapshot change ({Kind}) skipped: {Problem}", change.KindCase, problem);
 
     public void Dispose() => _file.Dispose();
 
@@ -291,20 +310,8 @@ public sealed class GrantCache : IDisposable
         return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
     }
 
-    private ApplyResult CommitSnapshotFile(string path, IEnumerable<Change> changes, ChangeBatch snapshot)
+    private ApplyResult CommitSnapshotFile(string path, CacheIndex next)
     {
-        var builder = CacheIndexBuilder.Empty();
-        var rejected = 0;
-        foreach (var change in changes)
-        {
-            if (!builder.TryApply(change, out var problem))
-            {
-                rejected++;
-                _log.LogWarning("Snapshot change ({Kind}) skipped: {Problem}", change.KindCase, problem);
-            }
-        }
-
-        var next = builder.Build(snapshot.LastSeq, snapshot.LocationId);
         var snapshotPath = SnapshotPathOf(path);
         DeleteFiles(snapshotPath);
         using (var file = LiteDbFile.Open(snapshotPath))
@@ -331,8 +338,7 @@ public sealed class GrantCache : IDisposable
         _baseDoors = [.. next.Doors.Select(d => d.DoorId)];
         _baseGrants = [.. next.Grants.Select(g => g.Id)];
         Volatile.Write(ref _index, next);
-        Interlocked.Add(ref _rejectedChanges, rejected);
-        return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
+        return new ApplyResult(ApplyOutcome.Applied, next.Seq);
     }
 
     /// <summary>Everything the index holds, as the changes that would build it again.</summary>

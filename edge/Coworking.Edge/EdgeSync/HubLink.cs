@@ -182,7 +182,7 @@ public sealed class HubLink(
 
     private async Task ReceiveAsync(IAsyncStreamReader<HubMessage> responses, Writer writer, SemaphoreSlim window, CancellationToken cancellationToken)
     {
-        var snapshot = new SnapshotAssembly();
+        var snapshot = new SnapshotAssembly(cache);
         while (await responses.MoveNext(cancellationToken))
         {
             var message = responses.Current;
@@ -215,17 +215,17 @@ public sealed class HubLink(
         throw new SyncProtocolException("the hub ended the stream");
     }
 
-    private async Task ApplySnapshotAsync(SnapshotAssembly.Complete snapshot, Writer writer, CancellationToken cancellationToken)
+    private async Task ApplySnapshotAsync(SnapshotLoad snapshot, Writer writer, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var result = cache.ApplySnapshot(snapshot.LocationId, snapshot.Seq, snapshot.ReadChanges());
+        var result = snapshot.Complete();
         if (result.Outcome != ApplyOutcome.Applied)
         {
             throw new SyncProtocolException($"the snapshot ending at seq {snapshot.Seq} was not applied: {result.Outcome}");
         }
 
-        log.LogInformation("Applied a snapshot of {Count} changes ending at seq {Seq} in {Elapsed} ms ({Rejected} unusable)",
-            snapshot.Count, snapshot.Seq, (int)time.GetElapsedTime(started).TotalMilliseconds, result.RejectedChanges);
+        log.LogInformation("Applied a snapshot of {Count} changes ending at seq {Seq} in {Elapsed} ms after its last chunk ({Rejected} unusable)",
+            snapshot.Changes, snapshot.Seq, (int)time.GetElapsedTime(started).TotalMilliseconds, result.RejectedChanges);
         await writer.WriteAsync(new EdgeMessage { Applied = new AppliedAck { Seq = result.AppliedSeq } }, cancellationToken);
     }
 

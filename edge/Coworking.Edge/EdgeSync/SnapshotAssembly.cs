@@ -1,53 +1,44 @@
+using Coworking.Edge.Cache;
 using Coworking.Proto.V1;
-using Google.Protobuf;
 
 namespace Coworking.Edge.EdgeSync;
 
 /// <summary>
-/// Collects a snapshot's chunks until the last one. Each chunk is kept in its wire form (a fraction of
-/// the memory of parsed messages) and parsed again only while the cache applies it, so a snapshot of
-/// 100,000 credentials fits a small edge. Chunks out of order end the stream: a new one starts a new snapshot.
+/// Follows a snapshot's chunks: the first starts a <see cref="SnapshotLoad"/>, each one goes into it as it
+/// arrives, the last completes it. Chunks out of order end the stream; a new stream starts a new snapshot,
+/// and the load cut short is simply dropped (the cache never saw it).
 /// </summary>
-internal sealed class SnapshotAssembly
+internal sealed class SnapshotAssembly(GrantCache cache)
 {
-    private List<byte[]>? _chunks;
-    private long _seq;
-    private string _locationId = "";
+    private SnapshotLoad? _load;
+    private int _next;
 
     /// <summary>Changes received of the snapshot in progress.</summary>
-    public long Changes { get; private set; }
+    public long Changes => _load?.Changes ?? 0;
 
-    /// <summary>Adds a chunk; returns the whole snapshot when this was its last chunk.</summary>
-    public Complete? Add(SnapshotChunk chunk)
+    /// <summary>Adds a chunk; returns the load, ready to complete, when this was its last chunk.</summary>
+    public SnapshotLoad? Add(SnapshotChunk chunk)
     {
         if (chunk.Index == 0)
         {
-            _chunks = [];
-            _seq = chunk.Seq;
-            _locationId = chunk.LocationId;
-            Changes = 0;
+            _load = cache.BeginSnapshot(chunk.LocationId, chunk.Seq);
+            _next = 0;
         }
 
-        if (_chunks is null || chunk.Index != _chunks.Count || chunk.Seq != _seq || chunk.LocationId != _locationId)
+        if (_load is null || chunk.Index != _next || chunk.Seq != _load.Seq || chunk.LocationId != _load.LocationId)
         {
             throw new SyncProtocolException($"snapshot chunk {chunk.Index} for seq {chunk.Seq} does not follow the chunks received");
         }
 
-        _chunks.Add(chunk.ToByteArray());
-        Changes += chunk.Changes.Count;
+        _next++;
+        _load.Add(chunk.Changes);
         if (!chunk.Last)
         {
             return null;
         }
 
-        var complete = new Complete(_locationId, _seq, Changes, _chunks);
-        _chunks = null;
-        Changes = 0;
+        var complete = _load;
+        _load = null;
         return complete;
-    }
-
-    public sealed record Complete(string LocationId, long Seq, long Count, IReadOnlyList<byte[]> Chunks)
-    {
-        public IEnumerable<Change> ReadChanges() => Chunks.SelectMany(bytes => SnapshotChunk.Parser.ParseFrom(bytes).Changes);
     }
 }

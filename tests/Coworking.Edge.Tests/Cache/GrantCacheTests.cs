@@ -240,6 +240,23 @@ public sealed class GrantCacheTests : IDisposable
     }
 
     [Fact]
+    public void Snapshot_fed_in_chunks_changes_nothing_until_it_completes()
+    {
+        _cache.Apply(Location(), Holder("alice"), Card("alice-card", "alice", 1, 1));
+        var load = _cache.Cache.BeginSnapshot(LocationId, 50);
+
+        load.Add([Location(), Holder("bob")]);
+        load.Add([Card("bob-card", "bob", 1, 2)]);
+        var before = (_cache.Cache.AppliedSeq, _cache.Cache.Index.TryGetCredential("alice-card", out _));
+        var result = load.Complete();
+
+        Assert.Equal((3L, true), before);
+        Assert.Equal((ApplyOutcome.Applied, 50L, 3L), (result.Outcome, result.AppliedSeq, load.Changes));
+        Assert.False(_cache.Cache.Index.TryGetCredential("alice-card", out _));
+        Assert.True(_cache.Reopen().Index.TryGetCredential("bob-card", out _));
+    }
+
+    [Fact]
     public void Snapshot_file_left_by_a_crash_before_its_swap_is_discarded_and_the_cache_kept()
     {
         _cache.Apply(Location(), Holder("alice"), Card("alice-card", "alice", 1, 1));

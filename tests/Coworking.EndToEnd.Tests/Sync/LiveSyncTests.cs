@@ -7,7 +7,7 @@ namespace Coworking.EndToEnd.Tests.Sync;
 public sealed class LiveSyncTests
 {
     [Fact]
-    public async Task Card_added_at_the_hub_opens_its_door_and_suspending_the_member_denies_it()
+    public async Task Card_added_at_the_hub_opens_its_door_suspending_the_member_denies_it_and_the_hub_hears_of_both()
     {
         await using var site = await SyncSite.StartAsync();
 
@@ -21,5 +21,6 @@ public sealed class LiveSyncTests
         Assert.Equal(("granted", "denied"), (before, after));
         await site.Edge.WaitForEmptyOutboxAsync();
         Assert.Equal(["granted", "holder_suspended"], await site.Api.AccessReasonsAsync(site.Edge.EdgeId));
+        Assert.Contains("reader_online", await site.Api.EdgeEventKindsAsync(site.Edge.EdgeId));
     }
 }

@@ -85,6 +85,23 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         return reasons;
     }
 
+    /// <summary>The kinds of the door and reader events the hub stored for the edge, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> EdgeEventKindsAsync(string edgeId)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT kind FROM edge_events WHERE edge_id = @id ORDER BY occurred_at, event_id", conn);
+        cmd.Parameters.AddWithValue("id", edgeId);
+        var kinds = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            kinds.Add(reader.GetString(0));
+        }
+
+        return kinds;
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<T> ScalarAsync<T>(string sql, Guid id)
