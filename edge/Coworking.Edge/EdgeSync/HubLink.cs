@@ -57,27 +57,27 @@ public sealed class HubLink(
         var warnedNotEnrolled = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var loaded = HubEnrolment.TryLoad(edge.DataDirectory);
-            if (loaded is not { } enrolled)
-            {
-                if (!warnedNotEnrolled)
-                {
-                    log.LogWarning("Not enrolled with a hub ({File} missing in {Directory}); deciding from the cache alone until `coworking-edge enroll` runs",
-                        HubEnrolment.FileName, edge.DataDirectory);
-                    warnedNotEnrolled = true;
-                }
-
-                await Task.Delay(NotEnrolledRecheck, time, stoppingToken);
-                continue;
-            }
-
-            var urls = options.HubUrls.Count > 0 ? options.HubUrls : enrolled.Enrolment.HubUrls;
-            var url = urls[attempt++ % urls.Count];
             var opened = time.GetTimestamp();
             var refused = false;
-            Update(s => s with { Enrolled = true, EdgeId = enrolled.Enrolment.EdgeId, Hub = url });
             try
             {
+                var loaded = HubEnrolment.TryLoad(edge.DataDirectory);
+                if (loaded is not { } enrolled)
+                {
+                    if (!warnedNotEnrolled)
+                    {
+                        log.LogWarning("Not enrolled with a hub ({File} missing in {Directory}); deciding from the cache alone until `coworking-edge enroll` runs",
+                            HubEnrolment.FileName, edge.DataDirectory);
+                        warnedNotEnrolled = true;
+                    }
+
+                    await Task.Delay(NotEnrolledRecheck, time, stoppingToken);
+                    continue;
+                }
+
+                var urls = options.HubUrls.Count > 0 ? options.HubUrls : enrolled.Enrolment.HubUrls;
+                var url = urls[attempt++ % urls.Count];
+                Update(s => s with { Enrolled = true, EdgeId = enrolled.Enrolment.EdgeId, Hub = url });
                 await RunStreamAsync(enrolled.Enrolment, enrolled.AuthorityPem, url, stoppingToken);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -87,13 +87,20 @@ public sealed class HubLink(
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
             {
                 refused = true;
-                log.LogError("The hub at {Hub} refused this edge: {Status} {Detail}", url, ex.StatusCode, ex.Status.Detail);
+                log.LogError("The hub at {Hub} refused this edge: {Status} {Detail}", Sync.Hub, ex.StatusCode, ex.Status.Detail);
                 Ended($"refused: {ex.Status.Detail}");
             }
-            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or SyncProtocolException or InvalidOperationException)
+            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or SyncProtocolException)
             {
-                log.LogWarning("Stream to the hub at {Hub} ended: {Reason}", url, Describe(ex));
+                log.LogWarning("Stream to the hub at {Hub} ended: {Reason}", Sync.Hub, Describe(ex));
                 Ended(Describe(ex));
+            }
+            catch (Exception ex)
+            {
+                // Whatever else went wrong (an unreadable hub.json or authority, a cache that cannot be
+                // written) must not stop the edge: its doors keep deciding from the cache meanwhile.
+                log.LogError(ex, "Stream to the hub at {Hub} failed", Sync.Hub);
+                Ended(ex.Message);
             }
 
             failures = time.GetElapsedTime(opened) >= StableStream ? 0 : failures + 1;

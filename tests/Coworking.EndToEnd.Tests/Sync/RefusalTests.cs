@@ -61,6 +61,21 @@ public sealed class RefusalTests
     }
 
     [Fact]
+    public async Task Edge_with_an_unreadable_enrolment_keeps_running_on_its_cache_and_says_why_it_is_not_connected()
+    {
+        await using var site = await SyncSite.StartAsync(reader: false);
+        var seq = await site.Edge.SeqAsync();
+        await site.Edge.KillAsync();
+        await File.WriteAllTextAsync(Path.Combine(site.Edge.DataDirectory, "hub.json"), "{ not json");
+
+        await site.Edge.StartAsync();
+        var status = await site.Edge.WaitForStatusAsync(s => s.GetProperty("sync").GetProperty("lastError").GetString() is not null, "the failure shown");
+
+        Assert.False(status.GetProperty("sync").GetProperty("connected").GetBoolean());
+        Assert.Equal(seq, status.GetProperty("cache").GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
     public async Task Enrolment_code_is_spent_by_one_edge_and_refused_when_used_again_or_revoked()
     {
         await using var site = await SyncSite.StartAsync(reader: false);
