@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Coworking.Edge.Cache;
 using Coworking.Edge.Configuration;
 using Coworking.Edge.Outbox;
@@ -148,16 +149,19 @@ public sealed class HubLink(
             url, welcome.EdgeId, welcome.Start, cache.AppliedSeq, welcome.LocationSeq);
 
         using var window = new SemaphoreSlim(options.UploadWindow, options.UploadWindow);
+        var acknowledged = Channel.CreateUnbounded<IReadOnlyList<Guid>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var heartbeat = TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs > 0 ? welcome.HeartbeatIntervalMs : 5000);
         var loops = new[]
         {
-            ReceiveAsync(call.ResponseStream, writer, window, stream.Token),
+            ReceiveAsync(call.ResponseStream, writer, window, acknowledged.Writer, stream.Token),
             UploadAsync(writer, window, stream.Token),
+            DeleteAcknowledgedAsync(acknowledged.Reader, stream.Token),
             HeartbeatAsync(writer, heartbeat, stream.Token),
         };
         var first = await Task.WhenAny(loops);
         await stream.CancelAsync();
         await Task.WhenAll(loops.Select(l => l.ContinueWith(_ => { }, TaskScheduler.Default)));
+        DeleteAcknowledged(acknowledged.Reader);
         await first;
     }
 
@@ -180,7 +184,8 @@ public sealed class HubLink(
         throw new SyncProtocolException("the hub did not answer the hello with a welcome");
     }
 
-    private async Task ReceiveAsync(IAsyncStreamReader<HubMessage> responses, Writer writer, SemaphoreSlim window, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(
+        IAsyncStreamReader<HubMessage> responses, Writer writer, SemaphoreSlim window, ChannelWriter<IReadOnlyList<Guid>> acknowledged, CancellationToken cancellationToken)
     {
         var snapshot = new SnapshotAssembly(cache);
         while (await responses.MoveNext(cancellationToken))
@@ -201,7 +206,7 @@ public sealed class HubLink(
                     await ApplyBatchAsync(message.Changes, writer, cancellationToken);
                     break;
                 case HubMessage.KindOneofCase.EventsAck:
-                    Acknowledged(message.EventsAck);
+                    acknowledged.TryWrite(AcknowledgedIds(message.EventsAck));
                     window.Release();
                     break;
                 case HubMessage.KindOneofCase.HeartbeatAck:
@@ -244,16 +249,43 @@ public sealed class HubLink(
         await writer.WriteAsync(new EdgeMessage { Applied = new AppliedAck { Seq = result.AppliedSeq } }, cancellationToken);
     }
 
-    private void Acknowledged(EventsAck ack)
+    private List<Guid> AcknowledgedIds(EventsAck ack)
     {
-        var ids = ack.EventIds.Concat(ack.RejectedEventIds).Select(id => Guid.TryParse(id, out var guid) ? guid : Guid.Empty).Where(id => id != Guid.Empty);
-        outbox.Acknowledge(ids);
         if (ack.RejectedEventIds.Count > 0)
         {
             log.LogError("The hub refused {Count} events as malformed; they are dropped from the outbox", ack.RejectedEventIds.Count);
         }
 
         Update(s => s with { EventsUploaded = s.EventsUploaded + ack.EventIds.Count });
+        return [.. ack.EventIds.Concat(ack.RejectedEventIds).Select(id => Guid.TryParse(id, out var guid) ? guid : Guid.Empty).Where(id => id != Guid.Empty)];
+    }
+
+    /// <summary>
+    /// Deletes what the hub acknowledged, everything that has arrived meanwhile in one transaction: a LiteDB
+    /// commit costs more than the deletes in it, and the acknowledgements are read on without waiting for it.
+    /// An event acknowledged but not yet deleted when the stream breaks is deleted before the next one
+    /// starts; should the edge die first, it is sent again and the hub stores it once.
+    /// </summary>
+    private async Task DeleteAcknowledgedAsync(ChannelReader<IReadOnlyList<Guid>> acknowledged, CancellationToken cancellationToken)
+    {
+        while (await acknowledged.WaitToReadAsync(cancellationToken))
+        {
+            DeleteAcknowledged(acknowledged);
+        }
+    }
+
+    private void DeleteAcknowledged(ChannelReader<IReadOnlyList<Guid>> acknowledged)
+    {
+        var ids = new List<Guid>();
+        while (acknowledged.TryRead(out var more))
+        {
+            ids.AddRange(more);
+        }
+
+        if (ids.Count > 0)
+        {
+            outbox.Acknowledge(ids);
+        }
     }
 
     /// <summary>

@@ -75,14 +75,23 @@ internal static class SyncBenchmarks
     }
 
     /// <summary>
-    /// sync-latency [--trials 100]: an operator suspends a member (POST …/suspend) and the edge applies it;
-    /// time from the request to the edge's cache deciding with it. Each trial checks at the reader that the
-    /// card is then refused, and reinstates the member (timed separately).
+    /// sync-latency [--trials 100] [--other-hub]: an operator suspends a member (POST …/suspend) and the edge
+    /// applies it; time from the request to the edge's cache deciding with it. Each trial checks at the
+    /// reader that the card is then refused, and reinstates the member (timed separately). With
+    /// --other-hub two hub instances share the database and the requests go to the one the edge is not
+    /// connected to, so every change travels by NOTIFY from one instance to the other.
     /// </summary>
     public static async Task<int> LatencyAsync(string[] args)
     {
         var trials = Options.Int(args, "--trials", 100);
-        await using var site = await SyncSite.StartAsync();
+        var otherHub = args.Contains("--other-hub");
+        await using var site = await SyncSite.StartAsync(hubs: otherHub ? 2 : 1);
+        if (otherHub)
+        {
+            var connectedTo = (await site.Edge.SyncAsync()).GetProperty("hub").GetString();
+            site.Api.UseHub(site.Hubs.First(h => h.SyncUrl != connectedTo));
+        }
+
         var suspend = new List<double>(trials);
         var reinstate = new List<double>(trials);
         var wrong = 0;
