@@ -1,3 +1,4 @@
+using Coworking.Proto;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+using Coworking.Proto;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;

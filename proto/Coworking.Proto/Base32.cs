@@ -1,11 +1,11 @@
-namespace Coworking.Edge.EdgeSync;
+namespace Coworking.Proto;
 
 /// <summary>
 /// RFC 4648 base32 in lower case without padding: enrolment codes are read off a console and typed or
 /// pasted on an edge box, and this alphabet has no symbols a shell or a person would stumble on.
-/// (The hub and the edge each carry this copy; they share only proto/.)
+/// Lives with the contract because both sides must spell codes and authority pins the same way.
 /// </summary>
-internal static class Base32
+public static class Base32
 {
     public const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 
