@@ -2,7 +2,7 @@
 # Install the Debian packages the project runs against, when any is missing.
 #   deploy/local/install-deps.sh [--browser]
 set -euo pipefail
-want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl jq python3-icalendar)
+want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl jq python3-icalendar faketime libfaketime)
 [ "${1:-}" = "--browser" ] && want+=(chromium fonts-dejavu-core)
 missing=()
 for p in "${want[@]}"; do

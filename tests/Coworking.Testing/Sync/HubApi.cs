@@ -37,6 +37,36 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         return member;
     }
 
+    /// <summary>A door in a new area of its own; returns both ids.</summary>
+    public async Task<(Guid AreaId, Guid DoorId)> CreateAreaWithDoorAsync(Guid locationId, string areaName, string doorName)
+    {
+        var area = Id(await PostAsync($"/api/v1/locations/{locationId}/areas", new { name = areaName }));
+        return (area, await CreateDoorInAreaAsync(locationId, area, doorName));
+    }
+
+    public async Task<Guid> CreateDoorInAreaAsync(Guid locationId, Guid areaId, string name) =>
+        Id(await PostAsync($"/api/v1/locations/{locationId}/doors", new { areaId, name, unlockMs = 1000 }));
+
+    public async Task RemoveDoorAsync(Guid locationId, Guid doorId)
+    {
+        using var response = await _http.DeleteAsync(new Uri($"/api/v1/locations/{locationId}/doors/{doorId}", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A meeting room (bookable at all hours) whose doors are those of <paramref name="areaId"/>.</summary>
+    public async Task<Guid> CreateRoomAsync(Guid locationId, Guid areaId, string name) =>
+        Id(await PostAsync($"/api/v1/locations/{locationId}/resources", new { areaId, name, kind = "meeting_room", capacity = 6 }));
+
+    /// <summary>Books the room for the member as an operator (past tier rules); the answer holds the PIN once.</summary>
+    public Task<JsonElement> BookAsync(Guid memberId, Guid resourceId, DateTimeOffset start, DateTimeOffset end) =>
+        PostAsync("/api/v1/bookings", new { memberId, resourceId, start, end, onBehalf = true });
+
+    public Task CancelBookingAsync(Guid bookingId) => PostAsync($"/api/v1/bookings/{bookingId}/cancel", new { });
+
+    /// <summary>A guest pass the member hosts; the answer holds the PIN once.</summary>
+    public Task<JsonElement> InviteVisitorAsync(Guid memberId, Guid locationId, DateTimeOffset start, DateTimeOffset end) =>
+        PostAsync($"/api/v1/members/{memberId}/visitors", new { name = "Grace Hopper", email = $"grace-{Guid.NewGuid():N}@example.test", locationId, start, end });
+
     public Task SuspendAsync(Guid memberId) => PostAsync($"/api/v1/members/{memberId}/suspend", new { });
 
     public Task ReinstateAsync(Guid memberId) => PostAsync($"/api/v1/members/{memberId}/reinstate", new { });
@@ -51,6 +81,9 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         using var response = await _http.DeleteAsync(new Uri($"/api/v1/edges/{edgeId}", UriKind.Relative));
         response.EnsureSuccessStatusCode();
     }
+
+    /// <summary>The area a door leads into.</summary>
+    public Task<Guid> AreaOfDoorAsync(Guid doorId) => ScalarAsync<Guid>("SELECT area_id FROM doors WHERE id = @id", doorId);
 
     /// <summary>The location's newest seq, as the hub's database has it.</summary>
     public Task<long> LocationSeqAsync(Guid locationId) =>

@@ -62,6 +62,18 @@ public sealed class SimReader : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.GetProperty("result").GetString()!;
     }
 
+    /// <summary>Types a PIN and Enter on the door's keypad; the answer is what the reader showed ("granted"/"denied").</summary>
+    public async Task<string> KeypadAsync(Guid doorId, string pin)
+    {
+        using var response = await _http.PostAsJsonAsync($"/doors/{doorId}/badge", new { pin });
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"keypad: {(int)response.StatusCode} {text}");
+        }
+        return JsonDocument.Parse(text).RootElement.GetProperty("result").GetString()!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _sim.DisposeAsync();

@@ -111,6 +111,9 @@ public sealed class SyncSite : IAsyncDisposable
     /// <summary>Presents a card at the front door; "granted" or "denied" as the reader showed it.</summary>
     public Task<string> BadgeAsync(string card = AdaCard) => Reader!.BadgeAsync(DoorId, card);
 
+    /// <summary>Types a PIN on the front door's keypad; "granted" or "denied" as the reader showed it.</summary>
+    public Task<string> KeypadAsync(string pin) => Reader!.KeypadAsync(DoorId, pin);
+
     /// <summary>Waits until the edge has applied everything the location's log holds now.</summary>
     public async Task SyncedAsync() => await Edge.WaitForSeqAsync(await Api.LocationSeqAsync(LocationId));
 
