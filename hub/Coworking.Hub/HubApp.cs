@@ -91,7 +91,13 @@ public static class HubApp
         builder.Services.AddSingleton(services => MailOptions.Read(builder.Configuration, builder.Environment));
         builder.Services.AddSingleton<Mailer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
+        builder.Services.AddSingleton<MailQueue>();
         builder.Services.AddSingleton<Confirmations>();
+        builder.Services.AddSingleton<MailOutbox>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MailOutbox>());
+        builder.Services.AddSingleton(_ => PassCleanupOptions.Read(builder.Configuration));
+        builder.Services.AddSingleton<EndedPassCleanup>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EndedPassCleanup>());
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();

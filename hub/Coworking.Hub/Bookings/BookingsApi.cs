@@ -101,7 +101,8 @@ public static class BookingsApi
             return Refusal(result);
         }
 
-        confirmations.Bookings([result.Booking!], []);
+        // The booking is made: its confirmation is queued even when the client has stopped waiting for the answer.
+        await confirmations.BookingsAsync([result.Booking!], [], CancellationToken.None);
         return TypedResults.Created($"/api/v1/bookings/{result.Booking!.Id}", result.Booking);
     }
 
@@ -138,7 +139,7 @@ public static class BookingsApi
         var result = await store.TransferAsync(caller, id, request.MemberId.Value, request.OnBehalf ?? false, cancellationToken);
         if (result.Outcome == BookingWrite.Done)
         {
-            confirmations.Bookings([result.Booking!], []);
+            await confirmations.BookingsAsync([result.Booking!], [], CancellationToken.None);
         }
 
         return Answer(result);
@@ -160,7 +161,7 @@ public static class BookingsApi
             return Refusal(new BookingWriteResult(outcome));
         }
 
-        confirmations.Bookings(batch!.Booked, batch.Conflicts);
+        await confirmations.BookingsAsync(batch!.Booked, batch.Conflicts, CancellationToken.None);
         return TypedResults.Created($"/api/v1/bookings?seriesId={batch.SeriesId}", batch);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Coworking.Hub.Access;
+using Coworking.Hub.Bookings;
 using Coworking.Hub.Database;
 using Dapper;
 using Npgsql;
@@ -134,7 +135,8 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
 
         var failMode = door.FailMode == DoorFailMode.Safe ? Proto.V1.FailMode.Safe : Proto.V1.FailMode.Secure;
         var change = Changes.Door(id, door.AreaId, door.Name, failMode, door.UnlockMs, door.HeldOpenLimitSeconds);
-        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, change)], now, cancellationToken);
+        var regranted = await AreaPasses.RegrantAsync(conn, tx, locationId, door.AreaId, now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, change), .. regranted], now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new DoorResponse(id, locationId, door.AreaId, door.Name, door.FailMode, door.UnlockMs, door.HeldOpenLimitSeconds, now);
     }
@@ -145,17 +147,18 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
-        var removed = await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE doors SET removed_at = @now WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL",
+        var areaId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "UPDATE doors SET removed_at = @now WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL RETURNING area_id",
             new { doorId, locationId, now },
             tx,
             cancellationToken: cancellationToken));
-        if (removed == 0)
+        if (areaId is not { } area)
         {
             return false;
         }
 
-        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId))], now, cancellationToken);
+        var regranted = await AreaPasses.RegrantAsync(conn, tx, locationId, area, now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId)), .. regranted], now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }

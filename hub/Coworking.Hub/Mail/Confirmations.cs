@@ -11,27 +11,55 @@ using QRCoder;
 
 namespace Coworking.Hub.Mail;
 
+/// <summary>What a booking or series confirmation is composed from, as the mail outbox keeps it until sent.</summary>
+internal sealed record BookingsMail(Guid MemberId, Guid ResourceId, IReadOnlyList<BookedMail> Bookings, IReadOnlyList<ConflictMail> Conflicts);
+
+internal sealed record BookedMail(Guid Id, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset AccessFrom, string Pin, string QrPayload);
+
+internal sealed record ConflictMail(DateTimeOffset Start, DateTimeOffset End, string Reason, string? Rule);
+
+/// <summary>What a guest's pass e-mail is composed from.</summary>
+internal sealed record VisitorMail(Guid Id, Guid HostMemberId, Guid LocationId, string Name, string Email, DateTimeOffset Start, DateTimeOffset End, string Pin, string QrPayload);
+
 /// <summary>
 /// Confirmation e-mails with the PIN and the QR code (a PNG of the QR payload, inline), times in the location's
 /// zone: for a booking, for a series (with each occurrence that could not be booked), and for a visitor's guest.
+/// Queuing writes one row to the durable mail outbox (<see cref="MailQueue"/>); <see cref="MailOutbox"/> composes and sends it.
 /// </summary>
-internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
+internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue)
 {
     /// <summary>Queues the member's confirmation of <paramref name="bookings"/> (one member, one resource) and of the occurrences not booked.</summary>
-    public void Bookings(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts)
+    public async Task BookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
     {
         if (bookings is [{ MemberId: { } memberId } first, ..])
         {
-            mailer.Enqueue(cancellationToken => ComposeBookingsAsync(bookings, conflicts, cancellationToken), $"booking confirmation {first.Id} to member {memberId}");
+            var mail = new BookingsMail(
+                memberId,
+                first.ResourceId,
+                [.. bookings.Select(b => new BookedMail(b.Id, b.Start, b.End, b.AccessFrom!.Value, b.Pin!, b.QrPayload!))],
+                [.. conflicts.Select(c => new ConflictMail(c.Start, c.End, c.Reason, c.Rule))]);
+            await queue.QueueAsync(MailOutbox.BookingsKind, mail, $"booking confirmation {first.Id} to member {memberId}", cancellationToken);
         }
     }
 
-    public void Visitor(VisitorResponse visitor) => mailer.Enqueue(cancellationToken => ComposeVisitorAsync(visitor, cancellationToken), $"visitor pass {visitor.Id}");
+    public Task VisitorAsync(VisitorResponse visitor, CancellationToken cancellationToken) => queue.QueueAsync(
+        MailOutbox.VisitorKind,
+        new VisitorMail(visitor.Id, visitor.HostMemberId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Start, visitor.End, visitor.Pin!, visitor.QrPayload!),
+        $"visitor pass {visitor.Id}",
+        cancellationToken);
 
-    private async Task<MimeMessage> ComposeBookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
+    /// <summary>The message an outbox row of <paramref name="kind"/> stands for.</summary>
+    public Task<MimeMessage> ComposeAsync(string kind, string payload, CancellationToken cancellationToken) => kind switch
     {
+        MailOutbox.BookingsKind => ComposeBookingsAsync(MailQueue.Read<BookingsMail>(payload), cancellationToken),
+        MailOutbox.VisitorKind => ComposeVisitorAsync(MailQueue.Read<VisitorMail>(payload), cancellationToken),
+        _ => throw new InvalidOperationException($"no mail of kind {kind}"),
+    };
+
+    private async Task<MimeMessage> ComposeBookingsAsync(BookingsMail mail, CancellationToken cancellationToken)
+    {
+        var (memberId, resourceId, bookings, conflicts) = (mail.MemberId, mail.ResourceId, mail.Bookings, mail.Conflicts);
         var first = bookings[0];
-        var memberId = first.MemberId;
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var about = await conn.QuerySingleAsync<(string Name, string Email, string ResourceName, string LocationName, string TimeZone)>(new CommandDefinition(
             """
@@ -39,7 +67,7 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
             FROM members m, resources r JOIN locations l ON l.id = r.location_id
             WHERE m.id = @memberId AND r.id = @resourceId
             """,
-            new { memberId, resourceId = first.ResourceId },
+            new { memberId, resourceId },
             cancellationToken: cancellationToken));
         var zone = ZoneTime.Zone(about.TimeZone);
         var body = new BodyBuilder();
@@ -51,9 +79,9 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
         {
             var when = $"{Local(booking.Start, zone)} – {Clock(booking.End, zone)}";
             text.AppendLine(CultureInfo.InvariantCulture, $"{about.ResourceName}, {about.LocationName}: {when} ({about.TimeZone})");
-            text.AppendLine(CultureInfo.InvariantCulture, $"  PIN {booking.Pin}, valid from {Clock(booking.AccessFrom!.Value, zone)} until {Clock(booking.End, zone)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  PIN {booking.Pin}, valid from {Clock(booking.AccessFrom, zone)} until {Clock(booking.End, zone)}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  QR code payload {booking.QrPayload}").AppendLine();
-            var qr = body.LinkedResources.Add($"qr-{booking.Id}.png", QrPng(booking.QrPayload!), new ContentType("image", "png"));
+            var qr = body.LinkedResources.Add($"qr-{booking.Id}.png", QrPng(booking.QrPayload), new ContentType("image", "png"));
             qr.ContentId = MimeUtils.GenerateMessageId();
             html.Append(CultureInfo.InvariantCulture, $"<p><b>{Html(about.ResourceName)}</b>, {Html(about.LocationName)}: {Html(when)} ({Html(about.TimeZone)})<br>")
                 .Append(CultureInfo.InvariantCulture, $"PIN <b>{booking.Pin}</b>, valid from 5 minutes before the start until the end.<br>")
@@ -85,7 +113,7 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
         return message;
     }
 
-    private async Task<MimeMessage> ComposeVisitorAsync(VisitorResponse visitor, CancellationToken cancellationToken)
+    private async Task<MimeMessage> ComposeVisitorAsync(VisitorMail visitor, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var about = await conn.QuerySingleAsync<(string HostName, string LocationName, string TimeZone)>(new CommandDefinition(
@@ -94,7 +122,7 @@ internal sealed class Confirmations(NpgsqlDataSource db, Mailer mailer)
             cancellationToken: cancellationToken));
         var zone = ZoneTime.Zone(about.TimeZone);
         var body = new BodyBuilder();
-        var qr = body.LinkedResources.Add("qr.png", QrPng(visitor.QrPayload!), new ContentType("image", "png"));
+        var qr = body.LinkedResources.Add("qr.png", QrPng(visitor.QrPayload), new ContentType("image", "png"));
         qr.ContentId = MimeUtils.GenerateMessageId();
         var when = $"{Local(visitor.Start, zone)} – {Clock(visitor.End, zone)} ({about.TimeZone})";
         body.TextBody = $"Hello {visitor.Name},\n\n{about.HostName} invited you to {about.LocationName}, {when}.\nYour PIN: {visitor.Pin}\nQR code payload: {visitor.QrPayload}\n";

@@ -22,9 +22,10 @@ internal sealed record MailOptions(string? SmtpHost, int SmtpPort, string? Usern
 }
 
 /// <summary>
-/// Composes and sends mail after the request that caused it has answered, so neither building a message (a
-/// query, the QR image) nor a slow or absent SMTP server holds up a booking. Work waits in memory; a message
-/// that cannot be made or sent is logged (by what it is about, never its content, which may hold a PIN) and dropped.
+/// Sends mail (<see cref="SendAsync"/>, used by the durable <see cref="MailOutbox"/> for confirmations), and composes
+/// and sends the messages given to <see cref="Enqueue"/> after the request that caused them has answered. Enqueued
+/// work waits in memory; a message that cannot be made or sent is logged (by what it is about, never its content)
+/// and dropped.
 /// </summary>
 internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger) : BackgroundService
 {
@@ -56,7 +57,8 @@ internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger
         }
     }
 
-    private async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    /// <summary>Sends one message now: over SMTP, or into the pickup directory without an SMTP host.</summary>
+    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         message.From.Clear();
         message.From.Add(MailboxAddress.Parse(options.From));

@@ -55,7 +55,7 @@ public static class VisitorsApi
             caller, id, new NewVisitor(request.LocationId!.Value, request.Name!.Trim(), request.Email!.Trim(), visit.Value), cancellationToken);
         if (refusal.Outcome == BookingWrite.Done)
         {
-            confirmations.Visitor(visitor!);
+            await confirmations.VisitorAsync(visitor!, CancellationToken.None);
         }
 
         return refusal.Outcome switch

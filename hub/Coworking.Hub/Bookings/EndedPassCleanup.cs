@@ -1,0 +1,103 @@
+using Coworking.Hub.Access;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Bookings;
+
+/// <summary>Passes:CleanupGrace: how long after a booking or visit ends its credentials are revoked (default 1 hour).</summary>
+internal sealed record PassCleanupOptions(TimeSpan Grace)
+{
+    public static PassCleanupOptions Read(IConfiguration configuration) =>
+        new(configuration.GetValue("Passes:CleanupGrace", TimeSpan.FromHours(1)));
+}
+
+/// <summary>
+/// Revokes, once a minute, the credentials of bookings and visitor passes that ended more than the grace ago, and
+/// removes their grants, through the change log: the edges' caches then drop them (a snapshot leaves them out, and
+/// compaction deletes them from the log), instead of keeping every pass ever issued. Whatever ended while no hub
+/// ran is revoked on the first round after. Each round claims its credentials with SKIP LOCKED and re-checks that
+/// they are live, so with several hub instances each revocation is logged once.
+/// </summary>
+internal sealed partial class EndedPassCleanup(NpgsqlDataSource db, PassCleanupOptions options, TimeProvider time, ILogger<EndedPassCleanup> logger) : BackgroundService
+{
+    private const int RoundSize = 1000;
+    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            try
+            {
+                var revoked = await RunAsync(stoppingToken);
+                if (revoked > 0)
+                {
+                    LogRevoked(logger, revoked);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                LogFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Revokes every ended pass's credentials, in rounds; the number of passes revoked. Tests call it with a fake clock.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (await RoundAsync(cancellationToken) is var passes and > 0)
+        {
+            total += passes;
+        }
+
+        return total;
+    }
+
+    private async Task<int> RoundAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var revoked = (await conn.QueryAsync<(Guid Id, Guid PassId, Guid LocationId)>(new CommandDefinition(
+            """
+            WITH ended AS (
+                SELECT c.id, p.id AS pass_id, p.location_id
+                FROM credentials c
+                JOIN (SELECT id, location_id, ends_at FROM bookings UNION ALL SELECT id, location_id, ends_at FROM visitors) p ON p.id = c.pass_holder_id
+                WHERE c.pass_holder_id IS NOT NULL AND c.revoked_at IS NULL AND p.ends_at <= @cutoff
+                ORDER BY c.id
+                LIMIT @limit
+                FOR UPDATE OF c SKIP LOCKED)
+            UPDATE credentials c SET revoked_at = @now FROM ended e
+            WHERE c.id = e.id AND c.revoked_at IS NULL
+            RETURNING c.id, e.pass_id, e.location_id
+            """,
+            new { now, cutoff = now - options.Grace, limit = RoundSize },
+            tx,
+            cancellationToken: cancellationToken))).ToList();
+        if (revoked.Count == 0)
+        {
+            return 0;
+        }
+
+        var changes = new List<LocationChange>();
+        foreach (var pass in revoked.GroupBy(r => (r.PassId, r.LocationId)).OrderBy(g => g.Key.PassId))
+        {
+            changes.AddRange(pass.OrderBy(r => r.Id).Select(r => new LocationChange(pass.Key.LocationId, Changes.CredentialRevoked(r.Id))));
+            changes.Add(new LocationChange(pass.Key.LocationId, Changes.GrantRemoved(pass.Key.PassId)));
+        }
+
+        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return revoked.Select(r => r.PassId).Distinct().Count();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revoked the credentials of {Count} ended booking(s) and visitor pass(es)")]
+    private static partial void LogRevoked(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking ended passes failed; retrying at the next tick")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,176 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Dapper;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Npgsql;
+
+namespace Coworking.Hub.Mail;
+
+/// <summary>
+/// Queues confirmation e-mails durably: one row in mail_outbox (what the message is composed from) per message,
+/// written before the request answers, and a nudge to <see cref="MailOutbox"/>, which composes and sends it.
+/// </summary>
+internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly Channel<bool> _wakeUp = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public static T Read<T>(string payload) => JsonSerializer.Deserialize<T>(payload, Json) ?? throw new InvalidOperationException("empty mail payload");
+
+    /// <summary>Writes the row (one INSERT, outside any other transaction) and wakes the sender.</summary>
+    public async Task QueueAsync<T>(string kind, T payload, string about, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO mail_outbox (id, kind, about, payload, created_at, next_attempt_at)
+            VALUES (@id, @kind, @about, @payload::jsonb, @now, @now)
+            """,
+            new { id = Guid.CreateVersion7(now), kind, about, payload = JsonSerializer.Serialize(payload, Json), now },
+            cancellationToken: cancellationToken));
+        _wakeUp.Writer.TryWrite(true);
+    }
+
+    /// <summary>Completes when something was queued since the last call, or when <paramref name="cancellationToken"/> is cancelled.</summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _wakeUp.Reader.ReadAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller stopped waiting (its poll interval passed, or the hub is stopping).
+        }
+    }
+}
+
+/// <summary>
+/// The durable queue of confirmation e-mails (table mail_outbox). A request queues a row (what the message is
+/// composed from) before it answers; this worker composes and sends each due row, so a hub that stops with mail
+/// queued sends it when it (or another instance) runs again. A row is claimed with FOR UPDATE SKIP LOCKED and
+/// kept locked while it is sent, so two hub instances never send one message twice; a crash between the SMTP
+/// server accepting it and the row being marked sent sends it once more (at least once, never lost). A failed
+/// attempt is retried with a doubling backoff; after <see cref="MaxAttempts"/> the row is marked failed and logged.
+/// Once sent or failed, the payload (it holds the pass's PIN) is erased.
+/// </summary>
+internal sealed partial class MailOutbox(NpgsqlDataSource db, MailQueue queue, Confirmations confirmations, Mailer mailer, TimeProvider time, ILogger<MailOutbox> logger) : BackgroundService
+{
+    public const string BookingsKind = "bookings";
+    public const string VisitorKind = "visitor";
+    public const int MaxAttempts = 12;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SendDueAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                LogDatabaseFailed(logger, e);
+            }
+
+            using var poll = new CancellationTokenSource(PollInterval, time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, poll.Token);
+            await queue.WaitAsync(wait.Token);
+        }
+    }
+
+    /// <summary>Sends every row due now, one at a time; the number handled (sent or failed). Tests call it.</summary>
+    public async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    {
+        var handled = 0;
+        while (await SendNextAsync(cancellationToken))
+        {
+            handled++;
+        }
+
+        return handled;
+    }
+
+    private async Task<bool> SendNextAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<OutboxRow>(new CommandDefinition(
+            """
+            SELECT id, kind, about, payload::text AS payload, attempts FROM mail_outbox
+            WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @now
+            ORDER BY next_attempt_at, id LIMIT 1
+            FOR UPDATE SKIP LOCKED
+            """,
+            new { now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await mailer.SendAsync(await confirmations.ComposeAsync(row.Kind, row.Payload, cancellationToken), cancellationToken);
+            await conn.ExecuteAsync(new CommandDefinition(
+                "UPDATE mail_outbox SET sent_at = @now, payload = NULL, attempts = attempts + 1 WHERE id = @Id",
+                new { row.Id, now = time.GetUtcNow() },
+                tx,
+                cancellationToken: cancellationToken));
+            LogSent(logger, row.About);
+        }
+        catch (Exception e) when (e is IOException or SocketException or SmtpCommandException or SmtpProtocolException or AuthenticationException
+            or SslHandshakeException or InvalidOperationException or JsonException)
+        {
+            var attempts = row.Attempts + 1;
+            var giveUp = attempts >= MaxAttempts;
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE mail_outbox SET attempts = @attempts, next_attempt_at = @next,
+                    failed_at = CASE WHEN @giveUp THEN @now END, payload = CASE WHEN @giveUp THEN NULL ELSE payload END
+                WHERE id = @Id
+                """,
+                new { row.Id, attempts, next = now + Backoff(attempts), giveUp, now },
+                tx,
+                cancellationToken: cancellationToken));
+            if (giveUp)
+            {
+                LogGaveUp(logger, row.About, attempts, e);
+            }
+            else
+            {
+                LogFailed(logger, row.About, attempts, e);
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>30 s after the first failure, doubling, at most an hour.</summary>
+    private static TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
+
+    private sealed record OutboxRow(Guid Id, string Kind, string About, string Payload, int Attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mailed {About}")]
+    private static partial void LogSent(ILogger logger, string about);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mail {About} (attempt {Attempts}); retrying later")]
+    private static partial void LogFailed(ILogger logger, string about, int attempts, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up mailing {About} after {Attempts} attempts")]
+    private static partial void LogGaveUp(ILogger logger, string about, int attempts, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mail outbox: the database is unavailable; retrying")]
+    private static partial void LogDatabaseFailed(ILogger logger, Exception exception);
+}

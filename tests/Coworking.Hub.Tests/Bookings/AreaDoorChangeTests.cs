@@ -1,0 +1,83 @@
+using System.Net.Http.Json;
+using Coworking.Hub.Access;
+using Coworking.Hub.Tests.Support;
+using Coworking.Proto.V1;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Coworking.Hub.Tests.Bookings;
+
+/// <summary>Doors added to or removed from an area after bookings and visits were made there.</summary>
+public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<ClockedHubFixture>
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Door_added_to_an_area_later_opens_for_the_bookings_already_made_there_until_they_end()
+    {
+        var (site, member) = await SetUpAsync();
+        var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
+        var upcoming = await BookAsync(member, room, Now.AddHours(2));
+        var cancelled = await BookAsync(member, room, Now.AddHours(4));
+        await hub.Admin.PostJsonAsync($"/api/v1/bookings/{cancelled}/cancel", new { });
+        var ended = await BookAsync(member, room, Now.AddHours(1));
+        hub.Time.AdjustTime(Now.AddHours(2).AddMinutes(30));
+
+        var side = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = site.AreaId, name = "Side door" })).Id();
+
+        var log = await LogAsync(site.LocationId);
+        Assert.Equal([site.DoorId, side], LatestDoors(log, upcoming).Order());
+        Assert.Equal(Now.AddHours(2).AddMinutes(-5), LatestGrant(log, upcoming).ValidFrom.ToDateTimeOffset());
+        Assert.Equal([site.DoorId], LatestDoors(log, cancelled));
+        Assert.Equal([site.DoorId], LatestDoors(log, ended));
+    }
+
+    [Fact]
+    public async Task Door_removed_from_an_area_no_longer_opens_for_its_bookings()
+    {
+        var (site, member) = await SetUpAsync();
+        var side = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = site.AreaId, name = "Side door" })).Id();
+        var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
+        var booking = await BookAsync(member, room, Now.AddHours(2));
+        var before = LatestDoors(await LogAsync(site.LocationId), booking);
+
+        using var removed = await hub.Admin.DeleteAsync(new Uri($"/api/v1/locations/{site.LocationId}/doors/{side}", UriKind.Relative));
+        removed.EnsureSuccessStatusCode();
+
+        Assert.Equal([site.DoorId, side], before.Order());
+        Assert.Equal([site.DoorId], LatestDoors(await LogAsync(site.LocationId), booking));
+    }
+
+    [Fact]
+    public async Task Visitor_pass_covers_every_door_of_the_location_so_a_door_added_later_opens_for_it()
+    {
+        var (site, member) = await SetUpAsync();
+        using var response = await hub.Admin.PostAsJsonAsync(
+            $"/api/v1/members/{member}/visitors", new { name = "Charles Babbage", email = "charles@example.com", locationId = site.LocationId, start = Now.AddHours(1), end = Now.AddHours(3) });
+        var visitor = (await response.SuccessBodyAsync()).Id();
+        var otherArea = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/areas", new { name = "Roof terrace" })).Id();
+
+        await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = otherArea, name = "Terrace door" });
+
+        var grant = LatestGrant(await LogAsync(site.LocationId), visitor);
+        Assert.True(grant.AllDoors);
+        Assert.Empty(grant.DoorIds);
+    }
+
+    private async Task<(Site Site, Guid Member)> SetUpAsync()
+    {
+        hub.Time.AdjustTime(Now);
+        var site = await Workspace.SiteAsync(hub.Admin);
+        var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
+        return (site, member);
+    }
+
+    private async Task<Guid> BookAsync(Guid member, Guid resource, DateTimeOffset start) =>
+        (await hub.Admin.PostJsonAsync("/api/v1/bookings", new { memberId = member, resourceId = resource, start, end = start.AddHours(1) })).Id();
+
+    private static GrantUpsert LatestGrant(IReadOnlyList<Change> log, Guid passId) => log.Last(c => c.Grant?.GrantId == passId.ToString()).Grant;
+
+    private static Guid[] LatestDoors(IReadOnlyList<Change> log, Guid passId) => [.. LatestGrant(log, passId).DoorIds.Select(Guid.Parse)];
+
+    private Task<IReadOnlyList<Change>> LogAsync(Guid location) =>
+        hub.Services.GetRequiredService<ChangeLogStore>().ReadAsync(location, 0, 5000, default);
+}
