@@ -25,7 +25,7 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
         var side = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = site.AreaId, name = "Side door" })).Id();
 
         var log = await LogAsync(site.LocationId);
-        Assert.Equal([site.DoorId, side], LatestDoors(log, upcoming).Order());
+        Assert.Equal(new[] { site.DoorId, side }.Order(), LatestDoors(log, upcoming).Order());
         Assert.Equal(Now.AddHours(2).AddMinutes(-5), LatestGrant(log, upcoming).ValidFrom.ToDateTimeOffset());
         Assert.Equal([site.DoorId], LatestDoors(log, cancelled));
         Assert.Equal([site.DoorId], LatestDoors(log, ended));
@@ -43,7 +43,7 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
         using var removed = await hub.Admin.DeleteAsync(new Uri($"/api/v1/locations/{site.LocationId}/doors/{side}", UriKind.Relative));
         removed.EnsureSuccessStatusCode();
 
-        Assert.Equal([site.DoorId, side], before.Order());
+        Assert.Equal(new[] { site.DoorId, side }.Order(), before.Order());
         Assert.Equal([site.DoorId], LatestDoors(await LogAsync(site.LocationId), booking));
     }
 
