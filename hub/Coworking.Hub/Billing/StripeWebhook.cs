@@ -155,6 +155,6 @@ internal sealed partial class StripeWebhook(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not make the saved card the default of Stripe customer {CustomerId}")]
     private static partial void LogDefaultCardFailed(ILogger logger, string customerId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({Type}) processed; applied: {Applied}")]
-    private static partial void LogEvent(ILogger logger, string eventId, string type, bool applied);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {StripeEventId} ({Type}) processed; applied: {Applied}")]
+    private static partial void LogEvent(ILogger logger, string stripeEventId, string type, bool applied);
 }
