@@ -36,12 +36,16 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
 
     private const string FromInvoices = "FROM invoices i JOIN invoice_collection c ON c.invoice_id = i.id JOIN members m ON m.id = i.member_id";
 
+    /// <summary>How many members one transaction of the invoice run invoices.</summary>
+    internal const int IssueBatch = 50;
+
     /// <summary>
-    /// Invoices every member whose ledger holds entries billable by now, one member per transaction. Members whose
-    /// membership still has something due (a period end the membership clock has not applied) wait for it, so a
-    /// period's plan, overage and the changes in it land on one invoice. A member another hub instance is invoicing
-    /// is skipped (row lock, SKIP LOCKED) and its entries are re-read under the lock, so nobody is billed twice.
-    /// Answers the invoices issued.
+    /// Invoices every member whose ledger holds entries billable by now, up to <see cref="IssueBatch"/> members per
+    /// transaction. Members whose membership still has something due (a period end the membership clock has not
+    /// applied) wait for it, so a period's plan, overage and the changes in it land on one invoice. A member another
+    /// hub instance is invoicing is skipped (row lock, SKIP LOCKED) and its entries are re-read under the lock, so
+    /// nobody is billed twice. Members are taken in organisation order, so two instances take the organisations'
+    /// counter rows in the same order and never deadlock. Answers the invoices issued.
     /// </summary>
     public async Task<IReadOnlyList<InvoiceResponse>> IssueDueAsync(CancellationToken cancellationToken)
     {
@@ -71,54 +75,59 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
                 return issued;
             }
 
-            foreach (var member in members)
+            seen.UnionWith(members);
+            foreach (var batch in members.Chunk(IssueBatch))
             {
-                seen.Add(member);
-                issued.AddRange(await IssueForMemberAsync(member, now, cancellationToken));
+                issued.AddRange(await IssueForMembersAsync(batch, now, cancellationToken));
             }
         }
     }
 
-    private async Task<IReadOnlyList<InvoiceResponse>> IssueForMemberAsync(Guid memberId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<InvoiceResponse>> IssueForMembersAsync(Guid[] memberIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
-        var member = await conn.QuerySingleOrDefaultAsync<MemberRow>(new CommandDefinition(
+        var members = (await conn.QueryAsync<MemberRow>(new CommandDefinition(
             """
             SELECT m.id, m.organisation_id, m.name, m.email, m.company, m.home_location_id, l.name AS location_name
             FROM members m LEFT JOIN locations l ON l.id = m.home_location_id
-            WHERE m.id = @memberId FOR UPDATE OF m SKIP LOCKED
+            WHERE m.id = ANY(@memberIds)
+            ORDER BY m.organisation_id, m.id
+            FOR UPDATE OF m SKIP LOCKED
             """,
-            new { memberId },
+            new { memberIds },
             tx,
-            cancellationToken: cancellationToken));
-        if (member is null)
+            cancellationToken: cancellationToken))).ToList();
+        if (members.Count == 0)
         {
             return [];
         }
 
         var entries = (await conn.QueryAsync<EntryRow>(new CommandDefinition(
             """
-            SELECT le.id, le.location_id, le.kind, le.description, le.quantity, le.unit_amount_minor, le.currency, le.service_start, le.service_end,
+            SELECT le.member_id, le.id, le.location_id, le.kind, le.description, le.quantity, le.unit_amount_minor, le.currency, le.service_start, le.service_end,
                    t.name AS tax_name, t.parts_per_million AS tax_ppm, t.inclusive AS tax_inclusive
-            FROM ledger_entries le LEFT JOIN location_tax_rates t ON t.location_id = coalesce(le.location_id, @home)
-            WHERE le.member_id = @memberId AND le.invoice_id IS NULL AND le.bill_after <= @now
-            ORDER BY le.service_start NULLS LAST, le.posted
+            FROM ledger_entries le JOIN members m ON m.id = le.member_id
+                LEFT JOIN location_tax_rates t ON t.location_id = coalesce(le.location_id, m.home_location_id)
+            WHERE le.member_id = ANY(@locked) AND le.invoice_id IS NULL AND le.bill_after <= @now
+            ORDER BY le.member_id, le.service_start NULLS LAST, le.posted
             FOR UPDATE OF le
             """,
-            new { memberId, now, home = member.HomeLocationId },
+            new { locked = members.Select(m => m.Id).ToArray(), now },
             tx,
-            cancellationToken: cancellationToken))).ToList();
-        var billTo = new BillTo(member.Name, member.Email, member.Company, member.LocationName);
+            cancellationToken: cancellationToken))).ToLookup(e => e.MemberId);
         var invoices = new List<InvoiceResponse>();
-        foreach (var currency in entries.GroupBy(e => e.Currency.Trim()))
+        foreach (var member in members)
         {
-            var lines = currency.Select(e => (e, new LineInput(e.Description, e.Quantity, new Money(e.UnitAmountMinor, currency.Key), e.TaxRate))).ToList();
-            var invoice = await InsertAsync(
-                conn, tx, member.OrganisationId, memberId, currency.First().LocationId ?? member.HomeLocationId, InvoiceKind.Invoice, null, currency.Key,
-                lines.Select(l => (l.e.Kind, l.Item2, l.e.ServiceStart, l.e.ServiceEnd)).ToList(), [.. currency.Select(e => e.Id)], billTo, now,
-                now.AddDays(options.PaymentTermsDays), cancellationToken);
-            invoices.Add(invoice);
+            var billTo = new BillTo(member.Name, member.Email, member.Company, member.LocationName);
+            foreach (var currency in entries[member.Id].GroupBy(e => e.Currency.Trim()))
+            {
+                var lines = currency.Select(e => (e, new LineInput(e.Description, e.Quantity, new Money(e.UnitAmountMinor, currency.Key), e.TaxRate))).ToList();
+                invoices.Add(await InsertAsync(
+                    conn, tx, member.OrganisationId, member.Id, currency.First().LocationId ?? member.HomeLocationId, InvoiceKind.Invoice, null, currency.Key,
+                    lines.Select(l => (l.e.Kind, l.Item2, l.e.ServiceStart, l.e.ServiceEnd)).ToList(), [.. currency.Select(e => e.Id)], billTo, now,
+                    now.AddDays(options.PaymentTermsDays), cancellationToken));
+            }
         }
 
         await tx.CommitAsync(cancellationToken);
@@ -450,6 +459,8 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
 
     private sealed record EntryRow
     {
+        public Guid MemberId { get; init; }
+
         public Guid Id { get; init; }
 
         public Guid? LocationId { get; init; }
