@@ -6,7 +6,7 @@ using Npgsql;
 namespace Coworking.Hub.Billing;
 
 /// <summary>
-/// Billing's schedules, once a minute: late fees on invoices past due plus the grace, invoices for what the ledger
+/// Billing's schedules, once a minute (Billing:ScheduleInterval): late fees on invoices past due plus the grace, invoices for what the ledger
 /// holds, card attempts due on the retry schedule, dunning steps left unfinished, and renewal reminders. Every step
 /// selects what is due by now, so whatever fell due while no hub ran is done on the first tick after; and every step
 /// claims its rows (SKIP LOCKED, a source key, or a unique row) so two hub instances never do the same thing twice.
@@ -15,8 +15,6 @@ internal sealed partial class BillingClock(
     NpgsqlDataSource db, InvoiceStore invoices, PaymentCollector collector, Dunning dunning, BillingMail mail, BillingOptions options, TimeProvider time,
     ILogger<BillingClock> logger) : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.RunSchedules)
@@ -24,7 +22,7 @@ internal sealed partial class BillingClock(
             return;
         }
 
-        using var timer = new PeriodicTimer(Interval, time);
+        using var timer = new PeriodicTimer(options.ScheduleInterval, time);
         do
         {
             try

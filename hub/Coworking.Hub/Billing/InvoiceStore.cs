@@ -36,12 +36,16 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
 
     private const string FromInvoices = "FROM invoices i JOIN invoice_collection c ON c.invoice_id = i.id JOIN members m ON m.id = i.member_id";
 
+    /// <summary>How many members one transaction of the invoice run invoices.</summary>
+    internal const int IssueBatch = 50;
+
     /// <summary>
-    /// Invoices every member whose ledger holds entries billable by now, one member per transaction. Members whose
-    /// membership still has something due (a period end the membership clock has not applied) wait for it, so a
-    /// period's plan, overage and the changes in it land on one invoice. A member another hub instance is invoicing
-    /// is skipped (row lock, SKIP LOCKED) and its entries are re-read under the lock, so nobody is billed twice.
-    /// Answers the invoices issued.
+    /// Invoices every member whose ledger holds entries billable by now, up to <see cref="IssueBatch"/> members per
+    /// transaction. Members whose membership still has something due (a period end the membership clock has not
+    /// applied) wait for it, so a period's plan, overage and the changes in it land on one invoice. A member another
+    /// hub instance is invoicing is skipped (row lock, SKIP LOCKED) and its entries are re-read under the lock, so
+    /// nobody is billed twice. Members are taken in organisation order, so two instances take the organisations'
+    /// counter rows in the same order and never deadlock. Answers the invoices issued.
     /// </summary>
     public async Task<IReadOnlyList<InvoiceResponse>> IssueDueAsync(CancellationToken cancellationToken)
     {
@@ -71,126 +75,127 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
                 return issued;
             }
 
-            foreach (var member in members)
+            seen.UnionWith(members);
+            foreach (var batch in members.Chunk(IssueBatch))
             {
-                seen.Add(member);
-                issued.AddRange(await IssueForMemberAsync(member, now, cancellationToken));
+                issued.AddRange(await IssueForMembersAsync(batch, now, cancellationToken));
             }
         }
     }
 
-    private async Task<IReadOnlyList<InvoiceResponse>> IssueForMemberAsync(Guid memberId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<InvoiceResponse>> IssueForMembersAsync(Guid[] memberIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
-        var member = await conn.QuerySingleOrDefaultAsync<MemberRow>(new CommandDefinition(
+        var members = (await conn.QueryAsync<MemberRow>(new CommandDefinition(
             """
             SELECT m.id, m.organisation_id, m.name, m.email, m.company, m.home_location_id, l.name AS location_name
             FROM members m LEFT JOIN locations l ON l.id = m.home_location_id
-            WHERE m.id = @memberId FOR UPDATE OF m SKIP LOCKED
+            WHERE m.id = ANY(@memberIds)
+            ORDER BY m.organisation_id, m.id
+            FOR UPDATE OF m SKIP LOCKED
             """,
-            new { memberId },
+            new { memberIds },
             tx,
-            cancellationToken: cancellationToken));
-        if (member is null)
+            cancellationToken: cancellationToken))).ToList();
+        if (members.Count == 0)
         {
             return [];
         }
 
         var entries = (await conn.QueryAsync<EntryRow>(new CommandDefinition(
             """
-            SELECT le.id, le.location_id, le.kind, le.description, le.quantity, le.unit_amount_minor, le.currency, le.service_start, le.service_end,
+            SELECT le.member_id, le.id, le.location_id, le.kind, le.description, le.quantity, le.unit_amount_minor, le.currency, le.service_start, le.service_end,
                    t.name AS tax_name, t.parts_per_million AS tax_ppm, t.inclusive AS tax_inclusive
-            FROM ledger_entries le LEFT JOIN location_tax_rates t ON t.location_id = coalesce(le.location_id, @home)
-            WHERE le.member_id = @memberId AND le.invoice_id IS NULL AND le.bill_after <= @now
-            ORDER BY le.service_start NULLS LAST, le.posted
+            FROM ledger_entries le JOIN members m ON m.id = le.member_id
+                LEFT JOIN location_tax_rates t ON t.location_id = coalesce(le.location_id, m.home_location_id)
+            WHERE le.member_id = ANY(@locked) AND le.invoice_id IS NULL AND le.bill_after <= @now
+            ORDER BY le.member_id, le.service_start NULLS LAST, le.posted
             FOR UPDATE OF le
             """,
-            new { memberId, now, home = member.HomeLocationId },
+            new { locked = members.Select(m => m.Id).ToArray(), now },
             tx,
-            cancellationToken: cancellationToken))).ToList();
-        var billTo = new BillTo(member.Name, member.Email, member.Company, member.LocationName);
+            cancellationToken: cancellationToken))).ToLookup(e => e.MemberId);
         var invoices = new List<InvoiceResponse>();
-        foreach (var currency in entries.GroupBy(e => e.Currency.Trim()))
+        foreach (var member in members)
         {
-            var lines = currency.Select(e => (e, new LineInput(e.Description, e.Quantity, new Money(e.UnitAmountMinor, currency.Key), e.TaxRate))).ToList();
-            var invoice = await InsertAsync(
-                conn, tx, member.OrganisationId, memberId, currency.First().LocationId ?? member.HomeLocationId, InvoiceKind.Invoice, null, currency.Key,
-                lines.Select(l => (l.e.Kind, l.Item2, l.e.ServiceStart, l.e.ServiceEnd)).ToList(), billTo, now, now.AddDays(options.PaymentTermsDays), cancellationToken);
-            await conn.ExecuteAsync(new CommandDefinition(
-                "UPDATE ledger_entries SET invoice_id = @invoice WHERE id = ANY(@ids)",
-                new { invoice = invoice.Id, ids = currency.Select(e => e.Id).ToArray() },
-                tx,
-                cancellationToken: cancellationToken));
-            invoices.Add(invoice);
+            var billTo = new BillTo(member.Name, member.Email, member.Company, member.LocationName);
+            foreach (var currency in entries[member.Id].GroupBy(e => e.Currency.Trim()))
+            {
+                var lines = currency.Select(e => (e, new LineInput(e.Description, e.Quantity, new Money(e.UnitAmountMinor, currency.Key), e.TaxRate))).ToList();
+                invoices.Add(await InsertAsync(
+                    conn, tx, member.OrganisationId, member.Id, currency.First().LocationId ?? member.HomeLocationId, InvoiceKind.Invoice, null, currency.Key,
+                    lines.Select(l => (l.e.Kind, l.Item2, l.e.ServiceStart, l.e.ServiceEnd)).ToList(), [.. currency.Select(e => e.Id)], billTo, now,
+                    now.AddDays(options.PaymentTermsDays), cancellationToken));
+            }
         }
 
         await tx.CommitAsync(cancellationToken);
         return invoices;
     }
 
-    /// <summary>Writes an invoice or credit note with its lines and the next number of its kind.</summary>
+    /// <summary>
+    /// Writes an invoice or credit note with its lines, its collection row and the next number of its kind, and marks
+    /// <paramref name="ledgerEntryIds"/> as billed on it — one statement, so the counter row, locked from here to the
+    /// commit, is held for no further round trip and a second hub instance issuing at the same time waits as little as
+    /// possible. (Foreign keys are checked at the end of the statement, when the invoice row is there.)
+    /// </summary>
     private static async Task<InvoiceResponse> InsertAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid? locationId, InvoiceKind kind, Guid? correctsId, string currency,
-        IReadOnlyList<(string Kind, LineInput Line, DateOnly? Start, DateOnly? End)> lines, BillTo billTo, DateTimeOffset now, DateTimeOffset dueAt,
-        CancellationToken cancellationToken)
+        IReadOnlyList<(string Kind, LineInput Line, DateOnly? Start, DateOnly? End)> lines, IReadOnlyList<Guid> ledgerEntryIds, BillTo billTo, DateTimeOffset now,
+        DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
         var totals = InvoiceTotals.Of(currency, lines.Select(l => l.Line));
-        var number = await conn.QuerySingleAsync<long>(new CommandDefinition(
-            """
-            INSERT INTO invoice_counters (organisation_id, kind, last_number) VALUES (@organisationId, @kind, 1)
-            ON CONFLICT (organisation_id, kind) DO UPDATE SET last_number = invoice_counters.last_number + 1
-            RETURNING last_number
-            """,
-            new { organisationId, kind = kind.ToDb() },
-            tx,
-            cancellationToken: cancellationToken));
         var id = Guid.CreateVersion7(now);
         var summary = totals.ByRate.Select(r => new TaxRateTotal(r.Rate.Name, r.Rate.PartsPerMillion, r.Rate.Inclusive, r.Net.Minor, r.Tax.Minor, r.Gross.Minor)).ToList();
-        await conn.ExecuteAsync(new CommandDefinition(
+        var rows = totals.Lines.Select((l, i) => new
+        {
+            position = i + 1, kind = lines[i].Kind, description = l.Input.Description, quantity = l.Input.Quantity,
+            unit = l.Input.UnitAmount.Minor, net = l.Amounts.Net.Minor, tax = l.Amounts.Tax.Minor, gross = l.Amounts.Gross.Minor,
+            taxname = l.Input.Tax.Name, ppm = l.Input.Tax.PartsPerMillion, inclusive = l.Input.Tax.Inclusive, servicestart = lines[i].Start, serviceend = lines[i].End,
+        }).ToList();
+        var due = kind == InvoiceKind.Invoice ? Math.Max(0, totals.Gross.Minor) : 0;
+        var status = due > 0 ? InvoiceStatus.Open : InvoiceStatus.Paid;
+        var number = await conn.QuerySingleAsync<long>(new CommandDefinition(
             """
-            INSERT INTO invoices (id, organisation_id, member_id, location_id, kind, number, corrects_id, currency, net_minor, tax_minor, gross_minor,
-                tax_summary, bill_to, issued_at, due_at)
-            VALUES (@id, @organisationId, @memberId, @locationId, @kind, @number, @correctsId, @currency, @net, @tax, @gross,
-                @summary::jsonb, @billTo::jsonb, @now, @dueAt)
+            WITH counter AS (
+                INSERT INTO invoice_counters (organisation_id, kind, last_number) VALUES (@organisationId, @kind, 1)
+                ON CONFLICT (organisation_id, kind) DO UPDATE SET last_number = invoice_counters.last_number + 1
+                RETURNING last_number),
+            invoice AS (
+                INSERT INTO invoices (id, organisation_id, member_id, location_id, kind, number, corrects_id, currency, net_minor, tax_minor, gross_minor,
+                    tax_summary, bill_to, issued_at, due_at)
+                SELECT @id, @organisationId, @memberId, @locationId, @kind, last_number, @correctsId, @currency, @net, @tax, @gross,
+                    @summary::jsonb, @billTo::jsonb, @now, @dueAt
+                FROM counter
+                RETURNING number),
+            lines AS (
+                INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_amount_minor, net_minor, tax_minor, gross_minor,
+                    tax_name, tax_ppm, tax_inclusive, service_start, service_end)
+                SELECT @id, position, kind, description, quantity, unit, net, tax, gross, taxname, ppm, inclusive, servicestart, serviceend
+                FROM jsonb_to_recordset(@lines::jsonb) AS l(position integer, kind text, description text, quantity integer, unit bigint, net bigint,
+                    tax bigint, gross bigint, taxname text, ppm integer, inclusive boolean, servicestart date, serviceend date)),
+            collection AS (
+                INSERT INTO invoice_collection (invoice_id, status, amount_due_minor, next_attempt_at, paid_at, updated_at)
+                VALUES (@id, @status, @due, @next, @paidAt, @now)),
+            billed AS (
+                UPDATE ledger_entries SET invoice_id = @id WHERE id = ANY(@ledgerEntryIds))
+            SELECT number FROM invoice
             """,
             new
             {
-                id, organisationId, memberId, locationId, kind = kind.ToDb(), number, correctsId, currency, net = totals.Net.Minor, tax = totals.Tax.Minor,
+                id, organisationId, memberId, locationId, kind = kind.ToDb(), correctsId, currency, net = totals.Net.Minor, tax = totals.Tax.Minor,
                 gross = totals.Gross.Minor, summary = JsonSerializer.Serialize(summary, JsonSerializerOptions.Web),
-                billTo = JsonSerializer.Serialize(billTo, JsonSerializerOptions.Web), now, dueAt,
+                billTo = JsonSerializer.Serialize(billTo, JsonSerializerOptions.Web), now, dueAt, lines = JsonSerializer.Serialize(rows, JsonSerializerOptions.Web),
+                status = status.ToDb(), due, next = due > 0 ? now : (DateTimeOffset?)null, paidAt = due > 0 ? null : (DateTimeOffset?)now,
+                ledgerEntryIds = ledgerEntryIds.ToArray(),
             },
-            tx,
-            cancellationToken: cancellationToken));
-        var rows = totals.Lines.Select((l, i) => new
-        {
-            invoice = id, position = i + 1, kind = lines[i].Kind, description = l.Input.Description, quantity = l.Input.Quantity,
-            unit = l.Input.UnitAmount.Minor, net = l.Amounts.Net.Minor, tax = l.Amounts.Tax.Minor, gross = l.Amounts.Gross.Minor,
-            taxName = l.Input.Tax.Name, ppm = l.Input.Tax.PartsPerMillion, inclusive = l.Input.Tax.Inclusive, start = lines[i].Start, end = lines[i].End,
-        }).ToList();
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO invoice_lines (invoice_id, position, kind, description, quantity, unit_amount_minor, net_minor, tax_minor, gross_minor,
-                tax_name, tax_ppm, tax_inclusive, service_start, service_end)
-            VALUES (@invoice, @position, @kind, @description, @quantity, @unit, @net, @tax, @gross, @taxName, @ppm, @inclusive, @start, @end)
-            """,
-            rows,
-            tx,
-            cancellationToken: cancellationToken));
-        var due = kind == InvoiceKind.Invoice ? Math.Max(0, totals.Gross.Minor) : 0;
-        var status = due > 0 ? InvoiceStatus.Open : InvoiceStatus.Paid;
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO invoice_collection (invoice_id, status, amount_due_minor, next_attempt_at, paid_at, updated_at)
-            VALUES (@id, @status, @due, @next, @paidAt, @now)
-            """,
-            new { id, status = status.ToDb(), due, next = due > 0 ? now : (DateTimeOffset?)null, paidAt = due > 0 ? null : (DateTimeOffset?)now, now },
             tx,
             cancellationToken: cancellationToken));
         return new InvoiceResponse(
             id, InvoiceResponse.FormatNumber(kind, number), kind, memberId, locationId, correctsId, currency, totals.Net.Minor, totals.Tax.Minor, totals.Gross.Minor,
             summary, billTo, status, due, 0, due > 0 ? now : null, now, dueAt, due > 0 ? null : now,
-            [.. rows.Select(r => new InvoiceLineResponse(r.position, r.kind, r.description, r.quantity, r.unit, r.net, r.tax, r.gross, r.taxName, r.ppm, r.inclusive, r.start, r.end))]);
+            [.. rows.Select(r => new InvoiceLineResponse(r.position, r.kind, r.description, r.quantity, r.unit, r.net, r.tax, r.gross, r.taxname, r.ppm, r.inclusive, r.servicestart, r.serviceend))]);
     }
 
     public async Task<Page<InvoiceResponse>> ListAsync(
@@ -375,7 +380,7 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
         }
 
         var note = await InsertAsync(
-            conn, tx, caller.OrganisationId, invoice.MemberId, invoice.LocationId, InvoiceKind.CreditNote, invoiceId, invoice.Currency, lines, invoice.BillTo, now, now, cancellationToken);
+            conn, tx, caller.OrganisationId, invoice.MemberId, invoice.LocationId, InvoiceKind.CreditNote, invoiceId, invoice.Currency, lines, [], invoice.BillTo, now, now, cancellationToken);
         var due = Math.Max(0, invoice.AmountDueMinor - gross);
         await conn.ExecuteAsync(new CommandDefinition(
             """
@@ -454,6 +459,8 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
 
     private sealed record EntryRow
     {
+        public Guid MemberId { get; init; }
+
         public Guid Id { get; init; }
 
         public Guid? LocationId { get; init; }

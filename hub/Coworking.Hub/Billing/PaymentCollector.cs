@@ -10,7 +10,7 @@ internal sealed record OutcomeEffect(Guid MemberId, Guid InvoiceId, bool Paid, b
 /// Collects open invoices by card: each attempt is a row (invoice, attempt number) made before Stripe is called, so its
 /// idempotency key ("invoice-{id}-attempt-{n}") is the same if the hub stops and tries again; the outcome comes back at
 /// once or by webhook, and whichever arrives first records it (<see cref="SucceededAsync"/>, <see cref="FailedAsync"/>)
-/// while the other finds nothing left to change. A failure schedules the next try (Billing:RetryDays) or, after
+/// while the other finds nothing left to change. A failure schedules the next try (Billing:RetryDays or RetryDelays) or, after
 /// Billing:SuspendAfterFailures, suspends the member; a success reinstates them.
 /// </summary>
 internal sealed partial class PaymentCollector(
@@ -191,7 +191,7 @@ internal sealed partial class PaymentCollector(
         }
 
         var outOfRetries = row.Failures >= options.SuspendAfterFailures;
-        DateTimeOffset? next = outOfRetries ? null : now.AddDays(options.RetryDays[Math.Min(row.Failures, options.RetryDays.Count) - 1]);
+        DateTimeOffset? next = outOfRetries ? null : now + options.RetryDelays[Math.Min(row.Failures, options.RetryDelays.Count) - 1];
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE invoice_collection SET failed_attempts = @failures, next_attempt_at = @next, updated_at = @now WHERE invoice_id = @invoiceId",
             new { invoiceId, failures = row.Failures, next, now },

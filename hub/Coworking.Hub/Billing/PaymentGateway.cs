@@ -30,6 +30,9 @@ public interface IPaymentGateway
     /// <summary>A page where the member saves a card for later off-session charges (Stripe Checkout in setup mode).</summary>
     Task<Uri> CreateCardSetupAsync(string customerId, Guid memberId, Uri returnUrl, CancellationToken cancellationToken);
 
+    /// <summary>Makes a saved card the customer's default (invoice_settings.default_payment_method), which Checkout in setup mode leaves unset.</summary>
+    Task SetDefaultCardAsync(string customerId, string paymentMethodId, CancellationToken cancellationToken);
+
     /// <summary>Charges a saved card off-session; the same <paramref name="idempotencyKey"/> never charges twice.</summary>
     Task<ChargeOutcome> ChargeAsync(
         string customerId, string paymentMethodId, Money amount, Guid invoiceId, int attempt, string description, string idempotencyKey, CancellationToken cancellationToken);
@@ -85,6 +88,13 @@ internal sealed class StripePaymentGateway : IPaymentGateway
             cancellationToken);
         return new Uri(session.Url);
     }
+
+    public Task SetDefaultCardAsync(string customerId, string paymentMethodId, CancellationToken cancellationToken) =>
+        new CustomerService(Client).UpdateAsync(
+            customerId,
+            new CustomerUpdateOptions { InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = paymentMethodId } },
+            null,
+            cancellationToken);
 
     public async Task<ChargeOutcome> ChargeAsync(
         string customerId, string paymentMethodId, Money amount, Guid invoiceId, int attempt, string description, string idempotencyKey, CancellationToken cancellationToken)

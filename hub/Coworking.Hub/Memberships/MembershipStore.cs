@@ -189,35 +189,52 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
             return MembershipWrite.Done;
         });
 
+    /// <summary>How many due members one transaction of the membership clock claims.</summary>
+    internal const int ClockBatch = 200;
+
     /// <summary>
     /// Applies what has fallen due by now — pauses ending, cancellations taking effect, periods ending with a
-    /// scheduled tier change — one member per transaction. Each member is re-read under its row lock, so two hub
-    /// instances applying the same member change it once; whatever fell due while no hub ran is applied on the
-    /// next call. Answers how many members were looked at.
+    /// scheduled tier change — in batches of up to <see cref="ClockBatch"/> members per transaction. A batch claims
+    /// its members' rows <c>FOR UPDATE SKIP LOCKED</c>, so a second hub instance takes the next batch instead of
+    /// waiting behind the first, and each member is re-read under its lock and changed once; whatever fell due while
+    /// no hub ran is applied on the next call. Answers how many members were applied.
     /// </summary>
     public async Task<int> ApplyDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var done = new List<Guid>();
+        var applied = new HashSet<Guid>();
         while (true)
         {
             await using var conn = await db.OpenConnectionAsync(cancellationToken);
-            var due = await conn.QuerySingleOrDefaultAsync<(Guid MemberId, Guid OrganisationId)?>(new CommandDefinition(
+            await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+            var due = (await conn.QueryAsync<(Guid MemberId, Guid OrganisationId)>(new CommandDefinition(
                 """
                 SELECT ms.member_id, m.organisation_id FROM memberships ms JOIN members m ON m.id = ms.member_id
-                WHERE m.status <> 'cancelled' AND least(ms.period_end, ms.paused_until, ms.cancel_at) <= @now AND ms.member_id <> ALL(@done)
+                WHERE m.status <> 'cancelled' AND least(ms.period_end, ms.paused_until, ms.cancel_at) <= @now
                 ORDER BY least(ms.period_end, ms.paused_until, ms.cancel_at), ms.member_id
-                LIMIT 1
+                LIMIT @batch
+                FOR UPDATE OF m SKIP LOCKED
                 """,
-                new { now, done = done.ToArray() },
-                cancellationToken: cancellationToken));
-            if (due is not { } next)
+                new { now, batch = ClockBatch },
+                tx,
+                cancellationToken: cancellationToken))).Where(d => !applied.Contains(d.MemberId)).ToList();
+            if (due.Count == 0)
             {
-                return done.Count;
+                return applied.Count;
             }
 
-            await WriteAsync(next.OrganisationId, null, next.MemberId, cancellationToken, (step, member, current) => Task.FromResult(ApplyDue(step, member, current!)));
-            done.Add(next.MemberId);
+            var places = new PlaceCache();
+            var changes = new List<LocationChange>();
+            foreach (var (memberId, organisationId) in due)
+            {
+                var (_, memberChanges) = await StepAsync(
+                    conn, tx, now, places, organisationId, null, memberId, (step, member, current) => Task.FromResult(ApplyDue(step, member, current!)), cancellationToken);
+                changes.AddRange(memberChanges);
+                applied.Add(memberId);
+            }
+
+            await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
         }
     }
 
@@ -299,32 +316,46 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// Runs one lifecycle step for a member: locks the member, lets <paramref name="decide"/> set the new membership,
-    /// status and event, and writes them with the change-log entries that follow, in one transaction.
-    /// </summary>
+    /// <summary>Runs one lifecycle step for a member in a transaction of its own (<see cref="StepAsync"/>).</summary>
     private async Task<MembershipWriteResult> WriteAsync(
         Guid organisationId, Caller? caller, Guid memberId, CancellationToken cancellationToken, Func<Step, MemberResponse, MembershipRow?, Task<MembershipWrite>> decide)
     {
-        var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var (result, changes) = await StepAsync(conn, tx, now, new PlaceCache(), organisationId, caller, memberId, decide, cancellationToken);
+        if (result.Outcome == MembershipWrite.Done)
+        {
+            await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// One lifecycle step for a member inside <paramref name="tx"/>: locks the member, lets <paramref name="decide"/> set the
+    /// new membership, status and event, and writes them with the ledger postings that follow. Answers the change-log
+    /// entries for the caller to append just before it commits, so a location's counter row stays locked for no longer
+    /// than that. Nothing is written unless the outcome is <see cref="MembershipWrite.Done"/>.
+    /// </summary>
+    private static async Task<(MembershipWriteResult Result, IReadOnlyCollection<LocationChange> Changes)> StepAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset now, PlaceCache places, Guid organisationId, Caller? caller, Guid memberId,
+        Func<Step, MemberResponse, MembershipRow?, Task<MembershipWrite>> decide, CancellationToken cancellationToken)
+    {
         var member = await MemberStore.ReadAsync(conn, tx, organisationId, memberId, forUpdate: true, cancellationToken);
         if (member is null || (caller is not null && !caller.Covers(member.HomeLocationId)))
         {
-            return new MembershipWriteResult(MembershipWrite.NotFound);
+            return (new MembershipWriteResult(MembershipWrite.NotFound), []);
         }
 
         var current = await ReadAsync(conn, tx, memberId, cancellationToken);
-        var zoneId = member.HomeLocationId is { } home
-            ? await conn.QuerySingleAsync<string>(new CommandDefinition("SELECT time_zone FROM locations WHERE id = @home", new { home }, tx, cancellationToken: cancellationToken))
-            : "Etc/UTC";
-        var tiers = member.HomeLocationId is { } at ? await TierStore.AllEffectiveAsync(conn, tx, organisationId, at, cancellationToken) : [];
-        var step = new Step(conn, tx, now, ZoneTime.Zone(zoneId), tiers) { Status = member.Status };
+        var (zone, tiers) = await places.GetAsync(conn, tx, organisationId, member.HomeLocationId, cancellationToken);
+        var step = new Step(conn, tx, now, zone, tiers) { Status = member.Status };
         var outcome = await decide(step, member, current);
         if (outcome != MembershipWrite.Done)
         {
-            return new MembershipWriteResult(outcome);
+            return (new MembershipWriteResult(outcome), []);
         }
 
         var after = step.Membership ?? current!;
@@ -359,9 +390,7 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
         var before = MemberStore.StateOf(member, current is null ? null : step.AccessOf(current.TierId));
         var afterState = MemberStore.StateOf(member with { Status = step.Status }, step.AccessOf(after.TierId));
         var changes = await MemberAccess.ChangesAsync(conn, tx, before, afterState, [], now, cancellationToken);
-        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        return new MembershipWriteResult(MembershipWrite.Done, after.ToResponse(step.Status));
+        return (new MembershipWriteResult(MembershipWrite.Done, after.ToResponse(step.Status)), changes);
     }
 
     /// <summary>The tier of a member's membership, or null without one.</summary>
@@ -382,6 +411,36 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
             new { memberId },
             tx,
             cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// A home location's zone and the tiers in force there, read once per transaction: a batch of the membership clock
+    /// mostly holds members of a few locations.
+    /// </summary>
+    private sealed class PlaceCache
+    {
+        private static readonly TimeZoneInfo NoLocation = ZoneTime.Zone("Etc/UTC");
+
+        private readonly Dictionary<(Guid Organisation, Guid Location), (TimeZoneInfo Zone, IReadOnlyList<EffectiveTier> Tiers)> places = [];
+
+        public async Task<(TimeZoneInfo Zone, IReadOnlyList<EffectiveTier> Tiers)> GetAsync(
+            NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid? locationId, CancellationToken cancellationToken)
+        {
+            if (locationId is not { } location)
+            {
+                return (NoLocation, []);
+            }
+
+            if (!places.TryGetValue((organisationId, location), out var place))
+            {
+                var zoneId = await conn.QuerySingleAsync<string>(new CommandDefinition(
+                    "SELECT time_zone FROM locations WHERE id = @location", new { location }, tx, cancellationToken: cancellationToken));
+                place = (ZoneTime.Zone(zoneId), await TierStore.AllEffectiveAsync(conn, tx, organisationId, location, cancellationToken));
+                places[(organisationId, location)] = place;
+            }
+
+            return place;
+        }
+    }
 
     /// <summary>What one lifecycle step decided, and what it may consult.</summary>
     private sealed class Step(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset now, TimeZoneInfo zone, IReadOnlyList<EffectiveTier> tiers)

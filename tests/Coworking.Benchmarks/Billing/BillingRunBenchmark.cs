@@ -35,16 +35,20 @@ public static class BillingRunBenchmark
         await SeedAsync(connectionString, org.OrganisationId, members);
         Console.WriteLine($"billing: {members} members due, 2 hub instances on one database, {Environment.ProcessorCount} cores (seeded in {seeding.Elapsed.TotalSeconds:F1} s)");
 
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var rollover = Stopwatch.StartNew();
         await Task.WhenAll(
             first.Services.GetRequiredService<MembershipStore>().ApplyDueAsync(default),
             second.Services.GetRequiredService<MembershipStore>().ApplyDueAsync(default));
         rollover.Stop();
+        var cpuRollover = Process.GetCurrentProcess().TotalProcessorTime;
         var invoicing = Stopwatch.StartNew();
         var runs = await Task.WhenAll(
             first.Services.GetRequiredService<InvoiceStore>().IssueDueAsync(default),
             second.Services.GetRequiredService<InvoiceStore>().IssueDueAsync(default));
         invoicing.Stop();
+        var cpuInvoicing = Process.GetCurrentProcess().TotalProcessorTime;
 
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var check = db.CreateCommand(
@@ -58,9 +62,9 @@ public static class BillingRunBenchmark
         await using var reader = await check.ExecuteReaderAsync();
         await reader.ReadAsync();
         var (plans, invoices, invoiced, highest, unbilled) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
-        Console.WriteLine($"  period rollover (plan + overage posted)  {rollover.Elapsed.TotalSeconds,6:F1} s  {members / rollover.Elapsed.TotalSeconds,7:F0} members/s");
-        Console.WriteLine($"  invoice run (number, lines, tax)        {invoicing.Elapsed.TotalSeconds,6:F1} s  {members / invoicing.Elapsed.TotalSeconds,7:F0} invoices/s  (instance 1: {runs[0].Count}, instance 2: {runs[1].Count})");
-        Console.WriteLine($"  total                                   {(rollover.Elapsed + invoicing.Elapsed).TotalSeconds,6:F1} s");
+        Console.WriteLine($"  period rollover (plan + overage posted)  {rollover.Elapsed.TotalSeconds,6:F1} s  {members / rollover.Elapsed.TotalSeconds,7:F0} members/s  hub CPU {(cpuRollover - cpuBefore).TotalSeconds:F1} s");
+        Console.WriteLine($"  invoice run (number, lines, tax)        {invoicing.Elapsed.TotalSeconds,6:F1} s  {members / invoicing.Elapsed.TotalSeconds,7:F0} invoices/s  (instance 1: {runs[0].Count}, instance 2: {runs[1].Count})  hub CPU {(cpuInvoicing - cpuRollover).TotalSeconds:F1} s");
+        Console.WriteLine($"  total                                   {(rollover.Elapsed + invoicing.Elapsed).TotalSeconds,6:F1} s  (load average {load} at the start; hub CPU is both instances, PostgreSQL not counted)");
         var correct = plans == members && invoices == members && invoiced == members && highest == members && unbilled == 0;
         Console.WriteLine($"  check: {plans} plan charges, {invoices} invoices for {invoiced} members, highest number {highest}, {unbilled} unbilled: {(correct ? "nobody billed twice, no gaps" : "WRONG")}");
         return correct ? 0 : 1;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Coworking.Hub.Access;
 using Coworking.Hub.Billing;
@@ -121,6 +122,35 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
         Assert.Equal("paid", (await InvoiceAsync(invoice))["status"]!.GetValue<string>());
         await MemberStatusIsAsync(member, "active");
         Assert.Equal(HolderStatus.Active, (await LastHolderAsync(site.LocationId, member)).Status);
+    }
+
+    [Fact]
+    public async Task Open_invoice_is_paid_by_hand_with_a_newly_saved_card_which_becomes_the_default_and_a_manager_elsewhere_gets_404()
+    {
+        var (_, member, invoice) = await OpenInvoiceAsync(FakePaymentGateway.DecliningCard);
+        var elsewhere = await Workspace.SiteAsync(hub.Admin);
+        var key = await hub.Admin.PostJsonAsync("/api/v1/api-keys", new { name = "elsewhere", role = "location_manager", locationIds = new[] { elsewhere.LocationId } });
+        var stranger = hub.Client(key["apiKey"]!.GetValue<string>());
+
+        using (var hidden = await stranger.PostAsJsonAsync($"/api/v1/invoices/{invoice}/collect", new { }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        }
+
+        using (var hiddenCard = await stranger.PostAsJsonAsync($"/api/v1/members/{member}/card-setup", new { }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, hiddenCard.StatusCode);
+        }
+
+        Assert.Equal(1, (await InvoiceAsync(invoice))["failedAttempts"]!.GetValue<int>());
+        using (await hub.DeliverAsync(SetupIntentEvent(member, FakePaymentGateway.GoodCard, hub.Time.GetUtcNow()))) { }
+        var paid = await hub.Admin.PostJsonAsync($"/api/v1/invoices/{invoice}/collect", new { });
+
+        Assert.Equal("paid", paid["status"]!.GetValue<string>());
+        Assert.Equal(FakePaymentGateway.GoodCard, hub.Gateway.DefaultCards[$"cus_{member:N}"]);
+        Assert.Equal(2, hub.Gateway.Charges.Count(c => c.Key.StartsWith($"invoice-{invoice}-", StringComparison.Ordinal)));
+        using var again = await hub.Admin.PostAsJsonAsync($"/api/v1/invoices/{invoice}/collect", new { });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
     /// <summary>A member of a £200.00 tier with a saved card, and the invoice for their first period, collected once.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Coworking.Hub.Tests.Billing;
 
-/// <summary>The billing clock's schedules with a fake clock: catching up after downtime, renewal reminders.</summary>
+/// <summary>The billing clock's schedules with a fake clock: catching up after downtime, the invoice mail, renewal reminders.</summary>
 public sealed class ScheduleTests(BillingHubFixture hub) : IClassFixture<BillingHubFixture>
 {
     [Fact]
@@ -47,6 +47,50 @@ public sealed class ScheduleTests(BillingHubFixture hub) : IClassFixture<Billing
 
         Assert.Equal((0, 1, 0), (early, due, again));
         Assert.Equal(1, await hub.CountAsync($"renewal_reminders WHERE member_id = '{member}'"));
+    }
+
+    [Fact]
+    public async Task Issued_invoice_is_mailed_to_the_member_with_its_pdf_attached()
+    {
+        hub.Time.AdjustTime(new DateTimeOffset(2026, 7, 6, 9, 0, 0, TimeSpan.Zero));
+        var admin = await hub.NewOrganisationAsync();
+        var site = await Workspace.SiteAsync(admin);
+        var member = await Workspace.MemberAsync(admin, site.LocationId, await Workspace.TierAsync(admin, Workspace.Terms(("priceMinor", 30000)), "Flex"));
+        var email = (await admin.GetJsonAsync($"/api/v1/members/{member}"))["email"]!.GetValue<string>();
+
+        await TickAsync();
+
+        var invoice = Assert.Single((await admin.GetJsonAsync($"/api/v1/members/{member}/invoices")).Items());
+        var number = (await admin.GetJsonAsync($"/api/v1/invoices/{invoice.Id()}"))["number"]!.GetValue<string>();
+        var message = await MailToAsync(email);
+        Assert.Contains(number, message.Subject, StringComparison.Ordinal);
+        Assert.Contains("GBP 300.00, due 20 Jul 2026", message.TextBody ?? string.Empty, StringComparison.Ordinal);
+        var pdf = Assert.Single(message.Attachments.OfType<MimeKit.MimePart>());
+        Assert.Equal($"{number}.pdf", pdf.FileName);
+        Assert.NotNull(pdf.Content);
+        using var content = new MemoryStream();
+        await pdf.Content.DecodeToAsync(content);
+        Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(content.ToArray(), 0, 5), StringComparison.Ordinal);
+    }
+
+    /// <summary>The first message to <paramref name="email"/> in the mail pickup directory, waiting a little for the queue.</summary>
+    private async Task<MimeKit.MimeMessage> MailToAsync(string email)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            foreach (var file in Directory.Exists(hub.Mailbox) ? Directory.GetFiles(hub.Mailbox, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.To.Mailboxes.Any(m => string.Equals(m.Address, email, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return message;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException($"no mail to {email} in {hub.Mailbox}");
     }
 
     private async Task TickAsync()

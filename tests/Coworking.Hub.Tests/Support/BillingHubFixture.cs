@@ -13,7 +13,7 @@ namespace Coworking.Hub.Tests.Support;
 /// The real hub on a <see cref="FakeTimeProvider"/> with card payments through a <see cref="FakePaymentGateway"/> and
 /// Stripe's webhook secret set, so tests can sign events as Stripe does. One per test class.
 /// </summary>
-public sealed class BillingHubFixture : IAsyncLifetime
+public class BillingHubFixture : IAsyncLifetime
 {
     public const string WebhookSecret = "whsec_test_billing_fixture";
 
@@ -34,6 +34,9 @@ public sealed class BillingHubFixture : IAsyncLifetime
 
     public IServiceProvider Services => app!.Services;
 
+    /// <summary>Settings a test class needs beyond these (--Key=value).</summary>
+    protected virtual IReadOnlyList<string> MoreSettings => [];
+
     public async Task InitializeAsync()
     {
         ConnectionString = await HubDatabase.CreateAsync("hub_billing");
@@ -46,6 +49,7 @@ public sealed class BillingHubFixture : IAsyncLifetime
                 "--Billing:RunSchedules=false",
                 $"--Stripe:WebhookSecret={WebhookSecret}",
                 "--Billing:PortalBaseUrl=https://portal.coworking.test/",
+                .. MoreSettings,
             ],
             services =>
             {

@@ -26,6 +26,15 @@ public sealed class FakePaymentGateway : IPaymentGateway
     public Task<Uri> CreateCardSetupAsync(string customerId, Guid memberId, Uri returnUrl, CancellationToken cancellationToken) =>
         Task.FromResult(new Uri($"https://checkout.stripe.test/c/pay/cs_test_{customerId}"));
 
+    /// <summary>The default card set per customer, as Stripe would show it.</summary>
+    public ConcurrentDictionary<string, string> DefaultCards { get; } = new(StringComparer.Ordinal);
+
+    public Task SetDefaultCardAsync(string customerId, string paymentMethodId, CancellationToken cancellationToken)
+    {
+        DefaultCards[customerId] = paymentMethodId;
+        return Task.CompletedTask;
+    }
+
     public Task<ChargeOutcome> ChargeAsync(
         string customerId, string paymentMethodId, Money amount, Guid invoiceId, int attempt, string description, string idempotencyKey, CancellationToken cancellationToken)
     {

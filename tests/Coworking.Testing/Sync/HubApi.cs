@@ -135,6 +135,9 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         return kinds;
     }
 
+    /// <summary>Any GET as the organisation admin.</summary>
+    public async Task<JsonElement> GetAsync(string path) => await _http.GetFromJsonAsync<JsonElement>(path);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<T> ScalarAsync<T>(string sql, Guid id)
@@ -146,7 +149,8 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
-    private async Task<JsonElement> PostAsync(string path, object body)
+    /// <summary>Any POST as the organisation admin; the answer's body (default when empty), or an exception naming the status.</summary>
+    public async Task<JsonElement> PostAsync(string path, object body)
     {
         using var response = await _http.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
