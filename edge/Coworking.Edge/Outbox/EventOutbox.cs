@@ -325,7 +325,7 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
 
     private IReadOnlyList<OutboxEntry> Read(int max, Guid? after)
     {
-        var wanted = new List<(Segment Segment, List<Guid> Ids)>();
+        var wanted = new List<(Segment Segment, List<Guid> Ids, int Span)>();
         lock (_state)
         {
             var left = max;
@@ -336,10 +336,10 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
                     break;
                 }
 
-                var ids = segment.Unacknowledged(after, left);
+                var (ids, span) = segment.Unacknowledged(after, left);
                 if (ids.Count > 0)
                 {
-                    wanted.Add((segment, ids));
+                    wanted.Add((segment, ids, span));
                     left -= ids.Count;
                 }
             }
@@ -347,13 +347,13 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
 
         // Read outside the lock so appends are not held up; a segment dropped meanwhile (all acknowledged) reads as empty.
         var entries = new List<OutboxEntry>();
-        foreach (var (segment, ids) in wanted)
+        foreach (var (segment, ids, span) in wanted)
         {
-            var keep = ids.ToHashSet();
-            var range = Query.And(Query.GTE("_id", ids[0]), Query.LTE("_id", ids[^1]));
-            entries.AddRange(segment.Events.Query().Where(range).OrderBy("_id").ToEnumerable()
-                .Where(d => keep.Contains(d["_id"].AsGuid))
-                .Select(FromDocument));
+            // One index range from the first id wanted, as many documents as the range holds; those acknowledged meanwhile are left out.
+            var documents = segment.Events.Query().Where(Query.GTE("_id", ids[0])).OrderBy("_id").Limit(span).ToEnumerable();
+            entries.AddRange(span == ids.Count
+                ? documents.Select(FromDocument)
+                : documents.Where(d => ids.BinarySearch(d["_id"].AsGuid) >= 0).Select(FromDocument));
         }
 
         return entries;
@@ -464,26 +464,33 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
 
         public Guid? LastAcknowledgedInOrder() => _inOrder > 0 ? _ids[_inOrder - 1] : null;
 
-        /// <summary>Up to <paramref name="max"/> unacknowledged ids, oldest first, after <paramref name="after"/> if given.</summary>
-        public List<Guid> Unacknowledged(Guid? after, int max)
+        /// <summary>
+        /// Up to <paramref name="max"/> unacknowledged ids, oldest first, after <paramref name="after"/> if given, and
+        /// how many ids (acknowledged ones among them) lie from the first of them to the last.
+        /// </summary>
+        public (List<Guid> Ids, int Span) Unacknowledged(Guid? after, int max)
         {
             var from = _inOrder;
-            if (after is { } last)
+            if (after is { } newest)
             {
-                var index = _ids.BinarySearch(last);
+                var index = _ids.BinarySearch(newest);
                 from = Math.Max(from, index >= 0 ? index + 1 : ~index);
             }
 
             var ids = new List<Guid>(Math.Min(max, Math.Max(0, _ids.Count - from)));
+            var first = -1;
+            var last = -1;
             for (var i = from; i < _ids.Count && ids.Count < max; i++)
             {
                 if (!_acknowledged[i])
                 {
                     ids.Add(_ids[i]);
+                    first = first < 0 ? i : first;
+                    last = i;
                 }
             }
 
-            return ids;
+            return (ids, last - first + 1);
         }
     }
 }
