@@ -141,6 +141,7 @@ public static class HubApp
         api.MapAccessEventsApi();
         api.MapChangeLogApi();
         api.MapEdgesApi();
+        api.MapEdgeEventsApi();
         api.MapAuthApi();
         api.MapResourcesApi();
         api.MapTiersApi();

@@ -20,7 +20,7 @@ if (args.Length != 1)
 
 var directory = args[0];
 using var cache = GrantCache.Open(Path.Combine(directory, "cache.db"), TimeProvider.System, NullLogger<GrantCache>.Instance);
-using var outbox = EventOutbox.Open(Path.Combine(directory, "outbox.db"), new OutboxOptions { MaxBatch = 64 }, TimeProvider.System,
+using var outbox = EventOutbox.Open(Path.Combine(directory, "outbox.db"), new OutboxOptions { MaxBatch = 64, SegmentSize = 100 }, TimeProvider.System,
     NullLogger<EventOutbox>.Instance);
 await outbox.StartAsync(CancellationToken.None);
 Say($"ready {cache.AppliedSeq}");

@@ -41,6 +41,12 @@ public sealed class OutboxOptions
     /// The most events one group commit takes; 1 turns group commit into one flush per event.
     /// </summary>
     public int MaxBatch { get; set; } = 256;
+
+    /// <summary>
+    /// Events per segment of the outbox: acknowledged events are dropped a whole segment at a time, so this
+    /// many events' worth of acknowledged ones may wait on disk for the rest of their segment.
+    /// </summary>
+    public int SegmentSize { get; set; } = 4096;
 }
 
 /// <summary>Doors wired straight to the edge box's GPIO header.</summary>

@@ -15,18 +15,39 @@ namespace Coworking.Edge.Outbox;
 /// transaction, makes it durable, then releases all waiting callers; what arrives meanwhile forms
 /// the next group. So the wait is never longer than one commit in progress plus one's own, and a
 /// burst of doors costs one disk sync instead of one each. (docs/EDGE.md has the figures.)
+/// <para>
+/// Events are written in segments, one collection of about <see cref="OutboxOptions.SegmentSize"/> events
+/// each, in id order. The ids of the unacknowledged events are also held in memory, so acknowledging an
+/// event only marks it; a segment whose every event is acknowledged is dropped whole, which costs a few
+/// page writes instead of an index delete per event. Beside the segments a watermark record holds the
+/// newest id up to which every event is acknowledged: after a restart, acknowledged events of a segment
+/// not yet dropped are skipped rather than sent again.
+/// </para>
 /// </summary>
 public sealed class EventOutbox : BackgroundService, IEventRecorder
 {
-    private const string Events = "events";
+    /// <summary>Segment 0 is the collection a single-collection outbox of earlier versions wrote; it is uploaded first.</summary>
+    private const string SegmentPrefix = "events";
+    private const string Watermarks = "acknowledged";
+    private const string WatermarkId = "all_up_to";
+
+    /// <summary>Past this many segments the newest one grows instead: LiteDB keeps collection names in one header page.</summary>
+    private const int MaxSegments = 256;
 
     private readonly LiteDbFile _file;
-    private readonly ILiteCollection<BsonDocument> _events;
+    private readonly ILiteCollection<BsonDocument> _watermarks;
     private readonly EventIdGenerator _ids;
     private readonly int _maxBatch;
+    private readonly int _segmentSize;
     private readonly ILogger<EventOutbox> _log;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _enqueue = new();
+
+    /// <summary>Guards the segments and every write to the database but the group commit's sync.</summary>
+    private readonly Lock _state = new();
+    private readonly List<Segment> _segments = [];
+    private Guid _watermark;
+    private int _nextSegment = 1;
     private long _depth;
     private int _disposed;
     private TaskCompletionSource _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,15 +55,37 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     private EventOutbox(LiteDbFile file, OutboxOptions options, TimeProvider time, ILogger<EventOutbox> log)
     {
         _file = file;
-        _events = file.Database.GetCollection(Events);
+        _watermarks = file.Database.GetCollection(Watermarks);
         _ids = new EventIdGenerator(time);
         _maxBatch = Math.Max(1, options.MaxBatch);
+        _segmentSize = Math.Max(1, options.SegmentSize);
         _log = log;
-        _depth = _events.LongCount();
-        if (_events.Query().OrderByDescending("_id").Limit(1).FirstOrDefault() is { } newest)
+        _watermark = _watermarks.FindById(WatermarkId)?["id"].AsGuid ?? Guid.Empty;
+        _ids.ContinueAfter(_watermark);
+        var names = file.Database.GetCollectionNames()
+            .Select(name => (Name: name, Number: SegmentNumber(name)))
+            .Where(s => s.Number >= 0)
+            .OrderBy(s => s.Number);
+        foreach (var (name, number) in names)
         {
-            _ids.ContinueAfter(newest["_id"].AsGuid);
+            var segment = new Segment(name, file.Database.GetCollection(name));
+            foreach (var document in segment.Events.Query().Where(Query.GT("_id", _watermark)).OrderBy("_id").ToEnumerable())
+            {
+                segment.Add(document["_id"].AsGuid);
+            }
+
+            segment.Written = segment.Events.Count();
+            if (segment.Events.Query().OrderByDescending("_id").Limit(1).FirstOrDefault() is { } newest)
+            {
+                _ids.ContinueAfter(newest["_id"].AsGuid);
+            }
+
+            _segments.Add(segment);
+            _depth += segment.Remaining;
+            _nextSegment = Math.Max(_nextSegment, number + 1);
         }
+
+        DropAcknowledged(_watermark);
     }
 
     /// <summary>Events recorded and not yet acknowledged by the hub.</summary>
@@ -91,43 +134,37 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     public Task Recorded => Volatile.Read(ref _recorded).Task;
 
     /// <summary>The oldest unacknowledged events, oldest first.</summary>
-    public IReadOnlyList<OutboxEntry> ReadBatch(int max) =>
-        _events.Query().OrderBy("_id").Limit(max).ToList().Select(FromDocument).ToList();
+    public IReadOnlyList<OutboxEntry> ReadBatch(int max) => Read(max, null);
 
     /// <summary>The oldest unacknowledged events recorded after <paramref name="after"/>, oldest first.</summary>
-    public IReadOnlyList<OutboxEntry> ReadBatch(int max, Guid after) =>
-        _events.Query().Where(Query.GT("_id", after)).OrderBy("_id").Limit(max).ToList().Select(FromDocument).ToList();
+    public IReadOnlyList<OutboxEntry> ReadBatch(int max, Guid after) => Read(max, after);
 
-    /// <summary>Deletes what the hub has stored; unknown ids (acknowledged twice) are ignored.</summary>
+    /// <summary>
+    /// Marks what the hub has stored as acknowledged, drops every segment now wholly acknowledged and moves
+    /// the watermark, in one transaction. Unknown ids (acknowledged twice) are ignored. Returns how many
+    /// events were newly acknowledged.
+    /// </summary>
     public int Acknowledge(IEnumerable<Guid> ids)
     {
-        var deleted = 0;
-        var db = _file.Database;
-        if (!db.BeginTrans())
-        {
-            throw new InvalidOperationException("An outbox transaction is already open on this thread.");
-        }
-
-        try
+        var acknowledged = 0;
+        lock (_state)
         {
             foreach (var id in ids)
             {
-                if (_events.Delete(id))
+                if (_segments.Find(s => s.Holds(id)) is { } segment && segment.Acknowledge(id))
                 {
-                    deleted++;
+                    acknowledged++;
                 }
             }
 
-            db.Commit();
-        }
-        catch
-        {
-            db.Rollback();
-            throw;
+            if (acknowledged > 0)
+            {
+                DropAcknowledged(Watermark());
+                Interlocked.Add(ref _depth, -acknowledged);
+            }
         }
 
-        Interlocked.Add(ref _depth, -deleted);
-        return deleted;
+        return acknowledged;
     }
 
     /// <summary>Safe to call twice: the container disposes it both as itself and as a hosted service.</summary>
@@ -195,7 +232,19 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     {
         try
         {
-            _events.InsertBulk(group.Select(p => ToDocument(p.Id, p.Event)));
+            lock (_state)
+            {
+                var segment = WritableSegment();
+                segment.Events.InsertBulk(group.Select(p => ToDocument(p.Id, p.Event)));
+                segment.Written += group.Count;
+                foreach (var pending in group)
+                {
+                    segment.Add(pending.Id);
+                }
+
+                Interlocked.Add(ref _depth, group.Count);
+            }
+
             _file.MakeDurable();
         }
         catch (Exception ex)
@@ -210,7 +259,6 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
             return;
         }
 
-        Interlocked.Add(ref _depth, group.Count);
         foreach (var pending in group)
         {
             pending.Done.TrySetResult(pending.Id);
@@ -218,6 +266,103 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
 
         Interlocked.Exchange(ref _recorded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
+
+    /// <summary>The newest segment while it has room (or there are too many to start another), else a new one.</summary>
+    private Segment WritableSegment()
+    {
+        if (_segments.Count > 0 && (_segments[^1].Written < _segmentSize || _segments.Count >= MaxSegments))
+        {
+            return _segments[^1];
+        }
+
+        var name = $"{SegmentPrefix}_{_nextSegment++}";
+        var segment = new Segment(name, _file.Database.GetCollection(name));
+        _segments.Add(segment);
+        return segment;
+    }
+
+    /// <summary>The newest id up to which every event is acknowledged (under <see cref="_state"/>).</summary>
+    private Guid Watermark()
+    {
+        var watermark = _watermark;
+        foreach (var segment in _segments)
+        {
+            if (segment.LastAcknowledgedInOrder() is { } last)
+            {
+                watermark = last;
+            }
+
+            if (segment.Remaining > 0)
+            {
+                break;
+            }
+        }
+
+        return watermark;
+    }
+
+    /// <summary>
+    /// Records the watermark, then drops the segments wholly acknowledged (the newest only once it is full: it
+    /// still takes appends), under <see cref="_state"/>. LiteDB drops a collection in a transaction of its own;
+    /// a segment left behind by a crash in between holds only ids up to the watermark or already
+    /// acknowledged, and is dropped when the outbox next opens or is sent once more.
+    /// </summary>
+    private void DropAcknowledged(Guid watermark)
+    {
+        if (watermark.CompareTo(_watermark) > 0)
+        {
+            _watermarks.Upsert(new BsonDocument { ["_id"] = WatermarkId, ["id"] = watermark });
+            _watermark = watermark;
+        }
+
+        var done = _segments.Where((s, i) => s.Remaining == 0 && (i < _segments.Count - 1 || s.Written >= _segmentSize)).ToList();
+        foreach (var segment in done)
+        {
+            _file.Database.DropCollection(segment.Name);
+            _segments.Remove(segment);
+        }
+    }
+
+    private IReadOnlyList<OutboxEntry> Read(int max, Guid? after)
+    {
+        var wanted = new List<(Segment Segment, List<Guid> Ids, int Span)>();
+        lock (_state)
+        {
+            var left = max;
+            foreach (var segment in _segments)
+            {
+                if (left == 0)
+                {
+                    break;
+                }
+
+                var (ids, span) = segment.Unacknowledged(after, left);
+                if (ids.Count > 0)
+                {
+                    wanted.Add((segment, ids, span));
+                    left -= ids.Count;
+                }
+            }
+        }
+
+        // Read outside the lock so appends are not held up; a segment dropped meanwhile (all acknowledged) reads as empty.
+        var entries = new List<OutboxEntry>();
+        foreach (var (segment, ids, span) in wanted)
+        {
+            // One index range from the first id wanted, as many documents as the range holds; those acknowledged meanwhile are left out.
+            var documents = segment.Events.Query().Where(Query.GTE("_id", ids[0])).OrderBy("_id").Limit(span).ToEnumerable();
+            entries.AddRange(span == ids.Count
+                ? documents.Select(FromDocument)
+                : documents.Where(d => ids.BinarySearch(d["_id"].AsGuid) >= 0).Select(FromDocument));
+        }
+
+        return entries;
+    }
+
+    private static int SegmentNumber(string name) =>
+        name == SegmentPrefix ? 0
+        : name.StartsWith(SegmentPrefix + "_", StringComparison.Ordinal) && int.TryParse(name.AsSpan(SegmentPrefix.Length + 1), out var number) && number > 0 ? number
+        : -1;
 
     private static BsonDocument ToDocument(Guid id, EdgeEvent e)
     {
@@ -267,5 +412,85 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         public EdgeEvent Event { get; } = edgeEvent;
 
         public TaskCompletionSource<Guid> Done { get; } = done;
+    }
+
+    /// <summary>
+    /// One collection of events and, in memory, the ids of those not acknowledged when the outbox opened or
+    /// written since, ascending, each with whether it has been acknowledged since.
+    /// </summary>
+    private sealed class Segment(string name, ILiteCollection<BsonDocument> events)
+    {
+        private readonly List<Guid> _ids = [];
+        private readonly List<bool> _acknowledged = [];
+        private int _acknowledgedCount;
+
+        /// <summary>How many of the first ids are acknowledged.</summary>
+        private int _inOrder;
+
+        public string Name { get; } = name;
+
+        public ILiteCollection<BsonDocument> Events { get; } = events;
+
+        /// <summary>Events ever written to it, acknowledged or not: decides when it is full.</summary>
+        public int Written { get; set; }
+
+        public int Remaining => _ids.Count - _acknowledgedCount;
+
+        public void Add(Guid id)
+        {
+            _ids.Add(id);
+            _acknowledged.Add(false);
+        }
+
+        public bool Holds(Guid id) => _ids.Count > 0 && id.CompareTo(_ids[0]) >= 0 && id.CompareTo(_ids[^1]) <= 0;
+
+        public bool Acknowledge(Guid id)
+        {
+            var index = _ids.BinarySearch(id);
+            if (index < 0 || _acknowledged[index])
+            {
+                return false;
+            }
+
+            _acknowledged[index] = true;
+            _acknowledgedCount++;
+            while (_inOrder < _ids.Count && _acknowledged[_inOrder])
+            {
+                _inOrder++;
+            }
+
+            return true;
+        }
+
+        public Guid? LastAcknowledgedInOrder() => _inOrder > 0 ? _ids[_inOrder - 1] : null;
+
+        /// <summary>
+        /// Up to <paramref name="max"/> unacknowledged ids, oldest first, after <paramref name="after"/> if given, and
+        /// how many ids (acknowledged ones among them) lie from the first of them to the last.
+        /// </summary>
+        public (List<Guid> Ids, int Span) Unacknowledged(Guid? after, int max)
+        {
+            var from = _inOrder;
+            if (after is { } newest)
+            {
+                var index = _ids.BinarySearch(newest);
+                from = Math.Max(from, index >= 0 ? index + 1 : ~index);
+            }
+
+            var ids = new List<Guid>(Math.Min(max, Math.Max(0, _ids.Count - from)));
+            var first = -1;
+            var last = -1;
+            for (var i = from; i < _ids.Count && ids.Count < max; i++)
+            {
+                if (!_acknowledged[i])
+                {
+                    ids.Add(_ids[i]);
+                    first = first < 0 ? i : first;
+                    last = i;
+                }
+            }
+
+            return (ids, last - first + 1);
+        }
     }
 }

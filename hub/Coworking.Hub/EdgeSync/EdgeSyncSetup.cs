@@ -12,6 +12,7 @@ public static class EdgeSyncSetup
         services.AddSingleton<HubCertificateAuthority>();
         services.AddSingleton<EdgeStore>();
         services.AddSingleton<EventIntake>();
+        services.AddSingleton<EdgeEventStore>();
         services.AddSingleton<ChangeNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeNotifier>());
         services.AddSingleton<ChangeLogCompactor>();

@@ -1,7 +1,6 @@
 using Coworking.Hub.Access;
 using Coworking.Hub.Database;
 using Coworking.Proto.V1;
-using Dapper;
 using Npgsql;
 
 namespace Coworking.Hub.EdgeSync;
@@ -47,12 +46,13 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
             return new IntakeResult(stored, rejected);
         }
 
+        // Both inserts go in one batch: one round trip, and PostgreSQL runs a batch as one transaction.
         var edgeId = edge.EdgeId.ToString();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(conn);
         if (decisions.Ids.Count > 0)
         {
-            await conn.ExecuteAsync(new CommandDefinition(
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 """
                 INSERT INTO access_events (id, organisation_id, location_id, edge_id, event_id, door_id, credential_id, member_id,
                                            decision, reason, occurred_at, received_at)
@@ -61,38 +61,53 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
                 FROM unnest(@ids, @eventIds, @doorIds, @credentialIds, @memberIds, @decisionNames, @reasons, @occurredAt)
                      AS t(id, event_id, door_id, credential_id, member_id, decision, reason, occurred_at)
                 ON CONFLICT (edge_id, event_id) DO NOTHING
-                """,
-                new
+                """)
+            {
+                Parameters =
                 {
-                    organisationId = edge.OrganisationId, locationId = edge.LocationId, edgeId, now,
-                    ids = decisions.Ids.ToArray(), eventIds = decisions.EventIds.ToArray(), doorIds = decisions.DoorIds.ToArray(),
-                    credentialIds = decisions.CredentialIds.ToArray(), memberIds = decisions.MemberIds.ToArray(),
-                    decisionNames = decisions.Decisions.ToArray(), reasons = decisions.Reasons.ToArray(), occurredAt = decisions.OccurredAt.ToArray(),
+                    new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                    new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                    new NpgsqlParameter<string>("edgeId", edgeId),
+                    new NpgsqlParameter<DateTimeOffset>("now", now),
+                    new NpgsqlParameter<Guid[]>("ids", [.. decisions.Ids]),
+                    new NpgsqlParameter<string[]>("eventIds", [.. decisions.EventIds]),
+                    new NpgsqlParameter<Guid?[]>("doorIds", [.. decisions.DoorIds]),
+                    new NpgsqlParameter<Guid?[]>("credentialIds", [.. decisions.CredentialIds]),
+                    new NpgsqlParameter<Guid?[]>("memberIds", [.. decisions.MemberIds]),
+                    new NpgsqlParameter<string[]>("decisionNames", [.. decisions.Decisions]),
+                    new NpgsqlParameter<string[]>("reasons", [.. decisions.Reasons]),
+                    new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. decisions.OccurredAt]),
                 },
-                tx,
-                cancellationToken: cancellationToken));
+            });
         }
 
         if (others.Ids.Count > 0)
         {
-            await conn.ExecuteAsync(new CommandDefinition(
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 """
                 INSERT INTO edge_events (id, organisation_id, location_id, edge_id, event_id, kind, door_id, reader_id, occurred_at, received_at)
                 SELECT t.id, @organisationId, @locationId, @edgeId, t.event_id, t.kind, t.door_id, t.reader_id, t.occurred_at, @now
                 FROM unnest(@ids, @eventIds, @kinds, @doorIds, @readerIds, @occurredAt) AS t(id, event_id, kind, door_id, reader_id, occurred_at)
                 ON CONFLICT (edge_id, event_id) DO NOTHING
-                """,
-                new
+                """)
+            {
+                Parameters =
                 {
-                    organisationId = edge.OrganisationId, locationId = edge.LocationId, edgeId, now,
-                    ids = others.Ids.ToArray(), eventIds = others.EventIds.ToArray(), kinds = others.Kinds.ToArray(),
-                    doorIds = others.DoorIds.ToArray(), readerIds = others.ReaderIds.ToArray(), occurredAt = others.OccurredAt.ToArray(),
+                    new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                    new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                    new NpgsqlParameter<string>("edgeId", edgeId),
+                    new NpgsqlParameter<DateTimeOffset>("now", now),
+                    new NpgsqlParameter<Guid[]>("ids", [.. others.Ids]),
+                    new NpgsqlParameter<string[]>("eventIds", [.. others.EventIds]),
+                    new NpgsqlParameter<string[]>("kinds", [.. others.Kinds]),
+                    new NpgsqlParameter<Guid?[]>("doorIds", [.. others.DoorIds]),
+                    new NpgsqlParameter<string?[]>("readerIds", [.. others.ReaderIds]),
+                    new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. others.OccurredAt]),
                 },
-                tx,
-                cancellationToken: cancellationToken));
+            });
         }
 
-        await tx.CommitAsync(cancellationToken);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         return new IntakeResult(stored, rejected);
     }
 

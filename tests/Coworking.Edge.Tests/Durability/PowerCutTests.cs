@@ -28,7 +28,7 @@ public sealed class PowerCutTests(ITestOutputHelper output)
         for (var cut = 0; cut <= Cuts; cut++)
         {
             var cache = GrantCache.Open(disk.OpenDatabase("cache"), Logs.For<GrantCache>());
-            var outbox = EventOutbox.Open(disk.OpenDatabase("outbox"), new OutboxOptions { MaxBatch = 16 }, new FakeTimeProvider(), Logs.For<EventOutbox>());
+            var outbox = EventOutbox.Open(disk.OpenDatabase("outbox"), new OutboxOptions { MaxBatch = 16, SegmentSize = 24 }, new FakeTimeProvider(), Logs.For<EventOutbox>());
             try
             {
                 Assert.True(CrashScenario.Inconsistency(cache.Index) is null, $"after cut {cut}: {CrashScenario.Inconsistency(cache.Index)}");

@@ -97,14 +97,64 @@ public sealed class EventOutboxTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout));
     }
 
+    [Fact]
+    public async Task Events_acknowledged_out_of_order_across_segments_are_not_read_again_and_the_rest_survive_reopen()
+    {
+        List<Guid> ids;
+        await using (var outbox = await StartAsync(maxBatch: 1, segmentSize: 4))
+        {
+            ids = [];
+            for (var i = 0; i < 10; i++)
+            {
+                ids.Add(await outbox.Outbox.AppendAsync(Decision($"door-{i}", DecisionReason.Granted), Timeout));
+            }
+
+            Assert.Equal(5, outbox.Outbox.Acknowledge([ids[6], ids[2], ids[3], ids[4], ids[5]]));
+            Assert.Equal([ids[0], ids[1], ids[7], ids[8], ids[9]], outbox.Outbox.ReadBatch(10).Select(e => e.Id));
+            Assert.Equal([ids[7], ids[8]], outbox.Outbox.ReadBatch(2, ids[1]).Select(e => e.Id));
+            Assert.Equal(2, outbox.Outbox.Acknowledge([ids[0], ids[1], ids[6]]));
+            Assert.Equal(3, outbox.Outbox.Depth);
+        }
+
+        await using var reopened = await StartAsync(segmentSize: 4);
+        Assert.Equal(ids.Skip(7), reopened.Outbox.ReadBatch(10).Select(e => e.Id));
+        Assert.Equal(3, reopened.Outbox.Depth);
+
+        var later = await reopened.Outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout);
+        Assert.True(later.CompareTo(ids[^1]) > 0, "an id made after reopening sorts after every earlier one");
+        Assert.Equal([.. ids.Skip(7), later], reopened.Outbox.ReadBatch(10).Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Outbox_file_stops_growing_while_events_are_recorded_and_acknowledged()
+    {
+        var path = _directory.File("outbox.db");
+        var sizes = new List<long>();
+        await using (var outbox = await StartAsync(segmentSize: 100))
+        {
+            for (var round = 0; round < 12; round++)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 250).Select(i => outbox.Outbox.AppendAsync(Decision($"door-{i % 8}", DecisionReason.Granted), Timeout)));
+                var batch = outbox.Outbox.ReadBatch(1000);
+                Assert.Equal(250, batch.Count);
+                Assert.Equal(250, outbox.Outbox.Acknowledge(batch.Select(e => e.Id)));
+                sizes.Add(new FileInfo(path).Length);
+            }
+
+            Assert.Equal(0, outbox.Outbox.Depth);
+        }
+
+        Assert.True(sizes[^1] <= sizes[3], $"outbox file grew from {sizes[3]} to {sizes[^1]} bytes with nothing more waiting");
+    }
+
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     private EdgeEvent Decision(string door, DecisionReason reason) =>
         new(EdgeEventKind.AccessDecision, _time.GetUtcNow(), door) { ReaderId = "r1", Reason = reason, CredentialId = "c1", HolderId = "h1", Presented = "card fc=1 #…07" };
 
-    private async Task<RunningOutbox> StartAsync(int maxBatch = 256)
+    private async Task<RunningOutbox> StartAsync(int maxBatch = 256, int segmentSize = 4096)
     {
-        var outbox = EventOutbox.Open(_directory.File("outbox.db"), new OutboxOptions { MaxBatch = maxBatch }, _time, Logs.For<EventOutbox>());
+        var outbox = EventOutbox.Open(_directory.File("outbox.db"), new OutboxOptions { MaxBatch = maxBatch, SegmentSize = segmentSize }, _time, Logs.For<EventOutbox>());
         await outbox.StartAsync(Timeout);
         return new RunningOutbox(outbox);
     }

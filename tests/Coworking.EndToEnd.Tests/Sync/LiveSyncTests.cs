@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Coworking.Testing.Sync;
 
 namespace Coworking.EndToEnd.Tests.Sync;
@@ -22,5 +23,26 @@ public sealed class LiveSyncTests
         await site.Edge.WaitForEmptyOutboxAsync();
         Assert.Equal(["granted", "holder_suspended"], await site.Api.AccessReasonsAsync(site.Edge.EdgeId));
         Assert.Contains("reader_online", await site.Api.EdgeEventKindsAsync(site.Edge.EdgeId));
+    }
+
+    [Fact]
+    public async Task Door_forced_open_at_the_building_is_listed_at_the_hub_as_an_alarm_of_that_door()
+    {
+        await using var site = await SyncSite.StartAsync();
+
+        await site.Reader!.SetContactAsync(site.DoorId, open: true);
+        await site.Edge.WaitForStatusAsync(
+            s => s.GetProperty("doors").EnumerateArray().Any(d => d.GetProperty("doorId").GetString() == site.DoorId.ToString() && d.GetProperty("state").GetString() == "forced_open"),
+            "door forced open at the edge");
+        await site.Reader.SetContactAsync(site.DoorId, open: false);
+        IReadOnlyList<JsonElement> alarms = [];
+        await Eventually.Async(
+            async () => (alarms = await site.Api.ListedEdgeEventsAsync(site.LocationId, "door_forced_open")).Count > 0,
+            "the forced-open alarm listed at the hub",
+            () => site.Edge.Output);
+
+        var alarm = Assert.Single(alarms);
+        Assert.Equal(site.DoorId, alarm.GetProperty("doorId").GetGuid());
+        Assert.Equal(site.Edge.EdgeId, alarm.GetProperty("edgeId").GetString());
     }
 }

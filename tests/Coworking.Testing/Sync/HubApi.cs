@@ -74,6 +74,10 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
     public async Task<string> EnrolmentCodeAsync(Guid locationId, int? expiresInMinutes = null) =>
         (await PostAsync($"/api/v1/locations/{locationId}/edges/enrolment-codes", new { expiresInMinutes })).GetProperty("code").GetString()!;
 
+    /// <summary>The first page of <c>GET /api/v1/edge-events</c> for the location and kind, newest first.</summary>
+    public async Task<IReadOnlyList<JsonElement>> ListedEdgeEventsAsync(Guid locationId, string kind) =>
+        [.. (await _http.GetFromJsonAsync<JsonElement>($"/api/v1/edge-events?locationId={locationId}&kind={kind}")).GetProperty("items").EnumerateArray()];
+
     public async Task<JsonElement> EdgeAsync(string edgeId) => await _http.GetFromJsonAsync<JsonElement>($"/api/v1/edges/{edgeId}");
 
     public async Task RevokeEdgeAsync(string edgeId)

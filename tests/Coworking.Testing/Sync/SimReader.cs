@@ -74,6 +74,13 @@ public sealed class SimReader : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.GetProperty("result").GetString()!;
     }
 
+    /// <summary>Opens or closes the door's contact (the sim reader's input), as someone pushing the door would.</summary>
+    public async Task SetContactAsync(Guid doorId, bool open)
+    {
+        using var response = await _http.PostAsJsonAsync($"/doors/{doorId}/contact", new { open });
+        response.EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _sim.DisposeAsync();

@@ -1,0 +1,75 @@
+using Coworking.Hub.Http;
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.EdgeSync;
+
+/// <summary>A door or reader event an edge reported (door states, alarms, requests to exit, readers going on- or offline).</summary>
+public sealed record EdgeEventResponse(
+    Guid Id, Guid LocationId, string Kind, Guid? DoorId, string? ReaderId, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt,
+    string EdgeId, string EventId);
+
+internal sealed record EdgeEventFilter(
+    Guid? LocationId, IReadOnlyList<string> Kinds, Guid? DoorId, Guid? EdgeId, DateTimeOffset? From, DateTimeOffset? To);
+
+/// <summary>Reads edge_events, which <see cref="EventIntake"/> writes.</summary>
+public sealed class EdgeEventStore(NpgsqlDataSource db)
+{
+    /// <summary>The kinds edge_events holds, as the API and the table name them.</summary>
+    public static readonly IReadOnlyList<string> Kinds =
+        ["door_opened", "door_closed", "door_held_open", "door_forced_open", "request_to_exit", "reader_online", "reader_offline"];
+
+    /// <summary>Events matching the filter inside the scope, newest first, from after the cursor.</summary>
+    internal async Task<Page<EdgeEventResponse>> ListAsync(
+        Guid organisationId, Guid[]? scope, EdgeEventFilter filter, int limit, PageCursor? after, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = (await conn.QueryAsync<EventRow>(new CommandDefinition(
+            """
+            SELECT id, location_id, kind, door_id, reader_id, occurred_at, received_at, edge_id, event_id
+            FROM edge_events
+            WHERE organisation_id = @organisationId
+              AND (@scope::uuid[] IS NULL OR location_id = ANY(@scope))
+              AND (@locationId::uuid IS NULL OR location_id = @locationId)
+              AND (cardinality(@kinds::text[]) = 0 OR kind = ANY(@kinds))
+              AND (@doorId::uuid IS NULL OR door_id = @doorId)
+              AND (@edgeId::text IS NULL OR edge_id = @edgeId)
+              AND (@from::timestamptz IS NULL OR occurred_at >= @from)
+              AND (@to::timestamptz IS NULL OR occurred_at < @to)
+              AND (@beforeAt::timestamptz IS NULL OR (occurred_at, id) < (@beforeAt, @beforeId))
+            ORDER BY occurred_at DESC, id DESC
+            LIMIT @take
+            """,
+            new
+            {
+                organisationId, scope, locationId = filter.LocationId, kinds = filter.Kinds.ToArray(), doorId = filter.DoorId,
+                edgeId = filter.EdgeId?.ToString(), from = filter.From, to = filter.To, beforeAt = after?.At, beforeId = after?.Id, take = limit + 1,
+            },
+            cancellationToken: cancellationToken))).ToList();
+        var next = rows.Count > limit ? new PageCursor(rows[limit - 1].OccurredAt, rows[limit - 1].Id).Encode() : null;
+        return new Page<EdgeEventResponse>([.. rows.Take(limit).Select(r => r.ToResponse())], next);
+    }
+
+    private sealed record EventRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid LocationId { get; init; }
+
+        public string Kind { get; init; } = string.Empty;
+
+        public Guid? DoorId { get; init; }
+
+        public string? ReaderId { get; init; }
+
+        public DateTimeOffset OccurredAt { get; init; }
+
+        public DateTimeOffset ReceivedAt { get; init; }
+
+        public string EdgeId { get; init; } = string.Empty;
+
+        public string EventId { get; init; } = string.Empty;
+
+        public EdgeEventResponse ToResponse() => new(Id, LocationId, Kind, DoorId, ReaderId, OccurredAt, ReceivedAt, EdgeId, EventId);
+    }
+}
