@@ -26,6 +26,9 @@ internal sealed class ApiKeyCache(NpgsqlDataSource db, TimeProvider time, ILogge
     private long _generation;
     private volatile bool _listening;
 
+    /// <summary>Whether this instance hears revocations, and so remembers keys.</summary>
+    public bool Listening => _listening;
+
     /// <summary>The moment to take before reading a key, to hand to <see cref="Remember"/> with what was read.</summary>
     public long Generation => Interlocked.Read(ref _generation);
 
