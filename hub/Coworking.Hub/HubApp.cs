@@ -74,6 +74,8 @@ public static class HubApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
         builder.Services.AddSingleton<OrganisationStore>();
+        builder.Services.AddSingleton<ApiKeyCache>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ApiKeyCache>());
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<OperatorStore>();
         builder.Services.AddSingleton<LocationStore>();

@@ -36,5 +36,5 @@ internal sealed record ApiKeySecret(string Prefix, string Secret)
 
     public byte[] Hash() => SHA256.HashData(Encoding.ASCII.GetBytes(Secret));
 
-    public bool Matches(byte[] storedHash) => CryptographicOperations.FixedTimeEquals(Hash(), storedHash);
+    public static bool Matches(byte[] presentedHash, byte[] storedHash) => CryptographicOperations.FixedTimeEquals(presentedHash, storedHash);
 }

@@ -11,15 +11,22 @@ public sealed record ApiKeyResponse(
 /// <summary>The answer to creating a key: the only time the full key is shown.</summary>
 public sealed record CreatedApiKey(ApiKeyResponse Key, string ApiKey);
 
-internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time, ApiKeyCache cache)
 {
     // last_used_at is a hint for operators, not an audit trail; writing it on every request would
-    // double the cost of a read.
+    // double the cost of a read. With the cache it is written at most once a resolution plus a cache lifetime.
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
     /// <summary>The caller a presented key stands for, or null when it is unknown, wrong or revoked.</summary>
     public async Task<Caller?> AuthenticateAsync(ApiKeySecret presented, CancellationToken cancellationToken)
     {
+        var hash = presented.Hash();
+        if (cache.Find(presented.Prefix, hash) is { } known)
+        {
+            return known;
+        }
+
+        var generation = cache.Generation;
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var row = await conn.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
             """
@@ -31,7 +38,7 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
             """,
             new { prefix = presented.Prefix },
             cancellationToken: cancellationToken));
-        if (row is null || !presented.Matches(row.SecretHash) || row.RevokedAt is not null)
+        if (row is null || !ApiKeySecret.Matches(hash, row.SecretHash) || row.RevokedAt is not null)
         {
             return null;
         }
@@ -45,7 +52,9 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
                 cancellationToken: cancellationToken));
         }
 
-        return new Caller(row.OrganisationId, row.Id, DbText.Parse<Role>(row.Role), row.LocationIds.ToHashSet());
+        var caller = new Caller(row.OrganisationId, row.Id, DbText.Parse<Role>(row.Role), row.LocationIds.ToHashSet());
+        cache.Remember(presented.Prefix, row.SecretHash, caller, generation);
+        return caller;
     }
 
     /// <summary>Creates a key; the caller has checked the role and that the locations are the organisation's.</summary>
@@ -86,14 +95,31 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
         return [.. rows.Select(r => r.ToResponse())];
     }
 
-    /// <summary>Revokes a key of the organisation; null when there is no such key.</summary>
+    /// <summary>
+    /// Revokes a key of the organisation; null when there is no such key. Answers once this instance has forgotten
+    /// the key and heard the notification that makes every other instance forget it.
+    /// </summary>
     public async Task<ApiKeyResponse?> RevokeAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE api_keys SET revoked_at = @now WHERE id = @id AND organisation_id = @organisationId AND revoked_at IS NULL",
+        var heard = cache.HeardRevocation(id);
+        var revoked = await conn.ExecuteAsync(new CommandDefinition(
+            $"""
+            WITH revoked AS (
+                UPDATE api_keys SET revoked_at = @now WHERE id = @id AND organisation_id = @organisationId AND revoked_at IS NULL RETURNING id)
+            SELECT pg_notify('{ApiKeyCache.RevokedChannel}', id::text) FROM revoked
+            """,
             new { id, organisationId, now = time.GetUtcNow() },
             cancellationToken: cancellationToken));
+        if (revoked > 0)
+        {
+            await cache.RevokedAsync(id, heard, cancellationToken);
+        }
+        else
+        {
+            cache.NotRevoked(id);
+        }
+
         var row = await conn.QuerySingleOrDefaultAsync<ListRow>(new CommandDefinition(
             $"{SelectKeys} WHERE k.id = @id AND k.organisation_id = @organisationId GROUP BY k.id",
             new { id, organisationId },

@@ -207,8 +207,8 @@ public static class BookingsApi
             : TypedResults.NotFound();
     }
 
-    internal static async Task<Results<Ok<AvailabilityResponse>, ValidationProblem, NotFound>> GetAvailability(
-        Guid id, string? date, string? kind, Caller caller, LocationStore locations, Availability availability, CancellationToken cancellationToken)
+    internal static async Task<Results<AvailabilityJson, ValidationProblem, NotFound>> GetAvailability(
+        Guid id, string? date, string? kind, string? fields, Caller caller, LocationStore locations, Availability availability, CancellationToken cancellationToken)
     {
         if (!caller.Covers(id) || await locations.GetAsync(caller.OrganisationId, id, cancellationToken) is not { } location)
         {
@@ -222,9 +222,14 @@ public static class BookingsApi
             errors.Add("date", "is required: a local date yyyy-MM-dd");
         }
 
+        if (fields is not null && fields != AvailabilityJson.FreeOnly)
+        {
+            errors.Add("fields", $"must be {AvailabilityJson.FreeOnly} (only the free time, in minutes from the day's start) or left out");
+        }
+
         return errors.Any
             ? errors.ToProblem()
-            : TypedResults.Ok(await availability.ForDayAsync(id, location.TimeZone, day, wanted, cancellationToken));
+            : new AvailabilityJson(await availability.ForDayAsync(id, location.TimeZone, day, wanted, cancellationToken), freeOnly: fields is not null);
     }
 
     internal static Interval? ValidateTime(DateTimeOffset? start, DateTimeOffset? end, ValidationErrors errors)

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Coworking.Benchmarks.Api;
 using Coworking.Benchmarks.Support;
 using Coworking.Hub;
+using Coworking.Hub.Bookings;
 using Coworking.Hub.Database;
 using Coworking.Hub.Organisations;
 using Coworking.Testing;
@@ -17,11 +19,13 @@ namespace Coworking.Benchmarks.Bookings;
 /// bookings: through the real hub (Kestrel in-process, real PostgreSQL), at one location with N resources:
 /// (1) booking creation across distinct resources with C concurrent clients — rate and latency;
 /// (2) 500 concurrent requests for one resource and slot — the answers and how long they took;
-/// (3) availability of the location over a day with every resource partly booked — latency.
+/// (3) availability of the location over a day with every resource partly booked, the full answer and ?fields=free — latency.
 ///   dotnet run -c Release --project tests/Coworking.Benchmarks -- bookings [--resources 500] [--bookings 3000] [--clients 8] [--contenders 500] [--queries 300]
 /// </summary>
 public static class BookingsBenchmark
 {
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
     public static async Task<int> RunAsync(string[] args)
     {
         var resources = Option(args, "--resources", 500);
@@ -43,7 +47,17 @@ public static class BookingsBenchmark
         ]);
         await hub.StartAsync();
         var org = await hub.Services.GetRequiredService<OrganisationStore>().CreateAsync("Benchmark", null, CancellationToken.None);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(clients, contenders) }) { BaseAddress = new Uri(hub.Urls.Single()) };
+        // The client shares the two cores with the hub: a lean handler (no proxy lookup, cookies or decompression,
+        // connections kept alive) and bodies serialised before the clock starts keep its share small.
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = Math.Max(clients, contenders),
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        })
+        { BaseAddress = new Uri(hub.Urls.Single()) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.ApiKey);
 
         var location = await PostAsync(http, "/api/v1/locations", new { name = "Bench House", timeZone = "Europe/London", currency = "GBP", country = "GB" });
@@ -63,15 +77,18 @@ public static class BookingsBenchmark
             await PostAsync(http, $"/api/v1/members/{members[i]}/membership", new { tierId = tier, channel = "website" }, expectId: false);
         });
 
-        // Bookings start tomorrow (UTC) and go round the resources hour by hour: every request is for a distinct resource and slot.
+        // Bookings start tomorrow (UTC) and go round the resources hour by hour: every request is for a distinct resource
+        // and slot. The warm-up (a thousand: perf showed the JIT's tiered recompilation still busy well after the first
+        // few hundred) books the day after, so the day whose availability is asked holds the measured bookings only.
         var day0 = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(2), TimeSpan.Zero);
-        DateTimeOffset SlotOf(int i) => day0.AddHours(i / resources);
-        Task BookAsync(int i) => PostAsync(http, "/api/v1/bookings", new
+        DateTimeOffset SlotOf(int i) => i < bookings ? day0.AddHours(i / resources) : day0.AddDays(1).AddHours((i - bookings) / resources);
+        var warmUp = Math.Min(1000, bookings);
+        var bodies = Enumerable.Range(0, bookings + warmUp).Select(i => JsonSerializer.SerializeToUtf8Bytes(new
         {
             memberId = members[i % 50], resourceId = resourceIds[i % resources], start = SlotOf(i), end = SlotOf(i).AddHours(1),
-        }, expectId: false);
+        })).ToArray();
+        Task BookAsync(int i) => PostBytesAsync(http, "/api/v1/bookings", bodies[i]);
 
-        var warmUp = Math.Min(300, bookings);
         await RunClientsAsync(clients, warmUp, i => BookAsync(bookings + i));
         await MailedAsync(mailbox, warmUp);
         var createCpu = await CpuMeter.StartAsync(connectionString);
@@ -98,26 +115,17 @@ public static class BookingsBenchmark
         clock.Stop();
 
         var date = DateOnly.FromDateTime(day0.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var availabilityLatency = new List<double>();
-        CpuMeter? availabilityCpu = null;
-        for (var q = 0; q < queries + 20; q++)
-        {
-            if (q == 20)
-            {
-                availabilityCpu = await CpuMeter.StartAsync(connectionString);
-            }
+        var fullUrl = $"/api/v1/locations/{location}/availability?date={date}";
+        var compactUrl = $"{fullUrl}&fields=free";
 
-            var started = Stopwatch.GetTimestamp();
-            using var response = await http.GetAsync($"/api/v1/locations/{location}/availability?date={date}");
-            response.EnsureSuccessStatusCode();
-            await response.Content.ReadAsByteArrayAsync();
-            if (q >= 20)
-            {
-                availabilityLatency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }
-
-        var (availabilityProcessMs, availabilityPostgresMs) = await availabilityCpu!.StopAsync();
+        // Both shapes are warmed up before either is measured: the first hundred or so queries also pay for the JIT's
+        // tiering, which would otherwise land on whichever shape came first.
+        await AvailabilityAsync(http, fullUrl, 100, connectionString);
+        await AvailabilityAsync(http, compactUrl, 100, connectionString);
+        var full = await AvailabilityAsync(http, fullUrl, queries, connectionString);
+        var compact = await AvailabilityAsync(http, compactUrl, queries, connectionString);
+        var day = await hub.Services.GetRequiredService<Availability>().ForDayAsync(location, "Europe/London", DateOnly.FromDateTime(day0.UtcDateTime), null, CancellationToken.None);
+        var writing = WritingCost(day);
         await hub.StopAsync();
         if (Directory.Exists(mailbox))
         {
@@ -134,9 +142,91 @@ public static class BookingsBenchmark
         Console.WriteLine(
             $"  {contenders} concurrent requests for one slot: {created} x 201, {conflicts} x 409, {contenders - created - conflicts} other; " +
             $"all answered in {clock.Elapsed.TotalMilliseconds:F0} ms; latency {Percentiles.Of(contention.Select(a => a.Item2).ToList()).Format("ms")}");
-        Console.WriteLine($"  availability of {resources} resources over a day ({bookings / resources} bookings each): latency {Percentiles.Of(availabilityLatency).Format("ms")}");
-        Console.WriteLine($"    CPU/query {availabilityProcessMs / queries:F2} ms here (HTTP client + hub) + {availabilityPostgresMs / queries:F2} ms PostgreSQL");
+        foreach (var (shape, answer) in new[] { ("full answer", full), ("?fields=free", compact) })
+        {
+            Console.WriteLine($"  availability of {resources} resources over a day ({bookings / resources} bookings each), {shape} ({answer.Bytes / 1024.0:F0} KiB): latency {answer.Latency.Format("ms")}");
+            Console.WriteLine($"    CPU/query {answer.ProcessMs / queries:F2} ms here (HTTP client + hub) + {answer.PostgresMs / queries:F2} ms PostgreSQL");
+        }
+
+        Console.WriteLine(
+            $"    writing the day's full answer alone, CPU per answer: {writing.SerializerMs:F2} ms with JsonSerializer (before), {writing.WriterMs:F2} ms with Utf8JsonWriter; " +
+            $"?fields=free {writing.CompactMs:F2} ms");
         return 0;
+    }
+
+    /// <summary>
+    /// The CPU of turning one day's availability into JSON, without HTTP or PostgreSQL: the serializer as the hub used
+    /// it (web defaults, enums snake_case) against the hand-written writer, 200 times each after 50 of warm-up.
+    /// </summary>
+    private static (double SerializerMs, double WriterMs, double CompactMs) WritingCost(AvailabilityResponse day)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
+        };
+        double Cost(Action<Utf8JsonWriter> write)
+        {
+            using var writer = new Utf8JsonWriter(Stream.Null);
+            for (var i = 0; i < 50; i++)
+            {
+                write(writer);
+                writer.Flush();
+                writer.Reset();
+            }
+
+            var before = Process.GetCurrentProcess().TotalProcessorTime;
+            for (var i = 0; i < 200; i++)
+            {
+                write(writer);
+                writer.Flush();
+                writer.Reset();
+            }
+
+            return (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds / 200;
+        }
+
+        return (
+            Cost(writer => JsonSerializer.Serialize(writer, day, options)),
+            Cost(writer => AvailabilityJson.Write(writer, day, freeOnly: false)),
+            Cost(writer => AvailabilityJson.Write(writer, day, freeOnly: true)));
+    }
+
+    /// <summary>Sequential GETs of one availability URL after 20 of warm-up: latency, answer size and CPU per query.</summary>
+    private static async Task<(Percentiles Latency, long Bytes, double ProcessMs, double PostgresMs)> AvailabilityAsync(HttpClient http, string url, int queries, string connectionString)
+    {
+        var latency = new List<double>();
+        var bytes = 0L;
+        CpuMeter? cpu = null;
+        for (var q = 0; q < queries + 20; q++)
+        {
+            if (q == 20)
+            {
+                cpu = await CpuMeter.StartAsync(connectionString);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.GetAsync(url);
+            response.EnsureSuccessStatusCode();
+            bytes = (await response.Content.ReadAsByteArrayAsync()).LongLength;
+            if (q >= 20)
+            {
+                latency.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        var (processMs, postgresMs) = await cpu!.StopAsync();
+        return (Percentiles.Of(latency), bytes, processMs, postgresMs);
+    }
+
+    private static async Task PostBytesAsync(HttpClient http, string path, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = Json;
+        using var response = await http.PostAsync(path, content);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
     }
 
     /// <summary>Waits until the dev mailbox holds <paramref name="count"/> messages; answers how long that took.</summary>

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Coworking.Hub.Auth;
 using Coworking.Hub.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coworking.Hub.Tests.Auth;
 
@@ -61,6 +64,36 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         await after.ProblemAsync(401);
+    }
+
+    [Fact]
+    public async Task Revoked_key_is_401_at_once_through_another_hub_instance_that_used_it()
+    {
+        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={hub.ConnectionString}", "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
+        await second.StartAsync();
+        await ListeningAsync(hub.Services, second.Services);
+        var created = await hub.Admin.PostJsonAsync("/api/v1/api-keys", new { name = "shared", role = "org_admin" });
+        var key = created["apiKey"]!.GetValue<string>();
+        using var throughSecond = new HttpClient { BaseAddress = new Uri(second.Urls.Single()) };
+        throughSecond.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var client = hub.Client(key);
+        var before = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var first = await client.GetAsync("/api/v1/locations");
+            using var other = await throughSecond.GetAsync("/api/v1/locations");
+            before.AddRange([first.StatusCode, other.StatusCode]);
+        }
+
+        using var revoke = await hub.Admin.DeleteAsync($"/api/v1/api-keys/{created["key"]!["id"]!.GetValue<Guid>()}");
+        using var afterSecond = await throughSecond.GetAsync("/api/v1/locations");
+        using var afterFirst = await client.GetAsync("/api/v1/locations");
+        await second.StopAsync();
+
+        Assert.All(before, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        await afterSecond.ProblemAsync(401);
+        await afterFirst.ProblemAsync(401);
     }
 
     [Fact]
@@ -135,5 +168,15 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
 
         Assert.Equal(["locationIds"], (await response.ProblemAsync(422)).ErrorFields());
         Assert.Equal(before, await hub.CountAsync("api_keys"));
+    }
+
+    /// <summary>Until both instances hear revocations: before that they remember no key, and the test would prove nothing.</summary>
+    private static async Task ListeningAsync(params IServiceProvider[] instances)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!instances.All(i => i.GetRequiredService<ApiKeyCache>().Listening))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
     }
 }
