@@ -20,6 +20,9 @@ if (args.Length != 1)
 
 var directory = args[0];
 using var cache = GrantCache.Open(Path.Combine(directory, "cache.db"), TimeProvider.System, NullLogger<GrantCache>.Instance);
+
+// Rewrites of the file from the index every few hundred batches, so kills land inside them too.
+cache.RewriteAfterChanges = 3000;
 using var outbox = EventOutbox.Open(Path.Combine(directory, "outbox.db"), new OutboxOptions { MaxBatch = 64, SegmentSize = 100 }, TimeProvider.System,
     NullLogger<EventOutbox>.Instance);
 await outbox.StartAsync(CancellationToken.None);

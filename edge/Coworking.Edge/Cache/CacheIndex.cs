@@ -1,17 +1,18 @@
 namespace Coworking.Edge.Cache;
 
 /// <summary>
-/// An immutable picture of the cache at one applied seq, shaped for decisions: every lookup a badge
-/// needs is one dictionary probe. A batch builds a new index and swaps it in; readers never lock.
+/// An immutable picture of the cache at one applied seq, shaped for decisions: a badge costs a card lookup,
+/// a holder lookup (which also lists the holder's grants) and the door's slot. A batch builds a new index
+/// and swaps it in; readers never lock. Only decision-shaped data is held: ids as <see cref="EntityId"/>,
+/// one instance per distinct schedule and door set, none of the hub's messages (the cache's file has those).
 /// </summary>
 public sealed class CacheIndex
 {
-    private readonly Dictionary<string, CachedCredential> _credentials;
-    private readonly Dictionary<CardKey, CachedCredential> _cards;
-    private readonly Dictionary<PinHash, CachedCredential> _pins;
-    private readonly Dictionary<string, CachedHolder> _holders;
-    private readonly Dictionary<string, CachedGrant> _grants;
-    private readonly Dictionary<string, CachedGrant[]> _grantsByHolder;
+    private readonly PartitionedMap<EntityId, CachedCredential> _credentials;
+    private readonly PartitionedMap<CardKey, CachedCredential> _cards;
+    private readonly PartitionedMap<PinHash, CachedCredential> _pins;
+    private readonly PartitionedMap<EntityId, CachedHolder> _holders;
+    private readonly PartitionedMap<EntityId, CachedGrant> _grants;
     private readonly Dictionary<string, DoorPolicy> _doors;
     private readonly Dictionary<string, int> _doorSlots;
 
@@ -19,14 +20,15 @@ public sealed class CacheIndex
         long seq,
         string locationId,
         LocationPolicy? location,
-        Dictionary<string, CachedCredential> credentials,
-        Dictionary<CardKey, CachedCredential> cards,
-        Dictionary<PinHash, CachedCredential> pins,
-        Dictionary<string, CachedHolder> holders,
-        Dictionary<string, CachedGrant> grants,
-        Dictionary<string, CachedGrant[]> grantsByHolder,
+        PartitionedMap<EntityId, CachedCredential> credentials,
+        PartitionedMap<CardKey, CachedCredential> cards,
+        PartitionedMap<PinHash, CachedCredential> pins,
+        PartitionedMap<EntityId, CachedHolder> holders,
+        int holderCount,
+        PartitionedMap<EntityId, CachedGrant> grants,
         Dictionary<string, DoorPolicy> doors,
-        Dictionary<string, int> doorSlots)
+        Dictionary<string, int> doorSlots,
+        IndexInterner? interner)
     {
         Seq = seq;
         LocationId = locationId;
@@ -35,13 +37,15 @@ public sealed class CacheIndex
         _cards = cards;
         _pins = pins;
         _holders = holders;
+        HolderCount = holderCount;
         _grants = grants;
-        _grantsByHolder = grantsByHolder;
         _doors = doors;
         _doorSlots = doorSlots;
+        Interner = interner;
     }
 
-    public static CacheIndex Empty { get; } = new(0, "", null, [], [], [], [], [], [], [], []);
+    public static CacheIndex Empty { get; } = new(0, "", null, PartitionedMap<EntityId, CachedCredential>.Empty, PartitionedMap<CardKey, CachedCredential>.Empty,
+        PartitionedMap<PinHash, CachedCredential>.Empty, PartitionedMap<EntityId, CachedHolder>.Empty, 0, PartitionedMap<EntityId, CachedGrant>.Empty, [], [], null);
 
     /// <summary>The last change-log seq this index contains.</summary>
     public long Seq { get; }
@@ -53,28 +57,50 @@ public sealed class CacheIndex
 
     public int CredentialCount => _credentials.Count;
 
-    public int HolderCount => _holders.Count;
+    /// <summary>Holders the hub described (not those only named by a grant).</summary>
+    public int HolderCount { get; }
 
     public int GrantCount => _grants.Count;
 
     public IReadOnlyCollection<DoorPolicy> Doors => _doors.Values;
 
-    public IReadOnlyCollection<CachedCredential> Credentials => _credentials.Values;
+    public IEnumerable<CachedCredential> Credentials => _credentials.Values;
 
-    public IReadOnlyCollection<CachedHolder> Holders => _holders.Values;
+    public IEnumerable<CachedHolder> Holders => _holders.Values.Where(h => h.Present);
 
-    public IReadOnlyCollection<CachedGrant> Grants => _grants.Values;
+    public IEnumerable<CachedGrant> Grants => _grants.Values;
+
+    internal PartitionedMap<EntityId, CachedCredential> CredentialMap => _credentials;
+
+    internal PartitionedMap<CardKey, CachedCredential> CardMap => _cards;
+
+    internal PartitionedMap<PinHash, CachedCredential> PinMap => _pins;
+
+    internal PartitionedMap<EntityId, CachedHolder> HolderMap => _holders;
+
+    internal PartitionedMap<EntityId, CachedGrant> GrantMap => _grants;
+
+    internal Dictionary<string, DoorPolicy> DoorMap => _doors;
+
+    internal Dictionary<string, int> DoorSlotMap => _doorSlots;
+
+    /// <summary>The shared schedules and door sets of this index's line of builds (none for <see cref="Empty"/>).</summary>
+    internal IndexInterner? Interner { get; }
 
     public bool TryGetCredential(string credentialId, out CachedCredential credential) =>
-        _credentials.TryGetValue(credentialId, out credential!);
+        _credentials.TryGetValue(EntityId.Of(credentialId), out credential!);
 
     public bool TryGetCard(CardKey card, out CachedCredential credential) => _cards.TryGetValue(card, out credential!);
 
     public bool TryGetPin(PinHash pin, out CachedCredential credential) => _pins.TryGetValue(pin, out credential!);
 
-    public bool TryGetHolder(string holderId, out CachedHolder holder) => _holders.TryGetValue(holderId, out holder!);
+    public bool TryGetHolder(string holderId, out CachedHolder holder) =>
+        _holders.TryGetValue(EntityId.Of(holderId), out holder!) && holder.Present;
 
-    public bool TryGetGrant(string grantId, out CachedGrant grant) => _grants.TryGetValue(grantId, out grant!);
+    /// <summary>The holder's entry, also when it is only named by grants (then not <see cref="CachedHolder.Present"/>).</summary>
+    internal bool TryGetHolderEntry(EntityId holderId, out CachedHolder holder) => _holders.TryGetValue(holderId, out holder!);
+
+    public bool TryGetGrant(string grantId, out CachedGrant grant) => _grants.TryGetValue(EntityId.Of(grantId), out grant!);
 
     public bool TryGetDoor(string doorId, out DoorPolicy door) => _doors.TryGetValue(doorId, out door!);
 
@@ -82,8 +108,67 @@ public sealed class CacheIndex
     public int DoorSlotOf(string doorId) => _doorSlots.TryGetValue(doorId, out var slot) ? slot : -1;
 
     public ReadOnlySpan<CachedGrant> GrantsOf(string holderId) =>
-        _grantsByHolder.TryGetValue(holderId, out var grants) ? grants : [];
+        _holders.TryGetValue(EntityId.Of(holderId), out var holder) ? holder.Grants : [];
 
-    internal CacheIndexBuilder ToBuilder() =>
-        new(Location, _credentials, _cards, _pins, _holders, _grants, _grantsByHolder, _doors, _doorSlots);
+    internal CacheIndexBuilder ToBuilder() => new(this);
+}
+
+/// <summary>
+/// One instance per distinct schedule and per distinct door set, shared by every grant and door that has
+/// it: 100,000 grants with the same weekday hours hold one schedule. Used by builders only, one at a time.
+/// </summary>
+internal sealed class IndexInterner
+{
+    private readonly Dictionary<WeeklySchedule, WeeklySchedule> _schedules = [];
+    private readonly Dictionary<ulong[], ulong[]> _doorSets = new(DoorSetComparer.Instance);
+
+    public WeeklySchedule Intern(WeeklySchedule schedule)
+    {
+        if (schedule.IsAllHours)
+        {
+            return WeeklySchedule.AllHours;
+        }
+
+        if (_schedules.TryGetValue(schedule, out var shared))
+        {
+            return shared;
+        }
+
+        _schedules.Add(schedule, schedule);
+        return schedule;
+    }
+
+    public ulong[] Intern(ulong[] doorSet)
+    {
+        if (doorSet.Length == 0)
+        {
+            return [];
+        }
+
+        if (_doorSets.TryGetValue(doorSet, out var shared))
+        {
+            return shared;
+        }
+
+        _doorSets.Add(doorSet, doorSet);
+        return doorSet;
+    }
+
+    private sealed class DoorSetComparer : IEqualityComparer<ulong[]>
+    {
+        public static readonly DoorSetComparer Instance = new();
+
+        public bool Equals(ulong[]? x, ulong[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(ulong[] set)
+        {
+            var hash = new HashCode();
+            foreach (var word in set)
+            {
+                hash.Add(word);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
 }

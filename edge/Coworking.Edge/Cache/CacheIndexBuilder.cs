@@ -4,56 +4,53 @@ using Google.Protobuf.WellKnownTypes;
 namespace Coworking.Edge.Cache;
 
 /// <summary>
-/// Applies changes to a copy of an index. Each dictionary is copied on its first write only, so a
-/// batch touching one holder does not copy 100,000 credentials. Records which ids it touched so the
-/// cache can persist exactly those. Order-independent: a grant may name a holder or door that arrives
-/// later in the same batch.
+/// Applies changes to a copy of an index. The large maps are partitioned (<see cref="PartitionedMap{TKey,TValue}"/>),
+/// so a batch copies only the partitions it writes to, never 100,000 credentials; the door tables (a few
+/// hundred entries) are copied on their first write. Order-independent: a grant may name a holder
+/// or door that arrives later in the same batch. Built once.
 /// </summary>
 internal sealed class CacheIndexBuilder
 {
-    private readonly CopyOnWrite<string, CachedCredential> _credentials;
-    private readonly CopyOnWrite<CardKey, CachedCredential> _cards;
-    private readonly CopyOnWrite<PinHash, CachedCredential> _pins;
-    private readonly CopyOnWrite<string, CachedHolder> _holders;
-    private readonly CopyOnWrite<string, CachedGrant> _grants;
-    private readonly CopyOnWrite<string, CachedGrant[]> _grantsByHolder;
+    private readonly PartitionedMap<EntityId, CachedCredential>.Writer _credentials;
+    private readonly PartitionedMap<CardKey, CachedCredential>.Writer _cards;
+    private readonly PartitionedMap<PinHash, CachedCredential>.Writer _pins;
+    private readonly PartitionedMap<EntityId, CachedHolder>.Writer _holders;
+    private readonly PartitionedMap<EntityId, CachedGrant>.Writer _grants;
     private readonly CopyOnWrite<string, DoorPolicy> _doors;
     private readonly CopyOnWrite<string, int> _doorSlots;
+    private readonly IndexInterner _interner;
     private LocationPolicy? _location;
+    private int _holderCount;
 
-    internal CacheIndexBuilder(
-        LocationPolicy? location,
-        Dictionary<string, CachedCredential> credentials,
-        Dictionary<CardKey, CachedCredential> cards,
-        Dictionary<PinHash, CachedCredential> pins,
-        Dictionary<string, CachedHolder> holders,
-        Dictionary<string, CachedGrant> grants,
-        Dictionary<string, CachedGrant[]> grantsByHolder,
-        Dictionary<string, DoorPolicy> doors,
-        Dictionary<string, int> doorSlots)
+    /// <summary>A builder over <paramref name="index"/> that leaves it untouched.</summary>
+    internal CacheIndexBuilder(CacheIndex index)
     {
-        _location = location;
-        _credentials = new(credentials);
-        _cards = new(cards);
-        _pins = new(pins);
-        _holders = new(holders);
-        _grants = new(grants);
-        _grantsByHolder = new(grantsByHolder);
-        _doors = new(doors);
-        _doorSlots = new(doorSlots);
+        _location = index.Location;
+        _credentials = index.CredentialMap.ToWriter();
+        _cards = index.CardMap.ToWriter();
+        _pins = index.PinMap.ToWriter();
+        _holders = index.HolderMap.ToWriter();
+        _holderCount = index.HolderCount;
+        _grants = index.GrantMap.ToWriter();
+        _doors = new(index.DoorMap);
+        _doorSlots = new(index.DoorSlotMap);
+        _interner = index.Interner ?? new IndexInterner();
     }
 
-    public HashSet<string> TouchedCredentials { get; } = new(StringComparer.Ordinal);
+    /// <summary>A builder of a new index from nothing (a snapshot, a reopen), filling its maps directly.</summary>
+    private CacheIndexBuilder()
+    {
+        _credentials = PartitionedMap<EntityId, CachedCredential>.Empty.ToWriter();
+        _cards = PartitionedMap<CardKey, CachedCredential>.Empty.ToWriter();
+        _pins = PartitionedMap<PinHash, CachedCredential>.Empty.ToWriter();
+        _holders = PartitionedMap<EntityId, CachedHolder>.Empty.ToWriter();
+        _grants = PartitionedMap<EntityId, CachedGrant>.Empty.ToWriter();
+        _doors = new([], owned: true);
+        _doorSlots = new([], owned: true);
+        _interner = new IndexInterner();
+    }
 
-    public HashSet<string> TouchedHolders { get; } = new(StringComparer.Ordinal);
-
-    public HashSet<string> TouchedGrants { get; } = new(StringComparer.Ordinal);
-
-    public HashSet<string> TouchedDoors { get; } = new(StringComparer.Ordinal);
-
-    public bool LocationTouched { get; private set; }
-
-    public static CacheIndexBuilder Empty() => CacheIndex.Empty.ToBuilder();
+    public static CacheIndexBuilder Empty() => new();
 
     /// <summary>Applies one change, or leaves the index as it was and says why the change is unusable.</summary>
     public bool TryApply(Change change, out string? problem)
@@ -74,8 +71,8 @@ internal sealed class CacheIndexBuilder
     }
 
     public CacheIndex Build(long seq, string locationId) =>
-        new(seq, locationId, _location, _credentials.Current, _cards.Current, _pins.Current, _holders.Current,
-            _grants.Current, _grantsByHolder.Current, _doors.Current, _doorSlots.Current);
+        new(seq, locationId, _location, _credentials.Build(), _cards.Build(), _pins.Build(), _holders.Build(), _holderCount, _grants.Build(),
+            _doors.Current, _doorSlots.Current, _interner);
 
     private string? ApplyLocation(LocationUpsert location)
     {
@@ -97,9 +94,8 @@ internal sealed class CacheIndexBuilder
         _location = new LocationPolicy(location.LocationId, location.Name, zone, staffed)
         {
             PinKey = location.PinKey.ToByteArray(),
-            Source = location,
+            TimeZoneName = location.TimeZone,
         };
-        LocationTouched = true;
         return null;
     }
 
@@ -117,10 +113,9 @@ internal sealed class CacheIndexBuilder
 
         var unlock = door.UnlockMs > 0 ? TimeSpan.FromMilliseconds(door.UnlockMs) : DoorPolicy.DefaultUnlock;
         var heldOpen = door.HeldOpenLimitS > 0 ? TimeSpan.FromSeconds(door.HeldOpenLimitS) : DoorPolicy.DefaultHeldOpenLimit;
-        _doors.Write[door.DoorId] = new DoorPolicy(door.DoorId, door.Name, door.FailMode, unlock, heldOpen, schedule,
-            door.Lockdown, door.CardAndPin) { Source = door };
+        _doors.Write[door.DoorId] = new DoorPolicy(door.DoorId, door.Name, door.FailMode, unlock, heldOpen, _interner.Intern(schedule),
+            door.Lockdown, door.CardAndPin) { AreaId = door.AreaId };
         SlotOf(door.DoorId);
-        TouchedDoors.Add(door.DoorId);
         return null;
     }
 
@@ -131,7 +126,6 @@ internal sealed class CacheIndexBuilder
             _doors.Write.Remove(doorId);
         }
 
-        TouchedDoors.Add(doorId);
         return null;
     }
 
@@ -142,8 +136,19 @@ internal sealed class CacheIndexBuilder
             return "holder without id";
         }
 
-        _holders.Write[holder.HolderId] = new CachedHolder(holder.HolderId, holder.Status) { Source = holder };
-        TouchedHolders.Add(holder.HolderId);
+        var key = EntityId.Of(holder.HolderId);
+        var grants = Array.Empty<CachedGrant>();
+        if (_holders.TryGetValue(key, out var old))
+        {
+            grants = old.Grants;
+            _holderCount += old.Present ? 0 : 1;
+        }
+        else
+        {
+            _holderCount++;
+        }
+
+        _holders.Set(key, new CachedHolder(key, holder.Status, present: true, grants));
         return null;
     }
 
@@ -154,67 +159,59 @@ internal sealed class CacheIndexBuilder
             return "credential without id or holder";
         }
 
-        CardKey? card = null;
-        PinHash? pin = null;
+        var key = EntityId.Of(credential.CredentialId);
+        var holderKey = EntityId.Of(credential.HolderId);
         switch (credential.Kind)
         {
             case CredentialKind.Card:
-                card = new CardKey(credential.FacilityCode, credential.CardNumber);
-                break;
+                PutCredential(new CachedCredential(key, holderKey, new CardKey(credential.FacilityCode, credential.CardNumber)));
+                return null;
             case CredentialKind.Pin when PinHash.TryRead(credential.PinHash.Span, out var hash):
-                pin = hash;
-                break;
+                PutCredential(new CachedCredential(key, holderKey, hash));
+                return null;
             case CredentialKind.Pin:
                 return $"PIN hash of {credential.PinHash.Length} bytes, expected {PinHash.Length}";
             default:
                 return $"credential kind {credential.Kind}";
         }
-
-        PutCredential(new CachedCredential(credential.CredentialId, credential.HolderId, credential.Kind, card, pin, Revoked: false)
-        {
-            Source = credential,
-        });
-        return null;
     }
 
     private string? RevokeCredential(string credentialId)
     {
-        if (!_credentials.Current.TryGetValue(credentialId, out var credential))
+        if (!_credentials.TryGetValue(EntityId.Of(credentialId), out var credential))
         {
             return "revocation of a credential the edge does not hold";
         }
 
-        PutCredential(credential with { Revoked = true });
+        PutCredential(credential.AsRevoked());
         return null;
     }
 
     private void PutCredential(CachedCredential credential)
     {
-        if (_credentials.Current.TryGetValue(credential.Id, out var old))
+        if (_credentials.TryGetValue(credential.Key, out var old))
         {
-            if (old.Card is { } oldCard && _cards.Current.TryGetValue(oldCard, out var byCard) && byCard.Id == old.Id)
+            if (old.Card is { } oldCard && _cards.TryGetValue(oldCard, out var byCard) && byCard.Key == old.Key)
             {
-                _cards.Write.Remove(oldCard);
+                _cards.Remove(oldCard);
             }
 
-            if (old.Pin is { } oldPin && _pins.Current.TryGetValue(oldPin, out var byPin) && byPin.Id == old.Id)
+            if (old.Pin is { } oldPin && _pins.TryGetValue(oldPin, out var byPin) && byPin.Key == old.Key)
             {
-                _pins.Write.Remove(oldPin);
+                _pins.Remove(oldPin);
             }
         }
 
-        _credentials.Write[credential.Id] = credential;
+        _credentials.Set(credential.Key, credential);
         if (credential.Card is { } card)
         {
-            _cards.Write[card] = credential;
+            _cards.Set(card, credential);
         }
 
         if (credential.Pin is { } pin)
         {
-            _pins.Write[pin] = credential;
+            _pins.Set(pin, credential);
         }
-
-        TouchedCredentials.Add(credential.Id);
     }
 
     private string? ApplyGrant(GrantUpsert grant)
@@ -244,49 +241,48 @@ internal sealed class CacheIndexBuilder
             }
         }
 
+        var key = EntityId.Of(grant.GrantId);
         var cached = new CachedGrant(
-            grant.GrantId,
-            grant.HolderId,
-            grant.CredentialId.Length == 0 ? null : grant.CredentialId,
+            key,
+            EntityId.Of(grant.HolderId),
+            EntityId.Of(grant.CredentialId),
             grant.AllDoors,
             UtcTicksOf(grant.ValidFrom, DateTimeOffset.MinValue.UtcTicks),
             UtcTicksOf(grant.ValidUntil, DateTimeOffset.MaxValue.UtcTicks),
-            schedule)
-        {
-            DoorSlots = slots,
-            Source = grant,
-        };
-        DetachGrant(grant.GrantId);
-        _grants.Write[cached.Id] = cached;
-        var holderGrants = _grantsByHolder.Current.GetValueOrDefault(cached.HolderId, []);
-        _grantsByHolder.Write[cached.HolderId] = [.. holderGrants, cached];
-        TouchedGrants.Add(cached.Id);
+            _interner.Intern(schedule),
+            _interner.Intern(slots));
+        DetachGrant(key);
+        _grants.Set(key, cached);
+        var holder = _holders.TryGetValue(cached.HolderKey, out var existing)
+            ? existing
+            : new CachedHolder(cached.HolderKey, HolderStatus.Unspecified, present: false, []);
+        _holders.Set(holder.Key, new CachedHolder(holder.Key, holder.Status, holder.Present, [.. holder.Grants, cached]));
         return null;
     }
 
     private string? RemoveGrant(string grantId)
     {
-        DetachGrant(grantId);
-        TouchedGrants.Add(grantId);
+        DetachGrant(EntityId.Of(grantId));
         return null;
     }
 
-    private void DetachGrant(string grantId)
+    private void DetachGrant(EntityId grantId)
     {
-        if (!_grants.Current.TryGetValue(grantId, out var old))
+        if (!_grants.TryGetValue(grantId, out var old))
         {
             return;
         }
 
-        _grants.Write.Remove(grantId);
-        var remaining = _grantsByHolder.Current[old.HolderId].Where(g => g.Id != grantId).ToArray();
-        if (remaining.Length == 0)
+        _grants.Remove(grantId);
+        var holder = _holders.TryGetValue(old.HolderKey, out var h) ? h : throw new InvalidOperationException("a grant's holder entry is missing");
+        var remaining = holder.Grants.Where(g => g.Key != grantId).ToArray();
+        if (remaining.Length == 0 && !holder.Present)
         {
-            _grantsByHolder.Write.Remove(old.HolderId);
+            _holders.Remove(holder.Key);
         }
         else
         {
-            _grantsByHolder.Write[old.HolderId] = remaining;
+            _holders.Set(holder.Key, new CachedHolder(holder.Key, holder.Status, holder.Present, remaining));
         }
     }
 
@@ -314,10 +310,10 @@ internal sealed class CacheIndexBuilder
         return DateTimeOffset.FromUnixTimeSeconds(seconds).UtcTicks + (Math.Clamp(timestamp.Nanos, 0, 999_999_999) / 100);
     }
 
-    private sealed class CopyOnWrite<TKey, TValue>(Dictionary<TKey, TValue> source)
+    private sealed class CopyOnWrite<TKey, TValue>(Dictionary<TKey, TValue> source, bool owned = false)
         where TKey : notnull
     {
-        private bool _copied;
+        private bool _copied = owned;
 
         public Dictionary<TKey, TValue> Current { get; private set; } = source;
 

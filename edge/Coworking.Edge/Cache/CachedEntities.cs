@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Coworking.Proto.V1;
+using Google.Protobuf;
 
 namespace Coworking.Edge.Cache;
 
@@ -59,30 +60,148 @@ public readonly record struct PinHash(ulong A, ulong B, ulong C, ulong D)
     public override string ToString() => "pin-hash";
 }
 
-/// <summary>A credential as the edge holds it; the hub's message is kept (internal) for persisting.</summary>
-public sealed record CachedCredential(string Id, string HolderId, CredentialKind Kind, CardKey? Card, PinHash? Pin, bool Revoked)
+/// <summary>
+/// A credential as the edge holds it: ids as <see cref="EntityId"/>s, the card or PIN hash inline. Nothing of
+/// the hub's message is kept; <see cref="ToUpsert"/> gives it back, since every field of it is here.
+/// </summary>
+public sealed class CachedCredential
 {
-    internal CredentialUpsert Source { get; init; } = new();
+    // A card is (_a: number, _b: facility code); a PIN hash is the four words.
+    private readonly ulong _a;
+    private readonly ulong _b;
+    private readonly ulong _c;
+    private readonly ulong _d;
+
+    internal CachedCredential(EntityId key, EntityId holderKey, CardKey card)
+    {
+        Key = key;
+        HolderKey = holderKey;
+        Kind = CredentialKind.Card;
+        (_a, _b) = (card.CardNumber, card.FacilityCode);
+    }
+
+    internal CachedCredential(EntityId key, EntityId holderKey, PinHash pin)
+    {
+        Key = key;
+        HolderKey = holderKey;
+        Kind = CredentialKind.Pin;
+        (_a, _b, _c, _d) = (pin.A, pin.B, pin.C, pin.D);
+    }
+
+    private CachedCredential(CachedCredential other, bool revoked)
+    {
+        Key = other.Key;
+        HolderKey = other.HolderKey;
+        Kind = other.Kind;
+        (_a, _b, _c, _d) = (other._a, other._b, other._c, other._d);
+        Revoked = revoked;
+    }
+
+    internal EntityId Key { get; }
+
+    internal EntityId HolderKey { get; }
+
+    public string Id => Key.ToString();
+
+    public string HolderId => HolderKey.ToString();
+
+    public CredentialKind Kind { get; }
+
+    public bool Revoked { get; }
+
+    public CardKey? Card => Kind == CredentialKind.Card ? new CardKey((uint)_b, _a) : null;
+
+    public PinHash? Pin => Kind == CredentialKind.Pin ? new PinHash(_a, _b, _c, _d) : null;
+
+    internal CachedCredential AsRevoked() => new(this, revoked: true);
+
+    internal CredentialUpsert ToUpsert()
+    {
+        var upsert = new CredentialUpsert { CredentialId = Id, HolderId = HolderId, Kind = Kind };
+        if (Kind == CredentialKind.Card)
+        {
+            (upsert.FacilityCode, upsert.CardNumber) = ((uint)_b, _a);
+        }
+        else
+        {
+            Span<byte> hash = stackalloc byte[PinHash.Length];
+            BinaryPrimitives.WriteUInt64BigEndian(hash, _a);
+            BinaryPrimitives.WriteUInt64BigEndian(hash[8..], _b);
+            BinaryPrimitives.WriteUInt64BigEndian(hash[16..], _c);
+            BinaryPrimitives.WriteUInt64BigEndian(hash[24..], _d);
+            upsert.PinHash = ByteString.CopyFrom(hash);
+        }
+
+        return upsert;
+    }
 }
 
-public sealed record CachedHolder(string Id, HolderStatus Status)
+/// <summary>
+/// A holder and the grants that name it. A grant may name a holder the edge has not (yet) been told of:
+/// the holder is then kept only to list the grant, and is not <see cref="Present"/>.
+/// </summary>
+public sealed class CachedHolder
 {
-    internal HolderUpsert Source { get; init; } = new();
+    internal CachedHolder(EntityId key, HolderStatus status, bool present, CachedGrant[] grants)
+    {
+        Key = key;
+        Status = status;
+        Present = present;
+        Grants = grants;
+    }
+
+    internal EntityId Key { get; }
+
+    public string Id => Key.ToString();
+
+    public HolderStatus Status { get; }
+
+    /// <summary>The hub has described this holder (a holder change was applied).</summary>
+    internal bool Present { get; }
+
+    internal CachedGrant[] Grants { get; }
+
+    internal bool IsActive => Present && Status == HolderStatus.Active;
 }
 
 /// <summary>A grant with its doors as slots of the index's door table, so covering a door is one bit test.</summary>
-public sealed record CachedGrant(
-    string Id,
-    string HolderId,
-    string? CredentialId,
-    bool AllDoors,
-    long ValidFromUtcTicks,
-    long ValidUntilUtcTicks,
-    WeeklySchedule Schedule)
+public sealed class CachedGrant
 {
-    internal ulong[] DoorSlots { get; init; } = [];
+    internal CachedGrant(EntityId key, EntityId holderKey, EntityId credentialKey, bool allDoors, long validFromUtcTicks, long validUntilUtcTicks,
+        WeeklySchedule schedule, ulong[] doorSlots)
+    {
+        Key = key;
+        HolderKey = holderKey;
+        CredentialKey = credentialKey;
+        AllDoors = allDoors;
+        ValidFromUtcTicks = validFromUtcTicks;
+        ValidUntilUtcTicks = validUntilUtcTicks;
+        Schedule = schedule;
+        DoorSlots = doorSlots;
+    }
 
-    internal GrantUpsert Source { get; init; } = new();
+    internal EntityId Key { get; }
+
+    internal EntityId HolderKey { get; }
+
+    /// <summary>The one credential the grant is limited to; <see cref="EntityId.None"/> for any of the holder's.</summary>
+    internal EntityId CredentialKey { get; }
+
+    public string Id => Key.ToString();
+
+    public string HolderId => HolderKey.ToString();
+
+    public string? CredentialId => CredentialKey.IsNone ? null : CredentialKey.ToString();
+
+    public bool AllDoors { get; }
+
+    public long ValidFromUtcTicks { get; }
+
+    public long ValidUntilUtcTicks { get; }
+
+    public WeeklySchedule Schedule { get; }
+
+    internal ulong[] DoorSlots { get; }
 
     public bool Covers(int doorSlot) =>
         AllDoors || (doorSlot >= 0 && (doorSlot >> 6) < DoorSlots.Length && (DoorSlots[doorSlot >> 6] & (1UL << (doorSlot & 63))) != 0);
@@ -108,12 +227,14 @@ public sealed record DoorPolicy(
     /// <summary>Fail-safe only when the hub says so; anything else stays locked without the edge.</summary>
     public bool FailSafe => FailMode == FailMode.Safe;
 
-    internal DoorUpsert Source { get; init; } = new();
+    /// <summary>The hub's area id, kept only to write the door back out.</summary>
+    internal string AreaId { get; init; } = "";
 }
 
 public sealed record LocationPolicy(string LocationId, string Name, TimeZoneInfo TimeZone, WeeklySchedule StaffedHours)
 {
     internal ReadOnlyMemory<byte> PinKey { get; init; }
 
-    internal LocationUpsert Source { get; init; } = new();
+    /// <summary>The time zone as the hub named it.</summary>
+    internal string TimeZoneName { get; init; } = "";
 }

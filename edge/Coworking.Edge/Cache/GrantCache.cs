@@ -1,6 +1,7 @@
 using System.Globalization;
 using Coworking.Proto.V1;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 
@@ -25,35 +26,44 @@ public enum ApplyOutcome
 public sealed record ApplyResult(ApplyOutcome Outcome, long AppliedSeq, int RejectedChanges = 0);
 
 /// <summary>
-/// What the edge knows from its location's change log: one LiteDB file with the location, doors,
-/// holders, credentials, grants and the last applied seq. Each batch is one transaction together with
-/// its seq and is on disk before <see cref="Apply"/> returns; decisions read <see cref="Index"/>, an
-/// immutable picture swapped in by one reference write, so they never wait for a batch.
+/// What the edge knows from its location's change log: one LiteDB file with the changes that make up the
+/// index and the last applied seq. Each batch is one transaction together with its seq and is on disk
+/// before <see cref="Apply"/> returns; decisions read <see cref="Index"/>, an immutable picture swapped in
+/// by one reference write, so they never wait for a batch.
 /// </summary>
+/// <remarks>
+/// The file holds changes, never per-entity documents (LiteDB spends 35–45 µs per small document): a
+/// snapshot as "base" packs of up to 2,000 changes, and each applied batch after it as one "delta" pack
+/// (more for a large one) keyed by its first seq. Opening replays the base, then the deltas in seq order.
+/// When the deltas have grown to half the base (at least 20,000 changes) the file is written anew from the
+/// index, like a snapshot, so reopening never replays much more than the cache holds. Files of the format
+/// before this (one document per entity over the packs) are still read, and replaced at that rewrite.
+/// </remarks>
 public sealed class GrantCache : IDisposable
 {
-    private const string Locations = "location";
-    private const string Doors = "doors";
-    private const string Holders = "holders";
-    private const string Credentials = "credentials";
-    private const string Grants = "grants";
-    private const string Meta = "meta";
-
-    // A snapshot is kept as packs of changes (one document per pack, cheap to write and to read), and
-    // what changed since then as one document per entity over them; a door or grant of the packs that is
-    // removed later gets a tombstone document, so it stays removed when the cache is opened again.
     private const string Base = "base";
-    private const int BasePack = 2000;
+    private const string Delta = "delta";
+    private const string Meta = "meta";
     private const string StateId = "state";
+    private const int Format = 2;
+
+    // Written by the format before this one: read, never written.
+    private const string LegacyLocations = "location";
+    private const string LegacyDoors = "doors";
+    private const string LegacyHolders = "holders";
+    private const string LegacyCredentials = "credentials";
+    private const string LegacyGrants = "grants";
 
     private readonly string? _path;
     private readonly ILogger<GrantCache> _log;
-    private LiteDbFile _file;
-    private HashSet<string> _baseDoors = new(StringComparer.Ordinal);
-    private HashSet<string> _baseGrants = new(StringComparer.Ordinal);
     private readonly Lock _writer = new();
+    private LiteDbFile _file;
     private CacheIndex _index;
     private long _rejectedChanges;
+    private long _baseChanges;
+    private long _deltaChanges;
+    private SnapshotLoad? _load;
+    private bool _disposed;
 
     private GrantCache(LiteDbFile file, string? path, string cacheId, CacheIndex index, ILogger<GrantCache> log)
     {
@@ -74,6 +84,12 @@ public sealed class GrantCache : IDisposable
 
     /// <summary>Changes skipped as unusable since the cache was opened.</summary>
     public long RejectedChanges => Interlocked.Read(ref _rejectedChanges);
+
+    /// <summary>
+    /// The file is rewritten from the index once the batches applied since its base hold this many changes
+    /// and at least half as many as the base (tests set it low to exercise the rewrite).
+    /// </summary>
+    public int RewriteAfterChanges { get; set; } = 20_000;
 
     /// <summary>
     /// Opens (or creates) the cache. A file LiteDB cannot read is moved aside as
@@ -108,7 +124,7 @@ public sealed class GrantCache : IDisposable
             var current = Index;
             if (InvalidBatch(batch, current) is { } problem)
             {
-                return Refuse(batch, current, problem);
+                return Refuse(batch.LastSeq, current, problem);
             }
 
             if (batch.LastSeq <= current.Seq)
@@ -116,15 +132,20 @@ public sealed class GrantCache : IDisposable
                 return new ApplyResult(ApplyOutcome.AlreadyApplied, current.Seq);
             }
 
-            var fresh = batch.Changes.Where(c => c.Seq > current.Seq).ToList();
-            if (fresh.Count == 0 || fresh[0].Seq != current.Seq + 1)
+            var first = 0;
+            while (first < batch.Changes.Count && batch.Changes[first].Seq <= current.Seq)
+            {
+                first++;
+            }
+
+            if (first == batch.Changes.Count || batch.Changes[first].Seq != current.Seq + 1)
             {
                 _log.LogWarning("Change batch for seq {First}..{Last} leaves a gap after applied seq {Applied}",
-                    fresh.FirstOrDefault()?.Seq ?? batch.LastSeq, batch.LastSeq, current.Seq);
+                    first < batch.Changes.Count ? batch.Changes[first].Seq : batch.LastSeq, batch.LastSeq, current.Seq);
                 return new ApplyResult(ApplyOutcome.Gap, current.Seq);
             }
 
-            return Commit(current.ToBuilder(), fresh, batch, replaceAll: false);
+            return Commit(current, batch, first);
         }
     }
 
@@ -135,59 +156,127 @@ public sealed class GrantCache : IDisposable
     public ApplyResult ApplySnapshot(ChangeBatch snapshot) => ApplySnapshot(snapshot.LocationId, snapshot.LastSeq, snapshot.Changes);
 
     /// <summary>
-    /// Replaces everything with the snapshot's changes, read once from <paramref name="changes"/> (so a large
-    /// snapshot can be parsed chunk by chunk as it is applied), together with <paramref name="seq"/>.
-    /// A cache opened from a path writes the snapshot into a new file as packs of 2,000 changes (one LiteDB
-    /// document each: writing 300,000 small documents costs LiteDB seconds, 150 packs almost nothing) and
-    /// swaps it in with one rename once it is durable; a crash at any point leaves either the old cache or
-    /// the new one. Later batches are kept as one document per entity over the packs.
+    /// Replaces everything with the snapshot's changes, read once from <paramref name="changes"/>, together
+    /// with <paramref name="seq"/>; see <see cref="BeginSnapshot"/>.
     /// </summary>
     public ApplyResult ApplySnapshot(string locationId, long seq, IEnumerable<Change> changes)
     {
-        var load = BeginSnapshot(locationId, seq);
+        using var load = BeginSnapshot(locationId, seq);
         load.Add(changes);
         return load.Complete();
     }
 
     /// <summary>
     /// Starts a snapshot that ends at <paramref name="seq"/>, to be fed chunk by chunk as it arrives
-    /// (<see cref="SnapshotLoad.Add"/>) and applied by <see cref="SnapshotLoad.Complete"/>; until then the
-    /// cache is untouched, and a load that is dropped leaves no trace.
+    /// (<see cref="SnapshotLoad.Add"/>) and applied by <see cref="SnapshotLoad.Complete"/>. Each chunk goes
+    /// into a new index and, for a cache opened from a path, into a new file beside the cache as packs of
+    /// changes, so the edge never holds the snapshot twice; completing makes that file durable and swaps it
+    /// in with one rename. Until then the cache is untouched; a crash at any point leaves either the old
+    /// cache or the new one, and a load that is dropped (or replaced by a new one) leaves no trace.
     /// </summary>
-    public SnapshotLoad BeginSnapshot(string locationId, long seq) => new(this, locationId, seq);
-
-    internal ApplyResult CompleteSnapshot(CacheIndexBuilder builder, string locationId, long seq, int rejected)
+    public SnapshotLoad BeginSnapshot(string locationId, long seq)
     {
-        var snapshot = new ChangeBatch { LocationId = locationId, LastSeq = seq };
         lock (_writer)
         {
-            var current = Index;
-            if (locationId.Length == 0 || (current.LocationId.Length > 0 && current.LocationId != locationId))
+            _load?.Abandon();
+            SnapshotLoad load;
+            if (_path is null)
             {
-                return Refuse(snapshot, current, $"snapshot for location '{locationId}'");
+                load = new SnapshotLoad(this, locationId, seq, file: null);
+            }
+            else
+            {
+                var snapshotPath = SnapshotPathOf(_path);
+                DeleteFiles(snapshotPath);
+                load = new SnapshotLoad(this, locationId, seq, LiteDbFile.OpenScratch(snapshotPath));
             }
 
-            Interlocked.Add(ref _rejectedChanges, rejected);
-            var result = _path is null
-                ? Commit(builder, [], snapshot, replaceAll: true)
-                : CommitSnapshotFile(_path, builder.Build(seq, locationId));
-            return result with { RejectedChanges = rejected };
+            _load = load;
+            return load;
+        }
+    }
+
+    internal ApplyResult CompleteSnapshot(SnapshotLoad load, CacheIndexBuilder builder, IReadOnlyList<byte[]> heldPacks)
+    {
+        lock (_writer)
+        {
+            if (!ReferenceEquals(_load, load))
+            {
+                throw new InvalidOperationException("a newer snapshot load replaced this one");
+            }
+
+            var current = Index;
+            if (load.LocationId.Length == 0 || (current.LocationId.Length > 0 && current.LocationId != load.LocationId))
+            {
+                _load = null;
+                load.Abandon();
+                return Refuse(load.Seq, current, $"snapshot for location '{load.LocationId}'");
+            }
+
+            Interlocked.Add(ref _rejectedChanges, load.Rejected);
+            var next = builder.Build(load.Seq, load.LocationId);
+            if (load.File is { } file)
+            {
+                WriteState(file.Database, next);
+                file.MakeDurable();
+                file.Dispose();
+                load.Release();
+                SwapIn(SnapshotPathOf(_path!));
+            }
+            else
+            {
+                ReplaceInPlace(next, heldPacks.Select(p => new BsonDocument { ["p"] = p }));
+            }
+
+            _load = null;
+            _baseChanges = load.Accepted;
+            _deltaChanges = 0;
+            Volatile.Write(ref _index, next);
+            return new ApplyResult(ApplyOutcome.Applied, next.Seq, load.Rejected);
+        }
+    }
+
+    internal void Forget(SnapshotLoad load)
+    {
+        lock (_writer)
+        {
+            if (ReferenceEquals(_load, load))
+            {
+                _load = null;
+            }
         }
     }
 
     internal void LogSkipped(Change change, string? problem) =>
         _log.LogWarning("Snapshot change ({Kind}) skipped: {Problem}", change.KindCase, problem);
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        lock (_writer)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _load?.Abandon();
+            _load = null;
+            _file.Dispose();
+        }
+    }
 
     private static GrantCache Load(string path, ILogger<GrantCache> log)
     {
-        // A snapshot file left by a crash before it was swapped in is incomplete by definition.
+        // A snapshot or rewrite left by a crash before it was swapped in is incomplete by definition.
         DeleteFiles(SnapshotPathOf(path));
+        DeleteFiles(RewritePathOf(path));
         return Open(LiteDbFile.Open(path), log, path);
     }
 
     private static string SnapshotPathOf(string path) => path + ".snapshot";
+
+    private static string RewritePathOf(string path) => path + ".rewrite";
 
     private static void DeleteFiles(string path)
     {
@@ -206,50 +295,43 @@ public sealed class GrantCache : IDisposable
             if (cacheId is null)
             {
                 cacheId = Guid.NewGuid().ToString("N");
-                db.GetCollection(Meta).Insert(new BsonDocument { ["_id"] = StateId, ["cacheId"] = cacheId, ["seq"] = 0L, ["locationId"] = "" });
+                db.GetCollection(Meta).Insert(new BsonDocument
+                {
+                    ["_id"] = StateId, ["cacheId"] = cacheId, ["seq"] = 0L, ["locationId"] = "", ["format"] = Format,
+                });
                 file.MakeDurable();
             }
 
             var builder = CacheIndexBuilder.Empty();
             var unusable = 0;
-            void Replay(string collection, Func<BsonDocument, IEnumerable<Change>> changes)
+            long Replay(string collection, Func<BsonDocument, IEnumerable<Change>> changes)
             {
-                foreach (var doc in db.GetCollection(collection).FindAll())
+                var count = 0L;
+                foreach (var doc in db.GetCollection(collection).Find(Query.All(Query.Ascending)))
                 {
                     foreach (var change in changes(doc))
                     {
+                        count++;
                         if (!builder.TryApply(change, out var problem))
                         {
                             unusable++;
-                            log.LogError("Stored {Collection} {Id} is no longer usable: {Problem}", collection, doc["_id"].AsString, problem);
+                            log.LogError("Stored {Collection} {Id} is no longer usable: {Problem}", collection, doc["_id"].RawValue, problem);
                         }
                     }
                 }
+
+                return count;
             }
 
-            var baseDoors = new HashSet<string>(StringComparer.Ordinal);
-            var baseGrants = new HashSet<string>(StringComparer.Ordinal);
-            Replay(Base, d => ChangeBatch.Parser.ParseFrom(d["p"].AsBinary).Changes.Select(change =>
-            {
-                (change.KindCase == Change.KindOneofCase.Door ? baseDoors : change.KindCase == Change.KindOneofCase.Grant ? baseGrants : null)
-                    ?.Add(change.Door?.DoorId ?? change.Grant.GrantId);
-                return change;
-            }));
-            Replay(Locations, d => [new Change { Location = LocationUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Doors, d => IsTombstone(d)
-                ? [new Change { DoorRemoved = new DoorRemoved { DoorId = d["_id"].AsString } }]
-                : [new Change { Door = DoorUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Holders, d => [new Change { Holder = HolderUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Credentials, d => d["revoked"].AsBoolean
-                ? [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) },
-                   new Change { CredentialRevoked = new CredentialRevoked { CredentialId = d["_id"].AsString } }]
-                : [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
-            Replay(Grants, d => IsTombstone(d)
-                ? [new Change { GrantRemoved = new GrantRemoved { GrantId = d["_id"].AsString } }]
-                : [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
+            IEnumerable<Change> Pack(BsonDocument d) => ChangeBatch.Parser.ParseFrom(d["p"].AsBinary).Changes;
+            var baseChanges = Replay(Base, Pack);
+            var deltaChanges = ReplayLegacy(Replay) + Replay(Delta, Pack);
 
             var index = builder.Build(state?["seq"].AsInt64 ?? 0, state?["locationId"].AsString ?? "");
-            var cache = new GrantCache(file, path, cacheId, index, log) { _rejectedChanges = unusable, _baseDoors = baseDoors, _baseGrants = baseGrants };
+            var cache = new GrantCache(file, path, cacheId, index, log)
+            {
+                _rejectedChanges = unusable, _baseChanges = baseChanges, _deltaChanges = deltaChanges,
+            };
             log.LogInformation("Grant cache {CacheId} open at seq {Seq}: {Credentials} credentials, {Grants} grants, {Doors} doors",
                 cacheId, index.Seq, index.CredentialCount, index.GrantCount, index.Doors.Count);
             return cache;
@@ -260,6 +342,23 @@ public sealed class GrantCache : IDisposable
             throw;
         }
     }
+
+    /// <summary>The per-entity documents the format before this one kept over its packs (removals as tombstones).</summary>
+    private static long ReplayLegacy(Func<string, Func<BsonDocument, IEnumerable<Change>>, long> replay) =>
+        replay(LegacyLocations, d => [new Change { Location = LocationUpsert.Parser.ParseFrom(d["p"].AsBinary) }])
+        + replay(LegacyDoors, d => IsTombstone(d)
+            ? [new Change { DoorRemoved = new DoorRemoved { DoorId = d["_id"].AsString } }]
+            : [new Change { Door = DoorUpsert.Parser.ParseFrom(d["p"].AsBinary) }])
+        + replay(LegacyHolders, d => [new Change { Holder = HolderUpsert.Parser.ParseFrom(d["p"].AsBinary) }])
+        + replay(LegacyCredentials, d => d["revoked"].AsBoolean
+            ? [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) },
+               new Change { CredentialRevoked = new CredentialRevoked { CredentialId = d["_id"].AsString } }]
+            : [new Change { Credential = CredentialUpsert.Parser.ParseFrom(d["p"].AsBinary) }])
+        + replay(LegacyGrants, d => IsTombstone(d)
+            ? [new Change { GrantRemoved = new GrantRemoved { GrantId = d["_id"].AsString } }]
+            : [new Change { Grant = GrantUpsert.Parser.ParseFrom(d["p"].AsBinary) }]);
+
+    private static bool IsTombstone(BsonDocument document) => document.TryGetValue("removed", out var removed) && removed.AsBoolean;
 
     private static string? InvalidBatch(ChangeBatch batch, CacheIndex current)
     {
@@ -284,19 +383,27 @@ public sealed class GrantCache : IDisposable
             : null;
     }
 
-    private ApplyResult Refuse(ChangeBatch batch, CacheIndex current, string problem)
+    private ApplyResult Refuse(long lastSeq, CacheIndex current, string problem)
     {
         Interlocked.Increment(ref _rejectedChanges);
-        _log.LogWarning("Change batch ending at seq {LastSeq} refused: {Problem}", batch.LastSeq, problem);
+        _log.LogWarning("Change batch ending at seq {LastSeq} refused: {Problem}", lastSeq, problem);
         return new ApplyResult(ApplyOutcome.Invalid, current.Seq);
     }
 
-    private ApplyResult Commit(CacheIndexBuilder builder, IEnumerable<Change> changes, ChangeBatch batch, bool replaceAll)
+    /// <summary>Applies the batch's changes from <paramref name="first"/> on, writes the usable ones as delta packs with the seq, swaps in the index.</summary>
+    private ApplyResult Commit(CacheIndex current, ChangeBatch batch, int first)
     {
+        var builder = current.ToBuilder();
+        var packs = new ChangePacks();
         var rejected = 0;
-        foreach (var change in changes)
+        for (var i = first; i < batch.Changes.Count; i++)
         {
-            if (!builder.TryApply(change, out var problem))
+            var change = batch.Changes[i];
+            if (builder.TryApply(change, out var problem))
+            {
+                packs.Add(change);
+            }
+            else
             {
                 rejected++;
                 _log.LogWarning("Change seq {Seq} ({Kind}) skipped: {Problem}", change.Seq, change.KindCase, problem);
@@ -304,79 +411,112 @@ public sealed class GrantCache : IDisposable
         }
 
         var next = builder.Build(batch.LastSeq, batch.LocationId);
-        Persist(builder, next, replaceAll);
+        var db = _file.Database;
+        if (!db.BeginTrans())
+        {
+            throw new InvalidOperationException("A grant cache transaction is already open on this thread.");
+        }
+
+        try
+        {
+            foreach (var (firstSeq, pack) in packs.Take())
+            {
+                db.GetCollection(Delta).Insert(new BsonDocument { ["_id"] = firstSeq, ["p"] = pack });
+            }
+
+            WriteState(db, next);
+            db.Commit();
+        }
+        catch
+        {
+            db.Rollback();
+            throw;
+        }
+
+        _file.MakeDurable();
+        _deltaChanges += packs.Count;
         Volatile.Write(ref _index, next);
         Interlocked.Add(ref _rejectedChanges, rejected);
+        if (_deltaChanges >= Math.Max(RewriteAfterChanges, _baseChanges / 2))
+        {
+            try
+            {
+                Rewrite(next);
+            }
+            catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
+            {
+                // The batch is applied and durable; the rewrite is tried again after as many changes more.
+                _log.LogError(ex, "Grant cache could not be rewritten at seq {Seq}; it keeps its batches", next.Seq);
+                _deltaChanges = 0;
+            }
+        }
+
         return new ApplyResult(ApplyOutcome.Applied, next.Seq, rejected);
     }
 
-    private ApplyResult CommitSnapshotFile(string path, CacheIndex next)
+    /// <summary>
+    /// Writes the file anew from the index (as the changes that would build it again), so the deltas a long
+    /// run has piled up are not replayed at every open. Like a snapshot: a new file, made durable, renamed over.
+    /// </summary>
+    private void Rewrite(CacheIndex index)
     {
-        var snapshotPath = SnapshotPathOf(path);
-        DeleteFiles(snapshotPath);
-        using (var file = LiteDbFile.Open(snapshotPath))
+        var packs = new ChangePacks();
+        var documents = new List<BsonDocument>();
+        foreach (var change in IndexChanges(index))
         {
-            var db = file.Database;
-            var pack = 0;
-            foreach (var chunk in SnapshotChanges(next).Chunk(BasePack))
+            packs.Add(change);
+            if (packs.Full)
             {
-                var packed = new ChangeBatch { Changes = { chunk } };
-                db.GetCollection(Base).Insert(new BsonDocument { ["_id"] = pack++, ["p"] = packed.ToByteArray() });
+                documents.AddRange(packs.Take().Select(p => new BsonDocument { ["p"] = p.Pack }));
             }
-
-            db.GetCollection(Meta).Insert(new BsonDocument { ["_id"] = StateId, ["cacheId"] = CacheId, ["seq"] = next.Seq, ["locationId"] = next.LocationId });
-            file.MakeDurable();
         }
 
+        documents.AddRange(packs.Take().Select(p => new BsonDocument { ["p"] = p.Pack }));
+        var total = _deltaChanges;
+        if (_path is null)
+        {
+            ReplaceInPlace(index, documents);
+        }
+        else
+        {
+            var rewritePath = RewritePathOf(_path);
+            DeleteFiles(rewritePath);
+            using (var file = LiteDbFile.OpenScratch(rewritePath))
+            {
+                var pack = 0;
+                foreach (var document in documents)
+                {
+                    document["_id"] = pack++;
+                    file.Database.GetCollection(Base).Insert(document);
+                }
+
+                WriteState(file.Database, index);
+                file.MakeDurable();
+            }
+
+            SwapIn(rewritePath);
+        }
+
+        _baseChanges = packs.Count;
+        _deltaChanges = 0;
+        _log.LogInformation("Grant cache rewritten at seq {Seq} from its index ({Changes} changes; {Deltas} changes of batches folded in)",
+            index.Seq, _baseChanges, total);
+    }
+
+    /// <summary>Makes the durable file at <paramref name="newPath"/> the cache's file.</summary>
+    private void SwapIn(string newPath)
+    {
         // The current file is durable (every commit is checkpointed, and closing checkpoints again), so its
         // log is empty and the data file alone is the old cache until the rename makes the new one current.
         _file.Dispose();
-        File.Delete(LiteDbFile.LogPathOf(path));
-        File.Move(snapshotPath, path, overwrite: true);
-        File.Delete(LiteDbFile.LogPathOf(snapshotPath));
-        _file = LiteDbFile.Open(path);
-        _baseDoors = [.. next.Doors.Select(d => d.DoorId)];
-        _baseGrants = [.. next.Grants.Select(g => g.Id)];
-        Volatile.Write(ref _index, next);
-        return new ApplyResult(ApplyOutcome.Applied, next.Seq);
+        File.Delete(LiteDbFile.LogPathOf(_path!));
+        File.Move(newPath, _path!, overwrite: true);
+        File.Delete(LiteDbFile.LogPathOf(newPath));
+        _file = LiteDbFile.Open(_path!);
     }
 
-    /// <summary>Everything the index holds, as the changes that would build it again.</summary>
-    private static IEnumerable<Change> SnapshotChanges(CacheIndex index)
-    {
-        if (index.Location is { } location)
-        {
-            yield return new Change { Location = location.Source };
-        }
-
-        foreach (var door in index.Doors)
-        {
-            yield return new Change { Door = door.Source };
-        }
-
-        foreach (var holder in index.Holders)
-        {
-            yield return new Change { Holder = holder.Source };
-        }
-
-        foreach (var credential in index.Credentials)
-        {
-            yield return new Change { Credential = credential.Source };
-            if (credential.Revoked)
-            {
-                yield return new Change { CredentialRevoked = new CredentialRevoked { CredentialId = credential.Id } };
-            }
-        }
-
-        foreach (var grant in index.Grants)
-        {
-            yield return new Change { Grant = grant.Source };
-        }
-    }
-
-    private static bool IsTombstone(BsonDocument document) => document.TryGetValue("removed", out var removed) && removed.AsBoolean;
-
-    private void Persist(CacheIndexBuilder changes, CacheIndex next, bool replaceAll)
+    /// <summary>Without a path (a database handed over open): everything replaced in one transaction.</summary>
+    private void ReplaceInPlace(CacheIndex next, IEnumerable<BsonDocument> packs)
     {
         var db = _file.Database;
         if (!db.BeginTrans())
@@ -386,35 +526,19 @@ public sealed class GrantCache : IDisposable
 
         try
         {
-            if (replaceAll)
+            foreach (var name in new[] { Base, Delta, LegacyLocations, LegacyDoors, LegacyHolders, LegacyCredentials, LegacyGrants })
             {
-                foreach (var name in new[] { Base, Locations, Doors, Holders, Credentials, Grants })
-                {
-                    db.GetCollection(name).DeleteAll();
-                }
-
-                _baseDoors = new HashSet<string>(StringComparer.Ordinal);
-                _baseGrants = new HashSet<string>(StringComparer.Ordinal);
+                db.GetCollection(name).DeleteAll();
             }
 
-            if (changes.LocationTouched && next.Location is { } location)
+            var pack = 0;
+            foreach (var document in packs)
             {
-                db.GetCollection(Locations).DeleteAll();
-                db.GetCollection(Locations).Insert(Document(location.LocationId, location.Source));
+                document["_id"] = pack++;
+                db.GetCollection(Base).Insert(document);
             }
 
-            Store(db.GetCollection(Doors), changes.TouchedDoors, replaceAll,
-                id => next.TryGetDoor(id, out var d) ? Document(id, d.Source) : _baseDoors.Contains(id) ? Tombstone(id) : null);
-            Store(db.GetCollection(Holders), changes.TouchedHolders, replaceAll,
-                id => next.TryGetHolder(id, out var h) ? Document(id, h.Source) : null);
-            Store(db.GetCollection(Credentials), changes.TouchedCredentials, replaceAll,
-                id => next.TryGetCredential(id, out var c) ? Document(id, c.Source, c.Revoked) : null);
-            Store(db.GetCollection(Grants), changes.TouchedGrants, replaceAll,
-                id => next.TryGetGrant(id, out var g) ? Document(id, g.Source) : _baseGrants.Contains(id) ? Tombstone(id) : null);
-            var state = db.GetCollection(Meta).FindById(StateId);
-            state["seq"] = next.Seq;
-            state["locationId"] = next.LocationId;
-            db.GetCollection(Meta).Update(state);
+            WriteState(db, next);
             db.Commit();
         }
         catch
@@ -426,41 +550,184 @@ public sealed class GrantCache : IDisposable
         _file.MakeDurable();
     }
 
-    private static void Store(ILiteCollection<BsonDocument> collection, IEnumerable<string> touched, bool fresh, Func<string, BsonDocument?> current)
+    private void WriteState(LiteDatabase db, CacheIndex index)
     {
-        var documents = new List<BsonDocument>();
-        foreach (var id in touched)
+        var state = new BsonDocument
         {
-            if (current(id) is { } document)
+            ["_id"] = StateId, ["cacheId"] = CacheId, ["seq"] = index.Seq, ["locationId"] = index.LocationId, ["format"] = Format,
+        };
+        db.GetCollection(Meta).Upsert(state);
+    }
+
+    /// <summary>Everything the index holds, as the changes that would build it again.</summary>
+    internal static IEnumerable<Change> IndexChanges(CacheIndex index)
+    {
+        if (index.Location is { } location)
+        {
+            var upsert = new LocationUpsert
             {
-                documents.Add(document);
-            }
-            else if (!fresh)
+                LocationId = location.LocationId,
+                Name = location.Name,
+                TimeZone = location.TimeZoneName,
+                PinKey = ByteString.CopyFrom(location.PinKey.Span),
+            };
+            upsert.StaffedHours.AddRange(location.StaffedHours.Windows());
+            yield return new Change { Location = upsert };
+        }
+
+        foreach (var door in index.Doors)
+        {
+            var upsert = new DoorUpsert
             {
-                collection.Delete(id);
+                DoorId = door.DoorId,
+                AreaId = door.AreaId,
+                Name = door.Name,
+                FailMode = door.FailMode,
+                UnlockMs = (int)door.UnlockDuration.TotalMilliseconds,
+                HeldOpenLimitS = (int)door.HeldOpenLimit.TotalSeconds,
+                Lockdown = door.Lockdown,
+                CardAndPin = door.CardAndPin,
+            };
+            upsert.Schedule.AddRange(door.Schedule.Windows());
+            yield return new Change { Door = upsert };
+        }
+
+        foreach (var holder in index.Holders)
+        {
+            yield return new Change { Holder = new HolderUpsert { HolderId = holder.Id, Status = holder.Status } };
+        }
+
+        foreach (var credential in index.Credentials)
+        {
+            yield return new Change { Credential = credential.ToUpsert() };
+            if (credential.Revoked)
+            {
+                yield return new Change { CredentialRevoked = new CredentialRevoked { CredentialId = credential.Id } };
             }
         }
 
-        if (fresh)
+        var doorOfSlot = new string[index.DoorSlotMap.Count];
+        foreach (var (doorId, slot) in index.DoorSlotMap)
         {
-            collection.InsertBulk(documents);
+            doorOfSlot[slot] = doorId;
         }
-        else
+
+        foreach (var grant in index.Grants)
         {
-            collection.Upsert(documents);
+            var upsert = new GrantUpsert
+            {
+                GrantId = grant.Id,
+                HolderId = grant.HolderId,
+                CredentialId = grant.CredentialId ?? "",
+                AllDoors = grant.AllDoors,
+                ValidFrom = TimestampOf(grant.ValidFromUtcTicks, DateTimeOffset.MinValue.UtcTicks),
+                ValidUntil = TimestampOf(grant.ValidUntilUtcTicks, DateTimeOffset.MaxValue.UtcTicks),
+            };
+            for (var slot = 0; slot < doorOfSlot.Length; slot++)
+            {
+                if (!grant.AllDoors && grant.Covers(slot))
+                {
+                    upsert.DoorIds.Add(doorOfSlot[slot]);
+                }
+            }
+
+            upsert.Schedule.AddRange(grant.Schedule.Windows());
+            yield return new Change { Grant = upsert };
         }
     }
 
-    private static BsonDocument Tombstone(string id) => new() { ["_id"] = id, ["removed"] = true };
+    private static Timestamp? TimestampOf(long utcTicks, long absent) =>
+        utcTicks == absent ? null : Timestamp.FromDateTimeOffset(new DateTimeOffset(utcTicks, TimeSpan.Zero));
+}
 
-    private static BsonDocument Document(string id, IMessage source, bool? revoked = null)
+/// <summary>
+/// Changes serialized as they come into packs, each the wire form of a <see cref="ChangeBatch"/> holding only
+/// changes: up to 2,000 changes and under 80,000 bytes, so no pack is a large-object-heap array (those are
+/// only collected with generation 2, and a snapshot makes hundreds of packs) and none nears LiteDB's
+/// document limit, whatever a grant names.
+/// </summary>
+internal sealed class ChangePacks
+{
+    private const int MaxChanges = 2000;
+    private const int MaxBytes = 80_000;
+    private static readonly byte ChangesTag = (byte)WireFormat.MakeTag(ChangeBatch.ChangesFieldNumber, WireFormat.WireType.LengthDelimited);
+
+    private readonly List<(long FirstSeq, byte[] Pack)> _done = [];
+    private byte[] _pack = new byte[4096];
+    private int _length;
+    private int _inPack;
+    private long _firstSeq;
+
+    /// <summary>Changes added so far.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Finished packs are waiting to be taken.</summary>
+    public bool Full => _done.Count > 0;
+
+    public void Add(Change change)
     {
-        var document = new BsonDocument { ["_id"] = id, ["p"] = source.ToByteArray() };
-        if (revoked is { } value)
+        // The field's tag, the change's length and the change: as ChangeBatch.changes encodes it.
+        var size = change.CalculateSize();
+        var framed = 1 + CodedOutputStream.ComputeLengthSize(size) + size;
+        if (_inPack > 0 && (_length + framed > MaxBytes || _inPack >= MaxChanges))
         {
-            document["revoked"] = value;
+            Finish();
         }
 
-        return document;
+        if (_inPack == 0)
+        {
+            _firstSeq = change.Seq;
+        }
+
+        if (framed > MaxBytes)
+        {
+            // A change larger than a pack (no real one is) is a pack on its own.
+            _done.Add((change.Seq, new ChangeBatch { Changes = { change } }.ToByteArray()));
+        }
+        else
+        {
+            if (_length + framed > _pack.Length)
+            {
+                Array.Resize(ref _pack, Math.Min(MaxBytes, Math.Max(_pack.Length * 2, _length + framed)));
+            }
+
+            _pack[_length++] = ChangesTag;
+            for (var length = (uint)size; ; length >>= 7)
+            {
+                if (length < 0x80)
+                {
+                    _pack[_length++] = (byte)length;
+                    break;
+                }
+
+                _pack[_length++] = (byte)(length | 0x80);
+            }
+
+            change.WriteTo(_pack.AsSpan(_length, size));
+            _length += size;
+            _inPack++;
+        }
+
+        Count++;
+    }
+
+    /// <summary>The packs finished so far and the one being filled; the next change starts a new pack.</summary>
+    public List<(long FirstSeq, byte[] Pack)> Take()
+    {
+        Finish();
+        var done = new List<(long, byte[])>(_done);
+        _done.Clear();
+        return done;
+    }
+
+    private void Finish()
+    {
+        if (_inPack == 0)
+        {
+            return;
+        }
+
+        _done.Add((_firstSeq, _pack.AsSpan(0, _length).ToArray()));
+        (_length, _inPack) = (0, 0);
     }
 }

@@ -13,6 +13,12 @@ internal sealed class SyncedFileStream : Stream
     private readonly Lock _sync = new();
     private bool _unsynced;
 
+    /// <summary>
+    /// While set, Flush syncs nothing (what was written stays unsynced): for a scratch file that is thrown
+    /// away unless it is finished, whose every commit need not cost an fsync. Cleared before it is made durable.
+    /// </summary>
+    internal bool Deferred { get; set; }
+
     /// <param name="file">The file; in tests, a simulated disk that can lose what was never synced.</param>
     /// <param name="syncToDisk">Makes everything written to <paramref name="file"/> durable (fsync).</param>
     /// <param name="writeAheadLog">For a data file: the log that must be on disk before this file is written.</param>
@@ -86,7 +92,7 @@ internal sealed class SyncedFileStream : Stream
     {
         lock (_sync)
         {
-            if (!_unsynced)
+            if (!_unsynced || Deferred)
             {
                 return;
             }

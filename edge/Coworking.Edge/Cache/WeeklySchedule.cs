@@ -5,9 +5,10 @@ namespace Coworking.Edge.Cache;
 /// <summary>
 /// Weekly windows in a location's wall-clock time. Evaluated on local weekday and minute, so a
 /// window means what the operator typed on both DST change days (a skipped hour simply never comes,
-/// a repeated hour is inside the window both times).
+/// a repeated hour is inside the window both times). Equal when their windows are equal, so an index
+/// keeps one instance per distinct schedule however many grants name it.
 /// </summary>
-public sealed class WeeklySchedule
+public sealed class WeeklySchedule : IEquatable<WeeklySchedule>
 {
     private readonly Window[][] _days;
 
@@ -73,6 +74,59 @@ public sealed class WeeklySchedule
         }
 
         return false;
+    }
+
+    /// <summary>The windows, day by day, as the hub would send them (empty for all hours).</summary>
+    public IEnumerable<WeeklyWindow> Windows()
+    {
+        for (var day = 0; day < _days.Length; day++)
+        {
+            foreach (var window in _days[day])
+            {
+                yield return new WeeklyWindow { Weekday = day, StartMinute = window.Start, EndMinute = window.End };
+            }
+        }
+    }
+
+    public bool Equals(WeeklySchedule? other)
+    {
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (other is null || IsAllHours != other.IsAllHours)
+        {
+            return false;
+        }
+
+        for (var day = 0; day < _days.Length; day++)
+        {
+            if (!_days[day].AsSpan().SequenceEqual(other._days[day]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override bool Equals(object? obj) => Equals(obj as WeeklySchedule);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(IsAllHours);
+        foreach (var day in _days)
+        {
+            hash.Add(day.Length);
+            foreach (var window in day)
+            {
+                hash.Add(window);
+            }
+        }
+
+        return hash.ToHashCode();
     }
 
     private static Window[][] EmptyDays() => Enumerable.Range(0, 7).Select(_ => Array.Empty<Window>()).ToArray();

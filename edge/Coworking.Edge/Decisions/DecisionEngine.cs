@@ -29,7 +29,7 @@ public sealed class DecisionEngine(GrantCache cache)
                 return new Decision(DecisionReason.Revoked, credential.Id, credential.HolderId);
             }
 
-            if (presentation.Pin is { } digits && !PinOfHolder(index, digits, credential.HolderId))
+            if (presentation.Pin is { } digits && !PinOfHolder(index, digits, credential.HolderKey))
             {
                 return new Decision(DecisionReason.UnknownCredential, credential.Id, credential.HolderId, WrongPin: true);
             }
@@ -57,13 +57,14 @@ public sealed class DecisionEngine(GrantCache cache)
 
     private static DecisionReason Evaluate(CacheIndex index, Presentation presentation, CachedCredential credential, DateTimeOffset now)
     {
-        if (!index.TryGetHolder(credential.HolderId, out var holder) || holder.Status != HolderStatus.Active)
+        // One lookup gives the holder's status and its grants.
+        if (!index.TryGetHolderEntry(credential.HolderKey, out var holder) || !holder.IsActive)
         {
             return DecisionReason.HolderSuspended;
         }
 
         var clock = new LocationClock(index.Location, now);
-        var byGrant = EvaluateGrants(index, credential, index.DoorSlotOf(presentation.DoorId), ref clock);
+        var byGrant = EvaluateGrants(holder.Grants, credential, index.DoorSlotOf(presentation.DoorId), ref clock);
         if (byGrant != DecisionReason.Granted)
         {
             return byGrant;
@@ -90,15 +91,15 @@ public sealed class DecisionEngine(GrantCache cache)
             : DecisionReason.Granted;
     }
 
-    private static DecisionReason EvaluateGrants(CacheIndex index, CachedCredential credential, int doorSlot, ref LocationClock clock)
+    private static DecisionReason EvaluateGrants(CachedGrant[] grants, CachedCredential credential, int doorSlot, ref LocationClock clock)
     {
         var covering = false;
         var notYetValid = false;
         var outsideSchedule = false;
         var ticks = clock.UtcTicks;
-        foreach (var grant in index.GrantsOf(credential.HolderId))
+        foreach (var grant in grants)
         {
-            if ((grant.CredentialId is not null && grant.CredentialId != credential.Id) || !grant.Covers(doorSlot))
+            if ((!grant.CredentialKey.IsNone && grant.CredentialKey != credential.Key) || !grant.Covers(doorSlot))
             {
                 continue;
             }
@@ -135,8 +136,8 @@ public sealed class DecisionEngine(GrantCache cache)
             && index.TryGetPin(hash, out credential);
     }
 
-    private static bool PinOfHolder(CacheIndex index, string digits, string holderId) =>
-        TryFindPin(index, digits, out var pin) && !pin.Revoked && pin.HolderId == holderId;
+    private static bool PinOfHolder(CacheIndex index, string digits, EntityId holderId) =>
+        TryFindPin(index, digits, out var pin) && !pin.Revoked && pin.HolderKey == holderId;
 
     /// <summary>Converts the instant to the location's wall clock once, and only if a schedule asks.</summary>
     private struct LocationClock(LocationPolicy? location, DateTimeOffset now)

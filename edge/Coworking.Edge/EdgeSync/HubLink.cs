@@ -194,7 +194,7 @@ public sealed class HubLink(
     private async Task ReceiveAsync(
         IAsyncStreamReader<HubMessage> responses, Writer writer, SemaphoreSlim window, ChannelWriter<IReadOnlyList<Guid>> acknowledged, CancellationToken cancellationToken)
     {
-        var snapshot = new SnapshotAssembly(cache);
+        using var snapshot = new SnapshotAssembly(cache);
         while (await responses.MoveNext(cancellationToken))
         {
             var message = responses.Current;

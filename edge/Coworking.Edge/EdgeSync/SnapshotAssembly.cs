@@ -6,9 +6,9 @@ namespace Coworking.Edge.EdgeSync;
 /// <summary>
 /// Follows a snapshot's chunks: the first starts a <see cref="SnapshotLoad"/>, each one goes into it as it
 /// arrives, the last completes it. Chunks out of order end the stream; a new stream starts a new snapshot,
-/// and the load cut short is simply dropped (the cache never saw it).
+/// and the load cut short is dropped with what it had written (the cache never saw it).
 /// </summary>
-internal sealed class SnapshotAssembly(GrantCache cache)
+internal sealed class SnapshotAssembly(GrantCache cache) : IDisposable
 {
     private SnapshotLoad? _load;
     private int _next;
@@ -21,6 +21,7 @@ internal sealed class SnapshotAssembly(GrantCache cache)
     {
         if (chunk.Index == 0)
         {
+            _load?.Dispose();
             _load = cache.BeginSnapshot(chunk.LocationId, chunk.Seq);
             _next = 0;
         }
@@ -40,5 +41,12 @@ internal sealed class SnapshotAssembly(GrantCache cache)
         var complete = _load;
         _load = null;
         return complete;
+    }
+
+    /// <summary>Drops a snapshot still being received (the stream ended before its last chunk).</summary>
+    public void Dispose()
+    {
+        _load?.Dispose();
+        _load = null;
     }
 }

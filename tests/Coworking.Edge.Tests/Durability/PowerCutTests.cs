@@ -28,6 +28,7 @@ public sealed class PowerCutTests(ITestOutputHelper output)
         for (var cut = 0; cut <= Cuts; cut++)
         {
             var cache = GrantCache.Open(disk.OpenDatabase("cache"), Logs.For<GrantCache>());
+            cache.RewriteAfterChanges = 1000;
             var outbox = EventOutbox.Open(disk.OpenDatabase("outbox"), new OutboxOptions { MaxBatch = 16, SegmentSize = 24 }, new FakeTimeProvider(), Logs.For<EventOutbox>());
             try
             {
