@@ -92,9 +92,9 @@ public static class HubApp
         builder.Services.AddSingleton<VisitorStore>();
         builder.Services.AddSingleton(services => MailOptions.Read(builder.Configuration, builder.Environment));
         builder.Services.AddSingleton<Mailer>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<Mailer>());
         builder.Services.AddSingleton<MailQueue>();
         builder.Services.AddSingleton<Confirmations>();
+        builder.Services.AddSingleton<IMailComposer>(services => services.GetRequiredService<Confirmations>());
         builder.Services.AddSingleton<MailOutbox>();
         builder.Services.AddHostedService(services => services.GetRequiredService<MailOutbox>());
         builder.Services.AddSingleton(_ => PassCleanupOptions.Read(builder.Configuration));
@@ -108,6 +108,7 @@ public static class HubApp
         builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
         builder.Services.AddSingleton<BillingMail>();
+        builder.Services.AddSingleton<IMailComposer>(services => services.GetRequiredService<BillingMail>());
         builder.Services.AddSingleton<PaymentCollector>();
         builder.Services.AddSingleton<StripeWebhook>();
         builder.Services.AddSingleton<BillingClock>();

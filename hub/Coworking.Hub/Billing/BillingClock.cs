@@ -95,7 +95,7 @@ internal sealed partial class BillingClock(
 
     /// <summary>
     /// Reminds each active member Billing:RenewalReminderDays before their period renews, once per period: the reminder row is
-    /// claimed (unique per member and period end) in the transaction before the mail is queued.
+    /// claimed (unique per member and period end) in the transaction that queues its e-mail in the durable mail outbox.
     /// </summary>
     public async Task<int> SendRenewalRemindersAsync(CancellationToken cancellationToken)
     {
@@ -117,23 +117,20 @@ internal sealed partial class BillingClock(
             new { now, horizon = now.AddDays(options.RenewalReminderDays) },
             tx,
             cancellationToken: cancellationToken))).ToList();
-        var reminders = new List<(string, string, string, DateOnly, Money, Guid)>();
+        var reminders = 0;
         foreach (var member in due)
         {
             if (await TierStore.EffectiveAsync(conn, tx, member.OrganisationId, member.TierId, member.LocationId, cancellationToken) is { } tier)
             {
-                reminders.Add((member.Name, member.Email, tier.Name, ZoneTime.DateOf(member.PeriodEnd, ZoneTime.Zone(member.TimeZone)),
-                    new Money(tier.Terms.PriceMinor, tier.Terms.Currency), member.MemberId));
+                var renewsOn = ZoneTime.DateOf(member.PeriodEnd, ZoneTime.Zone(member.TimeZone));
+                await mail.RenewalReminderAsync(
+                    conn, tx, new RenewalMail(member.MemberId, member.Name, member.Email, tier.Name, renewsOn, tier.Terms.PriceMinor, tier.Terms.Currency), cancellationToken);
+                reminders++;
             }
         }
 
         await tx.CommitAsync(cancellationToken);
-        foreach (var (name, email, tier, renewsOn, price, memberId) in reminders)
-        {
-            mail.RenewalReminder(name, email, tier, renewsOn, price, memberId);
-        }
-
-        return reminders.Count;
+        return reminders;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Billing: {LateFees} late fee(s), {Invoices} invoice(s), {Attempts} card attempt(s), {Dunned} dunning step(s), {Reminders} reminder(s)")]

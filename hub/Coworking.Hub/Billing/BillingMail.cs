@@ -7,14 +7,44 @@ using Npgsql;
 
 namespace Coworking.Hub.Billing;
 
+/// <summary>What a failed payment's e-mail is composed from, as the mail outbox keeps it until sent.</summary>
+internal sealed record PaymentFailedMail(Guid InvoiceId, Uri UpdateCard, DateTimeOffset? NextAttempt, bool Suspended);
+
+/// <summary>What a renewal reminder is composed from.</summary>
+internal sealed record RenewalMail(Guid MemberId, string Name, string Email, string Tier, DateOnly RenewsOn, long PriceMinor, string Currency);
+
 /// <summary>
 /// Billing's e-mails to members: each new invoice (HTML body, PDF attached), a failed card payment with the link to
-/// update the card and the next try, and a reminder before each period renews. Logs name ids, never amounts or cards.
+/// update the card and the next try, and a reminder before each period renews. Each is queued in the durable mail
+/// outbox (<see cref="MailQueue"/>) and composed when it is sent, from the invoice as it then stands. Logs name ids,
+/// never amounts or cards.
 /// </summary>
-internal sealed class BillingMail(NpgsqlDataSource db, Mailer mailer, Organisations.OrganisationStore organisations)
+internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisations.OrganisationStore organisations) : IMailComposer
 {
-    public async Task InvoiceAsync(InvoiceResponse invoice, CancellationToken cancellationToken)
+    public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.InvoiceKind, MailOutbox.PaymentFailedKind, MailOutbox.RenewalKind];
+
+    public Task InvoiceAsync(InvoiceResponse invoice, CancellationToken cancellationToken) =>
+        queue.QueueAsync(MailOutbox.InvoiceKind, invoice.Id, $"invoice {invoice.Id} to member {invoice.MemberId}", cancellationToken);
+
+    public Task PaymentFailedAsync(Guid invoiceId, Uri updateCard, DateTimeOffset? nextAttempt, bool suspended, CancellationToken cancellationToken) =>
+        queue.QueueAsync(
+            MailOutbox.PaymentFailedKind, new PaymentFailedMail(invoiceId, updateCard, nextAttempt, suspended), $"payment failure of invoice {invoiceId}", cancellationToken);
+
+    /// <summary>Queues the reminder in <paramref name="tx"/>, the transaction that records it as sent, so it is mailed exactly once.</summary>
+    public Task RenewalReminderAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RenewalMail reminder, CancellationToken cancellationToken) =>
+        queue.QueueAsync(conn, tx, MailOutbox.RenewalKind, reminder, $"renewal reminder to member {reminder.MemberId}", cancellationToken);
+
+    public Task<MimeMessage> ComposeAsync(string kind, string payload, CancellationToken cancellationToken) => kind switch
     {
+        MailOutbox.InvoiceKind => ComposeInvoiceAsync(MailQueue.Read<Guid>(payload), cancellationToken),
+        MailOutbox.PaymentFailedKind => ComposePaymentFailedAsync(MailQueue.Read<PaymentFailedMail>(payload), cancellationToken),
+        MailOutbox.RenewalKind => Task.FromResult(ComposeRenewal(MailQueue.Read<RenewalMail>(payload))),
+        _ => throw new InvalidOperationException($"no billing mail of kind {kind}"),
+    };
+
+    private async Task<MimeMessage> ComposeInvoiceAsync(Guid invoiceId, CancellationToken cancellationToken)
+    {
+        var invoice = await ReadInvoiceAsync(invoiceId, cancellationToken);
         var organisation = await organisations.NameAsync(await OrganisationOfAsync(invoice.MemberId, cancellationToken), cancellationToken) ?? string.Empty;
         var body = new BodyBuilder
         {
@@ -22,41 +52,45 @@ internal sealed class BillingMail(NpgsqlDataSource db, Mailer mailer, Organisati
             TextBody = $"{InvoiceDocument.Title(invoice)}: {InvoiceDocument.Amount(invoice.GrossMinor, invoice.Currency)}, due {invoice.DueAt.ToString("d MMM yyyy", CultureInfo.InvariantCulture)}. The PDF is attached.",
         };
         body.Attachments.Add(invoice.Number + ".pdf", InvoiceDocument.Pdf(invoice, organisation), new ContentType("application", "pdf"));
-        Send(invoice.BillTo.Name, invoice.BillTo.Email, $"{InvoiceDocument.Title(invoice)} from {organisation}", body, $"invoice {invoice.Id} to member {invoice.MemberId}");
+        return Message(invoice.BillTo.Name, invoice.BillTo.Email, $"{InvoiceDocument.Title(invoice)} from {organisation}", body);
     }
 
-    public async Task PaymentFailedAsync(Guid invoiceId, Uri updateCard, DateTimeOffset? nextAttempt, bool suspended, CancellationToken cancellationToken)
+    private async Task<MimeMessage> ComposePaymentFailedAsync(PaymentFailedMail failure, CancellationToken cancellationToken)
     {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var invoice = await InvoiceStore.ReadAsync(conn, null, null, invoiceId, cancellationToken);
-        if (invoice is null)
-        {
-            return;
-        }
-
+        var invoice = await ReadInvoiceAsync(failure.InvoiceId, cancellationToken);
         var what = $"We could not take {InvoiceDocument.Amount(invoice.AmountDueMinor, invoice.Currency)} for invoice {invoice.Number} from your saved card.";
-        var then = suspended
+        var then = failure.Suspended
             ? "Your membership is suspended until it is paid; paying reopens your doors at once."
-            : nextAttempt is { } next ? $"We will try again on {next.ToString("d MMM yyyy", CultureInfo.InvariantCulture)}." : "Please pay it or contact us.";
+            : failure.NextAttempt is { } next ? $"We will try again on {next.ToString("d MMM yyyy", CultureInfo.InvariantCulture)}." : "Please pay it or contact us.";
         var body = new BodyBuilder
         {
-            TextBody = $"Hello {invoice.BillTo.Name},\n\n{what}\nUpdate your card: {updateCard}\n{then}\n",
-            HtmlBody = $"<p>Hello {WebUtility.HtmlEncode(invoice.BillTo.Name)},</p><p>{WebUtility.HtmlEncode(what)}</p><p><a href=\"{WebUtility.HtmlEncode(updateCard.ToString())}\">Update your card</a></p><p>{WebUtility.HtmlEncode(then)}</p>",
+            TextBody = $"Hello {invoice.BillTo.Name},\n\n{what}\nUpdate your card: {failure.UpdateCard}\n{then}\n",
+            HtmlBody = $"<p>Hello {WebUtility.HtmlEncode(invoice.BillTo.Name)},</p><p>{WebUtility.HtmlEncode(what)}</p><p><a href=\"{WebUtility.HtmlEncode(failure.UpdateCard.ToString())}\">Update your card</a></p><p>{WebUtility.HtmlEncode(then)}</p>",
         };
-        Send(invoice.BillTo.Name, invoice.BillTo.Email, $"Payment failed: invoice {invoice.Number}", body, $"payment failure of invoice {invoice.Id}");
+        return Message(invoice.BillTo.Name, invoice.BillTo.Email, $"Payment failed: invoice {invoice.Number}", body);
     }
 
-    public void RenewalReminder(string name, string email, string tier, DateOnly renewsOn, Money price, Guid memberId)
+    private static MimeMessage ComposeRenewal(RenewalMail reminder)
     {
-        var text = $"Hello {name},\n\nYour {tier} membership renews on {renewsOn.ToString("d MMM yyyy", CultureInfo.InvariantCulture)} at {price}.\n";
-        Send(name, email, $"Your membership renews on {renewsOn.ToString("d MMM", CultureInfo.InvariantCulture)}", new BodyBuilder { TextBody = text }, $"renewal reminder to member {memberId}");
+        var price = new Money(reminder.PriceMinor, reminder.Currency);
+        var text = $"Hello {reminder.Name},\n\nYour {reminder.Tier} membership renews on {reminder.RenewsOn.ToString("d MMM yyyy", CultureInfo.InvariantCulture)} at {price}.\n";
+        return Message(
+            reminder.Name, reminder.Email, $"Your membership renews on {reminder.RenewsOn.ToString("d MMM", CultureInfo.InvariantCulture)}", new BodyBuilder { TextBody = text });
     }
 
-    private void Send(string name, string email, string subject, BodyBuilder body, string about)
+    private static MimeMessage Message(string name, string email, string subject, BodyBuilder body)
     {
         var message = new MimeMessage { Subject = subject, Body = body.ToMessageBody() };
         message.To.Add(new MailboxAddress(name, email));
-        mailer.Enqueue(_ => Task.FromResult(message), about);
+        return message;
+    }
+
+    /// <summary>The invoice the row names; one that no longer reads (a deleted database row) fails the row, which is retried and then given up.</summary>
+    private async Task<InvoiceResponse> ReadInvoiceAsync(Guid invoiceId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await InvoiceStore.ReadAsync(conn, null, null, invoiceId, cancellationToken)
+            ?? throw new InvalidOperationException($"invoice {invoiceId} is gone");
     }
 
     private async Task<Guid> OrganisationOfAsync(Guid memberId, CancellationToken cancellationToken)

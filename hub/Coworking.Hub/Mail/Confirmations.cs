@@ -26,8 +26,10 @@ internal sealed record VisitorMail(Guid Id, Guid HostMemberId, Guid LocationId, 
 /// zone: for a booking, for a series (with each occurrence that could not be booked), and for a visitor's guest.
 /// Queuing writes one row to the durable mail outbox (<see cref="MailQueue"/>); <see cref="MailOutbox"/> composes and sends it.
 /// </summary>
-internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue)
+internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue) : IMailComposer
 {
+    public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.BookingsKind, MailOutbox.VisitorKind];
+
     /// <summary>Queues the member's confirmation of <paramref name="bookings"/> (one member, one resource) and of the occurrences not booked.</summary>
     public async Task BookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ using Npgsql;
 namespace Coworking.Hub.Mail;
 
 /// <summary>
-/// Queues confirmation e-mails durably: one row in mail_outbox (what the message is composed from) per message,
+/// Queues e-mails durably: one row in mail_outbox (what the message is composed from) per message,
 /// written before the request answers, and a nudge to <see cref="MailOutbox"/>, which composes and sends it.
 /// </summary>
 internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
@@ -23,14 +23,24 @@ internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
     /// <summary>Writes the row (one INSERT, outside any other transaction) and wakes the sender.</summary>
     public async Task QueueAsync<T>(string kind, T payload, string about, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await QueueAsync(conn, null, kind, payload, about, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the row in <paramref name="tx"/> when given, so the message is queued exactly when what it tells of
+    /// commits, and wakes the sender (which finds the row once it is committed).
+    /// </summary>
+    public async Task QueueAsync<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, T payload, string about, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
         await conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO mail_outbox (id, kind, about, payload, created_at, next_attempt_at)
             VALUES (@id, @kind, @about, @payload::jsonb, @now, @now)
             """,
             new { id = Guid.CreateVersion7(now), kind, about, payload = JsonSerializer.Serialize(payload, Json), now },
+            tx,
             cancellationToken: cancellationToken));
         _wakeUp.Writer.TryWrite(true);
     }
@@ -50,7 +60,8 @@ internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
 }
 
 /// <summary>
-/// The durable queue of confirmation e-mails (table mail_outbox). A request queues a row (what the message is
+/// The durable queue of every e-mail the hub sends — confirmations, visitor passes, invoices, payment failures,
+/// renewal reminders (table mail_outbox). A request queues a row (what the message is
 /// composed from) before it answers; this worker composes and sends each due row, so a hub that stops with mail
 /// queued sends it when it (or another instance) runs again. A row is claimed with FOR UPDATE SKIP LOCKED and
 /// kept locked while it is sent, so two hub instances never send one message twice; a crash between the SMTP
@@ -58,15 +69,21 @@ internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
 /// attempt is retried with a doubling backoff; after <see cref="MaxAttempts"/> the row is marked failed and logged.
 /// Once sent or failed, the payload (it holds the pass's PIN) is erased.
 /// </summary>
-internal sealed partial class MailOutbox(NpgsqlDataSource db, MailQueue queue, Confirmations confirmations, Mailer mailer, TimeProvider time, ILogger<MailOutbox> logger) : BackgroundService
+internal sealed partial class MailOutbox(
+    NpgsqlDataSource db, MailQueue queue, IEnumerable<IMailComposer> composers, Mailer mailer, TimeProvider time, ILogger<MailOutbox> logger) : BackgroundService
 {
     public const string BookingsKind = "bookings";
     public const string VisitorKind = "visitor";
+    public const string InvoiceKind = "invoice";
+    public const string PaymentFailedKind = "payment_failed";
+    public const string RenewalKind = "renewal";
     public const int MaxAttempts = 12;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
+
+    private readonly Dictionary<string, IMailComposer> _composers = composers.SelectMany(c => c.Kinds, (c, kind) => (c, kind)).ToDictionary(p => p.kind, p => p.c);
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -120,7 +137,8 @@ internal sealed partial class MailOutbox(NpgsqlDataSource db, MailQueue queue, C
 
         try
         {
-            await mailer.SendAsync(await confirmations.ComposeAsync(row.Kind, row.Payload, cancellationToken), cancellationToken);
+            var composer = _composers.GetValueOrDefault(row.Kind) ?? throw new InvalidOperationException($"no composer for mail of kind {row.Kind}");
+            await mailer.SendAsync(await composer.ComposeAsync(row.Kind, row.Payload, cancellationToken), cancellationToken);
             await conn.ExecuteAsync(new CommandDefinition(
                 "UPDATE mail_outbox SET sent_at = @now, payload = NULL, attempts = attempts + 1 WHERE id = @Id",
                 new { row.Id, now = time.GetUtcNow() },

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -22,41 +21,11 @@ internal sealed record MailOptions(string? SmtpHost, int SmtpPort, string? Usern
 }
 
 /// <summary>
-/// Sends mail (<see cref="SendAsync"/>, used by the durable <see cref="MailOutbox"/> for confirmations), and composes
-/// and sends the messages given to <see cref="Enqueue"/> after the request that caused them has answered. Enqueued
-/// work waits in memory; a message that cannot be made or sent is logged (by what it is about, never its content)
-/// and dropped.
+/// Sends one message: over SMTP, or into the pickup directory without an SMTP host. Everything the hub mails goes
+/// through the durable <see cref="MailOutbox"/>, which calls this.
 /// </summary>
-internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger) : BackgroundService
+internal sealed class Mailer(MailOptions options, TimeProvider time)
 {
-    private readonly Channel<(Func<CancellationToken, Task<MimeMessage>> Compose, string About)> queue =
-        Channel.CreateBounded<(Func<CancellationToken, Task<MimeMessage>>, string)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    /// <summary>Queues a message to be composed and sent; <paramref name="about"/> names it in logs (e.g. "booking 0196…").</summary>
-    public void Enqueue(Func<CancellationToken, Task<MimeMessage>> compose, string about)
-    {
-        if (!queue.Writer.TryWrite((compose, about)))
-        {
-            LogDropped(logger, about);
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await foreach (var (compose, about) in queue.Reader.ReadAllAsync(stoppingToken))
-        {
-            try
-            {
-                await SendAsync(await compose(stoppingToken), stoppingToken);
-                LogSent(logger, about);
-            }
-            catch (Exception e) when (e is IOException or Npgsql.NpgsqlException or SmtpCommandException or SmtpProtocolException or AuthenticationException or SslHandshakeException)
-            {
-                LogFailed(logger, about, e);
-            }
-        }
-    }
-
     /// <summary>Sends one message now: over SMTP, or into the pickup directory without an SMTP host.</summary>
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
@@ -65,7 +34,7 @@ internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger
         if (options.SmtpHost is null)
         {
             Directory.CreateDirectory(options.PickupDirectory);
-            var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}.eml";
+            var name = $"{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}.eml";
             var temporary = Path.Combine(options.PickupDirectory, name + ".tmp");
             await message.WriteToAsync(temporary, cancellationToken);
             File.Move(temporary, Path.Combine(options.PickupDirectory, name));
@@ -82,13 +51,4 @@ internal sealed partial class Mailer(MailOptions options, ILogger<Mailer> logger
         await smtp.SendAsync(message, cancellationToken);
         await smtp.DisconnectAsync(quit: true, cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mailed {About}")]
-    private static partial void LogSent(ILogger logger, string about);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mail {About}")]
-    private static partial void LogFailed(ILogger logger, string about, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mail queue full; dropped {About}")]
-    private static partial void LogDropped(ILogger logger, string about);
 }

@@ -31,7 +31,7 @@ public sealed class ScheduleTests(BillingHubFixture hub) : IClassFixture<Billing
     }
 
     [Fact]
-    public async Task Renewal_reminder_is_sent_once_three_days_before_the_period_ends()
+    public async Task Renewal_reminder_is_queued_durably_and_mailed_once_three_days_before_the_period_ends()
     {
         hub.Time.AdjustTime(new DateTimeOffset(2026, 6, 1, 9, 0, 0, TimeSpan.Zero));
         var admin = await hub.NewOrganisationAsync();
@@ -47,6 +47,11 @@ public sealed class ScheduleTests(BillingHubFixture hub) : IClassFixture<Billing
 
         Assert.Equal((0, 1, 0), (early, due, again));
         Assert.Equal(1, await hub.CountAsync($"renewal_reminders WHERE member_id = '{member}'"));
+        Assert.Equal(1, await hub.CountAsync($"mail_outbox WHERE kind = 'renewal' AND about = 'renewal reminder to member {member}'"));
+        var email = (await admin.GetJsonAsync($"/api/v1/members/{member}"))["email"]!.GetValue<string>();
+        var message = await MailToAsync(email);
+        Assert.StartsWith("Your membership renews on", message.Subject, StringComparison.Ordinal);
+        Assert.Contains("Resident membership renews on", message.TextBody ?? string.Empty, StringComparison.Ordinal);
     }
 
     [Fact]
