@@ -202,6 +202,11 @@ public sealed class HubLink(
             switch (message.KindCase)
             {
                 case HubMessage.KindOneofCase.Snapshot:
+                    if (message.Snapshot.Index == 0)
+                    {
+                        LogMemory("before the snapshot");
+                    }
+
                     if (snapshot.Add(message.Snapshot) is { } complete)
                     {
                         await ApplySnapshotAsync(complete, writer, cancellationToken);
@@ -238,7 +243,24 @@ public sealed class HubLink(
 
         log.LogInformation("Applied a snapshot of {Count} changes ending at seq {Seq} in {Elapsed} ms after its last chunk ({Rejected} unusable)",
             snapshot.Changes, snapshot.Seq, (int)time.GetElapsedTime(started).TotalMilliseconds, result.RejectedChanges);
+        LogMemory("after the snapshot");
         await writer.WriteAsync(new EdgeMessage { Applied = new AppliedAck { Seq = result.AppliedSeq } }, cancellationToken);
+    }
+
+    /// <summary>The managed heap as the last collection left it: what a snapshot costs the edge's memory, at debug level.</summary>
+    private void LogMemory(string when)
+    {
+        if (!log.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        var gc = GC.GetGCMemoryInfo();
+        log.LogDebug("Memory {When}: heap {HeapMiB} MiB ({FragmentedMiB} MiB free in it), committed {CommittedMiB} MiB, gen0/1/2/LOH/POH after the last collection {Gen0MiB}/{Gen1MiB}/{Gen2MiB}/{LohMiB}/{PohMiB} MiB, collections {Gen0Count}/{Gen1Count}/{Gen2Count}",
+            when, gc.HeapSizeBytes >> 20, gc.FragmentedBytes >> 20, gc.TotalCommittedBytes >> 20,
+            gc.GenerationInfo[0].SizeAfterBytes >> 20, gc.GenerationInfo[1].SizeAfterBytes >> 20, gc.GenerationInfo[2].SizeAfterBytes >> 20,
+            gc.GenerationInfo[3].SizeAfterBytes >> 20, gc.GenerationInfo[4].SizeAfterBytes >> 20,
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     }
 
     /// <summary>Applies a batch atomically; a batch that would leave a gap ends the stream, which resumes from the applied seq.</summary>

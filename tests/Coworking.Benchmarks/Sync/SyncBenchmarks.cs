@@ -47,6 +47,8 @@ internal static class SyncBenchmarks
         Console.WriteLine($"edge memory: peak resident {Memory(edge.Pid, "VmHWM")}, resident after {Memory(edge.Pid, "VmRSS")}");
         Console.WriteLine($"hub:  {LastLine(site.Hub.Output, "Sent edge")}");
         Console.WriteLine($"edge: {LastLine(edge.Output, "Applied a snapshot")}");
+        Console.WriteLine($"edge: {LastLine(edge.Output, "Memory before the snapshot")}");
+        Console.WriteLine($"edge: {LastLine(edge.Output, "Memory after the snapshot")}");
         return 0;
     }
 

@@ -257,6 +257,25 @@ public sealed class GrantCacheTests : IDisposable
     }
 
     [Fact]
+    public void Snapshot_of_many_packs_written_across_checkpoints_is_whole_after_reopening()
+    {
+        const int members = 12_000;
+        var load = _cache.Cache.BeginSnapshot(LocationId, 50);
+
+        load.Add([Location()]);
+        foreach (var chunk in Enumerable.Range(0, members).Chunk(1000))
+        {
+            load.Add(chunk.SelectMany(i => new[] { Holder($"m{i}"), Card($"c{i}", $"m{i}", 1, (ulong)i + 1) }));
+        }
+
+        load.Complete();
+        var reopened = _cache.Reopen().Index;
+
+        Assert.Equal(members, reopened.HolderCount);
+        Assert.All(Enumerable.Range(0, members), i => Assert.True(reopened.TryGetCard(new CardKey(1, (ulong)i + 1), out _)));
+    }
+
+    [Fact]
     public void Snapshot_file_left_by_a_crash_before_its_swap_is_discarded_and_the_cache_kept()
     {
         _cache.Apply(Location(), Holder("alice"), Card("alice-card", "alice", 1, 1));
