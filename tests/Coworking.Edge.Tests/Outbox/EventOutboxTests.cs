@@ -132,7 +132,7 @@ public sealed class EventOutboxTests : IDisposable
         var sizes = new List<long>();
         await using (var outbox = await StartAsync(segmentSize: 100))
         {
-            for (var round = 0; round < 12; round++)
+            for (var round = 0; round < 24; round++)
             {
                 await Task.WhenAll(Enumerable.Range(0, 250).Select(i => outbox.Outbox.AppendAsync(Decision($"door-{i % 8}", DecisionReason.Granted), Timeout)));
                 var batch = outbox.Outbox.ReadBatch(1000);
@@ -144,7 +144,9 @@ public sealed class EventOutboxTests : IDisposable
             Assert.Equal(0, outbox.Outbox.Depth);
         }
 
-        Assert.True(sizes[^1] <= sizes[3], $"outbox file grew from {sizes[3]} to {sizes[^1]} bytes with nothing more waiting");
+        // LiteDB's log and free pages move the size by a few pages from round to round (how the concurrent appends
+        // fell into group commits); an outbox that kept acknowledged events would be about six times the size by now.
+        Assert.True(sizes[^1] <= sizes[3] * 3 / 2, $"outbox file grew from {sizes[3]} to {sizes[^1]} bytes with nothing more waiting");
     }
 
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
