@@ -103,14 +103,15 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time, ApiKey
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var heard = cache.HeardRevocation(id);
-        var revoked = await conn.ExecuteAsync(new CommandDefinition(
+        // The revoked key's id comes back as a row (a statement that only SELECTs pg_notify reports no rows affected).
+        var revoked = (await conn.QueryAsync<Guid>(new CommandDefinition(
             $"""
             WITH revoked AS (
                 UPDATE api_keys SET revoked_at = @now WHERE id = @id AND organisation_id = @organisationId AND revoked_at IS NULL RETURNING id)
-            SELECT pg_notify('{ApiKeyCache.RevokedChannel}', id::text) FROM revoked
+            SELECT r.id FROM revoked r CROSS JOIN LATERAL pg_notify('{ApiKeyCache.RevokedChannel}', r.id::text) AS notified
             """,
             new { id, organisationId, now = time.GetUtcNow() },
-            cancellationToken: cancellationToken));
+            cancellationToken: cancellationToken))).Count();
         if (revoked > 0)
         {
             await cache.RevokedAsync(id, heard, cancellationToken);

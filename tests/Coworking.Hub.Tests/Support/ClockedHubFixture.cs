@@ -9,8 +9,9 @@ namespace Coworking.Hub.Tests.Support;
 /// <summary>
 /// The real hub as <see cref="HubFixture"/> starts it, but on a <see cref="FakeTimeProvider"/> the tests set,
 /// for rules about time (advance windows, periods, DST). One per test class; each test sets the time it needs.
+/// A subclass adds settings and services (<see cref="BillingHubFixture"/>).
 /// </summary>
-public sealed class ClockedHubFixture : IAsyncLifetime
+public class ClockedHubFixture : IAsyncLifetime
 {
     private readonly List<HttpClient> clients = [];
     private WebApplication? app;
@@ -27,7 +28,17 @@ public sealed class ClockedHubFixture : IAsyncLifetime
 
     public HttpClient Admin { get; private set; } = null!;
 
+    public Uri BaseAddress { get; private set; } = null!;
+
     public IServiceProvider Services => app!.Services;
+
+    /// <summary>Settings a subclass needs beyond these (--Key=value).</summary>
+    protected virtual IReadOnlyList<string> MoreSettings => [];
+
+    /// <summary>Services a subclass puts in place of the hub's own (the fake clock is always there).</summary>
+    protected virtual void AddServices(IServiceCollection services)
+    {
+    }
 
     public async Task InitializeAsync()
     {
@@ -39,9 +50,15 @@ public sealed class ClockedHubFixture : IAsyncLifetime
                 "--Serilog:MinimumLevel:Default=Warning",
                 $"--Mail:PickupDirectory={Mailbox}",
                 "--Billing:RunSchedules=false",
+                .. MoreSettings,
             ],
-            services => services.AddSingleton<TimeProvider>(Time));
+            services =>
+            {
+                services.AddSingleton<TimeProvider>(Time);
+                AddServices(services);
+            });
         await app.StartAsync();
+        BaseAddress = new Uri(app.Urls.Single());
         var created = await Services.GetRequiredService<OrganisationStore>().CreateAsync("Clocked Coworking", null, CancellationToken.None);
         OrganisationId = created.OrganisationId;
         Admin = Client(created.ApiKey);
@@ -73,10 +90,15 @@ public sealed class ClockedHubFixture : IAsyncLifetime
         return Client(created.ApiKey);
     }
 
-    public HttpClient Client(string apiKey)
+    /// <summary>A client with <paramref name="apiKey"/> as its bearer token, or anonymous without one.</summary>
+    public HttpClient Client(string? apiKey)
     {
-        var client = new HttpClient { BaseAddress = new Uri(app!.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
         clients.Add(client);
         return client;
     }
@@ -86,5 +108,14 @@ public sealed class ClockedHubFixture : IAsyncLifetime
     {
         var key = await Admin.PostJsonAsync("/api/v1/api-keys", new { name = "manager", role = "location_manager", locationIds = locations });
         return Client(key["apiKey"]!.GetValue<string>());
+    }
+
+    /// <summary>Row count of a table, to prove a refused request wrote nothing.</summary>
+    public async Task<long> CountAsync(string table)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM {table}", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }

@@ -5,5 +5,5 @@ public sealed class LateFeeHubFixture : BillingHubFixture
 {
     public const long LateFeeMinor = 2500;
 
-    protected override IReadOnlyList<string> MoreSettings => [$"--Billing:LateFeeMinor={LateFeeMinor}"];
+    protected override IReadOnlyList<string> MoreSettings => [.. base.MoreSettings, $"--Billing:LateFeeMinor={LateFeeMinor}"];
 }
