@@ -130,6 +130,11 @@ internal sealed partial class BillingClock(
         }
 
         await tx.CommitAsync(cancellationToken);
+        if (reminders > 0)
+        {
+            mail.WakeSender();
+        }
+
         return reminders;
     }
 

@@ -30,9 +30,14 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
         queue.QueueAsync(
             MailOutbox.PaymentFailedKind, new PaymentFailedMail(invoiceId, updateCard, nextAttempt, suspended), $"payment failure of invoice {invoiceId}", cancellationToken);
 
-    /// <summary>Queues the reminder in <paramref name="tx"/>, the transaction that records it as sent, so it is mailed exactly once.</summary>
+    /// <summary>
+    /// Queues the reminder in <paramref name="tx"/>, the transaction that records it as sent, so it is mailed exactly
+    /// once; the caller calls <see cref="WakeSender"/> once that commits.
+    /// </summary>
     public Task RenewalReminderAsync(NpgsqlConnection conn, NpgsqlTransaction tx, RenewalMail reminder, CancellationToken cancellationToken) =>
         queue.QueueAsync(conn, tx, MailOutbox.RenewalKind, reminder, $"renewal reminder to member {reminder.MemberId}", cancellationToken);
+
+    public void WakeSender() => queue.WakeSender();
 
     public Task<MimeMessage> ComposeAsync(string kind, string payload, CancellationToken cancellationToken) => kind switch
     {

@@ -2,6 +2,7 @@ using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Database;
 using Coworking.Hub.Locations;
+using Coworking.Hub.Mail;
 using Coworking.Hub.Resources;
 using Dapper;
 using Npgsql;
@@ -59,9 +60,23 @@ internal sealed partial class BookingStore
             }
 
             await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+            await QueueConfirmationAsync(conn, tx, booked, conflicts, now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
+            confirmations.WakeSender();
             return (BookingWrite.Done, new BatchResponse(seriesId, booked, conflicts));
         });
+
+    /// <summary>Queues the member's confirmation of what <paramref name="tx"/> books, so it is mailed exactly when that commits.</summary>
+    private static async Task QueueConfirmationAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<BookingResponse> booked, IReadOnlyList<Conflict> conflicts, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (Confirmations.BookingsCommand(booked, conflicts, now) is { } mail)
+        {
+            await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { mail } };
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     /// <summary>The occurrences of a series as instants, DST-correct in the resource's zone.</summary>
     internal static IEnumerable<Interval> Occurrences(NewSeries series, TimeZoneInfo zone)
@@ -218,8 +233,11 @@ internal sealed partial class BookingStore
                 conn, tx, caller.OrganisationId, memberId, id, row.LocationId, member.PinKey, doors, allDoors: false, row.StartsAt - BookingRow.AccessLead, row.EndsAt, now, cancellationToken);
             changes.AddRange(pass.Changes);
             await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+            var answer = transferred.ToResponse(pass.Pin, pass.QrPayload);
+            await QueueConfirmationAsync(conn, tx, [answer], [], now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
-            return new BookingWriteResult(BookingWrite.Done, transferred.ToResponse(pass.Pin, pass.QrPayload));
+            confirmations.WakeSender();
+            return new BookingWriteResult(BookingWrite.Done, answer);
         });
 
     private static BookingRow OperatorRow(Caller caller, ResourceResponse resource, string kind, Interval interval, string? note, DateTimeOffset now) => new()

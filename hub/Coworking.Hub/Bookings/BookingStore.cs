@@ -2,6 +2,7 @@ using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Database;
 using Coworking.Hub.Locations;
+using Coworking.Hub.Mail;
 using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Resources;
@@ -43,7 +44,7 @@ internal sealed record BookingWriteResult(
 /// checked in the same transaction under the member's row lock, so two concurrent bookings of one member cannot
 /// both slip under a limit. A member's booking issues its pass (PIN, QR, grant) in that transaction too.
 /// </summary>
-internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider time, Confirmations confirmations)
 {
     /// <summary>How far in the past a booking may start (a walk-in booking made at the door).</summary>
     public static readonly TimeSpan StartSlack = TimeSpan.FromMinutes(5);
@@ -55,7 +56,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             await using var conn = await db.OpenConnectionAsync(cancellationToken);
 
             // Two round trips: BEGIN with every read, under the member's and the resource's row locks; then the
-            // writes, the change-log append and COMMIT in one batch, so the location's counter row (which every
+            // writes, the change-log append, the confirmation e-mail's outbox row and COMMIT in one batch, so the location's counter row (which every
             // writer at the location queues on) stays locked only while PostgreSQL runs the end of that batch, never
             // across a round trip. An exception leaves the transaction to the pool, which rolls it back on return.
             var read = await ReadForBookingAsync(conn, begin: true, caller.OrganisationId, booking, now, cancellationToken);
@@ -74,6 +75,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
                 batch.BatchCommands.Add(command);
             }
 
+            batch.BatchCommands.Add(Confirmations.BookingsCommand([write.Result.Booking!], [], now)!);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             try
             {
@@ -85,6 +87,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
                 return new BookingWriteResult(BookingWrite.Overlap);
             }
 
+            confirmations.WakeSender();
             return write.Result;
         });
 

@@ -74,7 +74,7 @@ public static class BookingsApi
     }
 
     internal static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateBooking(
-        CreateBookingRequest request, Caller caller, BookingStore store, Confirmations confirmations, CancellationToken cancellationToken)
+        CreateBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.MemberId is null)
@@ -101,8 +101,6 @@ public static class BookingsApi
             return Refusal(result);
         }
 
-        // The booking is made: its confirmation is queued even when the client has stopped waiting for the answer.
-        await confirmations.BookingsAsync([result.Booking!], [], CancellationToken.None);
         return TypedResults.Created($"/api/v1/bookings/{result.Booking!.Id}", result.Booking);
     }
 
@@ -127,7 +125,7 @@ public static class BookingsApi
     }
 
     internal static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> TransferBooking(
-        Guid id, TransferBookingRequest request, Caller caller, BookingStore store, Confirmations confirmations, CancellationToken cancellationToken)
+        Guid id, TransferBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
     {
         if (request.MemberId is null)
         {
@@ -137,16 +135,11 @@ public static class BookingsApi
         }
 
         var result = await store.TransferAsync(caller, id, request.MemberId.Value, request.OnBehalf ?? false, cancellationToken);
-        if (result.Outcome == BookingWrite.Done)
-        {
-            await confirmations.BookingsAsync([result.Booking!], [], CancellationToken.None);
-        }
-
         return Answer(result);
     }
 
     internal static async Task<Results<Created<BatchResponse>, ValidationProblem, ProblemHttpResult>> CreateSeries(
-        CreateSeriesRequest request, Caller caller, BookingStore store, Confirmations confirmations, CancellationToken cancellationToken)
+        CreateSeriesRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var series = ValidateSeries(request, errors);
@@ -161,8 +154,7 @@ public static class BookingsApi
             return Refusal(new BookingWriteResult(outcome));
         }
 
-        await confirmations.BookingsAsync(batch!.Booked, batch.Conflicts, CancellationToken.None);
-        return TypedResults.Created($"/api/v1/bookings?seriesId={batch.SeriesId}", batch);
+        return TypedResults.Created($"/api/v1/bookings?seriesId={batch!.SeriesId}", batch);
     }
 
     internal static async Task<Results<Ok<Page<BookingResponse>>, NotFound>> CancelSeries(

@@ -24,31 +24,42 @@ internal sealed record VisitorMail(Guid Id, Guid HostMemberId, Guid LocationId, 
 /// <summary>
 /// Confirmation e-mails with the PIN and the QR code (a PNG of the QR payload, inline), times in the location's
 /// zone: for a booking, for a series (with each occurrence that could not be booked), and for a visitor's guest.
-/// Queuing writes one row to the durable mail outbox (<see cref="MailQueue"/>); <see cref="MailOutbox"/> composes and sends it.
+/// Queuing writes one row to the durable mail outbox (<see cref="MailQueue"/>) in the booking's own transaction;
+/// <see cref="MailOutbox"/> composes and sends it.
 /// </summary>
 internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue) : IMailComposer
 {
     public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.BookingsKind, MailOutbox.VisitorKind];
 
-    /// <summary>Queues the member's confirmation of <paramref name="bookings"/> (one member, one resource) and of the occurrences not booked.</summary>
-    public async Task BookingsAsync(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, CancellationToken cancellationToken)
+    /// <summary>
+    /// The outbox row of the member's confirmation of <paramref name="bookings"/> (one member, one resource) and of
+    /// the occurrences not booked, for the writer to send in the batch that commits them (then <see cref="WakeSender"/>);
+    /// null when nothing was booked.
+    /// </summary>
+    public static NpgsqlBatchCommand? BookingsCommand(IReadOnlyList<BookingResponse> bookings, IReadOnlyList<Conflict> conflicts, DateTimeOffset now)
     {
-        if (bookings is [{ MemberId: { } memberId } first, ..])
+        if (bookings is not [{ MemberId: { } memberId } first, ..])
         {
-            var mail = new BookingsMail(
-                memberId,
-                first.ResourceId,
-                [.. bookings.Select(b => new BookedMail(b.Id, b.Start, b.End, b.AccessFrom!.Value, b.Pin!, b.QrPayload!))],
-                [.. conflicts.Select(c => new ConflictMail(c.Start, c.End, c.Reason, c.Rule))]);
-            await queue.QueueAsync(MailOutbox.BookingsKind, mail, $"booking confirmation {first.Id} to member {memberId}", cancellationToken);
+            return null;
         }
+
+        var mail = new BookingsMail(
+            memberId,
+            first.ResourceId,
+            [.. bookings.Select(b => new BookedMail(b.Id, b.Start, b.End, b.AccessFrom!.Value, b.Pin!, b.QrPayload!))],
+            [.. conflicts.Select(c => new ConflictMail(c.Start, c.End, c.Reason, c.Rule))]);
+        return MailQueue.Command(MailOutbox.BookingsKind, mail, $"booking confirmation {first.Id} to member {memberId}", now);
     }
 
-    public Task VisitorAsync(VisitorResponse visitor, CancellationToken cancellationToken) => queue.QueueAsync(
+    /// <summary>Tells the outbox's sender that a confirmation was committed.</summary>
+    public void WakeSender() => queue.WakeSender();
+
+    /// <summary>The outbox row of a guest's pass e-mail, for the batch that registers the visitor.</summary>
+    public static NpgsqlBatchCommand VisitorCommand(VisitorResponse visitor, DateTimeOffset now) => MailQueue.Command(
         MailOutbox.VisitorKind,
         new VisitorMail(visitor.Id, visitor.HostMemberId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Start, visitor.End, visitor.Pin!, visitor.QrPayload!),
         $"visitor pass {visitor.Id}",
-        cancellationToken);
+        now);
 
     /// <summary>The message an outbox row of <paramref name="kind"/> stands for.</summary>
     public Task<MimeMessage> ComposeAsync(string kind, string payload, CancellationToken cancellationToken) => kind switch

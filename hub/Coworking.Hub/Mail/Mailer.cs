@@ -21,12 +21,26 @@ internal sealed record MailOptions(string? SmtpHost, int SmtpPort, string? Usern
 }
 
 /// <summary>
-/// Sends one message: over SMTP, or into the pickup directory without an SMTP host. Everything the hub mails goes
-/// through the durable <see cref="MailOutbox"/>, which calls this.
+/// Sends messages: over SMTP, or into the pickup directory without an SMTP host. Everything the hub mails goes
+/// through the durable <see cref="MailOutbox"/>, which sends each batch it claims through one <see cref="MailSession"/>.
 /// </summary>
 internal sealed class Mailer(MailOptions options, TimeProvider time)
 {
-    /// <summary>Sends one message now: over SMTP, or into the pickup directory without an SMTP host.</summary>
+    /// <summary>A session for a run of messages: over SMTP, one connection made at the first message and kept.</summary>
+    public MailSession Open() => new(options, time);
+}
+
+/// <summary>
+/// Sends a run of messages. Over SMTP it connects (and authenticates) at the first message and sends the rest on
+/// that connection; a failed message drops the connection, so the next one starts on a fresh one.
+/// <see cref="Unreachable"/> tells that connecting itself failed, so the caller need not try the rest of its run.
+/// </summary>
+internal sealed class MailSession(MailOptions options, TimeProvider time) : IAsyncDisposable
+{
+    private SmtpClient? _smtp;
+
+    public bool Unreachable { get; private set; }
+
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         message.From.Clear();
@@ -41,14 +55,68 @@ internal sealed class Mailer(MailOptions options, TimeProvider time)
             return;
         }
 
-        using var smtp = new SmtpClient();
-        await smtp.ConnectAsync(options.SmtpHost, options.SmtpPort, SecureSocketOptions.Auto, cancellationToken);
-        if (options.Username is not null)
+        try
         {
-            await smtp.AuthenticateAsync(options.Username, options.Password ?? string.Empty, cancellationToken);
+            await (_smtp ??= await ConnectAsync(options.SmtpHost, cancellationToken)).SendAsync(message, cancellationToken);
+        }
+        catch (Exception) when (_smtp is not null)
+        {
+            await DropAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_smtp is { } smtp)
+        {
+            try
+            {
+                await smtp.DisconnectAsync(quit: true, CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or SmtpCommandException or SmtpProtocolException)
+            {
+                // Every message was handed over already; a server that hangs up first loses nothing.
+            }
+
+            smtp.Dispose();
+        }
+    }
+
+    private async Task<SmtpClient> ConnectAsync(string host, CancellationToken cancellationToken)
+    {
+        var smtp = new SmtpClient();
+        try
+        {
+            await smtp.ConnectAsync(host, options.SmtpPort, SecureSocketOptions.Auto, cancellationToken);
+            if (options.Username is not null)
+            {
+                await smtp.AuthenticateAsync(options.Username, options.Password ?? string.Empty, cancellationToken);
+            }
+
+            return smtp;
+        }
+        catch (Exception)
+        {
+            smtp.Dispose();
+            Unreachable = true;
+            throw;
+        }
+    }
+
+    private async Task DropAsync()
+    {
+        var smtp = _smtp!;
+        _smtp = null;
+        try
+        {
+            await smtp.DisconnectAsync(quit: false, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or SmtpProtocolException)
+        {
+            // The connection is broken anyway; the next message opens a new one.
         }
 
-        await smtp.SendAsync(message, cancellationToken);
-        await smtp.DisconnectAsync(quit: true, cancellationToken);
+        smtp.Dispose();
     }
 }

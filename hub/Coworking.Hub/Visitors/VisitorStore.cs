@@ -3,6 +3,7 @@ using Coworking.Hub.Access;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Locations;
+using Coworking.Hub.Mail;
 using Coworking.Hub.Members;
 using Coworking.Hub.Tiers;
 using Dapper;
@@ -30,7 +31,7 @@ internal sealed record NewVisitor(Guid LocationId, string Name, string Email, In
 /// local month at the visited location, under the host's row lock), each with a PIN and QR valid for the visit
 /// window at every door of the location.
 /// </summary>
-internal sealed class VisitorStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class VisitorStore(NpgsqlDataSource db, TimeProvider time, Confirmations confirmations)
 {
     private const string Columns = "id, host_member_id, location_id, name, email, starts_at, ends_at, created_at, cancelled_at";
 
@@ -94,9 +95,16 @@ internal sealed class VisitorStore(NpgsqlDataSource db, TimeProvider time)
             var pass = await Passes.IssueAsync(
                 conn, tx, caller.OrganisationId, hostId, id, visitor.LocationId, host.PinKey, [], allDoors: true, visitor.Visit.Start, visitor.Visit.End, now, cancellationToken);
             await ChangeLog.AppendAsync(conn, tx, pass.Changes, now, cancellationToken);
+            var registered = new VisitorResponse(
+                id, hostId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Visit.Start, visitor.Visit.End, VisitorStatus.Registered, now, null, pass.Pin, pass.QrPayload);
+            await using (var mail = new NpgsqlBatch(conn, tx) { BatchCommands = { Confirmations.VisitorCommand(registered, now) } })
+            {
+                await mail.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await tx.CommitAsync(cancellationToken);
-            return (new BookingWriteResult(BookingWrite.Done), new VisitorResponse(
-                id, hostId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Visit.Start, visitor.Visit.End, VisitorStatus.Registered, now, null, pass.Pin, pass.QrPayload));
+            confirmations.WakeSender();
+            return (new BookingWriteResult(BookingWrite.Done), registered);
         });
 
     public async Task<IReadOnlyList<VisitorResponse>?> ListAsync(Caller caller, Guid hostId, CancellationToken cancellationToken)

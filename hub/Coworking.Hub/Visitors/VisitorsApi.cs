@@ -26,7 +26,7 @@ public static class VisitorsApi
         await store.ListAsync(caller, id, cancellationToken) is { } visitors ? TypedResults.Ok(new Page<VisitorResponse>(visitors, null)) : TypedResults.NotFound();
 
     internal static async Task<Results<Created<VisitorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> RegisterVisitor(
-        Guid id, RegisterVisitorRequest request, Caller caller, VisitorStore store, Mail.Confirmations confirmations, CancellationToken cancellationToken)
+        Guid id, RegisterVisitorRequest request, Caller caller, VisitorStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         errors.Required("name", request.Name);
@@ -53,11 +53,6 @@ public static class VisitorsApi
 
         var (refusal, visitor) = await store.RegisterAsync(
             caller, id, new NewVisitor(request.LocationId!.Value, request.Name!.Trim(), request.Email!.Trim(), visit.Value), cancellationToken);
-        if (refusal.Outcome == BookingWrite.Done)
-        {
-            await confirmations.VisitorAsync(visitor!, CancellationToken.None);
-        }
-
         return refusal.Outcome switch
         {
             BookingWrite.Done => TypedResults.Created($"/api/v1/members/{id}/visitors", visitor!),

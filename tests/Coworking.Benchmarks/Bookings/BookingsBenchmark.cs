@@ -6,25 +6,29 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Benchmarks.Api;
 using Coworking.Benchmarks.Support;
-using Coworking.Hub;
 using Coworking.Hub.Bookings;
-using Coworking.Hub.Database;
-using Coworking.Hub.Organisations;
 using Coworking.Testing;
-using Microsoft.Extensions.DependencyInjection;
+using Coworking.Testing.Sync;
+using Npgsql;
 
 namespace Coworking.Benchmarks.Bookings;
 
 /// <summary>
-/// bookings: through the real hub (Kestrel in-process, real PostgreSQL), at one location with N resources:
+/// bookings: through the real hub (its own process, real PostgreSQL), at one location with N resources:
 /// (1) booking creation across distinct resources with C concurrent clients — rate and latency;
 /// (2) 500 concurrent requests for one resource and slot — the answers and how long they took;
 /// (3) availability of the location over a day with every resource partly booked, the full answer and ?fields=free — latency.
-///   dotnet run -c Release --project tests/Coworking.Benchmarks -- bookings [--resources 500] [--bookings 3000] [--clients 8] [--contenders 500] [--queries 300]
+///   dotnet run -c Release --project tests/Coworking.Benchmarks -- bookings [--resources 500] [--bookings 3000] [--clients 8] [--members 500] [--warm-up 1000] [--contenders 500] [--queries 300]
 /// </summary>
 public static class BookingsBenchmark
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    /// <summary>The hub's JSON: web defaults, enums in snake_case.</summary>
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
+    };
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,20 +37,21 @@ public static class BookingsBenchmark
         var clients = Option(args, "--clients", 8);
         var contenders = Option(args, "--contenders", 500);
         var queries = Option(args, "--queries", 300);
+        var bookers = Option(args, "--members", 500);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_bookings");
-        Migrator.Apply(connectionString);
+        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Benchmark", $"--ConnectionStrings:Hub={connectionString}"]);
+        if (bootstrap.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"hub bootstrap failed: {bootstrap.Stderr}");
+        }
+
+        var apiKey = JsonDocument.Parse(bootstrap.Stdout).RootElement.GetProperty("apiKey").GetString()!;
         var mailbox = Path.Combine(Path.GetTempPath(), $"bench-mailbox-{Guid.NewGuid():N}");
 
-        await using var hub = HubApp.Build(
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--ConnectionStrings:Hub={connectionString}",
-            "--Serilog:MinimumLevel:Default=Warning",
-            $"--Mail:PickupDirectory={mailbox}",
-        ]);
-        await hub.StartAsync();
-        var org = await hub.Services.GetRequiredService<OrganisationStore>().CreateAsync("Benchmark", null, CancellationToken.None);
+        // The hub runs as its own process, as it is deployed (its runtime settings, server GC), on the same two cores.
+        await using var hub = await HubInstance.StartAsync(connectionString, ["--Serilog:MinimumLevel:Default=Warning", $"--Mail:PickupDirectory={mailbox}"]);
+
         // The client shares the two cores with the hub: a lean handler (no proxy lookup, cookies or decompression,
         // connections kept alive) and bodies serialised before the clock starts keep its share small.
         using var http = new HttpClient(new SocketsHttpHandler
@@ -57,8 +62,8 @@ public static class BookingsBenchmark
             AutomaticDecompression = System.Net.DecompressionMethods.None,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         })
-        { BaseAddress = new Uri(hub.Urls.Single()) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.ApiKey);
+        { BaseAddress = hub.ApiUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
 
         var location = await PostAsync(http, "/api/v1/locations", new { name = "Bench House", timeZone = "Europe/London", currency = "GBP", country = "GB" });
         var area = await PostAsync(http, $"/api/v1/locations/{location}/areas", new { name = "Floor" });
@@ -70,7 +75,7 @@ public static class BookingsBenchmark
         var resourceIds = new Guid[resources];
         await Parallel.ForAsync(0, resources, new ParallelOptions { MaxDegreeOfParallelism = clients }, async (i, _) =>
             resourceIds[i] = await PostAsync(http, $"/api/v1/locations/{location}/resources", new { areaId = area, name = $"Desk {i}", kind = "hot_desk" }));
-        var members = new Guid[Math.Max(contenders, 50)];
+        var members = new Guid[Math.Max(contenders, bookers)];
         await Parallel.ForAsync(0, members.Length, new ParallelOptions { MaxDegreeOfParallelism = clients }, async (i, _) =>
         {
             members[i] = await PostAsync(http, "/api/v1/members", new { name = $"Member {i}", email = $"m{i}@bench.example", homeLocationId = location });
@@ -82,22 +87,27 @@ public static class BookingsBenchmark
         // few hundred) books the day after, so the day whose availability is asked holds the measured bookings only.
         var day0 = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(2), TimeSpan.Zero);
         DateTimeOffset SlotOf(int i) => i < bookings ? day0.AddHours(i / resources) : day0.AddDays(1).AddHours((i - bookings) / resources);
-        var warmUp = Math.Min(1000, bookings);
+        var warmUp = Option(args, "--warm-up", 1000);
         var bodies = Enumerable.Range(0, bookings + warmUp).Select(i => JsonSerializer.SerializeToUtf8Bytes(new
         {
-            memberId = members[i % 50], resourceId = resourceIds[i % resources], start = SlotOf(i), end = SlotOf(i).AddHours(1),
+            memberId = members[i % bookers], resourceId = resourceIds[i % resources], start = SlotOf(i), end = SlotOf(i).AddHours(1),
         })).ToArray();
         Task BookAsync(int i) => PostBytesAsync(http, "/api/v1/bookings", bodies[i]);
 
         await RunClientsAsync(clients, warmUp, i => BookAsync(bookings + i));
         await MailedAsync(mailbox, warmUp);
-        var createCpu = await CpuMeter.StartAsync(connectionString);
+
+        // A new database's tables grow from nothing in the set-up and the warm-up; autovacuum's ANALYZE comes at
+        // its own moment, and until it does the plans PostgreSQL caches for the prepared statements may be those of
+        // empty tables (a run then read a member's bookings by scanning them all). A hub in service has statistics.
+        await AnalyzeAsync(connectionString);
+        var createCpu = await CpuMeter.StartAsync(connectionString, hub.Pid);
         var (perSecond, latency) = await RunClientsAsync(clients, bookings, BookAsync);
 
         // The confirmations are composed after the answers; waiting for them keeps their CPU in this phase's
         // figures and out of the next phases' latency.
         var mailedAfter = await MailedAsync(mailbox, warmUp + bookings);
-        var (createProcessMs, createPostgresMs) = await createCpu.StopAsync();
+        var (createClientMs, createHubMs, createPostgresMs) = await createCpu.StopAsync();
 
         var contested = day0.AddDays(-1);
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -120,13 +130,11 @@ public static class BookingsBenchmark
 
         // Both shapes are warmed up before either is measured: the first hundred or so queries also pay for the JIT's
         // tiering, which would otherwise land on whichever shape came first.
-        await AvailabilityAsync(http, fullUrl, 100, connectionString);
-        await AvailabilityAsync(http, compactUrl, 100, connectionString);
-        var full = await AvailabilityAsync(http, fullUrl, queries, connectionString);
-        var compact = await AvailabilityAsync(http, compactUrl, queries, connectionString);
-        var day = await hub.Services.GetRequiredService<Availability>().ForDayAsync(location, "Europe/London", DateOnly.FromDateTime(day0.UtcDateTime), null, CancellationToken.None);
-        var writing = WritingCost(day);
-        await hub.StopAsync();
+        await AvailabilityAsync(http, fullUrl, 100, connectionString, hub.Pid);
+        await AvailabilityAsync(http, compactUrl, 100, connectionString, hub.Pid);
+        var full = await AvailabilityAsync(http, fullUrl, queries, connectionString, hub.Pid);
+        var compact = await AvailabilityAsync(http, compactUrl, queries, connectionString, hub.Pid);
+        var writing = WritingCost(await http.GetFromJsonAsync<AvailabilityResponse>(fullUrl, WebJson) ?? throw new InvalidOperationException("no availability"));
         if (Directory.Exists(mailbox))
         {
             Directory.Delete(mailbox, recursive: true);
@@ -135,7 +143,7 @@ public static class BookingsBenchmark
         Console.WriteLine($"bookings: {resources} resources at one location, {Environment.ProcessorCount} cores");
         Console.WriteLine($"  create, {clients} clients, distinct resources: {perSecond,7:F0} bookings/s  latency {latency.Format("ms")}");
         Console.WriteLine(
-            $"    CPU/booking {createProcessMs / bookings:F2} ms here (HTTP client + hub, confirmation e-mail included) + {createPostgresMs / bookings:F2} ms PostgreSQL; " +
+            $"    CPU/booking {createHubMs / bookings:F2} ms hub (confirmation e-mail included) + {createPostgresMs / bookings:F2} ms PostgreSQL + {createClientMs / bookings:F2} ms HTTP client; " +
             $"last confirmation written {mailedAfter.TotalMilliseconds:F0} ms after the last answer");
         var created = contention.Count(a => a.Item1 == 201);
         var conflicts = contention.Count(a => a.Item1 == 409);
@@ -145,7 +153,7 @@ public static class BookingsBenchmark
         foreach (var (shape, answer) in new[] { ("full answer", full), ("?fields=free", compact) })
         {
             Console.WriteLine($"  availability of {resources} resources over a day ({bookings / resources} bookings each), {shape} ({answer.Bytes / 1024.0:F0} KiB): latency {answer.Latency.Format("ms")}");
-            Console.WriteLine($"    CPU/query {answer.ProcessMs / queries:F2} ms here (HTTP client + hub) + {answer.PostgresMs / queries:F2} ms PostgreSQL");
+            Console.WriteLine($"    CPU/query {answer.HubMs / queries:F2} ms hub + {answer.PostgresMs / queries:F2} ms PostgreSQL + {answer.ClientMs / queries:F2} ms HTTP client");
         }
 
         Console.WriteLine(
@@ -160,10 +168,6 @@ public static class BookingsBenchmark
     /// </summary>
     private static (double SerializerMs, double WriterMs, double CompactMs) WritingCost(AvailabilityResponse day)
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-        };
         double Cost(Action<Utf8JsonWriter> write)
         {
             using var writer = new Utf8JsonWriter(Stream.Null);
@@ -186,13 +190,14 @@ public static class BookingsBenchmark
         }
 
         return (
-            Cost(writer => JsonSerializer.Serialize(writer, day, options)),
+            Cost(writer => JsonSerializer.Serialize(writer, day, WebJson)),
             Cost(writer => AvailabilityJson.Write(writer, day, freeOnly: false)),
             Cost(writer => AvailabilityJson.Write(writer, day, freeOnly: true)));
     }
 
     /// <summary>Sequential GETs of one availability URL after 20 of warm-up: latency, answer size and CPU per query.</summary>
-    private static async Task<(Percentiles Latency, long Bytes, double ProcessMs, double PostgresMs)> AvailabilityAsync(HttpClient http, string url, int queries, string connectionString)
+    private static async Task<(Percentiles Latency, long Bytes, double ClientMs, double HubMs, double PostgresMs)> AvailabilityAsync(
+        HttpClient http, string url, int queries, string connectionString, int hubPid)
     {
         var latency = new List<double>();
         var bytes = 0L;
@@ -201,7 +206,7 @@ public static class BookingsBenchmark
         {
             if (q == 20)
             {
-                cpu = await CpuMeter.StartAsync(connectionString);
+                cpu = await CpuMeter.StartAsync(connectionString, hubPid);
             }
 
             var started = Stopwatch.GetTimestamp();
@@ -214,8 +219,8 @@ public static class BookingsBenchmark
             }
         }
 
-        var (processMs, postgresMs) = await cpu!.StopAsync();
-        return (Percentiles.Of(latency), bytes, processMs, postgresMs);
+        var (clientMs, hubMs, postgresMs) = await cpu!.StopAsync();
+        return (Percentiles.Of(latency), bytes, clientMs, hubMs, postgresMs);
     }
 
     private static async Task PostBytesAsync(HttpClient http, string path, byte[] body)
@@ -227,6 +232,14 @@ public static class BookingsBenchmark
         {
             throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
+    }
+
+    private static async Task AnalyzeAsync(string connectionString)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var analyze = new NpgsqlCommand("ANALYZE", conn);
+        await analyze.ExecuteNonQueryAsync();
     }
 
     /// <summary>Waits until the dev mailbox holds <paramref name="count"/> messages; answers how long that took.</summary>

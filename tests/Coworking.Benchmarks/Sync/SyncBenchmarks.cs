@@ -169,13 +169,8 @@ internal static class SyncBenchmarks
         return TimeSpan.FromTicks(Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
     }
 
-    /// <summary>User plus system CPU time of a process so far (/proc/PID/stat, in clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
+    /// <summary>User plus system CPU time of a process so far, in seconds.</summary>
+    private static double CpuSeconds(int pid) => (ProcessCpu.Milliseconds(pid) ?? 0) / 1000;
 
     private static string Memory(int pid, string field)
     {
