@@ -52,6 +52,65 @@ public sealed class DurableMailTests : IAsyncLifetime
         Assert.Equal((true, false), (row!.Value.Sent, row.Value.HasPayload));
     }
 
+    [Fact]
+    public async Task Due_confirmations_go_out_together_over_one_smtp_connection_and_a_refusing_server_is_tried_once_for_all()
+    {
+        await using var smtp = new SmtpSink { Refusing = true };
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var app = await StartAsync(clock, "--Mail:Smtp:Host=127.0.0.1", $"--Mail:Smtp:Port={smtp.Port}");
+        var created = await app.Services.GetRequiredService<OrganisationStore>().CreateAsync("Batch Coworking", null, CancellationToken.None);
+        using var admin = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.ApiKey);
+        var site = await Workspace.SiteAsync(admin);
+        var member = await HubFixture.CreateMemberAsync(admin, site.LocationId, $"grace-{Guid.NewGuid():N}@example.com");
+        await admin.PostJsonAsync($"/api/v1/members/{member}/membership", new { tierId = await Workspace.TierAsync(admin, Workspace.Terms()), channel = "website" });
+        var room = await Workspace.ResourceAsync(admin, site, "meeting_room", "Library");
+        var tomorrow = clock.GetUtcNow().AddDays(1);
+        for (var i = 0; i < 6; i++)
+        {
+            await admin.PostJsonAsync("/api/v1/bookings", new { memberId = member, resourceId = room, start = tomorrow.AddDays(i), end = tomorrow.AddDays(i).AddHours(1) });
+        }
+
+        // Each booking woke the sender, which found the server refusing: one failed attempt per row.
+        await Eventually.Async(async () => await AttemptsAsync() is { Count: 6 } first && first.All(a => a == 1), "one failed attempt at each confirmation");
+        var offered = smtp.Connections;
+
+        // All six are due again at once: the sender claims them as one batch and gives up on the batch after the
+        // first refusal, recording a failed attempt on each without knocking six times.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await Eventually.Async(async () => await AttemptsAsync() is { Count: 6 } second && second.All(a => a == 2), "a second failed attempt at each confirmation");
+        Assert.Equal(offered + 1, smtp.Connections);
+
+        smtp.Refusing = false;
+        clock.Advance(TimeSpan.FromHours(1));
+        await Eventually.Async(async () => await CountAsync("sent_at IS NOT NULL") == 6, "all six confirmations sent");
+        Assert.Equal((6, offered + 2), (smtp.Messages, smtp.Connections));
+        Assert.Equal(0, await CountAsync("payload IS NOT NULL"));
+    }
+
+    private async Task<List<int>> AttemptsAsync()
+    {
+        await using var conn = new NpgsqlConnection(_database);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT attempts FROM mail_outbox", conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var attempts = new List<int>();
+        while (await reader.ReadAsync())
+        {
+            attempts.Add(reader.GetInt32(0));
+        }
+
+        return attempts;
+    }
+
+    private async Task<long> CountAsync(string condition)
+    {
+        await using var conn = new NpgsqlConnection(_database);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM mail_outbox WHERE {condition}", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     private async Task<WebApplication> StartAsync(TimeProvider time, params string[] mail)
     {
         var app = HubApp.Build(
