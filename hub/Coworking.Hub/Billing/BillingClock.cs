@@ -42,9 +42,9 @@ internal sealed partial class BillingClock(
     {
         var fees = await PostLateFeesAsync(cancellationToken);
         var issued = await invoices.IssueDueAsync(cancellationToken);
-        foreach (var invoice in issued)
+        if (issued.Count > 0)
         {
-            await mail.InvoiceAsync(invoice, cancellationToken);
+            mail.WakeSender();
         }
 
         var attempts = await collector.CollectDueAsync(cancellationToken);

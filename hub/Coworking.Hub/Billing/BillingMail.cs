@@ -23,8 +23,9 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
 {
     public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.InvoiceKind, MailOutbox.PaymentFailedKind, MailOutbox.RenewalKind];
 
-    public Task InvoiceAsync(InvoiceResponse invoice, CancellationToken cancellationToken) =>
-        queue.QueueAsync(MailOutbox.InvoiceKind, invoice.Id, $"invoice {invoice.Id} to member {invoice.MemberId}", cancellationToken);
+    /// <summary>The outbox row of a new invoice's e-mail, for the transaction that issues it.</summary>
+    public static NpgsqlBatchCommand InvoiceCommand(InvoiceResponse invoice, DateTimeOffset now) =>
+        MailQueue.Command(MailOutbox.InvoiceKind, invoice.Id, $"invoice {invoice.Id} to member {invoice.MemberId}", now);
 
     public Task PaymentFailedAsync(Guid invoiceId, Uri updateCard, DateTimeOffset? nextAttempt, bool suspended, CancellationToken cancellationToken) =>
         queue.QueueAsync(

@@ -45,7 +45,8 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
     /// applied) wait for it, so a period's plan, overage and the changes in it land on one invoice. A member another
     /// hub instance is invoicing is skipped (row lock, SKIP LOCKED) and its entries are re-read under the lock, so
     /// nobody is billed twice. Members are taken in organisation order, so two instances take the organisations'
-    /// counter rows in the same order and never deadlock. Answers the invoices issued.
+    /// counter rows in the same order and never deadlock. Each invoice's e-mail is queued in the mail outbox in the
+    /// transaction that issues it; the caller wakes the sender. Answers the invoices issued.
     /// </summary>
     public async Task<IReadOnlyList<InvoiceResponse>> IssueDueAsync(CancellationToken cancellationToken)
     {
@@ -127,6 +128,20 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
                     conn, tx, member.OrganisationId, member.Id, currency.First().LocationId ?? member.HomeLocationId, InvoiceKind.Invoice, null, currency.Key,
                     lines.Select(l => (l.e.Kind, l.Item2, l.e.ServiceStart, l.e.ServiceEnd)).ToList(), [.. currency.Select(e => e.Id)], billTo, now,
                     now.AddDays(options.PaymentTermsDays), cancellationToken));
+            }
+        }
+
+        // Each invoice's e-mail is queued in the transaction that issues it, so none is issued unmailed.
+        await using (var mail = new NpgsqlBatch(conn, tx))
+        {
+            foreach (var invoice in invoices)
+            {
+                mail.BatchCommands.Add(BillingMail.InvoiceCommand(invoice, now));
+            }
+
+            if (mail.BatchCommands.Count > 0)
+            {
+                await mail.ExecuteNonQueryAsync(cancellationToken);
             }
         }
 

@@ -57,16 +57,20 @@ public static class BillingRunBenchmark
                    (SELECT count(*) FROM invoices),
                    (SELECT count(DISTINCT member_id) FROM invoices),
                    (SELECT coalesce(max(number), 0) FROM invoices),
-                   (SELECT count(*) FROM ledger_entries WHERE invoice_id IS NULL)
+                   (SELECT count(*) FROM ledger_entries WHERE invoice_id IS NULL),
+                   (SELECT count(*) FROM mail_outbox WHERE kind = 'invoice')
             """);
         await using var reader = await check.ExecuteReaderAsync();
         await reader.ReadAsync();
-        var (plans, invoices, invoiced, highest, unbilled) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        var (plans, invoices, invoiced, highest, unbilled, mails) =
+            (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
         Console.WriteLine($"  period rollover (plan + overage posted)  {rollover.Elapsed.TotalSeconds,6:F1} s  {members / rollover.Elapsed.TotalSeconds,7:F0} members/s  hub CPU {(cpuRollover - cpuBefore).TotalSeconds:F1} s");
         Console.WriteLine($"  invoice run (number, lines, tax)        {invoicing.Elapsed.TotalSeconds,6:F1} s  {members / invoicing.Elapsed.TotalSeconds,7:F0} invoices/s  (instance 1: {runs[0].Count}, instance 2: {runs[1].Count})  hub CPU {(cpuInvoicing - cpuRollover).TotalSeconds:F1} s");
         Console.WriteLine($"  total                                   {(rollover.Elapsed + invoicing.Elapsed).TotalSeconds,6:F1} s  (load average {load} at the start; hub CPU is both instances, PostgreSQL not counted)");
-        var correct = plans == members && invoices == members && invoiced == members && highest == members && unbilled == 0;
-        Console.WriteLine($"  check: {plans} plan charges, {invoices} invoices for {invoiced} members, highest number {highest}, {unbilled} unbilled: {(correct ? "nobody billed twice, no gaps" : "WRONG")}");
+        var correct = plans == members && invoices == members && invoiced == members && highest == members && unbilled == 0 && mails == members;
+        Console.WriteLine(
+            $"  check: {plans} plan charges, {invoices} invoices for {invoiced} members, highest number {highest}, {unbilled} unbilled, {mails} invoice e-mails queued: " +
+            (correct ? "nobody billed twice, no gaps, every invoice mailed" : "WRONG"));
         return correct ? 0 : 1;
     }
 
