@@ -13,11 +13,16 @@ internal static class AreaPasses
 {
     /// <summary>
     /// The new grants of the area's member bookings that have not ended, inside the door change's transaction
-    /// (it reads the doors that transaction sees, the new or removed door included).
+    /// (it reads the doors that transaction sees, the new or removed door included). The area's resources are
+    /// locked first, in id order: a booking being made there share-locks its resource from before it reads the doors
+    /// until it commits, so this waits for it and then sees it, and a booking that comes later waits for this
+    /// change to commit before it reads the doors.
     /// </summary>
     public static async Task<IReadOnlyList<LocationChange>> RegrantAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, Guid locationId, Guid areaId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        await conn.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM resources WHERE area_id = @areaId ORDER BY id FOR NO KEY UPDATE", new { areaId }, tx, cancellationToken: cancellationToken));
         var bookings = (await conn.QueryAsync<(Guid Id, DateTimeOffset StartsAt, DateTimeOffset EndsAt)>(new CommandDefinition(
             """
             SELECT b.id, b.starts_at, b.ends_at FROM bookings b JOIN resources r ON r.id = b.resource_id

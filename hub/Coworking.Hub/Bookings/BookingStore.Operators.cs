@@ -160,8 +160,10 @@ internal sealed partial class BookingStore
             return null;
         }
 
+        // Desks are locked in id order, as a door change in the area locks them, so the two never deadlock.
         var desks = (await ResourceStore.ListAsync(conn, locationId, null, cancellationToken))
-            .Where(r => r.AreaId == areaId && r.Kind is ResourceKind.HotDesk or ResourceKind.DedicatedDesk);
+            .Where(r => r.AreaId == areaId && r.Kind is ResourceKind.HotDesk or ResourceKind.DedicatedDesk)
+            .OrderBy(r => r.Id);
         var held = new List<BookingResponse>();
         var conflicts = new List<Conflict>();
         foreach (var desk in desks)
@@ -228,6 +230,7 @@ internal sealed partial class BookingStore
                 tx,
                 cancellationToken: cancellationToken));
             var changes = (await Passes.RevokeAsync(conn, tx, id, row.LocationId, removeGrant: false, now, cancellationToken)).ToList();
+            await LockResourceAsync(conn, tx, row.ResourceId, cancellationToken);
             var doors = await Passes.DoorsOfAreaAsync(conn, tx, resource.Resource.AreaId, cancellationToken);
             var pass = await Passes.IssueAsync(
                 conn, tx, caller.OrganisationId, memberId, id, row.LocationId, member.PinKey, doors, allDoors: false, row.StartsAt - BookingRow.AccessLead, row.EndsAt, now, cancellationToken);

@@ -68,7 +68,6 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             }
 
             await using var batch = new NpgsqlBatch(conn);
-            batch.BatchCommands.Add(LockResourceCommand(write.Row.ResourceId));
             batch.BatchCommands.Add(InsertCommand(write.Row, caller.ApiKeyId));
             foreach (var command in write.Inserts.Concat(ChangeLog.AppendCommands(write.Pass.Changes, now)))
             {
@@ -109,7 +108,6 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
 
         await using var batch = new NpgsqlBatch(conn, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT booking"));
-        batch.BatchCommands.Add(LockResourceCommand(write.Row.ResourceId));
         batch.BatchCommands.Add(InsertCommand(write.Row, caller.ApiKeyId));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("RELEASE SAVEPOINT booking"));
         foreach (var command in write.Inserts)
@@ -141,9 +139,13 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
 
     /// <summary>
     /// One batch: the member (locked, with the membership's tier terms in force at the resource's location and the
-    /// organisation's PIN key), the resource (with its location's zone and hours), the doors of its area and the
-    /// member's bookings around the requested time. Each statement after the member's lock sees what the previous
-    /// holder of that lock committed. The resource is locked later, in the batch that inserts.
+    /// organisation's PIN key), the resource (locked, then read with its location's zone and hours), the doors of its
+    /// area and the member's bookings around the requested time. Each statement after a lock sees what the previous
+    /// holder of that lock committed. The doors are read under the resource's lock because a door joining or leaving
+    /// the area locks the area's resources before it re-grants their bookings (<see cref="AreaPasses"/>): either it
+    /// sees this booking once committed, or this booking reads the doors it committed — never a stale door list.
+    /// The lock is exclusive, as it must be before the insert: PostgreSQL's exclusion constraint can deadlock two
+    /// transactions inserting overlapping rows at once, so bookings of one resource take turns.
     /// </summary>
     private static async Task<BookingRead> ReadForBookingAsync(
         NpgsqlConnection conn, bool begin, Guid organisationId, NewBooking booking, DateTimeOffset now, CancellationToken cancellationToken)
@@ -168,6 +170,15 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             """)
         {
             Parameters = { Uuid("memberId", booking.MemberId), Uuid("organisationId", organisationId), Uuid("resourceId", booking.ResourceId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            SELECT 1 FROM resources r JOIN locations l ON l.id = r.location_id
+            WHERE r.id = @resourceId AND l.organisation_id = @organisationId
+            FOR NO KEY UPDATE OF r
+            """)
+        {
+            Parameters = { Uuid("resourceId", booking.ResourceId), Uuid("organisationId", organisationId) },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"{ResourceStore.BookableSelect} WHERE r.id = @resourceId AND l.organisation_id = @organisationId AND r.removed_at IS NULL")
@@ -195,6 +206,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             member = parseMember(reader);
         }
 
+        await reader.NextResultAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         BookableResource? resource = null;
         var parseResource = ResourceStore.BookableParser(reader);

@@ -2,7 +2,9 @@ using System.Net.Http.Json;
 using Coworking.Hub.Access;
 using Coworking.Hub.Tests.Support;
 using Coworking.Proto.V1;
+using Coworking.Testing.Sync;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Coworking.Hub.Tests.Bookings;
 
@@ -48,6 +50,32 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Door_added_while_a_booking_is_being_made_there_opens_for_that_booking_too()
+    {
+        var (site, member) = await SetUpAsync();
+        var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
+
+        // Another writer holds the location's change-log counter, so the booking stops just before it commits, after
+        // it has read the area's doors; the side door is added meanwhile.
+        await using var other = new NpgsqlConnection(hub.ConnectionString);
+        await other.OpenAsync();
+        await using var holding = await other.BeginTransactionAsync();
+        await using (var counter = new NpgsqlCommand($"SELECT 1 FROM location_seq WHERE location_id = '{site.LocationId}' FOR UPDATE", other, holding))
+        {
+            await counter.ExecuteNonQueryAsync();
+        }
+
+        var booking = BookAsync(member, room, Now.AddHours(2));
+        await Eventually.Async(async () => await WaitingForLocksAsync() == 1, "the booking waiting to commit");
+        var addDoor = hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = site.AreaId, name = "Side door" });
+        await Eventually.Async(async () => await WaitingForLocksAsync() == 2, "the door being added waiting too");
+        await holding.CommitAsync();
+        var (booked, side) = (await booking, (await addDoor).Id());
+
+        Assert.Equal(new[] { site.DoorId, side }.Order(), LatestDoors(await LogAsync(site.LocationId), booked).Order());
+    }
+
+    [Fact]
     public async Task Visitor_pass_covers_every_door_of_the_location_so_a_door_added_later_opens_for_it()
     {
         var (site, member) = await SetUpAsync();
@@ -77,6 +105,15 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     private static GrantUpsert LatestGrant(IReadOnlyList<Change> log, Guid passId) => log.Last(c => c.Grant?.GrantId == passId.ToString()).Grant;
 
     private static Guid[] LatestDoors(IReadOnlyList<Change> log, Guid passId) => [.. LatestGrant(log, passId).DoorIds.Select(Guid.Parse)];
+
+    private async Task<long> WaitingForLocksAsync()
+    {
+        await using var conn = new NpgsqlConnection(hub.ConnectionString);
+        await conn.OpenAsync();
+        await using var waiting = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", conn);
+        return (long)(await waiting.ExecuteScalarAsync())!;
+    }
 
     private Task<IReadOnlyList<Change>> LogAsync(Guid location) =>
         hub.Services.GetRequiredService<ChangeLogStore>().ReadAsync(location, 0, 5000, default);
