@@ -15,11 +15,14 @@ internal sealed record PassCleanupOptions(TimeSpan Grace)
 /// Revokes, once a minute, the credentials of bookings and visitor passes that ended more than the grace ago, and
 /// removes their grants, through the change log: the edges' caches then drop them (a snapshot leaves them out, and
 /// compaction deletes them from the log), instead of keeping every pass ever issued. Whatever ended while no hub
-/// ran is revoked on the first round after. Each round claims its credentials with SKIP LOCKED and re-checks that
-/// they are live, so with several hub instances each revocation is logged once.
+/// ran is revoked on the first round after. Each round takes up to 1,000 whole passes and locks all their live
+/// credentials in id order; an instance that finds them locked waits, then sees them revoked and skips them, so
+/// with several hub instances each pass's revocations and its grant removal are logged once, together. (Claiming
+/// single credentials with SKIP LOCKED split one pass between two instances, each logging a grant removal.)
 /// </summary>
 internal sealed partial class EndedPassCleanup(NpgsqlDataSource db, PassCleanupOptions options, TimeProvider time, ILogger<EndedPassCleanup> logger) : BackgroundService
 {
+    /// <summary>Passes a round takes.</summary>
     private const int RoundSize = 1000;
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
@@ -63,16 +66,21 @@ internal sealed partial class EndedPassCleanup(NpgsqlDataSource db, PassCleanupO
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
         var revoked = (await conn.QueryAsync<(Guid Id, Guid PassId, Guid LocationId)>(new CommandDefinition(
             """
-            WITH ended AS (
-                SELECT c.id, p.id AS pass_id, p.location_id
+            WITH due AS (
+                SELECT DISTINCT p.id AS pass_id, p.location_id
                 FROM credentials c
                 JOIN (SELECT id, location_id, ends_at FROM bookings UNION ALL SELECT id, location_id, ends_at FROM visitors) p ON p.id = c.pass_holder_id
                 WHERE c.pass_holder_id IS NOT NULL AND c.revoked_at IS NULL AND p.ends_at <= @cutoff
+                ORDER BY p.id
+                LIMIT @limit),
+            ended AS (
+                SELECT c.id, d.pass_id, d.location_id
+                FROM credentials c JOIN due d ON d.pass_id = c.pass_holder_id
+                WHERE c.revoked_at IS NULL
                 ORDER BY c.id
-                LIMIT @limit
-                FOR UPDATE OF c SKIP LOCKED)
+                FOR UPDATE OF c)
             UPDATE credentials c SET revoked_at = @now FROM ended e
-            WHERE c.id = e.id AND c.revoked_at IS NULL
+            WHERE c.id = e.id
             RETURNING c.id, e.pass_id, e.location_id
             """,
             new { now, cutoff = now - options.Grace, limit = RoundSize },

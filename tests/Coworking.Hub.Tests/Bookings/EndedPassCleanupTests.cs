@@ -2,7 +2,9 @@ using Coworking.Hub.Access;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Tests.Support;
 using Coworking.Proto.V1;
+using Coworking.Testing.Sync;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Coworking.Hub.Tests.Bookings;
 
@@ -37,6 +39,44 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
         Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(after, ended));
         Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(after, visit));
         Assert.Empty(Removals(after, upcoming));
+    }
+
+    [Fact]
+    public async Task Pass_whose_credential_another_instance_holds_is_revoked_whole_once_not_split_in_two()
+    {
+        hub.Time.AdjustTime(Now);
+        var site = await Workspace.SiteAsync(hub.Admin);
+        var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
+        var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Library");
+        var ended = await BookAsync(member, room, Now.AddHours(1));
+        hub.Time.AdjustTime(Now.AddHours(4));
+
+        // Another instance is busy with the pass's second credential (by id) when this one's round comes.
+        await using var other = new NpgsqlConnection(hub.ConnectionString);
+        await other.OpenAsync();
+        await using var busy = await other.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand(
+            $"SELECT id FROM credentials WHERE id = (SELECT id FROM credentials WHERE pass_holder_id = '{ended}' ORDER BY id OFFSET 1) FOR UPDATE", other, busy))
+        {
+            Assert.NotNull(await hold.ExecuteScalarAsync());
+        }
+
+        var round = CleanUpAsync();
+        await Eventually.Async(async () => round.IsCompleted || await WaitingForLocksAsync() > 0, "the round done or waiting for the held credential");
+        await busy.CommitAsync();
+        await round;
+        await CleanUpAsync();
+
+        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(await LogAsync(site.LocationId), ended));
+    }
+
+    private async Task<long> WaitingForLocksAsync()
+    {
+        await using var conn = new NpgsqlConnection(hub.ConnectionString);
+        await conn.OpenAsync();
+        await using var waiting = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", conn);
+        return (long)(await waiting.ExecuteScalarAsync())!;
     }
 
     private Task<int> CleanUpAsync() => hub.Services.GetRequiredService<EndedPassCleanup>().RunAsync(default);
