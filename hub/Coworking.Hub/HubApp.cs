@@ -107,6 +107,7 @@ public static class HubApp
         builder.Services.AddSingleton<Dunning>();
         builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
+        builder.Services.AddSingleton<CardSetupLinks>();
         builder.Services.AddSingleton<BillingMail>();
         builder.Services.AddSingleton<IMailComposer>(services => services.GetRequiredService<BillingMail>());
         builder.Services.AddSingleton<PaymentCollector>();

@@ -8,7 +8,7 @@ using Npgsql;
 namespace Coworking.Hub.Billing;
 
 /// <summary>What a failed payment's e-mail is composed from, as the mail outbox keeps it until sent.</summary>
-internal sealed record PaymentFailedMail(Guid InvoiceId, Uri UpdateCard, DateTimeOffset? NextAttempt, bool Suspended);
+internal sealed record PaymentFailedMail(Guid InvoiceId, DateTimeOffset? NextAttempt, bool OutOfRetries);
 
 /// <summary>What a renewal reminder is composed from.</summary>
 internal sealed record RenewalMail(Guid MemberId, string Name, string Email, string Tier, DateOnly RenewsOn, long PriceMinor, string Currency);
@@ -19,7 +19,7 @@ internal sealed record RenewalMail(Guid MemberId, string Name, string Email, str
 /// outbox (<see cref="MailQueue"/>) and composed when it is sent, from the invoice as it then stands. Logs name ids,
 /// never amounts or cards.
 /// </summary>
-internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisations.OrganisationStore organisations) : IMailComposer
+internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisations.OrganisationStore organisations, CardSetupLinks links) : IMailComposer
 {
     public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.InvoiceKind, MailOutbox.PaymentFailedKind, MailOutbox.RenewalKind];
 
@@ -27,9 +27,12 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
     public static NpgsqlBatchCommand InvoiceCommand(InvoiceResponse invoice, DateTimeOffset now) =>
         MailQueue.Command(MailOutbox.InvoiceKind, invoice.Id, $"invoice {invoice.Id} to member {invoice.MemberId}", now);
 
-    public Task PaymentFailedAsync(Guid invoiceId, Uri updateCard, DateTimeOffset? nextAttempt, bool suspended, CancellationToken cancellationToken) =>
-        queue.QueueAsync(
-            MailOutbox.PaymentFailedKind, new PaymentFailedMail(invoiceId, updateCard, nextAttempt, suspended), $"payment failure of invoice {invoiceId}", cancellationToken);
+    /// <summary>
+    /// The outbox row of a failed payment's e-mail, for the transaction that records the failure; the link to save a
+    /// new card is made when the e-mail is composed.
+    /// </summary>
+    public static NpgsqlBatchCommand PaymentFailedCommand(Guid invoiceId, DateTimeOffset? nextAttempt, bool outOfRetries, DateTimeOffset now) =>
+        MailQueue.Command(MailOutbox.PaymentFailedKind, new PaymentFailedMail(invoiceId, nextAttempt, outOfRetries), $"payment failure of invoice {invoiceId}", now);
 
     /// <summary>
     /// Queues the reminder in <paramref name="tx"/>, the transaction that records it as sent, so it is mailed exactly
@@ -64,16 +67,25 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
     private async Task<MimeMessage> ComposePaymentFailedAsync(PaymentFailedMail failure, CancellationToken cancellationToken)
     {
         var invoice = await ReadInvoiceAsync(failure.InvoiceId, cancellationToken);
+        var updateCard = await links.UpdateCardLinkAsync(invoice.MemberId, cancellationToken);
         var what = $"We could not take {InvoiceDocument.Amount(invoice.AmountDueMinor, invoice.Currency)} for invoice {invoice.Number} from your saved card.";
-        var then = failure.Suspended
+        var then = failure.OutOfRetries && await IsSuspendedAsync(invoice.MemberId, cancellationToken)
             ? "Your membership is suspended until it is paid; paying reopens your doors at once."
             : failure.NextAttempt is { } next ? $"We will try again on {next.ToString("d MMM yyyy", CultureInfo.InvariantCulture)}." : "Please pay it or contact us.";
         var body = new BodyBuilder
         {
-            TextBody = $"Hello {invoice.BillTo.Name},\n\n{what}\nUpdate your card: {failure.UpdateCard}\n{then}\n",
-            HtmlBody = $"<p>Hello {WebUtility.HtmlEncode(invoice.BillTo.Name)},</p><p>{WebUtility.HtmlEncode(what)}</p><p><a href=\"{WebUtility.HtmlEncode(failure.UpdateCard.ToString())}\">Update your card</a></p><p>{WebUtility.HtmlEncode(then)}</p>",
+            TextBody = $"Hello {invoice.BillTo.Name},\n\n{what}\nUpdate your card: {updateCard}\n{then}\n",
+            HtmlBody = $"<p>Hello {WebUtility.HtmlEncode(invoice.BillTo.Name)},</p><p>{WebUtility.HtmlEncode(what)}</p><p><a href=\"{WebUtility.HtmlEncode(updateCard.ToString())}\">Update your card</a></p><p>{WebUtility.HtmlEncode(then)}</p>",
         };
         return Message(invoice.BillTo.Name, invoice.BillTo.Email, $"Payment failed: invoice {invoice.Number}", body);
+    }
+
+    /// <summary>Whether the member is suspended now (out of retries, dunning suspends them right after the failure commits).</summary>
+    private async Task<bool> IsSuspendedAsync(Guid memberId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM members WHERE id = @memberId AND status = 'suspended')", new { memberId }, cancellationToken: cancellationToken));
     }
 
     private static MimeMessage ComposeRenewal(RenewalMail reminder)

@@ -192,15 +192,31 @@ internal sealed partial class PaymentCollector(
 
         var outOfRetries = row.Failures >= options.SuspendAfterFailures;
         DateTimeOffset? next = outOfRetries ? null : now + options.RetryDelays[Math.Min(row.Failures, options.RetryDelays.Count) - 1];
-        await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE invoice_collection SET failed_attempts = @failures, next_attempt_at = @next, updated_at = @now WHERE invoice_id = @invoiceId",
-            new { invoiceId, failures = row.Failures, next, now },
-            tx,
-            cancellationToken: cancellationToken));
+        await using var batch = new NpgsqlBatch(conn, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("UPDATE invoice_collection SET failed_attempts = @failures, next_attempt_at = @next, updated_at = @now WHERE invoice_id = @invoiceId")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<int>("failures", row.Failures), new NpgsqlParameter("next", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)next?.ToUniversalTime() ?? DBNull.Value },
+                        new NpgsqlParameter<DateTimeOffset>("now", now.ToUniversalTime()), new NpgsqlParameter<Guid>("invoiceId", invoiceId),
+                    },
+                },
+
+                // The member is told in the transaction that records the failure, so no failure goes untold.
+                BillingMail.PaymentFailedCommand(invoiceId, next, outOfRetries, now),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         return new OutcomeEffect(row.MemberId, invoiceId, false, true, next, outOfRetries);
     }
 
-    /// <summary>After an outcome committed: reinstate a paid-up member, or tell a member their card failed and suspend when out of retries.</summary>
+    /// <summary>
+    /// After an outcome committed: reinstate a paid-up member; after a failure, suspend when out of retries and wake the
+    /// mail sender for the e-mail the failure queued.
+    /// </summary>
     public async Task AfterAsync(OutcomeEffect? effect, CancellationToken cancellationToken)
     {
         if (effect is null)
@@ -216,39 +232,17 @@ internal sealed partial class PaymentCollector(
 
         if (effect.Failed)
         {
-            var suspended = effect.OutOfRetries && await dunning.SuspendAsync(effect.MemberId, cancellationToken);
-            await mail.PaymentFailedAsync(effect.InvoiceId, await UpdateCardLinkAsync(effect.MemberId, cancellationToken), effect.NextAttempt, suspended, cancellationToken);
-        }
-    }
+            if (effect.OutOfRetries)
+            {
+                await dunning.SuspendAsync(effect.MemberId, cancellationToken);
+            }
 
-    /// <summary>A Checkout page where the member saves a new card; the portal address when Stripe cannot make one now.</summary>
-    public async Task<Uri> UpdateCardLinkAsync(Guid memberId, CancellationToken cancellationToken)
-    {
-        var portal = new Uri(options.PortalBaseUrl, $"members/{memberId}/billing");
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var customer = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT stripe_customer_id FROM billing_customers WHERE member_id = @memberId", new { memberId }, cancellationToken: cancellationToken));
-        if (!gateway.IsConfigured || customer is null)
-        {
-            return portal;
-        }
-
-        try
-        {
-            return await gateway.CreateCardSetupAsync(customer, memberId, portal, cancellationToken);
-        }
-        catch (Stripe.StripeException e)
-        {
-            LogSetupFailed(logger, memberId, e);
-            return portal;
+            mail.WakeSender();
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card attempt {Attempt} for invoice {InvoiceId}: {Status} {FailureCode}")]
     private static partial void LogAttempt(ILogger logger, Guid invoiceId, int attempt, ChargeStatus status, string? failureCode);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not make a card setup page for member {MemberId}; linking the portal")]
-    private static partial void LogSetupFailed(ILogger logger, Guid memberId, Exception exception);
 
     private sealed record Claim
     {

@@ -113,6 +113,8 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
 
         await FailedAttemptsAreAsync(invoice, 4);
         await MemberStatusIsAsync(member, "suspended");
+        Assert.Equal(4, await hub.CountAsync($"mail_outbox WHERE kind = 'payment_failed' AND about = 'payment failure of invoice {invoice}'"));
+        Assert.Contains("https://checkout.stripe.test/c/pay/cs_test_", await WaitForMailAsync("Payment failed", "Your membership is suspended until it is paid"), StringComparison.Ordinal);
         Assert.Equal(HolderStatus.Suspended, (await LastHolderAsync(site.LocationId, member)).Status);
         Assert.Equal(4, hub.Gateway.Charges.Count(c => c.Key.StartsWith($"invoice-{invoice}-", StringComparison.Ordinal)));
 
@@ -204,7 +206,7 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    private async Task<string> WaitForMailAsync(string subject)
+    private async Task<string> WaitForMailAsync(string subject, string? saying = null)
     {
         for (var i = 0; i < 100; i++)
         {
@@ -213,7 +215,8 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
                 foreach (var file in Directory.GetFiles(hub.Mailbox, "*.eml"))
                 {
                     var message = await MimeKit.MimeMessage.LoadAsync(file);
-                    if (message.Subject?.StartsWith(subject, StringComparison.Ordinal) == true)
+                    if (message.Subject?.StartsWith(subject, StringComparison.Ordinal) == true
+                        && (saying is null || message.TextBody?.Contains(saying, StringComparison.Ordinal) == true))
                     {
                         return message.TextBody ?? string.Empty;
                     }
@@ -223,7 +226,7 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"no mail '{subject}' in {hub.Mailbox}");
+        throw new TimeoutException($"no mail '{subject}' saying '{saying}' in {hub.Mailbox}");
     }
 
     private async Task<HolderUpsert> LastHolderAsync(Guid location, Guid holder)

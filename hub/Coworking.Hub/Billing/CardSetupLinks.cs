@@ -1,0 +1,37 @@
+using Dapper;
+using Npgsql;
+
+namespace Coworking.Hub.Billing;
+
+/// <summary>
+/// The link a member follows to save a new card: a Stripe Checkout page in setup mode, or the portal's billing page when
+/// Stripe is not configured, the member has no customer yet, or Stripe cannot make one now. The failed-payment e-mail
+/// asks for it when it is composed, so a message sent late still carries a fresh page.
+/// </summary>
+internal sealed partial class CardSetupLinks(NpgsqlDataSource db, IPaymentGateway gateway, BillingOptions options, ILogger<CardSetupLinks> logger)
+{
+    public async Task<Uri> UpdateCardLinkAsync(Guid memberId, CancellationToken cancellationToken)
+    {
+        var portal = new Uri(options.PortalBaseUrl, $"members/{memberId}/billing");
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var customer = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT stripe_customer_id FROM billing_customers WHERE member_id = @memberId", new { memberId }, cancellationToken: cancellationToken));
+        if (!gateway.IsConfigured || customer is null)
+        {
+            return portal;
+        }
+
+        try
+        {
+            return await gateway.CreateCardSetupAsync(customer, memberId, portal, cancellationToken);
+        }
+        catch (Stripe.StripeException e)
+        {
+            LogSetupFailed(logger, memberId, e);
+            return portal;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not make a card setup page for member {MemberId}; linking the portal")]
+    private static partial void LogSetupFailed(ILogger logger, Guid memberId, Exception exception);
+}
