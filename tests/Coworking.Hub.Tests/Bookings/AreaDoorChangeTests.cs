@@ -66,9 +66,9 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
         }
 
         var booking = BookAsync(member, room, Now.AddHours(2));
-        await Eventually.Async(async () => await WaitingForLocksAsync() == 1, "the booking waiting to commit");
+        await Eventually.Async(async () => await hub.WaitingForLocksAsync() == 1, "the booking waiting to commit");
         var addDoor = hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = site.AreaId, name = "Side door" });
-        await Eventually.Async(async () => await WaitingForLocksAsync() == 2, "the door being added waiting too");
+        await Eventually.Async(async () => await hub.WaitingForLocksAsync() == 2, "the door being added waiting too");
         await holding.CommitAsync();
         var (booked, side) = (await booking, (await addDoor).Id());
 
@@ -105,15 +105,6 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     private static GrantUpsert LatestGrant(IReadOnlyList<Change> log, Guid passId) => log.Last(c => c.Grant?.GrantId == passId.ToString()).Grant;
 
     private static Guid[] LatestDoors(IReadOnlyList<Change> log, Guid passId) => [.. LatestGrant(log, passId).DoorIds.Select(Guid.Parse)];
-
-    private async Task<long> WaitingForLocksAsync()
-    {
-        await using var conn = new NpgsqlConnection(hub.ConnectionString);
-        await conn.OpenAsync();
-        await using var waiting = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", conn);
-        return (long)(await waiting.ExecuteScalarAsync())!;
-    }
 
     private Task<IReadOnlyList<Change>> LogAsync(Guid location) =>
         hub.Services.GetRequiredService<ChangeLogStore>().ReadAsync(location, 0, 5000, default);

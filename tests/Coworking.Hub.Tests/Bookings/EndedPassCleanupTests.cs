@@ -16,10 +16,7 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
     [Fact]
     public async Task Ended_booking_and_visit_lose_their_credentials_and_grants_once_after_the_grace_and_upcoming_ones_keep_them()
     {
-        hub.Time.AdjustTime(Now);
-        var site = await Workspace.SiteAsync(hub.Admin);
-        var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
-        var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
+        var (site, member, room) = await SetUpAsync();
         var ended = await BookAsync(member, room, Now.AddHours(1));
         var upcoming = await BookAsync(member, room, Now.AddHours(6));
         var visit = (await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/visitors", new
@@ -44,10 +41,7 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
     [Fact]
     public async Task Pass_whose_credential_another_instance_holds_is_revoked_whole_once_not_split_in_two()
     {
-        hub.Time.AdjustTime(Now);
-        var site = await Workspace.SiteAsync(hub.Admin);
-        var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
-        var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Library");
+        var (site, member, room) = await SetUpAsync();
         var ended = await BookAsync(member, room, Now.AddHours(1));
         hub.Time.AdjustTime(Now.AddHours(4));
 
@@ -62,7 +56,7 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
         }
 
         var round = CleanUpAsync();
-        await Eventually.Async(async () => round.IsCompleted || await WaitingForLocksAsync() > 0, "the round done or waiting for the held credential");
+        await Eventually.Async(async () => round.IsCompleted || await hub.WaitingForLocksAsync() > 0, "the round done or waiting for the held credential");
         await busy.CommitAsync();
         await round;
         await CleanUpAsync();
@@ -70,13 +64,13 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
         Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(await LogAsync(site.LocationId), ended));
     }
 
-    private async Task<long> WaitingForLocksAsync()
+    /// <summary>A site with a member on an open tier and a meeting room, the clock at <see cref="Now"/>.</summary>
+    private async Task<(Site Site, Guid Member, Guid Room)> SetUpAsync()
     {
-        await using var conn = new NpgsqlConnection(hub.ConnectionString);
-        await conn.OpenAsync();
-        await using var waiting = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", conn);
-        return (long)(await waiting.ExecuteScalarAsync())!;
+        hub.Time.AdjustTime(Now);
+        var site = await Workspace.SiteAsync(hub.Admin);
+        var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
+        return (site, member, await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom"));
     }
 
     private Task<int> CleanUpAsync() => hub.Services.GetRequiredService<EndedPassCleanup>().RunAsync(default);

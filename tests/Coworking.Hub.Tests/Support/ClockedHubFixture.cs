@@ -111,6 +111,10 @@ public class ClockedHubFixture : IAsyncLifetime
     }
 
     /// <summary>Row count of a table, to prove a refused request wrote nothing.</summary>
+    /// <summary>How many of the database's sessions are waiting for a lock (a test holding a row sees who queued on it).</summary>
+    public async Task<long> WaitingForLocksAsync() =>
+        await CountAsync("pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+
     public async Task<long> CountAsync(string table)
     {
         await using var conn = new Npgsql.NpgsqlConnection(ConnectionString);
