@@ -200,8 +200,10 @@ internal sealed partial class PaymentCollector(
                 {
                     Parameters =
                     {
-                        new NpgsqlParameter<int>("failures", row.Failures), new NpgsqlParameter("next", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)next?.ToUniversalTime() ?? DBNull.Value },
-                        new NpgsqlParameter<DateTimeOffset>("now", now.ToUniversalTime()), new NpgsqlParameter<Guid>("invoiceId", invoiceId),
+                        new NpgsqlParameter<int>("failures", row.Failures),
+                        new NpgsqlParameter("next", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)next?.ToUniversalTime() ?? DBNull.Value },
+                        new NpgsqlParameter<DateTimeOffset>("now", now.ToUniversalTime()),
+                        new NpgsqlParameter<Guid>("invoiceId", invoiceId),
                     },
                 },
 

@@ -14,8 +14,8 @@ internal static class AreaPasses
     /// <summary>
     /// The new grants of the area's member bookings that have not ended, inside the door change's transaction
     /// (it reads the doors that transaction sees, the new or removed door included). The area's resources are
-    /// locked first, in id order: a booking being made there share-locks its resource from before it reads the doors
-    /// until it commits, so this waits for it and then sees it, and a booking that comes later waits for this
+    /// locked first, in id order: a booking being made there locks its resource from before it reads the doors until
+    /// it commits, so this waits for it and then sees it, and a booking that comes later waits for this
     /// change to commit before it reads the doors.
     /// </summary>
     public static async Task<IReadOnlyList<LocationChange>> RegrantAsync(

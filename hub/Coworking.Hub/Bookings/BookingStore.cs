@@ -56,9 +56,9 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             await using var conn = await db.OpenConnectionAsync(cancellationToken);
 
             // Two round trips: BEGIN with every read, under the member's and the resource's row locks; then the
-            // writes, the change-log append, the confirmation e-mail's outbox row and COMMIT in one batch, so the location's counter row (which every
-            // writer at the location queues on) stays locked only while PostgreSQL runs the end of that batch, never
-            // across a round trip. An exception leaves the transaction to the pool, which rolls it back on return.
+            // writes, the change-log append, the confirmation e-mail's outbox row and COMMIT in one batch, so the
+            // location's counter row (which every writer at the location queues on) stays locked only while
+            // PostgreSQL runs the end of that batch, never across a round trip. An exception leaves the transaction to the pool, which rolls it back on return.
             var read = await ReadForBookingAsync(conn, begin: true, caller.OrganisationId, booking, now, cancellationToken);
             var decided = await DecideAsync(conn, null, caller, booking, read, now, cancellationToken);
             if (decided.Write is not { } write)
@@ -172,16 +172,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             Parameters = { Uuid("memberId", booking.MemberId), Uuid("organisationId", organisationId), Uuid("resourceId", booking.ResourceId) },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            """
-            SELECT 1 FROM resources r JOIN locations l ON l.id = r.location_id
-            WHERE r.id = @resourceId AND l.organisation_id = @organisationId
-            FOR NO KEY UPDATE OF r
-            """)
-        {
-            Parameters = { Uuid("resourceId", booking.ResourceId), Uuid("organisationId", organisationId) },
-        });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"{ResourceStore.BookableSelect} WHERE r.id = @resourceId AND l.organisation_id = @organisationId AND r.removed_at IS NULL")
+            $"{ResourceStore.BookableSelect} WHERE r.id = @resourceId AND l.organisation_id = @organisationId AND r.removed_at IS NULL FOR NO KEY UPDATE OF r")
         {
             Parameters = { Uuid("resourceId", booking.ResourceId), Uuid("organisationId", organisationId) },
         });
@@ -206,7 +197,6 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             member = parseMember(reader);
         }
 
-        await reader.NextResultAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         BookableResource? resource = null;
         var parseResource = ResourceStore.BookableParser(reader);

@@ -9,10 +9,10 @@ using Npgsql;
 namespace Coworking.Hub.Mail;
 
 /// <summary>
-/// Queues e-mails durably: one row in mail_outbox (what the message is composed from) per message,
-/// written before the request answers, and a nudge to <see cref="MailOutbox"/>, which composes and sends it.
+/// Queues e-mails durably: one row in mail_outbox (what the message is composed from) per message, written in the
+/// transaction that makes what it tells of, and a nudge to <see cref="MailOutbox"/> once that commits.
 /// </summary>
-internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
+internal sealed class MailQueue(TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -20,26 +20,14 @@ internal sealed class MailQueue(NpgsqlDataSource db, TimeProvider time)
 
     public static T Read<T>(string payload) => JsonSerializer.Deserialize<T>(payload, Json) ?? throw new InvalidOperationException("empty mail payload");
 
-    /// <summary>Writes the row (one INSERT, outside any other transaction) and wakes the sender.</summary>
-    public async Task QueueAsync<T>(string kind, T payload, string about, CancellationToken cancellationToken)
-    {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        await QueueAsync(conn, null, kind, payload, about, cancellationToken);
-    }
-
     /// <summary>
-    /// Writes the row in <paramref name="tx"/> when given, so the message is queued exactly when what it tells of
-    /// commits; the caller then calls <see cref="WakeSender"/> once it has committed (woken earlier, the sender
-    /// would not see the row yet). Without a transaction the row is committed here and the sender woken.
+    /// Writes the row in <paramref name="tx"/>, so the message is queued exactly when what it tells of commits; the
+    /// caller calls <see cref="WakeSender"/> once it has committed (woken earlier, the sender would not see the row).
     /// </summary>
-    public async Task QueueAsync<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, T payload, string about, CancellationToken cancellationToken)
+    public async Task QueueAsync<T>(NpgsqlConnection conn, NpgsqlTransaction tx, string kind, T payload, string about, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { Command(kind, payload, about, time.GetUtcNow()) } };
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (tx is null)
-        {
-            WakeSender();
-        }
     }
 
     /// <summary>
