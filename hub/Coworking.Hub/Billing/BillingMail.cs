@@ -19,7 +19,7 @@ internal sealed record RenewalMail(Guid MemberId, string Name, string Email, str
 /// outbox (<see cref="MailQueue"/>) and composed when it is sent, from the invoice as it then stands. Logs name ids,
 /// never amounts or cards.
 /// </summary>
-internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisations.OrganisationStore organisations, CardSetupLinks links) : IMailComposer
+internal sealed class BillingMail(MailQueue queue, Organisations.OrganisationStore organisations, CardSetupLinks links) : IMailComposer
 {
     public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.InvoiceKind, MailOutbox.PaymentFailedKind, MailOutbox.RenewalKind];
 
@@ -43,18 +43,18 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
 
     public void WakeSender() => queue.WakeSender();
 
-    public Task<MimeMessage> ComposeAsync(string kind, string payload, CancellationToken cancellationToken) => kind switch
+    public Task<MimeMessage> ComposeAsync(NpgsqlConnection conn, string kind, string payload, CancellationToken cancellationToken) => kind switch
     {
-        MailOutbox.InvoiceKind => ComposeInvoiceAsync(MailQueue.Read<Guid>(payload), cancellationToken),
-        MailOutbox.PaymentFailedKind => ComposePaymentFailedAsync(MailQueue.Read<PaymentFailedMail>(payload), cancellationToken),
+        MailOutbox.InvoiceKind => ComposeInvoiceAsync(conn, MailQueue.Read<Guid>(payload), cancellationToken),
+        MailOutbox.PaymentFailedKind => ComposePaymentFailedAsync(conn, MailQueue.Read<PaymentFailedMail>(payload), cancellationToken),
         MailOutbox.RenewalKind => Task.FromResult(ComposeRenewal(MailQueue.Read<RenewalMail>(payload))),
         _ => throw new InvalidOperationException($"no billing mail of kind {kind}"),
     };
 
-    private async Task<MimeMessage> ComposeInvoiceAsync(Guid invoiceId, CancellationToken cancellationToken)
+    private async Task<MimeMessage> ComposeInvoiceAsync(NpgsqlConnection conn, Guid invoiceId, CancellationToken cancellationToken)
     {
-        var invoice = await ReadInvoiceAsync(invoiceId, cancellationToken);
-        var organisation = await organisations.NameAsync(await OrganisationOfAsync(invoice.MemberId, cancellationToken), cancellationToken) ?? string.Empty;
+        var invoice = await ReadInvoiceAsync(conn, invoiceId, cancellationToken);
+        var organisation = await organisations.NameAsync(await OrganisationOfAsync(conn, invoice.MemberId, cancellationToken), cancellationToken) ?? string.Empty;
         var body = new BodyBuilder
         {
             HtmlBody = InvoiceDocument.Html(invoice, organisation),
@@ -64,12 +64,12 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
         return Message(invoice.BillTo.Name, invoice.BillTo.Email, $"{InvoiceDocument.Title(invoice)} from {organisation}", body);
     }
 
-    private async Task<MimeMessage> ComposePaymentFailedAsync(PaymentFailedMail failure, CancellationToken cancellationToken)
+    private async Task<MimeMessage> ComposePaymentFailedAsync(NpgsqlConnection conn, PaymentFailedMail failure, CancellationToken cancellationToken)
     {
-        var invoice = await ReadInvoiceAsync(failure.InvoiceId, cancellationToken);
+        var invoice = await ReadInvoiceAsync(conn, failure.InvoiceId, cancellationToken);
         var updateCard = await links.UpdateCardLinkAsync(invoice.MemberId, cancellationToken);
         var what = $"We could not take {InvoiceDocument.Amount(invoice.AmountDueMinor, invoice.Currency)} for invoice {invoice.Number} from your saved card.";
-        var then = failure.OutOfRetries && await IsSuspendedAsync(invoice.MemberId, cancellationToken)
+        var then = failure.OutOfRetries && await IsSuspendedAsync(conn, invoice.MemberId, cancellationToken)
             ? "Your membership is suspended until it is paid; paying reopens your doors at once."
             : failure.NextAttempt is { } next ? $"We will try again on {next.ToString("d MMM yyyy", CultureInfo.InvariantCulture)}." : "Please pay it or contact us.";
         var body = new BodyBuilder
@@ -81,12 +81,9 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
     }
 
     /// <summary>Whether the member is suspended now (out of retries, dunning suspends them right after the failure commits).</summary>
-    private async Task<bool> IsSuspendedAsync(Guid memberId, CancellationToken cancellationToken)
-    {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+    private static Task<bool> IsSuspendedAsync(NpgsqlConnection conn, Guid memberId, CancellationToken cancellationToken) =>
+        conn.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM members WHERE id = @memberId AND status = 'suspended')", new { memberId }, cancellationToken: cancellationToken));
-    }
 
     private static MimeMessage ComposeRenewal(RenewalMail reminder)
     {
@@ -104,17 +101,11 @@ internal sealed class BillingMail(NpgsqlDataSource db, MailQueue queue, Organisa
     }
 
     /// <summary>The invoice the row names; one that no longer reads (a deleted database row) fails the row, which is retried and then given up.</summary>
-    private async Task<InvoiceResponse> ReadInvoiceAsync(Guid invoiceId, CancellationToken cancellationToken)
-    {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await InvoiceStore.ReadAsync(conn, null, null, invoiceId, cancellationToken)
+    private static async Task<InvoiceResponse> ReadInvoiceAsync(NpgsqlConnection conn, Guid invoiceId, CancellationToken cancellationToken) =>
+        await InvoiceStore.ReadAsync(conn, null, null, invoiceId, cancellationToken)
             ?? throw new InvalidOperationException($"invoice {invoiceId} is gone");
-    }
 
-    private async Task<Guid> OrganisationOfAsync(Guid memberId, CancellationToken cancellationToken)
-    {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await conn.QuerySingleAsync<Guid>(new CommandDefinition(
+    private static Task<Guid> OrganisationOfAsync(NpgsqlConnection conn, Guid memberId, CancellationToken cancellationToken) =>
+        conn.QuerySingleAsync<Guid>(new CommandDefinition(
             "SELECT organisation_id FROM members WHERE id = @memberId", new { memberId }, cancellationToken: cancellationToken));
-    }
 }

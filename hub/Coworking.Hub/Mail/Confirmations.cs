@@ -27,7 +27,7 @@ internal sealed record VisitorMail(Guid Id, Guid HostMemberId, Guid LocationId, 
 /// Queuing writes one row to the durable mail outbox (<see cref="MailQueue"/>) in the booking's own transaction;
 /// <see cref="MailOutbox"/> composes and sends it.
 /// </summary>
-internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue) : IMailComposer
+internal sealed class Confirmations(MailQueue queue) : IMailComposer
 {
     public IReadOnlyCollection<string> Kinds { get; } = [MailOutbox.BookingsKind, MailOutbox.VisitorKind];
 
@@ -62,18 +62,17 @@ internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue) : IMai
         now);
 
     /// <summary>The message an outbox row of <paramref name="kind"/> stands for.</summary>
-    public Task<MimeMessage> ComposeAsync(string kind, string payload, CancellationToken cancellationToken) => kind switch
+    public Task<MimeMessage> ComposeAsync(NpgsqlConnection conn, string kind, string payload, CancellationToken cancellationToken) => kind switch
     {
-        MailOutbox.BookingsKind => ComposeBookingsAsync(MailQueue.Read<BookingsMail>(payload), cancellationToken),
-        MailOutbox.VisitorKind => ComposeVisitorAsync(MailQueue.Read<VisitorMail>(payload), cancellationToken),
+        MailOutbox.BookingsKind => ComposeBookingsAsync(conn, MailQueue.Read<BookingsMail>(payload), cancellationToken),
+        MailOutbox.VisitorKind => ComposeVisitorAsync(conn, MailQueue.Read<VisitorMail>(payload), cancellationToken),
         _ => throw new InvalidOperationException($"no mail of kind {kind}"),
     };
 
-    private async Task<MimeMessage> ComposeBookingsAsync(BookingsMail mail, CancellationToken cancellationToken)
+    private static async Task<MimeMessage> ComposeBookingsAsync(NpgsqlConnection conn, BookingsMail mail, CancellationToken cancellationToken)
     {
         var (memberId, resourceId, bookings, conflicts) = (mail.MemberId, mail.ResourceId, mail.Bookings, mail.Conflicts);
         var first = bookings[0];
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var about = await conn.QuerySingleAsync<(string Name, string Email, string ResourceName, string LocationName, string TimeZone)>(new CommandDefinition(
             """
             SELECT m.name, m.email, r.name AS resource_name, l.name AS location_name, l.time_zone
@@ -126,9 +125,8 @@ internal sealed class Confirmations(NpgsqlDataSource db, MailQueue queue) : IMai
         return message;
     }
 
-    private async Task<MimeMessage> ComposeVisitorAsync(VisitorMail visitor, CancellationToken cancellationToken)
+    private static async Task<MimeMessage> ComposeVisitorAsync(NpgsqlConnection conn, VisitorMail visitor, CancellationToken cancellationToken)
     {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var about = await conn.QuerySingleAsync<(string HostName, string LocationName, string TimeZone)>(new CommandDefinition(
             "SELECT m.name, l.name, l.time_zone FROM members m, locations l WHERE m.id = @HostMemberId AND l.id = @LocationId",
             new { visitor.HostMemberId, visitor.LocationId },

@@ -173,7 +173,7 @@ internal sealed partial class MailOutbox(
                 try
                 {
                     var composer = _composers.GetValueOrDefault(row.Kind) ?? throw new InvalidOperationException($"no composer for mail of kind {row.Kind}");
-                    await session.SendAsync(await composer.ComposeAsync(row.Kind, row.Payload, cancellationToken), cancellationToken);
+                    await session.SendAsync(await composer.ComposeAsync(conn, row.Kind, row.Payload, cancellationToken), cancellationToken);
                     sent.Add(row.Id);
                     LogSent(logger, row.About);
                 }

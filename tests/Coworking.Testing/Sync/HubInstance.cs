@@ -105,6 +105,7 @@ public sealed class HubInstance : IAsyncDisposable
         {
             Thaw();
             await _process.DisposeAsync();
+            _process = null;
         }
     }
 }
