@@ -64,9 +64,9 @@ internal static class ChangeLog
                 WITH counter AS (
                     UPDATE location_seq SET last_seq = last_seq + @count WHERE location_id = @locationId RETURNING last_seq
                 ), written AS (
-                    INSERT INTO change_log (location_id, seq, kind, payload, committed_at)
-                    SELECT @locationId, (SELECT last_seq FROM counter) - @count + t.n, t.kind, t.payload::jsonb, @committedAt
-                    FROM unnest(@kinds, @payloads) WITH ORDINALITY AS t(kind, payload, n)
+                    INSERT INTO change_log (location_id, seq, kind, entity, payload, committed_at)
+                    SELECT @locationId, (SELECT last_seq FROM counter) - @count + t.n, t.kind, t.entity, t.payload::jsonb, @committedAt
+                    FROM unnest(@kinds, @entities, @payloads) WITH ORDINALITY AS t(kind, entity, payload, n)
                 )
                 SELECT last_seq, pg_notify(@channel, @notifyPrefix || last_seq) FROM counter
                 """)
@@ -75,7 +75,8 @@ internal static class ChangeLog
                 {
                     new NpgsqlParameter<int>("count", items.Length),
                     new NpgsqlParameter<Guid>("locationId", location.Key),
-                    new NpgsqlParameter<string[]>("kinds", [.. items.Select(c => KindName(c.KindCase))]),
+                    new NpgsqlParameter<string[]>("kinds", [.. items.Select(c => ChangeNames.Kind(c.KindCase))]),
+                    new NpgsqlParameter<string[]>("entities", [.. items.Select(ChangeNames.Entity)]),
                     new NpgsqlParameter<string[]>("payloads", [.. items.Select(c => JsonFormatter.Default.Format(c))]),
                     new NpgsqlParameter<DateTimeOffset>("committedAt", committedAt.ToUniversalTime()),
                     new NpgsqlParameter<string>("channel", Channel),
@@ -84,18 +85,4 @@ internal static class ChangeLog
             };
         }
     }
-
-    /// <summary>The kind column: the oneof case in snake_case, e.g. "credential_revoked".</summary>
-    public static string KindName(Change.KindOneofCase kind) => kind switch
-    {
-        Change.KindOneofCase.Location => "location",
-        Change.KindOneofCase.Door => "door",
-        Change.KindOneofCase.DoorRemoved => "door_removed",
-        Change.KindOneofCase.Holder => "holder",
-        Change.KindOneofCase.Credential => "credential",
-        Change.KindOneofCase.CredentialRevoked => "credential_revoked",
-        Change.KindOneofCase.Grant => "grant",
-        Change.KindOneofCase.GrantRemoved => "grant_removed",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a change must say what changed"),
-    };
 }

@@ -52,7 +52,7 @@ public static class ChangeLogApi
         }
 
         var changes = await store.ReadAsync(id, after ?? 0, take, cancellationToken);
-        var items = changes.Select(c => new ChangeLogEntry(c.Seq, ChangeLog.KindName(c.KindCase), c.CommittedAt.ToDateTimeOffset(), Redacted(c))).ToList();
+        var items = changes.Select(c => new ChangeLogEntry(c.Seq, ChangeNames.Kind(c.KindCase), c.CommittedAt.ToDateTimeOffset(), Redacted(c))).ToList();
         return TypedResults.Ok(new ChangeLogPage(items, items.Count == take ? items[^1].Seq : null));
     }
 

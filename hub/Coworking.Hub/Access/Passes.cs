@@ -74,10 +74,33 @@ internal static class Passes
             new(locationId, qrRow.ToChange()),
             new(locationId, Changes.PassGrant(passHolderId, doorIds, allDoors, validFrom, validUntil)),
         };
-        return (
-            new IssuedPass(pin, qr.ToString(CultureInfo.InvariantCulture), changes),
-            [CredentialStore.InsertCommand(organisationId, pinRow), CredentialStore.InsertCommand(organisationId, qrRow)]);
+        return (new IssuedPass(pin, qr.ToString(CultureInfo.InvariantCulture), changes), [InsertCommand(organisationId, pinRow, qrRow)]);
     }
+
+    /// <summary>Both credentials of a pass in one statement (one executor start and one round of messages, not two).</summary>
+    private static NpgsqlBatchCommand InsertCommand(Guid organisationId, CredentialRow pin, CredentialRow qr) => new(
+        """
+        INSERT INTO credentials (id, organisation_id, member_id, kind, card_format, facility_code, card_number, pin_hash, created_at, pass_holder_id)
+        VALUES (@pinId, @organisationId, @memberId, @pinKind, NULL, NULL, NULL, @pinHash, @createdAt, @passHolderId),
+               (@qrId, @organisationId, @memberId, @qrKind, @qrFormat, @qrFacility, @qrNumber, NULL, @createdAt, @passHolderId)
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid>("pinId", pin.Id),
+            new NpgsqlParameter<Guid>("qrId", qr.Id),
+            new NpgsqlParameter<Guid>("organisationId", organisationId),
+            new NpgsqlParameter<Guid>("memberId", pin.MemberId),
+            new NpgsqlParameter<string>("pinKind", pin.Kind),
+            new NpgsqlParameter<byte[]>("pinHash", pin.PinHash!),
+            new NpgsqlParameter<string>("qrKind", qr.Kind),
+            new NpgsqlParameter<string>("qrFormat", qr.CardFormat!),
+            new NpgsqlParameter<int>("qrFacility", qr.FacilityCode!.Value),
+            new NpgsqlParameter<decimal>("qrNumber", qr.CardNumber!.Value),
+            new NpgsqlParameter<DateTimeOffset>("createdAt", pin.CreatedAt.ToUniversalTime()),
+            new NpgsqlParameter<Guid>("passHolderId", pin.PassHolderId!.Value),
+        },
+    };
 
     /// <summary>Revokes the live credentials of a pass; with <paramref name="removeGrant"/>, its grant too.</summary>
     public static async Task<IReadOnlyList<LocationChange>> RevokeAsync(

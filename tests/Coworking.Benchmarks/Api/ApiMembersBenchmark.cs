@@ -139,13 +139,14 @@ public static class ApiMembersBenchmark
                 Command(
                     """
                     WITH counter AS (UPDATE location_seq SET last_seq = last_seq + 3 WHERE location_id = $1 RETURNING last_seq)
-                    INSERT INTO change_log (location_id, seq, kind, payload, committed_at)
-                    SELECT $1, counter.last_seq - 3 + t.n, t.kind, t.payload::jsonb, $2
-                    FROM counter, unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(kind, payload, n)
+                    INSERT INTO change_log (location_id, seq, kind, entity, payload, committed_at)
+                    SELECT $1, counter.last_seq - 3 + t.n, t.kind, t.entity, t.payload::jsonb, $2
+                    FROM counter, unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(kind, entity, payload, n)
                     """,
                     location,
                     now,
                     new[] { "holder", "grant", "credential" },
+                    new[] { $"holder:{memberId}", $"grant:{grantId}", $"credential:{credentialId}" },
                     new[]
                     {
                         JsonSerializer.Serialize(new { holder = new { holderId = memberId, status = "HOLDER_STATUS_ACTIVE" } }),

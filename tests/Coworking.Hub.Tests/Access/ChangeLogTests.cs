@@ -136,7 +136,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
         var changes = (await Log.ReadAsync(location, 1, 100, default)).ToList();
         Assert.Equal(
             ["holder", "grant", "credential", "holder", "grant_removed", "holder", "grant"],
-            changes.Select(c => ChangeLog.KindName(c.KindCase)));
+            changes.Select(c => ChangeNames.Kind(c.KindCase)));
         var grantId = changes[1].Grant.GrantId;
         Assert.True(changes[1].Grant.AllDoors);
         Assert.Null(changes[1].Grant.ValidUntil);
@@ -160,10 +160,10 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
         await moved.SuccessBodyAsync();
 
         var old = (await Log.ReadAsync(oldHome, 4, 100, default)).ToList();
-        Assert.Equal(["credential_revoked", "grant_removed"], old.Select(c => ChangeLog.KindName(c.KindCase)));
+        Assert.Equal(["credential_revoked", "grant_removed"], old.Select(c => ChangeNames.Kind(c.KindCase)));
         Assert.Equal(pin.ToString(), old[0].CredentialRevoked.CredentialId);
         var fresh = (await Log.ReadAsync(newHome, 1, 100, default)).ToList();
-        Assert.Equal(["holder", "credential", "grant"], fresh.Select(c => ChangeLog.KindName(c.KindCase)));
+        Assert.Equal(["holder", "credential", "grant"], fresh.Select(c => ChangeNames.Kind(c.KindCase)));
         Assert.Equal(Changes.MembershipGrantId(member, newHome).ToString(), fresh[2].Grant.GrantId);
     }
 
@@ -197,7 +197,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
         var changes = (await Log.ReadAsync(location, 0, 100, default)).ToList();
         Assert.Equal(
             ["location", "door", "holder", "grant", "credential", "credential_revoked", "door_removed"],
-            changes.Select(c => ChangeLog.KindName(c.KindCase)));
+            changes.Select(c => ChangeNames.Kind(c.KindCase)));
         Assert.Equal((4000, FailMode.Secure), (changes[1].Door.UnlockMs, changes[1].Door.FailMode));
         Assert.Equal(card.ToString(), changes[5].CredentialRevoked.CredentialId);
         Assert.Equal(door.ToString(), changes[6].DoorRemoved.DoorId);

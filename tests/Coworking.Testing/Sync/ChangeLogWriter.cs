@@ -22,16 +22,17 @@ public static class ChangeLogWriter
             WITH counter AS (
                 UPDATE location_seq SET last_seq = last_seq + @count WHERE location_id = @locationId RETURNING last_seq
             ), written AS (
-                INSERT INTO change_log (location_id, seq, kind, payload, committed_at)
-                SELECT @locationId, counter.last_seq - @count + t.n, t.kind, t.payload::jsonb, now()
-                FROM counter, unnest(@kinds, @payloads) WITH ORDINALITY AS t(kind, payload, n)
+                INSERT INTO change_log (location_id, seq, kind, entity, payload, committed_at)
+                SELECT @locationId, counter.last_seq - @count + t.n, t.kind, t.entity, t.payload::jsonb, now()
+                FROM counter, unnest(@kinds, @entities, @payloads) WITH ORDINALITY AS t(kind, entity, payload, n)
             )
             SELECT last_seq, pg_notify('change_log', @locationId::text || ':' || last_seq) FROM counter
             """,
             conn);
         cmd.Parameters.AddWithValue("count", changes.Count);
         cmd.Parameters.AddWithValue("locationId", locationId);
-        cmd.Parameters.AddWithValue("kinds", changes.Select(c => KindName(c.KindCase)).ToArray());
+        cmd.Parameters.AddWithValue("kinds", changes.Select(c => ChangeNames.Kind(c.KindCase)).ToArray());
+        cmd.Parameters.AddWithValue("entities", changes.Select(ChangeNames.Entity).ToArray());
         cmd.Parameters.AddWithValue("payloads", changes.Select(c => JsonFormatter.Default.Format(c)).ToArray());
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
@@ -59,17 +60,4 @@ public static class ChangeLogWriter
 
         return changes.Count > 0 ? await AppendAsync(connectionString, locationId, changes) : seq;
     }
-
-    private static string KindName(Change.KindOneofCase kind) => kind switch
-    {
-        Change.KindOneofCase.Location => "location",
-        Change.KindOneofCase.Door => "door",
-        Change.KindOneofCase.DoorRemoved => "door_removed",
-        Change.KindOneofCase.Holder => "holder",
-        Change.KindOneofCase.Credential => "credential",
-        Change.KindOneofCase.CredentialRevoked => "credential_revoked",
-        Change.KindOneofCase.Grant => "grant",
-        Change.KindOneofCase.GrantRemoved => "grant_removed",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
 }

@@ -1,0 +1,37 @@
+namespace Coworking.Proto.V1;
+
+/// <summary>How a <see cref="Change"/> is named in the hub's change log (its kind and entity columns).</summary>
+public static class ChangeNames
+{
+    /// <summary>
+    /// The change log's entity column: what the entry is about, the same for an entity's upsert and its removal (e.g.
+    /// "credential:&lt;id&gt;" for both a credential and its revocation), so an entity's newest entry is one index
+    /// lookup for snapshots and compaction.
+    /// </summary>
+    public static string Entity(Change change) => change.KindCase switch
+    {
+        Change.KindOneofCase.Location => "location",
+        Change.KindOneofCase.Door => $"door:{change.Door.DoorId}",
+        Change.KindOneofCase.DoorRemoved => $"door:{change.DoorRemoved.DoorId}",
+        Change.KindOneofCase.Holder => $"holder:{change.Holder.HolderId}",
+        Change.KindOneofCase.Credential => $"credential:{change.Credential.CredentialId}",
+        Change.KindOneofCase.CredentialRevoked => $"credential:{change.CredentialRevoked.CredentialId}",
+        Change.KindOneofCase.Grant => $"grant:{change.Grant.GrantId}",
+        Change.KindOneofCase.GrantRemoved => $"grant:{change.GrantRemoved.GrantId}",
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change.KindCase, "a change must say what changed"),
+    };
+
+    /// <summary>The change log's kind column: the oneof case in snake_case, e.g. "credential_revoked".</summary>
+    public static string Kind(Change.KindOneofCase kind) => kind switch
+    {
+        Change.KindOneofCase.Location => "location",
+        Change.KindOneofCase.Door => "door",
+        Change.KindOneofCase.DoorRemoved => "door_removed",
+        Change.KindOneofCase.Holder => "holder",
+        Change.KindOneofCase.Credential => "credential",
+        Change.KindOneofCase.CredentialRevoked => "credential_revoked",
+        Change.KindOneofCase.Grant => "grant",
+        Change.KindOneofCase.GrantRemoved => "grant_removed",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a change must say what changed"),
+    };
+}
