@@ -75,7 +75,8 @@ public static class HubApp
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
         builder.Services.AddSingleton<OrganisationStore>();
         builder.Services.AddSingleton<ApiKeyCache>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ApiKeyCache>());
+        builder.Services.AddSingleton<INotificationListener>(services => services.GetRequiredService<ApiKeyCache>());
+        builder.Services.AddHostedService<DatabaseNotifications>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<OperatorStore>();
         builder.Services.AddSingleton<LocationStore>();

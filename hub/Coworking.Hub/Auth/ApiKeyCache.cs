@@ -1,22 +1,20 @@
 using System.Collections.Concurrent;
-using Npgsql;
+using Coworking.Hub.Database;
 
 namespace Coworking.Hub.Auth;
 
 /// <summary>
 /// Keys verified against the database in the last <see cref="Lifetime"/>, so most requests skip the key's round
 /// trip. A revocation bites at once on every hub instance: the revoking statement NOTIFYs <see cref="RevokedChannel"/>
-/// with the key's id on commit and each instance LISTENs on one connection and forgets the key when told.
-/// While that connection is down nothing is served from memory (a notification might be missed), and the lifetime
+/// with the key's id on commit and each instance hears it (<see cref="DatabaseNotifications"/>) and forgets the key.
+/// While the instance does not listen nothing is served from memory (a notification might be missed), and the lifetime
 /// is the safety net should one ever be lost anyway.
 /// </summary>
-internal sealed class ApiKeyCache(NpgsqlDataSource db, TimeProvider time, ILogger<ApiKeyCache> log) : BackgroundService
+internal sealed class ApiKeyCache(TimeProvider time, ILogger<ApiKeyCache> log) : INotificationListener
 {
     public const string RevokedChannel = "api_key_revoked";
 
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
-
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _awaited = new();
@@ -86,50 +84,17 @@ internal sealed class ApiKeyCache(NpgsqlDataSource db, TimeProvider time, ILogge
     /// <summary>Stops waiting for a revocation that did not happen (the key was unknown or revoked already).</summary>
     public void NotRevoked(Guid keyId) => _awaited.TryRemove(keyId, out _);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var retry = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ListenAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
-            {
-                StopServing();
-                log.LogWarning(ex, "Lost the API key revocation connection; keys are checked in the database until it is back, in {Retry}", retry);
-                await Task.Delay(retry, stoppingToken);
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                StopServing();
-                return;
-            }
-        }
-    }
+    IReadOnlyCollection<string> INotificationListener.Channels { get; } = [RevokedChannel];
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
+    void INotificationListener.Listening()
     {
-        await using var conn = await db.OpenConnectionAsync(stoppingToken);
-        conn.Notification += (_, e) => Heard(e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {RevokedChannel}", conn))
-        {
-            await listen.ExecuteNonQueryAsync(stoppingToken);
-        }
-
         Interlocked.Increment(ref _generation);
         _listening = true;
-        while (true)
-        {
-            if (!await conn.WaitAsync(ProbeInterval, stoppingToken))
-            {
-                await using var probe = new NpgsqlCommand("SELECT 1", conn);
-                await probe.ExecuteScalarAsync(stoppingToken);
-            }
-        }
     }
+
+    void INotificationListener.Lost() => StopServing();
+
+    void INotificationListener.Heard(string channel, string payload) => Heard(payload);
 
     private void Heard(string payload)
     {

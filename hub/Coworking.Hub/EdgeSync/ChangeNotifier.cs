@@ -1,19 +1,18 @@
 using System.Collections.Concurrent;
 using Coworking.Hub.Access;
-using Npgsql;
+using Coworking.Hub.Database;
 
 namespace Coworking.Hub.EdgeSync;
 
 /// <summary>
 /// Wakes this hub instance's edge streams when their location's log grows or their edge is revoked,
-/// whichever instance made the change: one connection per instance LISTENs to the channels the writers
-/// NOTIFY on commit (ARCHITECTURE §4). A notification carries no data the streams rely on: they read the
-/// log themselves, so after the listening connection is lost and made again every stream is woken once
-/// to catch up with whatever it missed meanwhile.
+/// whichever instance made the change: the instance's notification connection (<see cref="DatabaseNotifications"/>)
+/// hears the channels the writers NOTIFY on commit (ARCHITECTURE §4). A notification carries no data the streams
+/// rely on: they read the log themselves, so after the listening connection is lost and made again every stream is
+/// woken once to catch up with whatever it missed meanwhile.
 /// </summary>
-public sealed class ChangeNotifier(NpgsqlDataSource db, ILogger<ChangeNotifier> log) : BackgroundService
+public sealed class ChangeNotifier : INotificationListener
 {
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
 
     /// <summary>Wakes on new entries in the location's log and on the edge's revocation; dispose to stop.</summary>
@@ -24,49 +23,17 @@ public sealed class ChangeNotifier(NpgsqlDataSource db, ILogger<ChangeNotifier> 
         return subscription;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    IReadOnlyCollection<string> INotificationListener.Channels { get; } = [ChangeLog.Channel, EdgeStore.RevokedChannel];
+
+    /// <summary>Listening again after a loss: every stream catches up with what it may have missed meanwhile.</summary>
+    void INotificationListener.Listening() => WakeAll();
+
+    void INotificationListener.Lost()
     {
-        var retry = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ListenAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
-            {
-                log.LogWarning(ex, "Lost the change-log notification connection; listening again in {Retry}", retry);
-                await Task.Delay(retry, stoppingToken);
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
+        // The streams keep polling their log on their own interval until the notifications are back.
     }
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        await using var conn = await db.OpenConnectionAsync(stoppingToken);
-        conn.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
-        await using (var listen = new NpgsqlCommand($"LISTEN {ChangeLog.Channel}; LISTEN {EdgeStore.RevokedChannel}", conn))
-        {
-            await listen.ExecuteNonQueryAsync(stoppingToken);
-        }
-
-        log.LogInformation("Listening for change-log notifications");
-        WakeAll();
-        while (true)
-        {
-            if (!await conn.WaitAsync(ProbeInterval, stoppingToken))
-            {
-                // Quiet for a while: make sure the connection still works, or learn that it does not.
-                await using var probe = new NpgsqlCommand("SELECT 1", conn);
-                await probe.ExecuteScalarAsync(stoppingToken);
-            }
-        }
-    }
+    void INotificationListener.Heard(string channel, string payload) => Dispatch(channel, payload);
 
     private void Dispatch(string channel, string payload)
     {

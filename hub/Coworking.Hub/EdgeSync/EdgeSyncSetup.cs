@@ -1,3 +1,4 @@
+using Coworking.Hub.Database;
 using Coworking.Hub.Http;
 
 namespace Coworking.Hub.EdgeSync;
@@ -14,7 +15,7 @@ public static class EdgeSyncSetup
         services.AddSingleton<EventIntake>();
         services.AddSingleton<EdgeEventStore>();
         services.AddSingleton<ChangeNotifier>();
-        services.AddHostedService(sp => sp.GetRequiredService<ChangeNotifier>());
+        services.AddSingleton<INotificationListener>(sp => sp.GetRequiredService<ChangeNotifier>());
         services.AddSingleton<ChangeLogCompactor>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogCompactor>());
         return services;

@@ -53,7 +53,8 @@ public static class BookingsBenchmark
         var mailbox = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"bench-mailbox-{Guid.NewGuid():N}");
 
         // The hub runs as its own process, as it is deployed (its runtime settings, server GC), on the same two cores.
-        await using var hub = await HubInstance.StartAsync(connectionString, ["--Serilog:MinimumLevel:Default=Warning", $"--Mail:PickupDirectory={mailbox}"]);
+        await using var hub = await HubInstance.StartAsync(
+            connectionString, ["--environment=Production", "--Serilog:MinimumLevel:Default=Warning", $"--Mail:PickupDirectory={mailbox}"]);
 
         // The client shares the two cores with the hub: a lean handler (no proxy lookup, cookies or decompression,
         // connections kept alive) and bodies serialised before the clock starts keep its share small.
