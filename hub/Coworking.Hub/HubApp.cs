@@ -51,7 +51,10 @@ public static class HubApp
     public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         DapperSetup.Configure();
-        var builder = WebApplication.CreateBuilder(args);
+        // No reload of configuration files on change: the hub reads none it would reload (settings come from the
+        // command line and the environment), and watching for them put an inotify watch on every directory under the
+        // working directory (3,124 in the repository, the test database's among them), each write there an event.
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         var connectionString = builder.Configuration.GetConnectionString("Hub")
             ?? throw new InvalidOperationException("set the database in ConnectionStrings:Hub (env ConnectionStrings__Hub)");
 
