@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Coworking.Hub.Tests.Auth;
 
@@ -71,7 +70,7 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
     {
         await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={hub.ConnectionString}", "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
         await second.StartAsync();
-        await ListeningAsync(hub.Services, second.Services);
+        await Instances.ListeningAsync(hub.Services, second.Services);
         var created = await hub.Admin.PostJsonAsync("/api/v1/api-keys", new { name = "shared", role = "org_admin" });
         var key = created["apiKey"]!.GetValue<string>();
         using var throughSecond = new HttpClient { BaseAddress = new Uri(second.Urls.Single()) };
@@ -168,15 +167,5 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
 
         Assert.Equal(["locationIds"], (await response.ProblemAsync(422)).ErrorFields());
         Assert.Equal(before, await hub.CountAsync("api_keys"));
-    }
-
-    /// <summary>Until both instances hear revocations: before that they remember no key, and the test would prove nothing.</summary>
-    private static async Task ListeningAsync(params IServiceProvider[] instances)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!instances.All(i => i.GetRequiredService<ApiKeyCache>().Listening))
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }
