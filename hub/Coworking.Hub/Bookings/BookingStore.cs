@@ -13,7 +13,6 @@ using NpgsqlTypes;
 
 namespace Coworking.Hub.Bookings;
 
-/// <summary>A member's booking as asked for; <see cref="OnBehalf"/>: an operator books past the tier's rules.</summary>
 /// <summary>
 /// A member's booking as asked for. <see cref="OnBehalf"/>: an operator books past the tier's rules; a
 /// <see cref="SeriesId"/> marks an occurrence of a recurring series, which the advance window does not limit.

@@ -27,13 +27,16 @@ internal sealed class DatabaseNotifications(NpgsqlDataSource db, IEnumerable<INo
     : BackgroundService
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
 
     private readonly IReadOnlyList<INotificationListener> _listeners = [.. listeners];
 
+    // The pause before the next attempt: doubled by each failure, back to the first once listening works again.
+    private TimeSpan _retry = FirstRetry;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var retry = TimeSpan.FromMilliseconds(200);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -46,9 +49,9 @@ internal sealed class DatabaseNotifications(NpgsqlDataSource db, IEnumerable<INo
                 {
                     Lost();
                     log.LogWarning(
-                        ex, "Lost the notification connection (API key revocations, change-log wake-ups); API keys are checked in the database and listening starts again in {Retry}", retry);
-                    await Task.Delay(retry, stoppingToken);
-                    retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LongestRetry.Ticks));
+                        ex, "Lost the notification connection (API key revocations, change-log wake-ups); API keys are checked in the database and listening starts again in {Retry}", _retry);
+                    await Task.Delay(_retry, stoppingToken);
+                    _retry = TimeSpan.FromTicks(Math.Min(_retry.Ticks * 2, LongestRetry.Ticks));
                 }
             }
         }
@@ -79,6 +82,7 @@ internal sealed class DatabaseNotifications(NpgsqlDataSource db, IEnumerable<INo
         }
 
         log.LogInformation("Listening for notifications on {Channels}", string.Join(", ", byChannel.Select(c => c.Key)));
+        _retry = FirstRetry;
         foreach (var listener in _listeners)
         {
             listener.Listening();
