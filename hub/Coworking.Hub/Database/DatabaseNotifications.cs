@@ -31,6 +31,11 @@ internal sealed class DatabaseNotifications(NpgsqlDataSource db, IEnumerable<INo
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
 
     private readonly IReadOnlyList<INotificationListener> _listeners = [.. listeners];
+    private readonly ILookup<string, INotificationListener> _byChannel =
+        listeners.SelectMany(l => l.Channels, (listener, channel) => (listener, channel)).ToLookup(p => p.channel, p => p.listener);
+
+    /// <summary>The channels listened to, for the log.</summary>
+    private string Channels => string.Join(", ", _byChannel.Select(c => c.Key));
 
     // The pause before the next attempt: doubled by each failure, back to the first once listening works again.
     private TimeSpan _retry = FirstRetry;
@@ -48,8 +53,7 @@ internal sealed class DatabaseNotifications(NpgsqlDataSource db, IEnumerable<INo
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
                 {
                     Lost();
-                    log.LogWarning(
-                        ex, "Lost the notification connection (API key revocations, change-log wake-ups); API keys are checked in the database and listening starts again in {Retry}", _retry);
+                    log.LogWarning(ex, "Lost the notification connection ({Channels}); listening again in {Retry}", Channels, _retry);
                     await Task.Delay(_retry, stoppingToken);
                     _retry = TimeSpan.FromTicks(Math.Min(_retry.Ticks * 2, LongestRetry.Ticks));
                 }
@@ -67,21 +71,20 @@ internal sealed class DatabaseNotifications(NpgsqlDataSource db, IEnumerable<INo
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
-        var byChannel = _listeners.SelectMany(l => l.Channels, (listener, channel) => (listener, channel)).ToLookup(p => p.channel, p => p.listener);
         await using var conn = await db.OpenConnectionAsync(stoppingToken);
         conn.Notification += (_, e) =>
         {
-            foreach (var listener in byChannel[e.Channel])
+            foreach (var listener in _byChannel[e.Channel])
             {
                 listener.Heard(e.Channel, e.Payload);
             }
         };
-        await using (var listen = new NpgsqlCommand(string.Concat(byChannel.Select(c => $"LISTEN {c.Key};")), conn))
+        await using (var listen = new NpgsqlCommand(string.Concat(_byChannel.Select(c => $"LISTEN {c.Key};")), conn))
         {
             await listen.ExecuteNonQueryAsync(stoppingToken);
         }
 
-        log.LogInformation("Listening for notifications on {Channels}", string.Join(", ", byChannel.Select(c => c.Key)));
+        log.LogInformation("Listening for notifications on {Channels}", Channels);
         _retry = FirstRetry;
         foreach (var listener in _listeners)
         {

@@ -108,8 +108,7 @@ public static class BookingsBenchmark
         // its own moment, and until it does the plans PostgreSQL caches for the prepared statements may be those of
         // empty tables (a run then read a member's bookings by scanning them all). A hub in service has statistics.
         // VACUUM too (as pgbench does before a run): else autovacuum would come to the tables the warm-up grew at a
-        // moment of its own, inside the measured phase in some runs and not in others (PostgreSQL 0.97 against 1.14 ms
-        // per booking).
+        // moment of its own, inside the measured phase in some runs and not in others.
         await VacuumAnalyzeAsync(connectionString);
         var createCpu = await CpuMeter.StartAsync(connectionString, hub.Pid);
         var (perSecond, latency, took) = await RunClientsAsync(clients, bookings, BookAsync);
@@ -252,8 +251,8 @@ public static class BookingsBenchmark
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
-        await using var analyze = new NpgsqlCommand("VACUUM ANALYZE", conn);
-        await analyze.ExecuteNonQueryAsync();
+        await using var vacuum = new NpgsqlCommand("VACUUM ANALYZE", conn);
+        await vacuum.ExecuteNonQueryAsync();
     }
 
     /// <summary>Waits until the dev mailbox holds <paramref name="count"/> messages; answers how long that took.</summary>
