@@ -135,19 +135,28 @@ public sealed class HubLink(
         var headers = new Metadata { { "authorization", $"Bearer {enrolment.Credential}" } };
         using var call = new EdgeSyncGrpc.EdgeSyncClient(channel).Sync(headers, cancellationToken: stream.Token);
         using var writer = new Writer(call.RequestStream);
-        await writer.WriteAsync(
-            new EdgeMessage
+        var hello = new EdgeMessage
+        {
+            Hello = new Hello
             {
-                Hello = new Hello
-                {
-                    LocationId = enrolment.LocationId,
-                    AppliedSeq = cache.AppliedSeq,
-                    CacheId = cache.CacheId,
-                    SoftwareVersion = EdgeVersion.Current,
-                    EdgeTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
-                },
+                LocationId = enrolment.LocationId,
+                AppliedSeq = cache.AppliedSeq,
+                CacheId = cache.CacheId,
+                SoftwareVersion = EdgeVersion.Current,
+                EdgeTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
             },
-            stream.Token);
+        };
+        try
+        {
+            await writer.WriteAsync(hello, stream.Token);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && !stream.Token.IsCancellationRequested)
+        {
+            // The hub refuses a revoked credential before it reads the hello; a hello still being written then fails
+            // on the reset stream as "Cancelled", and only the call's own status (thrown here) says it was refused.
+            await call.ResponseHeadersAsync;
+            throw;
+        }
 
         var welcome = await ReadWelcomeAsync(call.ResponseStream, stream.Token);
         var now = time.GetUtcNow();
