@@ -61,6 +61,7 @@ internal sealed class CacheIndexBuilder
             Change.KindOneofCase.Door => ApplyDoor(change.Door),
             Change.KindOneofCase.DoorRemoved => RemoveDoor(change.DoorRemoved.DoorId),
             Change.KindOneofCase.Holder => ApplyHolder(change.Holder),
+            Change.KindOneofCase.HolderRemoved => RemoveHolder(change.HolderRemoved.HolderId),
             Change.KindOneofCase.Credential => ApplyCredential(change.Credential),
             Change.KindOneofCase.CredentialRevoked => RevokeCredential(change.CredentialRevoked.CredentialId),
             Change.KindOneofCase.Grant => ApplyGrant(change.Grant),
@@ -138,9 +139,10 @@ internal sealed class CacheIndexBuilder
 
         var key = EntityId.Of(holder.HolderId);
         var grants = Array.Empty<CachedGrant>();
+        var credentials = Array.Empty<EntityId>();
         if (_holders.TryGetValue(key, out var old))
         {
-            grants = old.Grants;
+            (grants, credentials) = (old.Grants, old.Credentials);
             _holderCount += old.Present ? 0 : 1;
         }
         else
@@ -148,7 +150,40 @@ internal sealed class CacheIndexBuilder
             _holderCount++;
         }
 
-        _holders.Set(key, new CachedHolder(key, holder.Status, present: true, grants));
+        _holders.Set(key, new CachedHolder(key, holder.Status, present: true, grants, credentials));
+        return null;
+    }
+
+    /// <summary>Drops the holder with all its grants and credentials (revoked ones too); a holder the edge does not hold is no problem.</summary>
+    private string? RemoveHolder(string holderId)
+    {
+        if (holderId.Length == 0)
+        {
+            return "holder removal without id";
+        }
+
+        var key = EntityId.Of(holderId);
+        if (!_holders.TryGetValue(key, out var holder))
+        {
+            return null;
+        }
+
+        foreach (var grant in holder.Grants)
+        {
+            _grants.Remove(grant.Key);
+        }
+
+        foreach (var credentialKey in holder.Credentials)
+        {
+            if (_credentials.TryGetValue(credentialKey, out var credential))
+            {
+                UnindexCredential(credential);
+                _credentials.Remove(credentialKey);
+            }
+        }
+
+        _holderCount -= holder.Present ? 1 : 0;
+        _holders.Remove(key);
         return null;
     }
 
@@ -191,17 +226,14 @@ internal sealed class CacheIndexBuilder
     {
         if (_credentials.TryGetValue(credential.Key, out var old))
         {
-            if (old.Card is { } oldCard && _cards.TryGetValue(oldCard, out var byCard) && byCard.Key == old.Key)
+            UnindexCredential(old);
+            if (old.HolderKey != credential.HolderKey)
             {
-                _cards.Remove(oldCard);
-            }
-
-            if (old.Pin is { } oldPin && _pins.TryGetValue(oldPin, out var byPin) && byPin.Key == old.Key)
-            {
-                _pins.Remove(oldPin);
+                DetachCredential(old);
             }
         }
 
+        AttachCredential(credential);
         _credentials.Set(credential.Key, credential);
         if (credential.Card is { } card)
         {
@@ -211,6 +243,52 @@ internal sealed class CacheIndexBuilder
         if (credential.Pin is { } pin)
         {
             _pins.Set(pin, credential);
+        }
+    }
+
+    private void UnindexCredential(CachedCredential credential)
+    {
+        if (credential.Card is { } card && _cards.TryGetValue(card, out var byCard) && byCard.Key == credential.Key)
+        {
+            _cards.Remove(card);
+        }
+
+        if (credential.Pin is { } pin && _pins.TryGetValue(pin, out var byPin) && byPin.Key == credential.Key)
+        {
+            _pins.Remove(pin);
+        }
+    }
+
+    private void AttachCredential(CachedCredential credential)
+    {
+        var holder = HolderEntry(credential.HolderKey);
+        if (!holder.Credentials.Contains(credential.Key))
+        {
+            _holders.Set(holder.Key, new CachedHolder(holder.Key, holder.Status, holder.Present, holder.Grants, [.. holder.Credentials, credential.Key]));
+        }
+    }
+
+    private void DetachCredential(CachedCredential credential)
+    {
+        if (_holders.TryGetValue(credential.HolderKey, out var holder))
+        {
+            Keep(new CachedHolder(holder.Key, holder.Status, holder.Present, holder.Grants, [.. holder.Credentials.Where(c => c != credential.Key)]));
+        }
+    }
+
+    /// <summary>The holder's entry, or a new one that only lists what names it.</summary>
+    private CachedHolder HolderEntry(EntityId key) =>
+        _holders.TryGetValue(key, out var existing) ? existing : new CachedHolder(key, HolderStatus.Unspecified, present: false, [], []);
+
+    private void Keep(CachedHolder holder)
+    {
+        if (holder.IsUnused)
+        {
+            _holders.Remove(holder.Key);
+        }
+        else
+        {
+            _holders.Set(holder.Key, holder);
         }
     }
 
@@ -253,10 +331,8 @@ internal sealed class CacheIndexBuilder
             _interner.Intern(slots));
         DetachGrant(key);
         _grants.Set(key, cached);
-        var holder = _holders.TryGetValue(cached.HolderKey, out var existing)
-            ? existing
-            : new CachedHolder(cached.HolderKey, HolderStatus.Unspecified, present: false, []);
-        _holders.Set(holder.Key, new CachedHolder(holder.Key, holder.Status, holder.Present, [.. holder.Grants, cached]));
+        var holder = HolderEntry(cached.HolderKey);
+        _holders.Set(holder.Key, new CachedHolder(holder.Key, holder.Status, holder.Present, [.. holder.Grants, cached], holder.Credentials));
         return null;
     }
 
@@ -275,15 +351,7 @@ internal sealed class CacheIndexBuilder
 
         _grants.Remove(grantId);
         var holder = _holders.TryGetValue(old.HolderKey, out var h) ? h : throw new InvalidOperationException("a grant's holder entry is missing");
-        var remaining = holder.Grants.Where(g => g.Key != grantId).ToArray();
-        if (remaining.Length == 0 && !holder.Present)
-        {
-            _holders.Remove(holder.Key);
-        }
-        else
-        {
-            _holders.Set(holder.Key, new CachedHolder(holder.Key, holder.Status, holder.Present, remaining));
-        }
+        Keep(new CachedHolder(holder.Key, holder.Status, holder.Present, [.. holder.Grants.Where(g => g.Key != grantId)], holder.Credentials));
     }
 
     private int SlotOf(string doorId)

@@ -137,17 +137,19 @@ public sealed class CachedCredential
 }
 
 /// <summary>
-/// A holder and the grants that name it. A grant may name a holder the edge has not (yet) been told of:
-/// the holder is then kept only to list the grant, and is not <see cref="Present"/>.
+/// A holder, the grants that name it and the ids of its credentials (so removing the holder drops them all). A grant
+/// or credential may name a holder the edge has not (yet) been told of: the holder is then kept only to list them,
+/// and is not <see cref="Present"/>.
 /// </summary>
 public sealed class CachedHolder
 {
-    internal CachedHolder(EntityId key, HolderStatus status, bool present, CachedGrant[] grants)
+    internal CachedHolder(EntityId key, HolderStatus status, bool present, CachedGrant[] grants, EntityId[] credentials)
     {
         Key = key;
         Status = status;
         Present = present;
         Grants = grants;
+        Credentials = credentials;
     }
 
     internal EntityId Key { get; }
@@ -160,6 +162,11 @@ public sealed class CachedHolder
     internal bool Present { get; }
 
     internal CachedGrant[] Grants { get; }
+
+    internal EntityId[] Credentials { get; }
+
+    /// <summary>Nothing names this holder and the hub never described it: the entry can go.</summary>
+    internal bool IsUnused => !Present && Grants.Length == 0 && Credentials.Length == 0;
 
     internal bool IsActive => Present && Status == HolderStatus.Active;
 }

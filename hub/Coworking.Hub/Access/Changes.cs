@@ -70,10 +70,13 @@ internal static class Changes
     };
 
     /// <summary>
-    /// An active member's membership grant at its home location: every door, from <paramref name="validFrom"/>
-    /// on, open-ended until a later change removes it; at all hours unless a <paramref name="schedule"/> is given.
+    /// An active member's membership grant at its home location: every door, from <paramref name="validFrom"/> until
+    /// <paramref name="validUntil"/> (the end of the paid period plus the location's grace, so an edge cut off from the hub
+    /// stops admitting a member whose renewal was never paid), or open-ended without it; at all hours unless a
+    /// <paramref name="schedule"/> is given.
     /// </summary>
-    public static Change MembershipGrant(Guid memberId, Guid locationId, DateTimeOffset validFrom, IEnumerable<WeeklyWindow>? schedule = null) => new()
+    public static Change MembershipGrant(
+        Guid memberId, Guid locationId, DateTimeOffset validFrom, DateTimeOffset? validUntil, IEnumerable<WeeklyWindow>? schedule = null) => new()
     {
         Grant = new GrantUpsert
         {
@@ -81,6 +84,7 @@ internal static class Changes
             HolderId = memberId.ToString(),
             AllDoors = true,
             ValidFrom = Timestamp.FromDateTimeOffset(validFrom),
+            ValidUntil = validUntil is { } until ? Timestamp.FromDateTimeOffset(until) : null,
             Schedule = { schedule ?? [] },
         },
     };
@@ -103,12 +107,6 @@ internal static class Changes
         },
     };
 
-    public static Change GrantRemoved(Guid grantId) => new() { GrantRemoved = new GrantRemoved { GrantId = grantId.ToString() } };
-
-    public static Change MembershipGrantRemoved(Guid memberId, Guid locationId) => new()
-    {
-        GrantRemoved = new GrantRemoved { GrantId = MembershipGrantId(memberId, locationId).ToString() },
-    };
 
     /// <summary>
     /// The same member and location always give the same grant id (an RFC 9562 version 8 UUID from

@@ -7,12 +7,13 @@ using Npgsql;
 
 namespace Coworking.Hub.Access;
 
-/// <summary>The PIN and QR payload of a pass as handed to the member once, and the log entries that issue them.</summary>
+/// <summary>The PIN and QR payload of a pass as handed to the member once, and the log entries that issue them (for a new pass).</summary>
 internal sealed record IssuedPass(string Pin, string QrPayload, IReadOnlyList<LocationChange> Changes);
 
 /// <summary>
 /// Booking and visitor passes (ARCHITECTURE §3): a holder of their own (the booking or the visitor) with an
-/// 8-digit PIN and a QR credential, and one grant for the given doors inside the pass's validity window. The
+/// 8-digit PIN and a QR credential, and one grant for the given doors inside the pass's validity window, as the
+/// <see cref="AccessCompiler"/> works it out from the pass. The
 /// QR payload is the decimal number of a raw card credential: a QR reader set to report what it scans as card
 /// data presents it to the edge like a card.
 /// </summary>
@@ -40,41 +41,37 @@ internal static class Passes
         }
     }
 
-    public static async Task<IssuedPass> IssueAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid passHolderId, Guid locationId, byte[] pinKey,
-        IReadOnlyList<Guid> doorIds, bool allDoors, DateTimeOffset validFrom, DateTimeOffset validUntil, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts fresh credentials for a pass whose access the caller then compiles (<see cref="AccessCompiler.PassesAsync"/>):
+    /// a visitor's pass, or a booking's handed to another member.
+    /// </summary>
+    public static async Task<(string Pin, string QrPayload)> IssueAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid passHolderId, byte[] pinKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (pass, inserts) = Prepare(organisationId, memberId, passHolderId, locationId, pinKey, doorIds, allDoors, validFrom, validUntil, now);
-        await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var insert in inserts)
-        {
-            batch.BatchCommands.Add(insert);
-        }
-
+        var (pin, qr, pinRow, qrRow) = Draw(memberId, passHolderId, pinKey, now);
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { InsertCommand(organisationId, pinRow, qrRow) } };
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return pass;
+        return (pin, qr);
     }
 
     /// <summary>
-    /// Draws a pass's PIN and QR number and makes the statements that insert its credentials, for a caller that
-    /// sends them in a batch with its other writes.
+    /// Draws a new pass's PIN and QR number and makes the statements that insert its credentials and record what its
+    /// entries send (<see cref="AccessCompiler.NewPass"/>), for a caller that sends them in a batch with its other writes.
     /// </summary>
-    public static (IssuedPass Pass, IReadOnlyList<NpgsqlBatchCommand> Inserts) Prepare(
-        Guid organisationId, Guid memberId, Guid passHolderId, Guid locationId, byte[] pinKey,
-        IReadOnlyList<Guid> doorIds, bool allDoors, DateTimeOffset validFrom, DateTimeOffset validUntil, DateTimeOffset now)
+    public static (IssuedPass Pass, IReadOnlyList<NpgsqlBatchCommand> Inserts) Prepare(Guid organisationId, Guid memberId, PassFacts facts, byte[] pinKey, DateTimeOffset now)
+    {
+        var (pin, qr, pinRow, qrRow) = Draw(memberId, facts.Id, pinKey, now);
+        var (changes, record) = AccessCompiler.NewPass(facts, [pinRow, qrRow]);
+        return (new IssuedPass(pin, qr, changes), [InsertCommand(organisationId, pinRow, qrRow), record]);
+    }
+
+    private static (string Pin, string QrPayload, CredentialRow PinRow, CredentialRow QrRow) Draw(Guid memberId, Guid passHolderId, byte[] pinKey, DateTimeOffset now)
     {
         var pin = RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
         var qr = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 1;
         var pinRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Pin, null, 0, 0, pin), pinKey, now);
         var qrRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Card, CardFormat.Raw, 0, qr, null), pinKey, now);
-        var changes = new List<LocationChange>
-        {
-            new(locationId, Changes.Holder(passHolderId, HolderStatus.Active)),
-            new(locationId, pinRow.ToChange()),
-            new(locationId, qrRow.ToChange()),
-            new(locationId, Changes.PassGrant(passHolderId, doorIds, allDoors, validFrom, validUntil)),
-        };
-        return (new IssuedPass(pin, qr.ToString(CultureInfo.InvariantCulture), changes), [InsertCommand(organisationId, pinRow, qrRow)]);
+        return (pin, qr.ToString(CultureInfo.InvariantCulture), pinRow, qrRow);
     }
 
     /// <summary>Both credentials of a pass in one statement (one executor start and one round of messages, not two).</summary>
@@ -102,29 +99,11 @@ internal static class Passes
         },
     };
 
-    /// <summary>Revokes the live credentials of a pass; with <paramref name="removeGrant"/>, its grant too.</summary>
-    public static async Task<IReadOnlyList<LocationChange>> RevokeAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid passHolderId, Guid locationId, bool removeGrant, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var revoked = await conn.QueryAsync<Guid>(new CommandDefinition(
-            "UPDATE credentials SET revoked_at = @now WHERE pass_holder_id = @passHolderId AND revoked_at IS NULL RETURNING id",
+    /// <summary>Revokes the live credentials of a pass; the caller then compiles the pass's access.</summary>
+    public static Task RevokeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid passHolderId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE credentials SET revoked_at = @now WHERE pass_holder_id = @passHolderId AND revoked_at IS NULL",
             new { passHolderId, now },
             tx,
             cancellationToken: cancellationToken));
-        var changes = revoked.Order().Select(id => new LocationChange(locationId, Changes.CredentialRevoked(id))).ToList();
-        if (removeGrant)
-        {
-            changes.Add(new LocationChange(locationId, Changes.GrantRemoved(passHolderId)));
-        }
-
-        return changes;
-    }
-
-    /// <summary>The live doors of an area: what a booking of a resource there opens.</summary>
-    public static async Task<IReadOnlyList<Guid>> DoorsOfAreaAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid areaId, CancellationToken cancellationToken) =>
-        [.. await conn.QueryAsync<Guid>(new CommandDefinition(
-            "SELECT id FROM doors WHERE area_id = @areaId AND removed_at IS NULL ORDER BY id",
-            new { areaId },
-            tx,
-            cancellationToken: cancellationToken))];
 }

@@ -1,3 +1,4 @@
+using Coworking.Hub.Access;
 using System.Text.Json;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Database;
@@ -145,6 +146,9 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
             }
         }
 
+        // An invoice with nothing to pay (a free or trial plan) is paid as it is issued, which extends the member's grant.
+        var paidOnIssue = invoices.Where(i => i.Status == InvoiceStatus.Paid).Select(i => i.MemberId).ToList();
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, paidOnIssue, cancellationToken), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return invoices;
     }
@@ -322,9 +326,9 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
         NpgsqlConnection conn, NpgsqlTransaction tx, Caller? caller, Guid organisationId, Guid invoiceId, PaymentMethodKind method, string? reference,
         string? paymentIntentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var open = await conn.QuerySingleOrDefaultAsync<(long Due, string Status, string Currency, Guid? Home, string Kind)?>(new CommandDefinition(
+        var open = await conn.QuerySingleOrDefaultAsync<(long Due, string Status, string Currency, Guid? Home, string Kind, Guid MemberId)?>(new CommandDefinition(
             """
-            SELECT c.amount_due_minor, c.status, i.currency, m.home_location_id, i.kind
+            SELECT c.amount_due_minor, c.status, i.currency, m.home_location_id, i.kind, m.id
             FROM invoice_collection c JOIN invoices i ON i.id = c.invoice_id JOIN members m ON m.id = i.member_id
             WHERE c.invoice_id = @invoiceId AND i.organisation_id = @organisationId
             FOR UPDATE OF c
@@ -357,6 +361,9 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
             new { id = Guid.CreateVersion7(now), invoiceId, due = row.Due, currency = row.Currency.Trim(), method = method.ToDb(), reference, paymentIntentId, apiKeyId = caller?.ApiKeyId, now },
             tx,
             cancellationToken: cancellationToken));
+
+        // A paid plan period extends the member's grant to its end plus the location's grace (ARCHITECTURE §3).
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [row.MemberId], cancellationToken), now, cancellationToken);
         return InvoiceWrite.Done;
     }
 

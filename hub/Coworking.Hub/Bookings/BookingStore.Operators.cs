@@ -109,16 +109,15 @@ internal sealed partial class BookingStore
         }
 
         var cancelled = new List<BookingResponse>();
-        var changes = new List<LocationChange>();
         foreach (var row in rows.Where(r => r.CancelledAt is null && r.StartsAt > now))
         {
             await conn.ExecuteAsync(new CommandDefinition(
                 "UPDATE bookings SET cancelled_at = @now, updated_at = @now WHERE id = @Id", new { row.Id, now }, tx, cancellationToken: cancellationToken));
-            changes.AddRange(await Passes.RevokeAsync(conn, tx, row.Id, row.LocationId, removeGrant: true, now, cancellationToken));
+            await Passes.RevokeAsync(conn, tx, row.Id, now, cancellationToken);
             cancelled.Add((row with { CancelledAt = now, UpdatedAt = now }).ToResponse());
         }
 
-        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [.. cancelled.Select(c => c.Id)], cancellationToken), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return cancelled;
     }
@@ -229,14 +228,11 @@ internal sealed partial class BookingStore
                 new { memberId, onBehalf, now, id },
                 tx,
                 cancellationToken: cancellationToken));
-            var changes = (await Passes.RevokeAsync(conn, tx, id, row.LocationId, removeGrant: false, now, cancellationToken)).ToList();
+            await Passes.RevokeAsync(conn, tx, id, now, cancellationToken);
             await LockResourceAsync(conn, tx, row.ResourceId, cancellationToken);
-            var doors = await Passes.DoorsOfAreaAsync(conn, tx, resource.Resource.AreaId, cancellationToken);
-            var pass = await Passes.IssueAsync(
-                conn, tx, caller.OrganisationId, memberId, id, row.LocationId, member.PinKey, doors, allDoors: false, row.StartsAt - BookingRow.AccessLead, row.EndsAt, now, cancellationToken);
-            changes.AddRange(pass.Changes);
-            await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
-            var answer = transferred.ToResponse(pass.Pin, pass.QrPayload);
+            var (pin, qr) = await Passes.IssueAsync(conn, tx, caller.OrganisationId, memberId, id, member.PinKey, now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
+            var answer = transferred.ToResponse(pin, qr);
             await QueueConfirmationAsync(conn, tx, [answer], [], now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
             confirmations.WakeSender();

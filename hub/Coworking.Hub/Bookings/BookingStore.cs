@@ -268,7 +268,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             UpdatedAt = now,
         };
         var (pass, inserts) = Passes.Prepare(
-            caller.OrganisationId, member.Id, row.Id, row.LocationId, member.PinKey, read.Doors, allDoors: false, row.StartsAt - BookingRow.AccessLead, row.EndsAt, now);
+            caller.OrganisationId, member.Id, PassFacts.Booking(row.Id, row.LocationId, member.Status, live: true, read.Doors, row.StartsAt, row.EndsAt), member.PinKey, now);
         return new BookingDecision(null, new PreparedBooking(row, pass, inserts, new BookingWriteResult(BookingWrite.Done, row.ToResponse(pass.Pin, pass.QrPayload))));
     }
 
@@ -443,7 +443,8 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             cancellationToken: cancellationToken));
         if (row.IsMember)
         {
-            await ChangeLog.AppendAsync(conn, tx, await Passes.RevokeAsync(conn, tx, id, row.LocationId, removeGrant: true, now, cancellationToken), now, cancellationToken);
+            await Passes.RevokeAsync(conn, tx, id, now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
@@ -527,9 +528,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
 
         if (moved.IsMember)
         {
-            var doors = await Passes.DoorsOfAreaAsync(conn, tx, resource.Resource.AreaId, cancellationToken);
-            var grant = Changes.PassGrant(id, doors, allDoors: false, moved.StartsAt - BookingRow.AccessLead, moved.EndsAt);
-            await ChangeLog.AppendAsync(conn, tx, [new LocationChange(moved.LocationId, grant)], now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);

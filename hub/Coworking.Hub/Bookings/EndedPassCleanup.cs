@@ -12,9 +12,10 @@ internal sealed record PassCleanupOptions(TimeSpan Grace)
 }
 
 /// <summary>
-/// Revokes, once a minute, the credentials of bookings and visitor passes that ended more than the grace ago, and
-/// removes their grants, through the change log: the edges' caches then drop them (a snapshot leaves them out, and
-/// compaction deletes them from the log), instead of keeping every pass ever issued. Whatever ended while no hub
+/// Revokes, once a minute, the credentials of bookings and visitor passes that ended more than the grace ago; the
+/// access compiler then removes the pass holders with their credentials and grants through the change log, so the
+/// edges' caches drop them (a snapshot leaves them out, and compaction deletes them from the log), instead of keeping
+/// every pass ever issued. Whatever ended while no hub
 /// ran is revoked on the first round after. Each round takes up to 1,000 whole passes and locks all their live
 /// credentials in id order; an instance that finds them locked waits, then sees them revoked and skips them, so
 /// with several hub instances each pass's revocations and its grant removal are logged once, together. (Claiming
@@ -91,16 +92,10 @@ internal sealed partial class EndedPassCleanup(NpgsqlDataSource db, PassCleanupO
             return 0;
         }
 
-        var changes = new List<LocationChange>();
-        foreach (var pass in revoked.GroupBy(r => (r.PassId, r.LocationId)).OrderBy(g => g.Key.PassId))
-        {
-            changes.AddRange(pass.OrderBy(r => r.Id).Select(r => new LocationChange(pass.Key.LocationId, Changes.CredentialRevoked(r.Id))));
-            changes.Add(new LocationChange(pass.Key.LocationId, Changes.GrantRemoved(pass.Key.PassId)));
-        }
-
-        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        var passes = revoked.Select(r => r.PassId).Distinct().ToList();
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, passes, cancellationToken), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return revoked.Select(r => r.PassId).Distinct().Count();
+        return passes.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked the credentials of {Count} ended booking(s) and visitor pass(es)")]

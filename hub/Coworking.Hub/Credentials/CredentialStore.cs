@@ -61,10 +61,7 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
             return (taken, null);
         }
 
-        if (member.HomeLocationId is { } home)
-        {
-            await ChangeLog.AppendAsync(conn, tx, [new LocationChange(home, row.ToChange())], now, cancellationToken);
-        }
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [memberId], cancellationToken), now, cancellationToken);
 
         await tx.CommitAsync(cancellationToken);
         return (CredentialWrite.Done, row.ToResponse());
@@ -159,7 +156,7 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
         var found = await conn.QuerySingleOrDefaultAsync<RevokeRow>(new CommandDefinition(
             """
-            SELECT m.home_location_id, c.revoked_at FROM credentials c JOIN members m ON m.id = c.member_id
+            SELECT c.member_id, m.home_location_id, c.revoked_at FROM credentials c JOIN members m ON m.id = c.member_id
             WHERE c.id = @id AND c.organisation_id = @organisationId AND c.pass_holder_id IS NULL
             FOR UPDATE OF c, m
             """,
@@ -181,10 +178,7 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
             new { id, now },
             tx,
             cancellationToken: cancellationToken));
-        if (found.HomeLocationId is { } home)
-        {
-            await ChangeLog.AppendAsync(conn, tx, [new LocationChange(home, Changes.CredentialRevoked(id))], now, cancellationToken);
-        }
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [found.MemberId], cancellationToken), now, cancellationToken);
 
         await tx.CommitAsync(cancellationToken);
         return CredentialWrite.Done;
@@ -199,6 +193,8 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
 
     private sealed record RevokeRow
     {
+        public Guid MemberId { get; init; }
+
         public Guid? HomeLocationId { get; init; }
 
         public DateTimeOffset? RevokedAt { get; init; }

@@ -102,8 +102,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         }
 
         var created = new MemberResponse(id, member.Name, member.Email, member.Company, member.Status, member.HomeLocationId, now, now);
-        var changes = await MemberAccess.ChangesAsync(conn, tx, null, StateOf(created, null), credentials, now, cancellationToken);
-        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new MemberWriteResult(MemberWrite.Done, created with { Credentials = [.. credentials.Select(c => c.ToResponse())] });
     }
@@ -192,32 +191,16 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
             return new MemberWriteResult(MemberWrite.EmailTaken, null);
         }
 
-        var credentials = before.HomeLocationId != after.HomeLocationId
-            ? await LiveCredentialsAsync(conn, tx, id, cancellationToken)
-            : [];
-        var tierId = await MembershipStore.TierOfAsync(conn, tx, id, cancellationToken);
-        var beforeState = StateOf(before, await MembershipStore.AccessAtAsync(conn, tx, organisationId, tierId, before.HomeLocationId, cancellationToken));
-        var afterState = StateOf(after, await MembershipStore.AccessAtAsync(conn, tx, organisationId, tierId, after.HomeLocationId, cancellationToken));
         if (before.Status != after.Status)
         {
             await MemberEvents.AddAsync(
                 conn, tx, id, MemberEvents.StatusChanged, new { from = before.Status.ToDb(), to = after.Status.ToDb() }, apiKeyId, now, cancellationToken);
         }
 
-        await ChangeLog.AppendAsync(conn, tx, await MemberAccess.ChangesAsync(conn, tx, beforeState, afterState, credentials, now, cancellationToken), now, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new MemberWriteResult(MemberWrite.Done, after);
     }
-
-    /// <summary>The member's own live cards and PINs (not booking or visitor passes), which follow the home location.</summary>
-    internal static async Task<IReadOnlyList<CredentialRow>> LiveCredentialsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid memberId, CancellationToken cancellationToken) =>
-        [.. await conn.QueryAsync<CredentialRow>(new CommandDefinition(
-            $"SELECT {CredentialRow.Columns} FROM credentials WHERE member_id = @memberId AND revoked_at IS NULL AND pass_holder_id IS NULL ORDER BY created_at, id",
-            new { memberId },
-            tx,
-            cancellationToken: cancellationToken))];
-
-    internal static MemberAccessState StateOf(MemberResponse member, TierAccess? access) => new(member.Id, member.Status, member.HomeLocationId, access);
 
     internal static async Task<MemberResponse?> ReadAsync(
         NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, Guid id, bool forUpdate, CancellationToken cancellationToken)

@@ -50,7 +50,7 @@ internal sealed record MembershipWriteResult(MembershipWrite Outcome, Membership
 /// <summary>
 /// The membership lifecycle: join, pause and resume, tier changes now or at period end, cancellation with the
 /// tier's notice, and the clock that applies what falls due. Each step changes the member's status and tier in
-/// one transaction with the change-log entries that follow from them (<see cref="MemberAccess"/>).
+/// one transaction with the change-log entries that follow from them (<see cref="AccessCompiler"/>).
 /// </summary>
 internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
 {
@@ -224,16 +224,14 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
             }
 
             var places = new PlaceCache();
-            var changes = new List<LocationChange>();
             foreach (var (memberId, organisationId) in due)
             {
-                var (_, memberChanges) = await StepAsync(
+                await StepAsync(
                     conn, tx, now, places, organisationId, null, memberId, (step, member, current) => Task.FromResult(ApplyDue(step, member, current!)), cancellationToken);
-                changes.AddRange(memberChanges);
                 applied.Add(memberId);
             }
 
-            await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [.. due.Select(d => d.MemberId)], cancellationToken), now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
     }
@@ -323,10 +321,10 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var (result, changes) = await StepAsync(conn, tx, now, new PlaceCache(), organisationId, caller, memberId, decide, cancellationToken);
+        var result = await StepAsync(conn, tx, now, new PlaceCache(), organisationId, caller, memberId, decide, cancellationToken);
         if (result.Outcome == MembershipWrite.Done)
         {
-            await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, [memberId], cancellationToken), now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
 
@@ -335,18 +333,18 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
 
     /// <summary>
     /// One lifecycle step for a member inside <paramref name="tx"/>: locks the member, lets <paramref name="decide"/> set the
-    /// new membership, status and event, and writes them with the ledger postings that follow. Answers the change-log
-    /// entries for the caller to append just before it commits, so a location's counter row stays locked for no longer
-    /// than that. Nothing is written unless the outcome is <see cref="MembershipWrite.Done"/>.
+    /// new membership, status and event, and writes them with the ledger postings that follow. The caller compiles the
+    /// member's access (<see cref="AccessCompiler"/>) and appends it just before it commits, so a location's counter row
+    /// stays locked for no longer than that. Nothing is written unless the outcome is <see cref="MembershipWrite.Done"/>.
     /// </summary>
-    private static async Task<(MembershipWriteResult Result, IReadOnlyCollection<LocationChange> Changes)> StepAsync(
+    private static async Task<MembershipWriteResult> StepAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset now, PlaceCache places, Guid organisationId, Caller? caller, Guid memberId,
         Func<Step, MemberResponse, MembershipRow?, Task<MembershipWrite>> decide, CancellationToken cancellationToken)
     {
         var member = await MemberStore.ReadAsync(conn, tx, organisationId, memberId, forUpdate: true, cancellationToken);
         if (member is null || (caller is not null && !caller.Covers(member.HomeLocationId)))
         {
-            return (new MembershipWriteResult(MembershipWrite.NotFound), []);
+            return new MembershipWriteResult(MembershipWrite.NotFound);
         }
 
         var current = await ReadAsync(conn, tx, memberId, cancellationToken);
@@ -355,7 +353,7 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
         var outcome = await decide(step, member, current);
         if (outcome != MembershipWrite.Done)
         {
-            return (new MembershipWriteResult(outcome), []);
+            return new MembershipWriteResult(outcome);
         }
 
         var after = step.Membership ?? current!;
@@ -387,23 +385,8 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
             await MemberEvents.AddAsync(conn, tx, memberId, kind, detail, caller?.ApiKeyId, now, cancellationToken);
         }
 
-        var before = MemberStore.StateOf(member, current is null ? null : step.AccessOf(current.TierId));
-        var afterState = MemberStore.StateOf(member with { Status = step.Status }, step.AccessOf(after.TierId));
-        var changes = await MemberAccess.ChangesAsync(conn, tx, before, afterState, [], now, cancellationToken);
-        return (new MembershipWriteResult(MembershipWrite.Done, after.ToResponse(step.Status)), changes);
+        return new MembershipWriteResult(MembershipWrite.Done, after.ToResponse(step.Status));
     }
-
-    /// <summary>The tier of a member's membership, or null without one.</summary>
-    internal static Task<Guid?> TierOfAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid memberId, CancellationToken cancellationToken) =>
-        conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            "SELECT tier_id FROM memberships WHERE member_id = @memberId", new { memberId }, tx, cancellationToken: cancellationToken));
-
-    /// <summary>The access a tier gives at a location; null without a tier or a location.</summary>
-    internal static async Task<TierAccess?> AccessAtAsync(
-        NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, Guid? tierId, Guid? locationId, CancellationToken cancellationToken) =>
-        tierId is { } tier && locationId is { } location
-            ? (await TierStore.EffectiveAsync(conn, tx, organisationId, tier, location, cancellationToken))?.Terms.Access
-            : null;
 
     private static Task<MembershipRow?> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid memberId, CancellationToken cancellationToken) =>
         conn.QuerySingleOrDefaultAsync<MembershipRow>(new CommandDefinition(
@@ -461,8 +444,6 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
         public List<(string Kind, object Detail)> Events { get; } = [];
 
         public void Event(string kind, object detail) => Events.Add((kind, detail));
-
-        public TierAccess? AccessOf(Guid tierId) => tiers.FirstOrDefault(t => t.Id == tierId)?.Terms.Access;
 
         public BillingInterval BillingInterval(Guid tierId) => tiers.FirstOrDefault(t => t.Id == tierId)?.Terms.BillingInterval ?? Tiers.BillingInterval.Monthly;
     }

@@ -1,3 +1,4 @@
+using Coworking.Hub.Access;
 using System.Data.Common;
 using System.Text.Json;
 using Coworking.Hub.Database;
@@ -133,15 +134,27 @@ internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
         return row => parse(row).ToBookable();
     }
 
-    /// <summary>Removes a resource (kept for its bookings' history); false when there is no such live resource.</summary>
+    /// <summary>
+    /// Removes a resource (kept for its bookings' history); false when there is no such live resource. Its bookings'
+    /// passes stop opening doors at once: the access compiler withdraws them in the same transaction.
+    /// </summary>
     public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await conn.ExecuteAsync(new CommandDefinition(
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        if (await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE resources SET removed_at = @now WHERE id = @id AND removed_at IS NULL",
             new { id, now },
-            cancellationToken: cancellationToken)) == 1;
+            tx,
+            cancellationToken: cancellationToken)) != 1)
+        {
+            return false;
+        }
+
+        await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesOfResourceAsync(conn, tx, id, cancellationToken), now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
     }
 
     private sealed record ResourceRow

@@ -92,11 +92,10 @@ internal sealed class VisitorStore(NpgsqlDataSource db, TimeProvider time, Confi
                 new { id, organisationId = caller.OrganisationId, visitor.LocationId, hostId, visitor.Name, visitor.Email, start = visitor.Visit.Start, end = visitor.Visit.End, now },
                 tx,
                 cancellationToken: cancellationToken));
-            var pass = await Passes.IssueAsync(
-                conn, tx, caller.OrganisationId, hostId, id, visitor.LocationId, host.PinKey, [], allDoors: true, visitor.Visit.Start, visitor.Visit.End, now, cancellationToken);
-            await ChangeLog.AppendAsync(conn, tx, pass.Changes, now, cancellationToken);
+            var (pin, qr) = await Passes.IssueAsync(conn, tx, caller.OrganisationId, hostId, id, host.PinKey, now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
             var registered = new VisitorResponse(
-                id, hostId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Visit.Start, visitor.Visit.End, VisitorStatus.Registered, now, null, pass.Pin, pass.QrPayload);
+                id, hostId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Visit.Start, visitor.Visit.End, VisitorStatus.Registered, now, null, pin, qr);
             await using (var mail = new NpgsqlBatch(conn, tx) { BatchCommands = { Confirmations.VisitorCommand(registered, now) } })
             {
                 await mail.ExecuteNonQueryAsync(cancellationToken);
@@ -147,7 +146,8 @@ internal sealed class VisitorStore(NpgsqlDataSource db, TimeProvider time, Confi
             }
 
             await conn.ExecuteAsync(new CommandDefinition("UPDATE visitors SET cancelled_at = @now WHERE id = @id", new { id, now }, tx, cancellationToken: cancellationToken));
-            await ChangeLog.AppendAsync(conn, tx, await Passes.RevokeAsync(conn, tx, id, row.LocationId, removeGrant: true, now, cancellationToken), now, cancellationToken);
+            await Passes.RevokeAsync(conn, tx, id, now, cancellationToken);
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
             await tx.CommitAsync(cancellationToken);
             row = row with { CancelledAt = now };
         }
