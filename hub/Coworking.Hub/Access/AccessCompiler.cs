@@ -92,18 +92,18 @@ internal static class AccessCompiler
     }
 
     /// <summary>
-    /// The passes whose grants name a door of <paramref name="areaId"/> or may have to (bookings of its resources that
-    /// were sent), so a door added, moved or removed there is added to or withdrawn from every grant.
+    /// The passes of the area's bookings that were sent and have not ended, so a door added, moved or removed there is
+    /// added to or withdrawn from their grants (an ended booking's grant has expired at the edges and is left alone).
     /// </summary>
     public static async Task<IReadOnlyList<LocationChange>> PassesOfAreaAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid areaId, CancellationToken cancellationToken)
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid areaId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ids = (await conn.QueryAsync<Guid>(new CommandDefinition(
             """
             SELECT b.id FROM bookings b JOIN resources r ON r.id = b.resource_id
-            WHERE r.area_id = @areaId AND EXISTS (SELECT 1 FROM access_sent s WHERE s.holder_id = b.id)
+            WHERE r.area_id = @areaId AND b.ends_at > @now AND EXISTS (SELECT 1 FROM access_sent s WHERE s.holder_id = b.id)
             """,
-            new { areaId },
+            new { areaId, now },
             tx,
             cancellationToken: cancellationToken))).ToList();
         return await PassesAsync(conn, tx, ids, cancellationToken);

@@ -17,10 +17,11 @@ internal static class AreaPasses
     /// booking being made there locks its resource from before it reads the doors until it commits, so this waits for
     /// it and then sees it, and a booking that comes later waits for this change to commit before it reads the doors.
     /// </summary>
-    public static async Task<IReadOnlyList<LocationChange>> RegrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid areaId, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<LocationChange>> RegrantAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid areaId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await conn.ExecuteAsync(new CommandDefinition(
             "SELECT 1 FROM resources WHERE area_id = @areaId ORDER BY id FOR NO KEY UPDATE", new { areaId }, tx, cancellationToken: cancellationToken));
-        return await AccessCompiler.PassesOfAreaAsync(conn, tx, areaId, cancellationToken);
+        return await AccessCompiler.PassesOfAreaAsync(conn, tx, areaId, now, cancellationToken);
     }
 }

@@ -135,7 +135,7 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
 
         var failMode = door.FailMode == DoorFailMode.Safe ? Proto.V1.FailMode.Safe : Proto.V1.FailMode.Secure;
         var change = Changes.Door(id, door.AreaId, door.Name, failMode, door.UnlockMs, door.HeldOpenLimitSeconds);
-        var regranted = await AreaPasses.RegrantAsync(conn, tx, door.AreaId, cancellationToken);
+        var regranted = await AreaPasses.RegrantAsync(conn, tx, door.AreaId, now, cancellationToken);
         await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, change), .. regranted], now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new DoorResponse(id, locationId, door.AreaId, door.Name, door.FailMode, door.UnlockMs, door.HeldOpenLimitSeconds, now);
@@ -157,7 +157,7 @@ internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
             return false;
         }
 
-        var regranted = await AreaPasses.RegrantAsync(conn, tx, area, cancellationToken);
+        var regranted = await AreaPasses.RegrantAsync(conn, tx, area, now, cancellationToken);
         await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId)), .. regranted], now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;

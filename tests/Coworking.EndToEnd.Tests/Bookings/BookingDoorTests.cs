@@ -35,7 +35,7 @@ public sealed class BookingDoorTests
     }
 
     [Fact]
-    public async Task Cancelled_booking_pin_is_refused_at_the_door_within_seconds()
+    public async Task Cancelled_booking_pin_is_refused_at_the_door_within_seconds_and_the_edge_no_longer_holds_the_pass()
     {
         await using var site = await SyncSite.StartAsync();
         var room = await site.Api.CreateRoomAsync(site.LocationId, await site.Api.AreaOfDoorAsync(site.DoorId), "Boardroom");
@@ -51,7 +51,9 @@ public sealed class BookingDoorTests
 
         Assert.Equal("granted", before);
         Assert.Equal("denied", await site.KeypadAsync(pin));
-        Assert.Equal("revoked", await NewestReasonAsync(site.Edge));
+        Assert.Equal("unknown_credential", await NewestReasonAsync(site.Edge));
+        var cache = (await site.Edge.StatusAsync()).GetProperty("cache");
+        Assert.Equal((1, 1), (cache.GetProperty("credentials").GetInt32(), cache.GetProperty("holders").GetInt32()));
     }
 
     private static async Task<string> NewestReasonAsync(EdgeInstance edge) =>

@@ -135,21 +135,21 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
 
         var changes = (await Log.ReadAsync(location, 1, 100, default)).ToList();
         Assert.Equal(
-            ["holder", "grant", "credential", "holder", "grant_removed", "holder", "grant"],
+            ["holder", "grant", "credential", "grant_removed", "holder", "holder", "grant"],
             changes.Select(c => ChangeNames.Kind(c.KindCase)));
         var grantId = changes[1].Grant.GrantId;
         Assert.True(changes[1].Grant.AllDoors);
         Assert.Null(changes[1].Grant.ValidUntil);
         Assert.Equal((CredentialKind.Card, 12u, 3456ul), (changes[2].Credential.Kind, changes[2].Credential.FacilityCode, changes[2].Credential.CardNumber));
         Assert.Equal(card.Id().ToString(), changes[2].Credential.CredentialId);
-        Assert.Equal(HolderStatus.Suspended, changes[3].Holder.Status);
-        Assert.Equal(grantId, changes[4].GrantRemoved.GrantId);
+        Assert.Equal(grantId, changes[3].GrantRemoved.GrantId);
+        Assert.Equal(HolderStatus.Suspended, changes[4].Holder.Status);
         Assert.Equal(HolderStatus.Active, changes[5].Holder.Status);
         Assert.Equal(grantId, changes[6].Grant.GrantId);
     }
 
     [Fact]
-    public async Task Moving_home_moves_credentials_and_grant_to_the_new_location_log()
+    public async Task Moving_home_moves_credentials_and_grant_to_the_new_location_log_and_removes_the_holder_from_the_old()
     {
         var oldHome = await hub.CreateLocationAsync("Old");
         var newHome = await hub.CreateLocationAsync("New");
@@ -160,8 +160,9 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
         await moved.SuccessBodyAsync();
 
         var old = (await Log.ReadAsync(oldHome, 4, 100, default)).ToList();
-        Assert.Equal(["credential_revoked", "grant_removed"], old.Select(c => ChangeNames.Kind(c.KindCase)));
+        Assert.Equal(["credential_revoked", "grant_removed", "holder_removed"], old.Select(c => ChangeNames.Kind(c.KindCase)));
         Assert.Equal(pin.ToString(), old[0].CredentialRevoked.CredentialId);
+        Assert.Equal(member.ToString(), old[2].HolderRemoved.HolderId);
         var fresh = (await Log.ReadAsync(newHome, 1, 100, default)).ToList();
         Assert.Equal(["holder", "credential", "grant"], fresh.Select(c => ChangeNames.Kind(c.KindCase)));
         Assert.Equal(Changes.MembershipGrantId(member, newHome).ToString(), fresh[2].Grant.GrantId);
