@@ -87,6 +87,7 @@ public static class HubApp
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddSingleton<AccessEventStore>();
         builder.Services.AddSingleton<ChangeLogStore>();
+        builder.Services.AddAccessGrace();
         builder.Services.AddSingleton<ResourceStore>();
         builder.Services.AddSingleton<TierStore>();
         builder.Services.AddSingleton<MembershipStore>();
@@ -148,6 +149,7 @@ public static class HubApp
         api.MapCredentialsApi();
         api.MapAccessEventsApi();
         api.MapChangeLogApi();
+        api.MapAccessGraceApi();
         api.MapEdgesApi();
         api.MapEdgeEventsApi();
         api.MapAuthApi();

@@ -77,6 +77,8 @@ public sealed class ChangeLog(string locationId = ChangeLog.LocationId)
 
     public static Change RemoveGrant(string grantId) => new() { GrantRemoved = new GrantRemoved { GrantId = grantId } };
 
+    public static Change RemoveHolder(string holderId) => new() { HolderRemoved = new HolderRemoved { HolderId = holderId } };
+
     public static Change RemoveDoor(string doorId) => new() { DoorRemoved = new DoorRemoved { DoorId = doorId } };
 
     public static WeeklyWindow Window(DayOfWeek day, int startHour, int startMinute, int endHour, int endMinute) =>

@@ -210,9 +210,16 @@ internal sealed partial class BookingStore
 
             var member = await LockMemberAsync(conn, tx, caller.OrganisationId, memberId, cancellationToken);
             var resource = await ResourceStore.GetAsync(conn, tx, caller.OrganisationId, row.ResourceId, cancellationToken);
-            if (member is null || resource is null)
+
+            // Transferring to a member homed outside the caller's locations is answered as for a member that does not exist.
+            if (member is null || !caller.Covers(member.HomeLocationId))
             {
-                return new BookingWriteResult(member is null ? BookingWrite.UnknownMember : BookingWrite.UnknownResource);
+                return new BookingWriteResult(BookingWrite.UnknownMember);
+            }
+
+            if (resource is null)
+            {
+                return new BookingWriteResult(BookingWrite.UnknownResource);
             }
 
             var span = new Interval(row.StartsAt, row.EndsAt);

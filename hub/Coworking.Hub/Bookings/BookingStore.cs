@@ -238,7 +238,9 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             return new BookingDecision(new BookingWriteResult(BookingWrite.OutsideBookableHours), null);
         }
 
-        if (read.Member is not { } member)
+        // A location manager books only for members homed at their locations: any other member is answered as one that
+        // does not exist, so the answer tells nothing about members the caller cannot see.
+        if (read.Member is not { } member || !caller.Covers(member.HomeLocationId))
         {
             return new BookingDecision(new BookingWriteResult(BookingWrite.UnknownMember), null);
         }

@@ -31,6 +31,27 @@ public sealed class GrantCacheTests : IDisposable
     }
 
     [Fact]
+    public void Removed_holder_leaves_the_cache_with_every_credential_and_grant_revoked_or_not_and_stays_gone_after_a_reopen()
+    {
+        _cache.Apply(
+            Location(), Door("front"), Holder("alice"), Card("alice-card", "alice", 12, 1001), Grant("alice-grant", "alice"),
+            Holder("pass"), Card("pass-qr", "pass", 0, 77), Pin("pass-pin", "pass", "12345678"), Grant("pass-grant", "pass", ["front"]), Revoke("pass-qr"));
+
+        _cache.Apply(RemoveHolder("pass"));
+        var reopened = _cache.Reopen().Index;
+
+        foreach (var index in new[] { _cache.Cache.Index, reopened })
+        {
+            Assert.Equal((1, 1, 1), (index.CredentialCount, index.HolderCount, index.GrantCount));
+            Assert.False(index.TryGetHolder("pass", out _));
+            Assert.False(index.TryGetCredential("pass-qr", out _));
+            Assert.False(index.TryGetCard(new CardKey(0, 77), out _));
+            Assert.Empty(index.GrantsOf("pass").ToArray());
+            Assert.True(index.TryGetCard(new CardKey(12, 1001), out _));
+        }
+    }
+
+    [Fact]
     public void Cache_identity_is_kept_across_reopen_and_new_for_a_new_file()
     {
         var first = _cache.Cache.CacheId;

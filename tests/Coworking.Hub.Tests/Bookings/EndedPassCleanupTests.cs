@@ -33,8 +33,8 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
         var after = await LogAsync(site.LocationId);
 
         Assert.Empty(Removals(withinGrace, ended));
-        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(after, ended));
-        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(after, visit));
+        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed", "holder_removed"], Removals(after, ended));
+        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed", "holder_removed"], Removals(after, visit));
         Assert.Empty(Removals(after, upcoming));
     }
 
@@ -61,7 +61,7 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
         await round;
         await CleanUpAsync();
 
-        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed"], Removals(await LogAsync(site.LocationId), ended));
+        Assert.Equal(["credential_revoked", "credential_revoked", "grant_removed", "holder_removed"], Removals(await LogAsync(site.LocationId), ended));
     }
 
     /// <summary>A site with a member on an open tier and a meeting room, the clock at <see cref="Now"/>.</summary>
@@ -78,12 +78,13 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
     private async Task<Guid> BookAsync(Guid member, Guid resource, DateTimeOffset start) =>
         (await hub.Admin.PostJsonAsync("/api/v1/bookings", new { memberId = member, resourceId = resource, start, end = start.AddHours(1) })).Id();
 
-    /// <summary>The revocations and grant removals the log holds for the pass, in order.</summary>
+    /// <summary>The revocations, grant removal and holder removal the log holds for the pass, in order.</summary>
     private static string[] Removals(IReadOnlyList<Change> log, Guid passId)
     {
         var credentials = log.Where(c => c.Credential?.HolderId == passId.ToString()).Select(c => c.Credential.CredentialId).ToHashSet();
         return [.. log.Select(c => c.CredentialRevoked is { } r && credentials.Contains(r.CredentialId) ? "credential_revoked"
                 : c.GrantRemoved?.GrantId == passId.ToString() ? "grant_removed"
+                : c.HolderRemoved?.HolderId == passId.ToString() ? "holder_removed"
                 : null).OfType<string>()];
     }
 
