@@ -262,7 +262,7 @@ public sealed class DecisionEngineTests : IDisposable
     {
         Assert.Equal(
             ["granted", "unknown_credential", "revoked", "not_yet_valid", "expired", "holder_suspended", "no_grant_for_door",
-             "outside_schedule", "locked_out", "lockdown", "pin_required"],
+             "outside_schedule", "locked_out", "lockdown", "pin_required", "credential_not_accepted"],
             Enum.GetValues<DecisionReason>().Select(r => r.ToWireName()));
         Assert.Equal("\"no_grant_for_door\"", System.Text.Json.JsonSerializer.Serialize(DecisionReason.NoGrantForDoor));
     }
