@@ -49,10 +49,12 @@ services.AddSingleton<IEventRecorder>(sp => sp.GetRequiredService<EventOutbox>()
 services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
 services.AddEdgeSync(builder.Configuration);
 services.AddSingleton<DecisionEngine>();
-services.AddSingleton(sp => new PinAttemptLimiter(edge.PinLimits, sp.GetRequiredService<TimeProvider>()));
+services.AddSingleton(sp => PinAttemptLimiter.Open(edge.PinAttemptsPath, edge.PinLimits, sp.GetRequiredService<TimeProvider>()));
 services.AddSingleton<DoorRegistry>();
 services.AddSingleton<RecentDecisions>();
 services.AddSingleton<AccessService>();
+services.AddSingleton<RemoteUnlock>();
+services.AddSingleton<UnlockedHours>();
 
 Func<GpioController>? gpio = edge.Gpio.Driver switch
 {
@@ -72,6 +74,7 @@ services.AddOsdpReaders(osdpBuses, edge);
 
 // Registered after every part that adds doors: hosted services start in this order and stop in reverse.
 services.AddHostedService<DoorControlService>();
+services.AddHostedService(sp => sp.GetRequiredService<UnlockedHours>());
 
 var app = builder.Build();
 app.MapStatusApi();

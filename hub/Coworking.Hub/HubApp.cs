@@ -8,6 +8,7 @@ using Coworking.Hub.Bookings;
 using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
+using Coworking.Hub.Doors;
 using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
@@ -106,6 +107,7 @@ public static class HubApp
         builder.Services.AddSingleton<EndedPassCleanup>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EndedPassCleanup>());
         builder.Services.AddEdgeSync(builder.Configuration);
+        builder.Services.AddDoorControl();
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
@@ -145,6 +147,7 @@ public static class HubApp
         app.MapEdgeSync();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         api.MapLocationsApi();
+        api.MapDoorControlApi();
         api.MapMembersApi();
         api.MapCredentialsApi();
         api.MapAccessEventsApi();

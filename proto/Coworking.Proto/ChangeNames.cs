@@ -19,6 +19,7 @@ public static class ChangeNames
         Change.KindOneofCase.CredentialRevoked => $"credential:{change.CredentialRevoked.CredentialId}",
         Change.KindOneofCase.Grant => $"grant:{change.Grant.GrantId}",
         Change.KindOneofCase.GrantRemoved => $"grant:{change.GrantRemoved.GrantId}",
+        Change.KindOneofCase.DoorControl => "door_control",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.KindCase, "a change must say what changed"),
     };
 
@@ -34,6 +35,7 @@ public static class ChangeNames
         Change.KindOneofCase.CredentialRevoked => "credential_revoked",
         Change.KindOneofCase.Grant => "grant",
         Change.KindOneofCase.GrantRemoved => "grant_removed",
+        Change.KindOneofCase.DoorControl => "door_control",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a change must say what changed"),
     };
 }

@@ -47,6 +47,31 @@ public sealed class ChangeLog(string locationId = ChangeLog.LocationId)
         return new Change { Door = door };
     }
 
+    /// <summary>A door as a hub with door control describes it: its credential policy, area and unlocked hours.</summary>
+    public static Change ControlledDoor(string doorId, CredentialPolicy policy, string areaId = "", bool firstPersonIn = false, params WeeklyWindow[] unlockedHours)
+    {
+        var door = new DoorUpsert
+        {
+            DoorId = doorId, AreaId = areaId, Name = doorId, FailMode = FailMode.Secure, UnlockMs = 5000, HeldOpenLimitS = 30,
+            CredentialPolicy = policy, CardAndPin = policy == CredentialPolicy.CardAndPin, FirstPersonIn = firstPersonIn,
+        };
+        door.UnlockedHours.AddRange(unlockedHours);
+        return new Change { Door = door };
+    }
+
+    /// <summary>The location's door control: lockdowns in force (each over the doors or areas given, or all), exempt holders and staff.</summary>
+    public static Change DoorControl(IEnumerable<Lockdown>? lockdowns = null, IEnumerable<string>? exempt = null, IEnumerable<string>? staff = null)
+    {
+        var control = new DoorControlUpsert();
+        control.Lockdowns.AddRange(lockdowns ?? []);
+        control.LockdownExemptHolderIds.AddRange(exempt ?? []);
+        control.StaffHolderIds.AddRange(staff ?? []);
+        return new Change { DoorControl = control };
+    }
+
+    public static Lockdown LockdownOf(string lockdownId, bool allDoors = false, string[]? areas = null, string[]? doors = null) =>
+        new() { LockdownId = lockdownId, AllDoors = allDoors, AreaIds = { areas ?? [] }, DoorIds = { doors ?? [] }, Reason = "test" };
+
     public static Change Holder(string holderId, HolderStatus status = HolderStatus.Active) =>
         new() { Holder = new HolderUpsert { HolderId = holderId, Status = status } };
 

@@ -28,8 +28,10 @@ public sealed class CacheIndex
         PartitionedMap<EntityId, CachedGrant> grants,
         Dictionary<string, DoorPolicy> doors,
         Dictionary<string, int> doorSlots,
-        IndexInterner? interner)
+        IndexInterner? interner,
+        DoorControlPolicy? doorControl = null)
     {
+        DoorControl = doorControl ?? DoorControlPolicy.None;
         Seq = seq;
         LocationId = locationId;
         Location = location;
@@ -54,6 +56,9 @@ public sealed class CacheIndex
     public string LocationId { get; }
 
     public LocationPolicy? Location { get; }
+
+    /// <summary>Lockdowns in force, who they still admit, and the staff of first-person-in doors.</summary>
+    public DoorControlPolicy DoorControl { get; }
 
     public int CredentialCount => _credentials.Count;
 

@@ -20,12 +20,14 @@ internal sealed class CacheIndexBuilder
     private readonly CopyOnWrite<string, int> _doorSlots;
     private readonly IndexInterner _interner;
     private LocationPolicy? _location;
+    private DoorControlPolicy _doorControl;
     private int _holderCount;
 
     /// <summary>A builder over <paramref name="index"/> that leaves it untouched.</summary>
     internal CacheIndexBuilder(CacheIndex index)
     {
         _location = index.Location;
+        _doorControl = index.DoorControl;
         _credentials = index.CredentialMap.ToWriter();
         _cards = index.CardMap.ToWriter();
         _pins = index.PinMap.ToWriter();
@@ -48,6 +50,7 @@ internal sealed class CacheIndexBuilder
         _doors = new([], owned: true);
         _doorSlots = new([], owned: true);
         _interner = new IndexInterner();
+        _doorControl = DoorControlPolicy.None;
     }
 
     public static CacheIndexBuilder Empty() => new();
@@ -66,6 +69,7 @@ internal sealed class CacheIndexBuilder
             Change.KindOneofCase.CredentialRevoked => RevokeCredential(change.CredentialRevoked.CredentialId),
             Change.KindOneofCase.Grant => ApplyGrant(change.Grant),
             Change.KindOneofCase.GrantRemoved => RemoveGrant(change.GrantRemoved.GrantId),
+            Change.KindOneofCase.DoorControl => ApplyDoorControl(change.DoorControl),
             _ => "unknown change kind",
         };
         return problem is null;
@@ -73,7 +77,7 @@ internal sealed class CacheIndexBuilder
 
     public CacheIndex Build(long seq, string locationId) =>
         new(seq, locationId, _location, _credentials.Build(), _cards.Build(), _pins.Build(), _holders.Build(), _holderCount, _grants.Build(),
-            _doors.Current, _doorSlots.Current, _interner);
+            _doors.Current, _doorSlots.Current, _interner, _doorControl);
 
     private string? ApplyLocation(LocationUpsert location)
     {
@@ -112,11 +116,48 @@ internal sealed class CacheIndexBuilder
             return "door schedule: " + problem;
         }
 
+        WeeklySchedule? unlocked = null;
+        if (door.UnlockedHours.Count > 0)
+        {
+            if (!WeeklySchedule.TryCreate(door.UnlockedHours, out var hours, out problem))
+            {
+                return "door unlocked hours: " + problem;
+            }
+
+            unlocked = _interner.Intern(hours);
+        }
+
+        if (!System.Enum.IsDefined(door.CredentialPolicy))
+        {
+            return $"door credential policy {door.CredentialPolicy} is not known";
+        }
+
         var unlock = door.UnlockMs > 0 ? TimeSpan.FromMilliseconds(door.UnlockMs) : DoorPolicy.DefaultUnlock;
         var heldOpen = door.HeldOpenLimitS > 0 ? TimeSpan.FromSeconds(door.HeldOpenLimitS) : DoorPolicy.DefaultHeldOpenLimit;
-        _doors.Write[door.DoorId] = new DoorPolicy(door.DoorId, door.Name, door.FailMode, unlock, heldOpen, _interner.Intern(schedule),
-            door.Lockdown, door.CardAndPin) { AreaId = door.AreaId };
+        var policy = new DoorPolicy(door.DoorId, door.Name, door.FailMode, unlock, heldOpen, _interner.Intern(schedule),
+            door.Lockdown, door.CardAndPin) { AreaId = door.AreaId, UnlockedHours = unlocked, FirstPersonIn = door.FirstPersonIn };
+        _doors.Write[door.DoorId] = door.CredentialPolicy == CredentialPolicy.Unspecified ? policy : policy with { Credentials = door.CredentialPolicy };
         SlotOf(door.DoorId);
+        return null;
+    }
+
+    private string? ApplyDoorControl(DoorControlUpsert control)
+    {
+        var lockdowns = new List<LockdownPolicy>(control.Lockdowns.Count);
+        foreach (var lockdown in control.Lockdowns)
+        {
+            if (lockdown.LockdownId.Length == 0 || (!lockdown.AllDoors && lockdown.AreaIds.Count == 0 && lockdown.DoorIds.Count == 0))
+            {
+                // A lockdown that covers nothing would be shown as in force and refuse nobody: refuse the whole change.
+                return "lockdown without id or doors";
+            }
+
+            lockdowns.Add(new LockdownPolicy(lockdown.LockdownId, lockdown.AllDoors, lockdown.AreaIds.ToHashSet(StringComparer.Ordinal),
+                lockdown.DoorIds.ToHashSet(StringComparer.Ordinal), lockdown.Reason, lockdown.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue));
+        }
+
+        _doorControl = new DoorControlPolicy(lockdowns, control.LockdownExemptHolderIds.Select(EntityId.Of).ToHashSet(),
+            control.StaffHolderIds.Select(EntityId.Of).ToHashSet());
         return null;
     }
 

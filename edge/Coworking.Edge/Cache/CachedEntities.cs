@@ -234,6 +234,19 @@ public sealed record DoorPolicy(
     /// <summary>Fail-safe only when the hub says so; anything else stays locked without the edge.</summary>
     public bool FailSafe => FailMode == FailMode.Safe;
 
+    /// <summary>Which presentations the door accepts; from an older hub, <see cref="CardAndPin"/> decides.</summary>
+    public CredentialPolicy Credentials { get; init; } = CardAndPin ? CredentialPolicy.CardAndPin : CredentialPolicy.CardOrPin;
+
+    /// <summary>When the strike stays released without a badge; null for never.</summary>
+    public WeeklySchedule? UnlockedHours { get; init; }
+
+    /// <summary>The unlocked hours begin only after a staff holder was granted here inside them.</summary>
+    public bool FirstPersonIn { get; init; }
+
+    public bool AcceptsCard => Credentials is CredentialPolicy.Card or CredentialPolicy.CardOrPin or CredentialPolicy.CardAndPin;
+
+    public bool AcceptsPinAlone => Credentials is CredentialPolicy.CardOrPin or CredentialPolicy.Pin;
+
     /// <summary>The hub's area id, kept only to write the door back out.</summary>
     internal string AreaId { get; init; } = "";
 }
@@ -244,4 +257,61 @@ public sealed record LocationPolicy(string LocationId, string Name, TimeZoneInfo
 
     /// <summary>The time zone as the hub named it.</summary>
     internal string TimeZoneName { get; init; } = "";
+}
+
+/// <summary>One lockdown in force, as the hub sent it.</summary>
+public sealed record LockdownPolicy(string LockdownId, bool AllDoors, IReadOnlySet<string> AreaIds, IReadOnlySet<string> DoorIds, string Reason, DateTimeOffset StartedAt)
+{
+    public bool Covers(DoorPolicy door) => AllDoors || DoorIds.Contains(door.DoorId) || (door.AreaId.Length > 0 && AreaIds.Contains(door.AreaId));
+
+    internal Lockdown ToProto()
+    {
+        var lockdown = new Lockdown
+        {
+            LockdownId = LockdownId,
+            AllDoors = AllDoors,
+            Reason = Reason,
+            StartedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(StartedAt),
+        };
+        lockdown.AreaIds.AddRange(AreaIds.Order(StringComparer.Ordinal));
+        lockdown.DoorIds.AddRange(DoorIds.Order(StringComparer.Ordinal));
+        return lockdown;
+    }
+}
+
+/// <summary>
+/// The location's door control beyond single doors: lockdowns in force, the holders they still admit, and the
+/// staff whose badge opens a first-person-in door's unlocked hours.
+/// </summary>
+public sealed record DoorControlPolicy(IReadOnlyList<LockdownPolicy> Lockdowns, IReadOnlySet<EntityId> LockdownExempt, IReadOnlySet<EntityId> Staff)
+{
+    public static DoorControlPolicy None { get; } = new([], new HashSet<EntityId>(), new HashSet<EntityId>());
+
+    /// <summary>The first lockdown that covers the door, or the door's own lockdown flag from an older hub.</summary>
+    public LockdownPolicy? LockdownOf(DoorPolicy door)
+    {
+        foreach (var lockdown in Lockdowns)
+        {
+            if (lockdown.Covers(door))
+            {
+                return lockdown;
+            }
+        }
+
+        return door.Lockdown ? DoorLockdown : null;
+    }
+
+    public bool IsLockedDown(DoorPolicy door) => LockdownOf(door) is not null;
+
+    private static LockdownPolicy DoorLockdown { get; } =
+        new("door", false, new HashSet<string>(), new HashSet<string>(), "door lockdown", DateTimeOffset.MinValue);
+
+    internal DoorControlUpsert ToUpsert()
+    {
+        var upsert = new DoorControlUpsert();
+        upsert.Lockdowns.AddRange(Lockdowns.Select(l => l.ToProto()));
+        upsert.LockdownExemptHolderIds.AddRange(LockdownExempt.Select(h => h.ToString()).Order(StringComparer.Ordinal));
+        upsert.StaffHolderIds.AddRange(Staff.Select(h => h.ToString()).Order(StringComparer.Ordinal));
+        return upsert;
+    }
 }

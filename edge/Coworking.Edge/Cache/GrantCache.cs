@@ -587,9 +587,17 @@ public sealed class GrantCache : IDisposable
                 HeldOpenLimitS = (int)door.HeldOpenLimit.TotalSeconds,
                 Lockdown = door.Lockdown,
                 CardAndPin = door.CardAndPin,
+                CredentialPolicy = door.Credentials,
+                FirstPersonIn = door.FirstPersonIn,
             };
             upsert.Schedule.AddRange(door.Schedule.Windows());
+            upsert.UnlockedHours.AddRange(door.UnlockedHours?.Windows() ?? []);
             yield return new Change { Door = upsert };
+        }
+
+        if (index.DoorControl != DoorControlPolicy.None)
+        {
+            yield return new Change { DoorControl = index.DoorControl.ToUpsert() };
         }
 
         foreach (var holder in index.Holders)

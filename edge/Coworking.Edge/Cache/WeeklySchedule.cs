@@ -76,6 +76,27 @@ public sealed class WeeklySchedule : IEquatable<WeeklySchedule>
         return false;
     }
 
+    /// <summary>The start minute of the window holding <paramref name="local"/>; false when none does (or for all hours).</summary>
+    public bool TryGetWindowStart(LocalTime local, out int startMinute)
+    {
+        startMinute = 0;
+        if (IsAllHours)
+        {
+            return false;
+        }
+
+        foreach (var window in _days[(int)local.Day])
+        {
+            if (local.Minute >= window.Start && local.Minute < window.End)
+            {
+                startMinute = window.Start;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The windows, day by day, as the hub would send them (empty for all hours).</summary>
     public IEnumerable<WeeklyWindow> Windows()
     {

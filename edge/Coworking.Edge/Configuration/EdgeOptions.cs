@@ -23,9 +23,12 @@ public sealed class EdgeOptions
     public string CachePath => Path.Combine(DataDirectory, "cache.db");
 
     public string OutboxPath => Path.Combine(DataDirectory, "outbox.db");
+
+    /// <summary>The wrong-PIN counts and lock-outs, kept across restarts.</summary>
+    public string PinAttemptsPath => Path.Combine(DataDirectory, "pin-attempts.db");
 }
 
-/// <summary>How many wrong PINs a reader or a card may see before it is locked out.</summary>
+/// <summary>How many wrong PINs a reader, a card, or the whole edge may see before it is locked out.</summary>
 public sealed class PinLimitOptions
 {
     public int MaxFailures { get; set; } = 5;
@@ -33,6 +36,13 @@ public sealed class PinLimitOptions
     public int WindowSeconds { get; set; } = 60;
 
     public int LockoutSeconds { get; set; } = 300;
+
+    /// <summary>Wrong PINs at all readers together, inside <see cref="EdgeWindowSeconds"/>, before every bare PIN is refused.</summary>
+    public int EdgeMaxFailures { get; set; } = 30;
+
+    public int EdgeWindowSeconds { get; set; } = 600;
+
+    public int EdgeLockoutSeconds { get; set; } = 600;
 }
 
 public sealed class OutboxOptions

@@ -6,8 +6,9 @@ namespace Coworking.Edge.Decisions;
 /// <summary>
 /// Decides a presentation from the cache's current index, in the order of ARCHITECTURE §3:
 /// credential known and not revoked → holder active → a grant covering this door at this instant
-/// (validity window, weekly schedule in the location's time zone) → door lockdown and schedule →
-/// card-and-PIN. Pure: the same index, presentation and instant give the same decision; no I/O, no
+/// (validity window, weekly schedule in the location's time zone) → door lockdown (unless the holder is
+/// exempt) and schedule → the door's credential policy. A presentation the door's policy never accepts (a
+/// bare PIN at a card door, a card at a PIN door) is refused first, without looking the PIN up. Pure: the same index, presentation and instant give the same decision; no I/O, no
 /// locks, no allocation beyond the decision's own strings.
 /// </summary>
 public sealed class DecisionEngine(GrantCache cache)
@@ -16,6 +17,12 @@ public sealed class DecisionEngine(GrantCache cache)
 
     public static Decision Decide(CacheIndex index, Presentation presentation, DateTimeOffset now)
     {
+        if (index.TryGetDoor(presentation.DoorId, out var policy)
+            && (presentation.Card is null ? presentation.Pin is not null && !policy.AcceptsPinAlone : !policy.AcceptsCard))
+        {
+            return new Decision(DecisionReason.CredentialNotAccepted);
+        }
+
         CachedCredential? credential;
         if (presentation.Card is { } card)
         {
@@ -76,7 +83,7 @@ public sealed class DecisionEngine(GrantCache cache)
             return DecisionReason.NoGrantForDoor;
         }
 
-        if (door.Lockdown)
+        if (index.DoorControl.IsLockedDown(door) && !index.DoorControl.LockdownExempt.Contains(credential.HolderKey))
         {
             return DecisionReason.Lockdown;
         }
@@ -86,7 +93,7 @@ public sealed class DecisionEngine(GrantCache cache)
             return DecisionReason.OutsideSchedule;
         }
 
-        return door.CardAndPin && (presentation.Card is null || presentation.Pin is null)
+        return door.Credentials == CredentialPolicy.CardAndPin && (presentation.Card is null || presentation.Pin is null)
             ? DecisionReason.PinRequired
             : DecisionReason.Granted;
     }

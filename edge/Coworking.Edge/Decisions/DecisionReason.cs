@@ -17,6 +17,9 @@ public enum DecisionReason
     [JsonStringEnumMemberName("locked_out")] LockedOut,
     [JsonStringEnumMemberName("lockdown")] Lockdown,
     [JsonStringEnumMemberName("pin_required")] PinRequired,
+
+    /// <summary>The door's credential policy does not take this kind of presentation (a bare PIN at a card door, a card at a PIN door).</summary>
+    [JsonStringEnumMemberName("credential_not_accepted")] CredentialNotAccepted,
 }
 
 public static class DecisionReasonNames
@@ -34,6 +37,7 @@ public static class DecisionReasonNames
         DecisionReason.LockedOut => "locked_out",
         DecisionReason.Lockdown => "lockdown",
         DecisionReason.PinRequired => "pin_required",
+        DecisionReason.CredentialNotAccepted => "credential_not_accepted",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 

@@ -1,42 +1,142 @@
+using Coworking.Edge.Cache;
 using Coworking.Edge.Configuration;
+using LiteDB;
 
 namespace Coworking.Edge.Decisions;
 
+/// <summary>Where wrong PINs were counted until a lock-out: one reader, one card (card + PIN), or the whole edge.</summary>
+public enum PinLockoutScope
+{
+    Reader,
+    Credential,
+    Edge,
+}
+
+/// <param name="Key">The reader's or the card credential's id; empty for the whole edge.</param>
+public sealed record PinLockout(PinLockoutScope Scope, string Key, DateTimeOffset LockedUntil)
+{
+    public string ScopeName => Scope switch
+    {
+        PinLockoutScope.Reader => "reader",
+        PinLockoutScope.Credential => "credential",
+        _ => "edge",
+    };
+}
+
 /// <summary>
-/// Counts wrong PINs per reader and per card (for card + PIN), and locks either out for a while
-/// after too many inside the window: guessing at one keypad, or with one stolen card, stops.
+/// Counts wrong PINs per reader, per card (for card + PIN) and across the whole edge, and locks each out for a
+/// while after too many inside its window: guessing at one keypad, with one stolen card, or a little at every
+/// keypad of the building, stops. A locked-out reader or card decides nothing with a PIN; a locked-out edge
+/// refuses every bare PIN (card + PIN still works on readers and cards that are not locked out). The counts
+/// are kept in a LiteDB file beside the cache (when opened with a path), each change on disk before the
+/// decision it belongs to is shown, so restarting the edge does not give a guesser a fresh start.
 /// </summary>
-public sealed class PinAttemptLimiter(PinLimitOptions options, TimeProvider time)
+public sealed class PinAttemptLimiter : IDisposable
 {
     private const int SweepAbove = 4096;
+    private const string Collection = "attempts";
+    private const string EdgeKey = "edge";
 
+    private readonly PinLimitOptions _options;
+    private readonly TimeProvider _time;
+    private readonly LiteDbFile? _file;
+    private readonly ILiteCollection<BsonDocument>? _stored;
     private readonly Lock _sync = new();
-    private readonly Dictionary<string, Attempts> _readers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Attempts> _credentials = new(StringComparer.Ordinal);
-    private readonly TimeSpan _window = TimeSpan.FromSeconds(options.WindowSeconds);
-    private readonly TimeSpan _lockout = TimeSpan.FromSeconds(options.LockoutSeconds);
+    private readonly Dictionary<string, Attempts> _counts = new(StringComparer.Ordinal);
 
-    public bool IsLockedOut(string readerId, string? credentialId)
+    /// <summary>A limiter that keeps its counts in memory only (tests, benchmarks).</summary>
+    public PinAttemptLimiter(PinLimitOptions options, TimeProvider time)
     {
-        var now = time.GetUtcNow();
-        lock (_sync)
+        _options = options;
+        _time = time;
+    }
+
+    private PinAttemptLimiter(PinLimitOptions options, TimeProvider time, LiteDbFile file)
+        : this(options, time)
+    {
+        _file = file;
+        _stored = file.Database.GetCollection(Collection);
+        foreach (var document in _stored.FindAll())
         {
-            return LockedAt(_readers, readerId, now) || (credentialId is not null && LockedAt(_credentials, credentialId, now));
+            var attempts = new Attempts { LockedUntil = new DateTimeOffset(document["u"].AsInt64, TimeSpan.Zero) };
+            foreach (var failure in document["f"].AsArray)
+            {
+                attempts.Failures.Enqueue(new DateTimeOffset(failure.AsInt64, TimeSpan.Zero));
+            }
+
+            _counts[document["_id"].AsString] = attempts;
         }
     }
 
-    /// <summary>Counts a wrong PIN at the reader, and against the card when one was presented with it.</summary>
-    public void RecordFailure(string readerId, string? credentialId)
+    /// <summary>Opens (or creates) the limiter's file; an unreadable one is moved aside and counting starts afresh.</summary>
+    public static PinAttemptLimiter Open(string path, PinLimitOptions options, TimeProvider time)
     {
-        var now = time.GetUtcNow();
+        try
+        {
+            return new PinAttemptLimiter(options, time, LiteDbFile.Open(path));
+        }
+        catch (LiteException)
+        {
+            File.Move(path, path + ".corrupt");
+            return new PinAttemptLimiter(options, time, LiteDbFile.Open(path));
+        }
+    }
+
+    /// <summary>Whether a PIN typed at this reader is refused unheard: the reader is locked out, or for a bare PIN the whole edge is.</summary>
+    public bool IsReaderLockedOut(string readerId, bool pinAlone)
+    {
+        var now = _time.GetUtcNow();
         lock (_sync)
         {
-            Count(_readers, readerId, now);
-            if (credentialId is not null)
+            return LockedAt(ReaderKey(readerId), now) || (pinAlone && LockedAt(EdgeKey, now));
+        }
+    }
+
+    /// <summary>Whether PINs typed after this card are refused unheard.</summary>
+    public bool IsCredentialLockedOut(string credentialId)
+    {
+        var now = _time.GetUtcNow();
+        lock (_sync)
+        {
+            return LockedAt(CredentialKey(credentialId), now);
+        }
+    }
+
+    /// <summary>The lock-outs in force, for the status page.</summary>
+    public IReadOnlyList<PinLockout> Lockouts
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            lock (_sync)
             {
-                Count(_credentials, credentialId, now);
+                return [.. _counts.Where(c => c.Value.LockedUntil > now).Select(c => ToLockout(c.Key, c.Value.LockedUntil)).OrderBy(l => l.Scope).ThenBy(l => l.Key, StringComparer.Ordinal)];
             }
         }
+    }
+
+    /// <summary>
+    /// Counts a wrong PIN at the reader, against the card when one was presented with it, and against the edge; answers
+    /// the lock-outs this failure started.
+    /// </summary>
+    public IReadOnlyList<PinLockout> RecordFailure(string readerId, string? credentialId)
+    {
+        var now = _time.GetUtcNow();
+        var started = new List<PinLockout>();
+        lock (_sync)
+        {
+            Sweep(now);
+            Count(ReaderKey(readerId), _options.MaxFailures, TimeSpan.FromSeconds(_options.WindowSeconds), TimeSpan.FromSeconds(_options.LockoutSeconds), now, started);
+            if (credentialId is not null)
+            {
+                Count(CredentialKey(credentialId), _options.MaxFailures, TimeSpan.FromSeconds(_options.WindowSeconds), TimeSpan.FromSeconds(_options.LockoutSeconds), now, started);
+            }
+
+            Count(EdgeKey, _options.EdgeMaxFailures, TimeSpan.FromSeconds(_options.EdgeWindowSeconds), TimeSpan.FromSeconds(_options.EdgeLockoutSeconds), now, started);
+            _file?.MakeDurable();
+        }
+
+        return started;
     }
 
     /// <summary>The card's holder knows the PIN after all: forget their earlier typos.</summary>
@@ -44,34 +144,65 @@ public sealed class PinAttemptLimiter(PinLimitOptions options, TimeProvider time
     {
         lock (_sync)
         {
-            _credentials.Remove(credentialId);
+            if (_counts.Remove(CredentialKey(credentialId)) && _stored is not null)
+            {
+                _stored.Delete(CredentialKey(credentialId));
+                _file!.MakeDurable();
+            }
         }
     }
 
-    private static bool LockedAt(Dictionary<string, Attempts> table, string key, DateTimeOffset now) =>
-        table.TryGetValue(key, out var attempts) && attempts.LockedUntil > now;
+    public void Dispose() => _file?.Dispose();
 
-    private void Count(Dictionary<string, Attempts> table, string key, DateTimeOffset now)
+    private static string ReaderKey(string readerId) => "reader:" + readerId;
+
+    private static string CredentialKey(string credentialId) => "credential:" + credentialId;
+
+    private static PinLockout ToLockout(string key, DateTimeOffset until) => key switch
     {
-        if (table.Count > SweepAbove)
-        {
-            foreach (var stale in table.Where(e => e.Value.IsIdle(now, _window)).Select(e => e.Key).ToList())
-            {
-                table.Remove(stale);
-            }
-        }
+        EdgeKey => new PinLockout(PinLockoutScope.Edge, "", until),
+        _ when key.StartsWith("reader:", StringComparison.Ordinal) => new PinLockout(PinLockoutScope.Reader, key["reader:".Length..], until),
+        _ => new PinLockout(PinLockoutScope.Credential, key["credential:".Length..], until),
+    };
 
-        if (!table.TryGetValue(key, out var attempts))
+    private bool LockedAt(string key, DateTimeOffset now) => _counts.TryGetValue(key, out var attempts) && attempts.LockedUntil > now;
+
+    private void Count(string key, int maxFailures, TimeSpan window, TimeSpan lockout, DateTimeOffset now, List<PinLockout> started)
+    {
+        if (!_counts.TryGetValue(key, out var attempts))
         {
             attempts = new Attempts();
-            table[key] = attempts;
+            _counts[key] = attempts;
         }
 
-        attempts.Add(now, _window);
-        if (attempts.Failures.Count >= options.MaxFailures)
+        attempts.Add(now, window);
+        if (attempts.Failures.Count >= maxFailures)
         {
-            attempts.LockedUntil = now + _lockout;
+            attempts.LockedUntil = now + lockout;
             attempts.Failures.Clear();
+            started.Add(ToLockout(key, attempts.LockedUntil));
+        }
+
+        _stored?.Upsert(new BsonDocument
+        {
+            ["_id"] = key,
+            ["u"] = attempts.LockedUntil.UtcTicks,
+            ["f"] = new BsonArray(attempts.Failures.Select(f => new BsonValue(f.UtcTicks))),
+        });
+    }
+
+    private void Sweep(DateTimeOffset now)
+    {
+        if (_counts.Count <= SweepAbove)
+        {
+            return;
+        }
+
+        var idleAfter = TimeSpan.FromSeconds(Math.Max(_options.WindowSeconds, _options.EdgeWindowSeconds));
+        foreach (var stale in _counts.Where(e => e.Value.IsIdle(now, idleAfter)).Select(e => e.Key).ToList())
+        {
+            _counts.Remove(stale);
+            _stored?.Delete(stale);
         }
     }
 

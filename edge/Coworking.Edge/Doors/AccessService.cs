@@ -17,12 +17,13 @@ public sealed class AccessService(
     DoorRegistry doors,
     TimeProvider time,
     ILogger<AccessService> log,
-    RecentDecisions? recent = null)
+    RecentDecisions? recent = null,
+    UnlockedHours? unlockedHours = null)
 {
     public async Task<Decision> HandleAsync(Presentation presentation, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var decision = Decide(presentation, now);
+        var (decision, lockouts) = Decide(presentation, now);
         var record = new EdgeEvent(EdgeEventKind.AccessDecision, now, presentation.DoorId)
         {
             ReaderId = presentation.ReaderId,
@@ -43,6 +44,7 @@ public sealed class AccessService(
             throw;
         }
 
+        await RecordLockoutsAsync(presentation, lockouts, now, cancellationToken).ConfigureAwait(false);
         recent?.Add(now, presentation, decision);
         log.LogInformation("{Presented} at door {DoorId}: {Reason} (credential {CredentialId})",
             presentation.Masked, presentation.DoorId, decision.Reason.ToWireName(), decision.CredentialId);
@@ -54,6 +56,7 @@ public sealed class AccessService(
         };
         if (decision.Granted)
         {
+            unlockedHours?.NoteGranted(presentation.DoorId, decision.HolderId, now);
             if (doors.TryGetDoor(presentation.DoorId, out var door))
             {
                 // The strike first: on a shared bus it goes out before the LED and beep.
@@ -69,36 +72,51 @@ public sealed class AccessService(
         return decision;
     }
 
-    private Decision Decide(Presentation presentation, DateTimeOffset now)
+    private (Decision Decision, IReadOnlyList<PinLockout> Lockouts) Decide(Presentation presentation, DateTimeOffset now)
     {
-        if (presentation.Pin is null)
-        {
-            return engine.Decide(presentation, now);
-        }
-
-        // A locked-out keypad decides nothing, so guessing there tells nothing.
-        if (pinLimiter.IsLockedOut(presentation.ReaderId, null))
-        {
-            return new Decision(DecisionReason.LockedOut);
-        }
-
         var decision = engine.Decide(presentation, now);
-        var cardCredential = presentation.Card is null ? null : decision.CredentialId;
-        if (cardCredential is not null && pinLimiter.IsLockedOut(presentation.ReaderId, cardCredential))
+        if (presentation.Pin is null || decision.Reason == DecisionReason.CredentialNotAccepted)
         {
-            return decision with { Reason = DecisionReason.LockedOut, WrongPin = false };
+            return (decision, []);
+        }
+
+        // A locked-out keypad, card or edge decides nothing with a PIN, so guessing there tells nothing.
+        var cardCredential = presentation.Card is null ? null : decision.CredentialId;
+        if (pinLimiter.IsReaderLockedOut(presentation.ReaderId, pinAlone: presentation.Card is null)
+            || (cardCredential is not null && pinLimiter.IsCredentialLockedOut(cardCredential)))
+        {
+            return (new Decision(DecisionReason.LockedOut, cardCredential, cardCredential is null ? null : decision.HolderId), []);
         }
 
         if (decision.WrongPin)
         {
-            pinLimiter.RecordFailure(presentation.ReaderId, cardCredential);
+            return (decision, pinLimiter.RecordFailure(presentation.ReaderId, cardCredential));
         }
-        else if (cardCredential is not null)
+
+        if (cardCredential is not null)
         {
             pinLimiter.RecordSuccess(cardCredential);
         }
 
-        return decision;
+        return (decision, []);
+    }
+
+    /// <summary>A lock-out this presentation started goes to the hub as its own event, after the decision that caused it.</summary>
+    private async Task RecordLockoutsAsync(Presentation presentation, IReadOnlyList<PinLockout> lockouts, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var lockout in lockouts)
+        {
+            log.LogWarning("Too many wrong PINs: {Scope} {Key} locked out until {Until}", lockout.ScopeName, lockout.Key, lockout.LockedUntil);
+            await recorder.AppendAsync(
+                new EdgeEvent(EdgeEventKind.PinLockout, now, presentation.DoorId)
+                {
+                    ReaderId = presentation.ReaderId,
+                    CredentialId = lockout.Scope == PinLockoutScope.Credential ? lockout.Key : null,
+                    Detail = lockout.ScopeName,
+                    Until = lockout.LockedUntil,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private Task ShowAsync(string readerId, ReaderSignal signal, CancellationToken cancellationToken) =>

@@ -40,6 +40,7 @@ public sealed class Door : IDisposable
     private DoorState _state = DoorState.Closed;
     private DateTimeOffset _stateSince;
     private DateTimeOffset _authorizedUntil = DateTimeOffset.MinValue;
+    private bool _heldReleased;
 
     public Door(IDoorHardware hardware, Func<DoorPolicy> policy, IEventRecorder recorder, TimeProvider time, ILogger log)
     {
@@ -80,6 +81,18 @@ public sealed class Door : IDisposable
 
     public bool InAlarm => State is DoorState.HeldOpen or DoorState.ForcedOpen;
 
+    /// <summary>The strike is held released for the door's unlocked hours.</summary>
+    public bool HeldReleased
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _heldReleased;
+            }
+        }
+    }
+
     /// <summary>
     /// Takes control at start-up: a door found open counts as opened legitimately (nobody can know
     /// otherwise) and gets its held-open limit; then the strike is secured for normal operation.
@@ -109,8 +122,58 @@ public sealed class Door : IDisposable
     /// <summary>Admits someone after a grant: the door may open for its unlock time.</summary>
     public Task UnlockForGrantAsync(CancellationToken cancellationToken)
     {
-        var unlock = Authorize();
-        return _hardware.ReleaseAsync(unlock, cancellationToken);
+        var unlock = Authorize(_policy().UnlockDuration);
+        return HeldReleased ? Task.CompletedTask : _hardware.ReleaseAsync(unlock, cancellationToken);
+    }
+
+    /// <summary>
+    /// An operator's remote unlock for <paramref name="duration"/>; answers whether the strike is released (the lock
+    /// took the command, or the door's unlocked hours hold it released already).
+    /// </summary>
+    public Task<bool> UnlockRemotelyAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var unlock = Authorize(duration);
+        return HeldReleased ? Task.FromResult(true) : _hardware.ReleaseConfirmedAsync(unlock, cancellationToken);
+    }
+
+    /// <summary>
+    /// Holds the strike released for the door's unlocked hours, or ends that; false when it was so already. An ended
+    /// unlock secures the strike at once unless the door stands open, which then gets its held-open limit.
+    /// </summary>
+    public async Task<bool> SetHeldReleasedAsync(bool released, CancellationToken cancellationToken)
+    {
+        lock (_sync)
+        {
+            if (_heldReleased == released)
+            {
+                return false;
+            }
+
+            _heldReleased = released;
+            if (released)
+            {
+                if (_state == DoorState.Closed)
+                {
+                    MoveTo(DoorState.Unlocked);
+                }
+
+                _heldOpenTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _relockTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+            else if (_state == DoorState.Unlocked)
+            {
+                MoveTo(DoorState.Closed);
+            }
+            else if (_state == DoorState.Open)
+            {
+                _heldOpenTimer.Change(_policy().HeldOpenLimit, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        _log.LogInformation("Door {DoorId}: unlocked hours {Change}", DoorId, released ? "began, strike held released" : "ended, strike secured");
+        Record(released ? EdgeEventKind.DoorUnlockedBySchedule : EdgeEventKind.DoorLockedBySchedule);
+        await (released ? _hardware.HoldReleasedAsync(cancellationToken) : _hardware.SecureAsync(cancellationToken)).ConfigureAwait(false);
+        return true;
     }
 
     public void Dispose()
@@ -120,9 +183,8 @@ public sealed class Door : IDisposable
         _heldOpenTimer.Dispose();
     }
 
-    private TimeSpan Authorize()
+    private TimeSpan Authorize(TimeSpan unlock)
     {
-        var unlock = _policy().UnlockDuration;
         lock (_sync)
         {
             _authorizedUntil = _time.GetUtcNow() + unlock;
@@ -149,8 +211,12 @@ public sealed class Door : IDisposable
                 break;
             case DoorSignalKind.RequestToExit:
                 Record(EdgeEventKind.RequestToExit);
-                var unlock = Authorize();
-                _ = WatchAsync(_hardware.ReleaseAsync(unlock, CancellationToken.None), "release for exit");
+                var unlock = Authorize(_policy().UnlockDuration);
+                if (!HeldReleased)
+                {
+                    _ = WatchAsync(_hardware.ReleaseAsync(unlock, CancellationToken.None), "release for exit");
+                }
+
                 break;
         }
     }
@@ -165,10 +231,14 @@ public sealed class Door : IDisposable
                 return;
             }
 
-            if (_state == DoorState.Unlocked || _time.GetUtcNow() < _authorizedUntil)
+            if (_state == DoorState.Unlocked || _time.GetUtcNow() < _authorizedUntil || _heldReleased)
             {
                 MoveTo(DoorState.Open);
-                _heldOpenTimer.Change(_policy().HeldOpenLimit, Timeout.InfiniteTimeSpan);
+                if (!_heldReleased)
+                {
+                    _heldOpenTimer.Change(_policy().HeldOpenLimit, Timeout.InfiniteTimeSpan);
+                }
+
                 kind = EdgeEventKind.DoorOpened;
             }
             else
@@ -188,6 +258,7 @@ public sealed class Door : IDisposable
 
     private void OnClosed()
     {
+        bool heldReleased;
         lock (_sync)
         {
             if (_state is DoorState.Closed or DoorState.Unlocked)
@@ -195,7 +266,8 @@ public sealed class Door : IDisposable
                 return;
             }
 
-            MoveTo(DoorState.Closed);
+            heldReleased = _heldReleased;
+            MoveTo(heldReleased ? DoorState.Unlocked : DoorState.Closed);
             _authorizedUntil = DateTimeOffset.MinValue;
             _heldOpenTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _relockTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -203,15 +275,18 @@ public sealed class Door : IDisposable
 
         Record(EdgeEventKind.DoorClosed);
 
-        // Relock as soon as the door shuts, so nobody follows on the rest of the unlock time.
-        _ = WatchAsync(_hardware.SecureAsync(CancellationToken.None), "secure on close");
+        // Relock as soon as the door shuts, so nobody follows on the rest of the unlock time; in unlocked hours the strike stays released.
+        if (!heldReleased)
+        {
+            _ = WatchAsync(_hardware.SecureAsync(CancellationToken.None), "secure on close");
+        }
     }
 
     private void OnRelockDue()
     {
         lock (_sync)
         {
-            if (_state == DoorState.Unlocked && _time.GetUtcNow() >= _authorizedUntil)
+            if (_state == DoorState.Unlocked && _time.GetUtcNow() >= _authorizedUntil && !_heldReleased)
             {
                 MoveTo(DoorState.Closed);
             }
@@ -222,7 +297,7 @@ public sealed class Door : IDisposable
     {
         lock (_sync)
         {
-            if (_state != DoorState.Open)
+            if (_state != DoorState.Open || _heldReleased)
             {
                 return;
             }

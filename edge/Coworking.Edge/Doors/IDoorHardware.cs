@@ -28,6 +28,16 @@ public interface IDoorHardware
     /// <summary>Releases the strike for <paramref name="duration"/>, then secures it again by itself.</summary>
     Task ReleaseAsync(TimeSpan duration, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="ReleaseAsync"/>, answering whether the lock took the command (a remote unlock tells the operator);
+    /// hardware that cannot tell answers true once the command is out.
+    /// </summary>
+    async Task<bool> ReleaseConfirmedAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await ReleaseAsync(duration, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Releases the strike until told otherwise (fail-safe doors when the edge stops).</summary>
     Task HoldReleasedAsync(CancellationToken cancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Coworking.Edge.Cache;
 using Coworking.Edge.Configuration;
+using Coworking.Edge.Doors;
 using Coworking.Edge.Outbox;
 using Coworking.Edge.Status;
 using Coworking.Proto.V1;
@@ -25,6 +26,8 @@ public sealed class HubLink(
     GrantCache cache,
     EventOutbox outbox,
     IEnumerable<IReaderStatusSource> readers,
+    DoorRegistry doors,
+    RemoteUnlock remoteUnlock,
     TimeProvider time,
     ILogger<HubLink> log)
     : BackgroundService, ISyncStatusSource
@@ -144,6 +147,7 @@ public sealed class HubLink(
                 CacheId = cache.CacheId,
                 SoftwareVersion = EdgeVersion.Current,
                 EdgeTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+                DoorIds = { DrivenDoorIds() },
             },
         };
         try
@@ -233,6 +237,9 @@ public sealed class HubLink(
                 case HubMessage.KindOneofCase.HeartbeatAck:
                     Update(s => s with { ClockSkewMs = message.HeartbeatAck.ClockSkewMs });
                     break;
+                case HubMessage.KindOneofCase.DoorCommand:
+                    await RunDoorCommandAsync(message.DoorCommand, writer, cancellationToken);
+                    break;
                 default:
                     throw new SyncProtocolException($"unexpected {message.KindCase} from the hub");
             }
@@ -240,6 +247,28 @@ public sealed class HubLink(
 
         throw new SyncProtocolException("the hub ended the stream");
     }
+
+    /// <summary>Carries out an operator's door command and answers it on the stream (docs/SYNC.md, "Door commands").</summary>
+    private async Task RunDoorCommandAsync(DoorCommand command, Writer writer, CancellationToken cancellationToken)
+    {
+        var outcome = await remoteUnlock.HandleAsync(command.CommandId, command.DoorId, TimeSpan.FromMilliseconds(command.UnlockMs), command.Actor,
+            command.ExpiresAt?.ToDateTimeOffset(), cancellationToken);
+        var result = new DoorCommandResult
+        {
+            CommandId = command.CommandId,
+            Outcome = outcome switch
+            {
+                RemoteUnlockOutcome.Unlocked => DoorCommandOutcome.Unlocked,
+                RemoteUnlockOutcome.UnknownDoor => DoorCommandOutcome.UnknownDoor,
+                RemoteUnlockOutcome.HardwareFailed => DoorCommandOutcome.HardwareFailed,
+                _ => DoorCommandOutcome.Expired,
+            },
+            UnlockedAt = outcome == RemoteUnlockOutcome.Unlocked ? Timestamp.FromDateTimeOffset(time.GetUtcNow()) : null,
+        };
+        await writer.WriteAsync(new EdgeMessage { DoorCommandResult = result }, cancellationToken);
+    }
+
+    private IEnumerable<string> DrivenDoorIds() => doors.Doors.Select(d => d.DoorId);
 
     private async Task ApplySnapshotAsync(SnapshotLoad snapshot, Writer writer, CancellationToken cancellationToken)
     {
@@ -365,6 +394,7 @@ public sealed class HubLink(
                 ReadersTotal = readerList.Count,
                 RejectedChanges = cache.RejectedChanges,
                 UptimeS = (long)time.GetElapsedTime(_started).TotalSeconds,
+                DoorIds = { DrivenDoorIds() },
             };
             await writer.WriteAsync(
                 new EdgeMessage

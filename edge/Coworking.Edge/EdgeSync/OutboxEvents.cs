@@ -25,15 +25,22 @@ internal static class OutboxEvents
                 EdgeEventKind.RequestToExit => ProtoKind.RequestToExit,
                 EdgeEventKind.ReaderOnline => ProtoKind.ReaderOnline,
                 EdgeEventKind.ReaderOffline => ProtoKind.ReaderOffline,
+                EdgeEventKind.RemoteUnlock => ProtoKind.RemoteUnlock,
+                EdgeEventKind.PinLockout => ProtoKind.PinLockout,
+                EdgeEventKind.DoorUnlockedBySchedule => ProtoKind.DoorUnlockedBySchedule,
+                EdgeEventKind.DoorLockedBySchedule => ProtoKind.DoorLockedBySchedule,
                 _ => ProtoKind.Unspecified,
             },
             OccurredAt = Timestamp.FromDateTimeOffset(e.OccurredAt),
             DoorId = e.DoorId,
             ReaderId = e.ReaderId ?? "",
-            Reason = e.Reason?.ToWireName() ?? "",
+            Reason = e.Reason?.ToWireName() ?? e.Detail ?? "",
             CredentialId = e.CredentialId ?? "",
             HolderId = e.HolderId ?? "",
             Presented = e.Presented ?? "",
+            Actor = e.Actor ?? "",
+            CommandId = e.CommandId ?? "",
+            LockedUntil = e.Until is { } until ? Timestamp.FromDateTimeOffset(until) : null,
         };
     }
 }

@@ -17,6 +17,14 @@ public enum EdgeEventKind
     ReaderOnline,
     /// <summary>A reader stopped answering: its door cannot read cards until it is back.</summary>
     ReaderOffline,
+    /// <summary>An operator's remote unlock released the strike (<see cref="EdgeEvent.Actor"/> says who).</summary>
+    RemoteUnlock,
+    /// <summary>Too many wrong PINs locked a reader, a card or the whole edge out (<see cref="EdgeEvent.Detail"/> says which).</summary>
+    PinLockout,
+    /// <summary>The door's unlocked hours began: the strike is held released.</summary>
+    DoorUnlockedBySchedule,
+    /// <summary>The door's unlocked hours ended (or a lockdown ended them): the strike is secured.</summary>
+    DoorLockedBySchedule,
 }
 
 /// <summary>
@@ -34,6 +42,18 @@ public sealed record EdgeEvent(EdgeEventKind Kind, DateTimeOffset OccurredAt, st
     public string? HolderId { get; init; }
 
     public string? Presented { get; init; }
+
+    /// <summary>Remote unlock: who asked, as the hub named them.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>PIN lock-out: the scope locked out (reader, credential, edge).</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>Remote unlock: the hub's command id.</summary>
+    public string? CommandId { get; init; }
+
+    /// <summary>PIN lock-out: when it ends.</summary>
+    public DateTimeOffset? Until { get; init; }
 }
 
 /// <summary>An event in the outbox with the id the edge gave it (a UUIDv7: ordered by time of recording).</summary>
@@ -51,6 +71,10 @@ public static class EdgeEventKindNames
         EdgeEventKind.RequestToExit => "request_to_exit",
         EdgeEventKind.ReaderOnline => "reader_online",
         EdgeEventKind.ReaderOffline => "reader_offline",
+        EdgeEventKind.RemoteUnlock => "remote_unlock",
+        EdgeEventKind.PinLockout => "pin_lockout",
+        EdgeEventKind.DoorUnlockedBySchedule => "door_unlocked_by_schedule",
+        EdgeEventKind.DoorLockedBySchedule => "door_locked_by_schedule",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

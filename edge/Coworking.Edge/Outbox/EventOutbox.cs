@@ -386,6 +386,14 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         Optional("credential", e.CredentialId);
         Optional("holder", e.HolderId);
         Optional("presented", e.Presented);
+        Optional("actor", e.Actor);
+        Optional("detail", e.Detail);
+        Optional("command", e.CommandId);
+        if (e.Until is { } until)
+        {
+            document["until"] = until.UtcTicks;
+        }
+
         return document;
     }
 
@@ -401,6 +409,10 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
             CredentialId = Optional("credential"),
             HolderId = Optional("holder"),
             Presented = Optional("presented"),
+            Actor = Optional("actor"),
+            Detail = Optional("detail"),
+            CommandId = Optional("command"),
+            Until = d.TryGetValue("until", out var until) ? new DateTimeOffset(until.AsInt64, TimeSpan.Zero) : null,
         };
         return new OutboxEntry(d["_id"].AsGuid, e);
     }

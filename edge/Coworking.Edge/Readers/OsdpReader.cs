@@ -53,6 +53,17 @@ public sealed class OsdpReader(OsdpBus bus, string portName, OsdpReaderOptions o
     public Task ReleaseAsync(TimeSpan duration, CancellationToken cancellationToken) =>
         CheckAsync(bus.PulseOutputAsync(Address, StrikeOutput, duration, cancellationToken), "strike pulse");
 
+    public async Task<bool> ReleaseConfirmedAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var result = await bus.PulseOutputAsync(Address, StrikeOutput, duration, cancellationToken).ConfigureAwait(false);
+        if (result != OsdpCommandResult.Acknowledged)
+        {
+            log.LogWarning("Reader {ReaderId} at door {DoorId} did not take the strike pulse: {Result}", ReaderId, DoorId, result);
+        }
+
+        return result == OsdpCommandResult.Acknowledged;
+    }
+
     public Task HoldReleasedAsync(CancellationToken cancellationToken) =>
         CheckAsync(bus.SetOutputAsync(Address, StrikeOutput, true, cancellationToken), "strike release");
 

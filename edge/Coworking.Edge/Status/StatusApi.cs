@@ -1,5 +1,7 @@
 using System.Reflection;
 using Coworking.Edge.Cache;
+using Coworking.Edge.Decisions;
+using Coworking.Proto.V1;
 using Coworking.Edge.Doors;
 using Coworking.Edge.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +16,16 @@ public sealed record EdgeStatus(
     IReadOnlyList<ReaderStatus> Readers,
     IReadOnlyList<DoorStatus> Doors,
     IReadOnlyList<RecentDecision> RecentDecisions,
-    SyncStatus? Sync);
+    SyncStatus? Sync,
+    IReadOnlyList<PinLockoutStatus> PinLockouts,
+    IReadOnlyList<LockdownStatus> Lockdowns);
+
+/// <param name="Scope">reader, credential or edge.</param>
+/// <param name="Id">The reader's or the card credential's id; null for the whole edge.</param>
+public sealed record PinLockoutStatus(string Scope, string? Id, DateTimeOffset LockedUntil);
+
+/// <summary>A lockdown in force as the hub sent it: which doors it covers (all, areas, doors) and why.</summary>
+public sealed record LockdownStatus(string LockdownId, bool AllDoors, IReadOnlyList<string> AreaIds, IReadOnlyList<string> DoorIds, string Reason, DateTimeOffset StartedAt);
 
 public sealed record CacheStatus(string CacheId, string LocationId, long Seq, int Credentials, int Holders, int Grants, int Doors, long RejectedChanges);
 
@@ -22,7 +33,11 @@ public sealed record OutboxStatus(long Depth);
 
 /// <param name="State">closed, unlocked, open, held_open or forced_open.</param>
 /// <param name="Alarms">held_open or forced_open while the door is in that alarm.</param>
-public sealed record DoorStatus(string DoorId, string State, DateTimeOffset Since, IReadOnlyList<string> Alarms);
+/// <param name="HeldReleased">The strike is held released for the door's unlocked hours.</param>
+/// <param name="Lockdown">True while a lockdown covers the door.</param>
+/// <param name="CredentialPolicy">card, card_or_pin, card_and_pin or pin; null for a door the hub has not described.</param>
+public sealed record DoorStatus(
+    string DoorId, string State, DateTimeOffset Since, IReadOnlyList<string> Alarms, bool HeldReleased = false, bool Lockdown = false, string? CredentialPolicy = null);
 
 /// <summary>The installer's view of the edge: is it alive, and what do its readers, doors, cache and outbox say.</summary>
 public static class StatusApi
@@ -49,7 +64,8 @@ public static class StatusApi
         IEnumerable<IReaderStatusSource> readerSources,
         TimeProvider time,
         RecentDecisions recent,
-        IEnumerable<ISyncStatusSource> syncSources)
+        IEnumerable<ISyncStatusSource> syncSources,
+        PinAttemptLimiter pinLimiter)
     {
         var index = cache.Index;
         var cacheStatus = new CacheStatus(cache.CacheId, index.LocationId, index.Seq, index.CredentialCount, index.HolderCount,
@@ -58,12 +74,25 @@ public static class StatusApi
         var doorStates = doors.Doors.Select(d =>
         {
             var state = d.State;
+            var known = index.TryGetDoor(d.DoorId, out var policy);
             return new DoorStatus(d.DoorId, WireName(state), d.StateSince,
-                state is DoorState.HeldOpen or DoorState.ForcedOpen ? [WireName(state)] : []);
+                state is DoorState.HeldOpen or DoorState.ForcedOpen ? [WireName(state)] : [],
+                d.HeldReleased, known && index.DoorControl.IsLockedDown(policy), known ? WireName(policy.Credentials) : null);
         }).ToList();
+        var lockouts = pinLimiter.Lockouts.Select(l => new PinLockoutStatus(l.ScopeName, l.Key.Length == 0 ? null : l.Key, l.LockedUntil)).ToList();
+        var lockdowns = index.DoorControl.Lockdowns.Select(l => new LockdownStatus(
+            l.LockdownId, l.AllDoors, [.. l.AreaIds.Order(StringComparer.Ordinal)], [.. l.DoorIds.Order(StringComparer.Ordinal)], l.Reason, l.StartedAt)).ToList();
         return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
-            recent.Newest(), syncSources.FirstOrDefault()?.Sync));
+            recent.Newest(), syncSources.FirstOrDefault()?.Sync, lockouts, lockdowns));
     }
+
+    private static string WireName(CredentialPolicy policy) => policy switch
+    {
+        CredentialPolicy.Card => "card",
+        CredentialPolicy.CardAndPin => "card_and_pin",
+        CredentialPolicy.Pin => "pin",
+        _ => "card_or_pin",
+    };
 
     private static string WireName(DoorState state) => state switch
     {

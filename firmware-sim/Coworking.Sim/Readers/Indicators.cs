@@ -59,6 +59,9 @@ internal sealed class OutputState
     }
 
     public bool IsOn(DateTimeOffset now) => now < temporaryUntil ? temporaryOn : permanentOn;
+
+    /// <summary>The permanent state is on: released until told otherwise.</summary>
+    public bool IsHeld => permanentOn;
 }
 
 /// <summary>The reader buzzer as osdp_BUZ left it: tone 2 sounds, 0 and 1 are silent; count 0 repeats until told otherwise.</summary>

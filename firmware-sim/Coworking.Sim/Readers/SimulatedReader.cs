@@ -54,6 +54,8 @@ internal sealed class SimulatedReader
     private long commands;
     private long naks;
     private long repeats;
+    private DateTimeOffset? lastPulseAt;
+    private int? lastPulseMs;
 
     public SimulatedReader(ReaderSetup setup, ScbkStore keyStore, TimeProvider time, TimeSpan onlineWindow, ILogger<SimulatedReader> logger)
     {
@@ -267,7 +269,10 @@ internal sealed class SimulatedReader
                 faults,
                 commands,
                 naks,
-                repeats);
+                repeats,
+                strike.IsHeld,
+                lastPulseAt,
+                lastPulseMs);
         }
     }
 
@@ -527,6 +532,11 @@ internal sealed class SimulatedReader
             if (strikeMs is { } pulse)
             {
                 watches.ForEach(w => w.OnStrike(pulse, now));
+            }
+
+            if (controlCode == 5 && timer > 0)
+            {
+                (lastPulseAt, lastPulseMs) = (now, timer * 100);
             }
         }
 

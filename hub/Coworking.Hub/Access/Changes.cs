@@ -31,6 +31,7 @@ internal static class Changes
             FailMode = failMode,
             UnlockMs = unlockMs,
             HeldOpenLimitS = heldOpenLimitSeconds,
+            CredentialPolicy = CredentialPolicy.CardOrPin,
         },
     };
 

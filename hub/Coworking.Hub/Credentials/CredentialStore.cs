@@ -29,6 +29,21 @@ internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public static byte[] PinHash(byte[] pinKey, string pin) => HMACSHA256.HashData(pinKey, Encoding.ASCII.GetBytes(pin));
 
+    /// <summary>The organisation's PIN length (docs/SECURITY.md, "PINs").</summary>
+    public async Task<int> PinLengthAsync(Guid organisationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT pin_length FROM organisations WHERE id = @organisationId", new { organisationId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task SetPinLengthAsync(Guid organisationId, int length, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE organisations SET pin_length = @length WHERE id = @organisationId", new { organisationId, length }, cancellationToken: cancellationToken));
+    }
+
     public async Task<(CredentialWrite Outcome, CredentialResponse? Credential)> CreateAsync(
         Caller caller, Guid memberId, NewCredential credential, CancellationToken cancellationToken)
     {

@@ -16,16 +16,54 @@ public sealed record CreateCredentialRequest(
     [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] ulong? CardNumber = null,
     string? Pin = null);
 
+/// <summary>
+/// The organisation's PIN length: the digits of every booking and visitor PIN the hub makes, and the fewest a member's
+/// own PIN may have (6 to 8; 6 unless set).
+/// </summary>
+public sealed record PinPolicy(int? Length);
+
 /// <summary>Cards and PINs of members. A PIN is never shown again, a card only by its last two digits.</summary>
 public static class CredentialsApi
 {
+    /// <summary>The fewest digits any member PIN has, whatever the organisation sets: 10^6 guesses against the wrong-PIN limits.</summary>
+    public const int MinimumPinLength = 6;
+
+    public const int MaximumPinLength = 8;
+
+    /// <summary>The longest PIN a member may choose (keypads send up to 16 digits).</summary>
+    public const int MaximumMemberPinLength = 12;
+
     public static IEndpointRouteBuilder MapCredentialsApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/").WithTags("Credentials");
         api.MapGet("/members/{id:guid}/credentials", ListCredentials);
         api.MapPost("/members/{id:guid}/credentials", CreateCredential);
         api.MapDelete("/credentials/{id:guid}", RevokeCredential);
+        api.MapGet("/organisation/pin-policy", GetPinPolicy);
+        api.MapPut("/organisation/pin-policy", SetPinPolicy);
         return routes;
+    }
+
+    internal static async Task<Ok<PinPolicy>> GetPinPolicy(Caller caller, CredentialStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new PinPolicy(await store.PinLengthAsync(caller.OrganisationId, cancellationToken)));
+
+    internal static async Task<Results<Ok<PinPolicy>, ValidationProblem, ProblemHttpResult>> SetPinPolicy(
+        PinPolicy request, Caller caller, CredentialStore store, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin sets the PIN policy");
+        }
+
+        if (request.Length is not (>= MinimumPinLength and <= MaximumPinLength))
+        {
+            var errors = new ValidationErrors();
+            errors.Add("length", $"is required: {MinimumPinLength} to {MaximumPinLength} digits");
+            return errors.ToProblem();
+        }
+
+        await store.SetPinLengthAsync(caller.OrganisationId, request.Length.Value, cancellationToken);
+        return TypedResults.Ok(new PinPolicy(request.Length));
     }
 
     internal static async Task<Results<Ok<Page<CredentialResponse>>, NotFound>> ListCredentials(
@@ -38,7 +76,7 @@ public static class CredentialsApi
         Guid id, CreateCredentialRequest request, Caller caller, CredentialStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var credential = Validate(request, errors);
+        var credential = Validate(request, errors, minimumPinLength: await store.PinLengthAsync(caller.OrganisationId, cancellationToken));
         if (credential is null)
         {
             return errors.ToProblem();
@@ -59,18 +97,22 @@ public static class CredentialsApi
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 
-    /// <summary>Checks a requested credential, naming fields after <paramref name="prefix"/> (e.g. "credentials[0].").</summary>
-    internal static NewCredential? Validate(CreateCredentialRequest request, ValidationErrors errors, string prefix = "")
+    /// <summary>
+    /// Checks a requested credential, naming fields after <paramref name="prefix"/> (e.g. "credentials[0]."); a PIN must
+    /// have at least the organisation's <paramref name="minimumPinLength"/> digits.
+    /// </summary>
+    internal static NewCredential? Validate(CreateCredentialRequest request, ValidationErrors errors, string prefix = "", int minimumPinLength = MinimumPinLength)
     {
+        minimumPinLength = Math.Max(MinimumPinLength, minimumPinLength);
         switch (request.Kind)
         {
             case null:
                 errors.Add($"{prefix}kind", "is required: card or pin");
                 return null;
             case MemberCredentialKind.Pin:
-                if (request.Pin is not { Length: >= 4 and <= 8 } pin || !pin.All(char.IsAsciiDigit))
+                if (request.Pin is not { } pin || pin.Length < minimumPinLength || pin.Length > MaximumMemberPinLength || !pin.All(char.IsAsciiDigit))
                 {
-                    errors.Add($"{prefix}pin", "must be 4 to 8 digits");
+                    errors.Add($"{prefix}pin", $"must be {minimumPinLength} to {MaximumMemberPinLength} digits");
                 }
 
                 if (request.FacilityCode is not null || request.CardNumber is not null)

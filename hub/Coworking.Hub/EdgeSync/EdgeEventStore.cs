@@ -4,10 +4,17 @@ using Npgsql;
 
 namespace Coworking.Hub.EdgeSync;
 
-/// <summary>A door or reader event an edge reported (door states, alarms, requests to exit, readers going on- or offline).</summary>
+/// <summary>
+/// A door or reader event an edge reported (door states, alarms, requests to exit, readers going on- or offline, remote
+/// unlocks, unlocked hours beginning and ending, PIN lock-outs).
+/// </summary>
+/// <param name="Actor">remote_unlock: who asked ("api_key:&lt;id&gt;").</param>
+/// <param name="Detail">remote_unlock: its outcome (unlocked, hardware_failed, expired); pin_lockout: the scope (reader, credential, edge).</param>
+/// <param name="CredentialId">pin_lockout of a card: the card's credential.</param>
+/// <param name="Until">pin_lockout: when it ends (edge clock).</param>
 public sealed record EdgeEventResponse(
     Guid Id, Guid LocationId, string Kind, Guid? DoorId, string? ReaderId, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt,
-    string EdgeId, string EventId);
+    string EdgeId, string EventId, string? Actor = null, string? Detail = null, Guid? CredentialId = null, DateTimeOffset? Until = null);
 
 internal sealed record EdgeEventFilter(
     Guid? LocationId, IReadOnlyList<string> Kinds, Guid? DoorId, Guid? EdgeId, DateTimeOffset? From, DateTimeOffset? To);
@@ -17,7 +24,8 @@ public sealed class EdgeEventStore(NpgsqlDataSource db)
 {
     /// <summary>The kinds edge_events holds, as the API and the table name them.</summary>
     public static readonly IReadOnlyList<string> Kinds =
-        ["door_opened", "door_closed", "door_held_open", "door_forced_open", "request_to_exit", "reader_online", "reader_offline"];
+        ["door_opened", "door_closed", "door_held_open", "door_forced_open", "request_to_exit", "reader_online", "reader_offline",
+         "remote_unlock", "pin_lockout", "door_unlocked_by_schedule", "door_locked_by_schedule"];
 
     /// <summary>Events matching the filter inside the scope, newest first, from after the cursor.</summary>
     internal async Task<Page<EdgeEventResponse>> ListAsync(
@@ -26,7 +34,7 @@ public sealed class EdgeEventStore(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = (await conn.QueryAsync<EventRow>(new CommandDefinition(
             """
-            SELECT id, location_id, kind, door_id, reader_id, occurred_at, received_at, edge_id, event_id
+            SELECT id, location_id, kind, door_id, reader_id, occurred_at, received_at, edge_id, event_id, actor, detail, credential_id, until
             FROM edge_events
             WHERE organisation_id = @organisationId
               AND (@scope::uuid[] IS NULL OR location_id = ANY(@scope))
@@ -70,6 +78,14 @@ public sealed class EdgeEventStore(NpgsqlDataSource db)
 
         public string EventId { get; init; } = string.Empty;
 
-        public EdgeEventResponse ToResponse() => new(Id, LocationId, Kind, DoorId, ReaderId, OccurredAt, ReceivedAt, EdgeId, EventId);
+        public string? Actor { get; init; }
+
+        public string? Detail { get; init; }
+
+        public Guid? CredentialId { get; init; }
+
+        public DateTimeOffset? Until { get; init; }
+
+        public EdgeEventResponse ToResponse() => new(Id, LocationId, Kind, DoorId, ReaderId, OccurredAt, ReceivedAt, EdgeId, EventId, Actor, Detail, CredentialId, Until);
     }
 }

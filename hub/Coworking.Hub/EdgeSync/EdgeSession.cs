@@ -22,6 +22,9 @@ internal sealed class EdgeSession(
     private readonly Channel<HubMessage> _outgoing = Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(16) { SingleReader = true });
     private readonly EdgeSyncOptions _options = deps.Options;
 
+    // The doors the edge drives, as its hello and latest heartbeat said: door commands for these are sent to it.
+    private volatile Guid[] _doorIds = [];
+
     public async Task RunAsync(CancellationToken callCancelled)
     {
         var hello = await ReadHelloAsync(callCancelled);
@@ -31,7 +34,9 @@ internal sealed class EdgeSession(
             throw new RpcException(new Status(StatusCode.PermissionDenied, "an edge is only served the location it was enrolled for"));
         }
 
+        _doorIds = DoorIds(hello.DoorIds);
         using var subscription = deps.Notifier.Subscribe(edge.LocationId, edge.EdgeId);
+        using var commands = deps.DoorCommands.Subscribe(edge.LocationId);
         var position = await deps.ChangeLog.ReadPositionAsync(edge.LocationId, callCancelled)
             ?? throw new RpcException(new Status(StatusCode.NotFound, "the location has no change log"));
         var snapshot = NeedsSnapshot(hello, position);
@@ -63,6 +68,7 @@ internal sealed class EdgeSession(
             WriteAsync(session.Token),
             SendChangesAsync(subscription, snapshot ? null : hello.AppliedSeq, session.Token),
             ReceiveAsync(session.Token),
+            SendDoorCommandsAsync(commands, session.Token),
         };
         try
         {
@@ -163,6 +169,23 @@ internal sealed class EdgeSession(
     private async Task<bool> FellBehindCompactionAsync(IReadOnlyList<Change> read, long sent, CancellationToken cancellationToken) =>
         read.Count > 0 || (await deps.ChangeLog.ReadPositionAsync(edge.LocationId, cancellationToken))?.CompactedThrough > sent;
 
+    /// <summary>Sends the location's door commands for doors this edge drives as they are written (docs/SYNC.md, "Door commands").</summary>
+    private async Task SendDoorCommandsAsync(DoorCommands.Subscription commands, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            foreach (var command in await deps.DoorCommands.ClaimAsync(edge.LocationId, edge.EdgeId, _doorIds, cancellationToken))
+            {
+                log.LogInformation("Sending door command {CommandId} for door {DoorId} to edge {EdgeId}", command.Id, command.DoorId, edge.EdgeId);
+                await _outgoing.Writer.WriteAsync(new HubMessage { DoorCommand = DoorCommands.ToProto(command) }, cancellationToken);
+            }
+
+            await commands.WaitAsync(_options.DoorCommandPollInterval, cancellationToken);
+        }
+    }
+
+    private static Guid[] DoorIds(IEnumerable<string> ids) => [.. ids.Select(id => Guid.TryParse(id, out var guid) ? guid : Guid.Empty).Where(id => id != Guid.Empty).Distinct()];
+
     private async Task<long> SendSnapshotAsync(CancellationToken cancellationToken)
     {
         var index = 0;
@@ -230,6 +253,10 @@ internal sealed class EdgeSession(
             case EdgeMessage.KindOneofCase.Heartbeat:
                 await HeartbeatAsync(message.Heartbeat, cancellationToken);
                 break;
+            case EdgeMessage.KindOneofCase.DoorCommandResult:
+                log.LogInformation("Edge {EdgeId} answered door command {CommandId}: {Outcome}", edge.EdgeId, message.DoorCommandResult.CommandId, message.DoorCommandResult.Outcome);
+                await deps.DoorCommands.RecordResultAsync(edge.EdgeId, message.DoorCommandResult, cancellationToken);
+                break;
             default:
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"unexpected {message.KindCase} message"));
         }
@@ -240,6 +267,11 @@ internal sealed class EdgeSession(
         var now = deps.Time.GetUtcNow();
         var skew = heartbeat.EdgeTime is null ? 0 : (long)(heartbeat.EdgeTime.ToDateTimeOffset() - now).TotalMilliseconds;
         var health = heartbeat.Health ?? new EdgeHealth();
+        if (health.DoorIds.Count > 0)
+        {
+            _doorIds = DoorIds(health.DoorIds);
+        }
+
         var recorded = new EdgeHeartbeat(skew, heartbeat.SoftwareVersion, health.AppliedSeq, health.OutboxDepth, health.ReadersOnline, health.ReadersTotal);
         if (!await deps.Edges.RecordHeartbeatAsync(edge.EdgeId, recorded, cancellationToken))
         {

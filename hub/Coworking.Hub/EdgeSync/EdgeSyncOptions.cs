@@ -46,4 +46,10 @@ public sealed class EdgeSyncOptions
     /// database connection.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a remote unlock waits for the edge's answer before the API says it did not come (and the command expires).</summary>
+    public TimeSpan RemoteUnlockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often an edge stream looks for door commands even without a notification.</summary>
+    public TimeSpan DoorCommandPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

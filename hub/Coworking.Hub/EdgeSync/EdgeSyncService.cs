@@ -8,7 +8,7 @@ namespace Coworking.Hub.EdgeSync;
 
 /// <summary>What every edge stream on this instance uses.</summary>
 internal sealed record EdgeSyncDependencies(
-    EdgeSyncOptions Options, ChangeNotifier Notifier, ChangeLogStore ChangeLog, EdgeStore Edges, EventIntake Intake, TimeProvider Time);
+    EdgeSyncOptions Options, ChangeNotifier Notifier, ChangeLogStore ChangeLog, EdgeStore Edges, EventIntake Intake, DoorCommands DoorCommands, TimeProvider Time);
 
 /// <summary>
 /// The gRPC adapter of proto/coworking/v1/sync.proto: checks who is calling and over what, then hands the
@@ -21,6 +21,7 @@ internal sealed class EdgeSyncService(
     ChangeLogStore changeLog,
     EdgeStore edges,
     EventIntake intake,
+    DoorCommands doorCommands,
     HubCertificateAuthority authority,
     TimeProvider time,
     ILogger<EdgeSyncService> log)
@@ -46,7 +47,7 @@ internal sealed class EdgeSyncService(
             throw new RpcException(new Status(StatusCode.Unauthenticated, "unknown, wrong or revoked edge credential"));
         }
 
-        var deps = new EdgeSyncDependencies(options.Value, notifier, changeLog, edges, intake, time);
+        var deps = new EdgeSyncDependencies(options.Value, notifier, changeLog, edges, intake, doorCommands, time);
         await new EdgeSession(edge, requestStream, responseStream, deps, log).RunAsync(context.CancellationToken);
     }
 

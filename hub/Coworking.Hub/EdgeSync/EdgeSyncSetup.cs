@@ -16,6 +16,8 @@ public static class EdgeSyncSetup
         services.AddSingleton<EdgeEventStore>();
         services.AddSingleton<ChangeNotifier>();
         services.AddSingleton<INotificationListener>(sp => sp.GetRequiredService<ChangeNotifier>());
+        services.AddSingleton<DoorCommands>();
+        services.AddSingleton<INotificationListener>(sp => sp.GetRequiredService<DoorCommands>());
         services.AddSingleton<ChangeLogCompactor>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeLogCompactor>());
         return services;

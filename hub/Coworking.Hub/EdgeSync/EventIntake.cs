@@ -85,9 +85,12 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 """
-                INSERT INTO edge_events (id, organisation_id, location_id, edge_id, event_id, kind, door_id, reader_id, occurred_at, received_at)
-                SELECT t.id, @organisationId, @locationId, @edgeId, t.event_id, t.kind, t.door_id, t.reader_id, t.occurred_at, @now
-                FROM unnest(@ids, @eventIds, @kinds, @doorIds, @readerIds, @occurredAt) AS t(id, event_id, kind, door_id, reader_id, occurred_at)
+                INSERT INTO edge_events (id, organisation_id, location_id, edge_id, event_id, kind, door_id, reader_id, occurred_at, received_at,
+                                         actor, detail, credential_id, until)
+                SELECT t.id, @organisationId, @locationId, @edgeId, t.event_id, t.kind, t.door_id, t.reader_id, t.occurred_at, @now,
+                       t.actor, t.detail, t.credential_id, t.until
+                FROM unnest(@ids, @eventIds, @kinds, @doorIds, @readerIds, @occurredAt, @actors, @details, @credentialIds, @until)
+                     AS t(id, event_id, kind, door_id, reader_id, occurred_at, actor, detail, credential_id, until)
                 ON CONFLICT (edge_id, event_id) DO NOTHING
                 """)
             {
@@ -103,6 +106,10 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
                     new NpgsqlParameter<Guid?[]>("doorIds", [.. others.DoorIds]),
                     new NpgsqlParameter<string?[]>("readerIds", [.. others.ReaderIds]),
                     new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. others.OccurredAt]),
+                    new NpgsqlParameter<string?[]>("actors", [.. others.Actors]),
+                    new NpgsqlParameter<string?[]>("details", [.. others.Details]),
+                    new NpgsqlParameter<Guid?[]>("credentialIds", [.. others.CredentialIds]),
+                    new NpgsqlParameter<DateTimeOffset?[]>("until", [.. others.Until]),
                 },
             });
         }
@@ -118,7 +125,7 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
     /// </summary>
     private static bool TryAdd(ReportedEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others)
     {
-        if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null || e.ReaderId.Length > 200 || e.Reason.Length > 64)
+        if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null || e.ReaderId.Length > 200 || e.Reason.Length > 64 || e.Actor.Length > 200)
         {
             return false;
         }
@@ -154,6 +161,10 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         others.DoorIds.Add(HubId(e.DoorId));
         others.ReaderIds.Add(e.ReaderId.Length == 0 ? null : e.ReaderId);
         others.OccurredAt.Add(occurredAt);
+        others.Actors.Add(e.Actor.Length == 0 ? null : e.Actor);
+        others.Details.Add(e.Reason.Length == 0 ? null : e.Reason);
+        others.CredentialIds.Add(HubId(e.CredentialId));
+        others.Until.Add(e.LockedUntil?.ToDateTimeOffset());
         return true;
     }
 
@@ -166,6 +177,10 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         ReportedEventKind.RequestToExit => "request_to_exit",
         ReportedEventKind.ReaderOnline => "reader_online",
         ReportedEventKind.ReaderOffline => "reader_offline",
+        ReportedEventKind.RemoteUnlock => "remote_unlock",
+        ReportedEventKind.PinLockout => "pin_lockout",
+        ReportedEventKind.DoorUnlockedBySchedule => "door_unlocked_by_schedule",
+        ReportedEventKind.DoorLockedBySchedule => "door_locked_by_schedule",
         _ => null,
     };
 
@@ -203,5 +218,13 @@ internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogge
         public List<string?> ReaderIds { get; } = new(capacity);
 
         public List<DateTimeOffset> OccurredAt { get; } = new(capacity);
+
+        public List<string?> Actors { get; } = new(capacity);
+
+        public List<string?> Details { get; } = new(capacity);
+
+        public List<Guid?> CredentialIds { get; } = new(capacity);
+
+        public List<DateTimeOffset?> Until { get; } = new(capacity);
     }
 }

@@ -62,13 +62,14 @@ public static class MembersApi
     }
 
     internal static async Task<Results<Created<MemberResponse>, ValidationProblem, ProblemHttpResult>> CreateMember(
-        CreateMemberRequest request, Caller caller, MemberStore store, CancellationToken cancellationToken)
+        CreateMemberRequest request, Caller caller, MemberStore store, CredentialStore credentialStore, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         errors.Required("name", request.Name);
         ValidateEmail(request.Email, required: true, errors);
         ValidateCompany(request.Company, errors);
-        var credentials = ValidateCredentials(request.Credentials, errors);
+        var pinLength = request.Credentials is { Count: > 0 } ? await credentialStore.PinLengthAsync(caller.OrganisationId, cancellationToken) : CredentialsApi.MinimumPinLength;
+        var credentials = ValidateCredentials(request.Credentials, errors, pinLength);
         if (errors.Any)
         {
             return errors.ToProblem();
@@ -164,7 +165,7 @@ public static class MembersApi
         }
     }
 
-    private static List<NewCredential> ValidateCredentials(IReadOnlyList<CreateCredentialRequest?>? requests, ValidationErrors errors)
+    private static List<NewCredential> ValidateCredentials(IReadOnlyList<CreateCredentialRequest?>? requests, ValidationErrors errors, int minimumPinLength)
     {
         var credentials = new List<NewCredential>();
         if (requests is { Count: > MaxCredentials })
@@ -179,7 +180,7 @@ public static class MembersApi
             {
                 errors.Add($"credentials[{i}]", "must be a credential");
             }
-            else if (CredentialsApi.Validate(request, errors, $"credentials[{i}].") is { } credential)
+            else if (CredentialsApi.Validate(request, errors, $"credentials[{i}].", minimumPinLength) is { } credential)
             {
                 credentials.Add(credential);
             }

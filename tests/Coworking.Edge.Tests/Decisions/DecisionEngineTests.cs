@@ -159,7 +159,70 @@ public sealed class DecisionEngineTests : IDisposable
 
         Assert.Equal(DecisionReason.PinRequired, Decide(Presentation.ForCard("front", "r1", 12, 1001)).Reason);
         Assert.Equal(DecisionReason.Granted, Decide(Presentation.ForCardAndPin("front", "r1", 12, 1001, "2468")).Reason);
-        Assert.Equal(DecisionReason.PinRequired, Decide(Presentation.ForPin("front", "r1", "2468")).Reason);
+        Assert.Equal(DecisionReason.CredentialNotAccepted, Decide(Presentation.ForPin("front", "r1", "2468")).Reason);
+    }
+
+    [Theory]
+    [InlineData(CredentialPolicy.Card, "granted", "credential_not_accepted")]
+    [InlineData(CredentialPolicy.CardOrPin, "granted", "granted")]
+    [InlineData(CredentialPolicy.CardAndPin, "pin_required", "credential_not_accepted")]
+    [InlineData(CredentialPolicy.Pin, "credential_not_accepted", "granted")]
+    public void Door_credential_policy_decides_which_presentations_it_takes(CredentialPolicy policy, string card, string pin)
+    {
+        _cache.Apply(ControlledDoor("front", policy), Grant("g", "alice", null, LastYear, NextYear));
+
+        Assert.Equal(card, Decide(Presentation.ForCard("front", "r1", 12, 1001)).Reason.ToWireName());
+        Assert.Equal(pin, Decide(Presentation.ForPin("front", "r1", "2468")).Reason.ToWireName());
+    }
+
+    [Fact]
+    public void Bare_pin_at_a_card_door_is_refused_unlooked_so_a_wrong_one_does_not_count_towards_a_lockout()
+    {
+        _cache.Apply(ControlledDoor("front", CredentialPolicy.Card), Grant("g", "alice", null, LastYear, NextYear));
+
+        var decision = Decide(Presentation.ForPin("front", "r1", "9999"));
+
+        Assert.Equal(DecisionReason.CredentialNotAccepted, decision.Reason);
+        Assert.False(decision.WrongPin);
+        Assert.Null(decision.CredentialId);
+    }
+
+    [Fact]
+    public void Lockdown_of_the_door_area_refuses_a_granted_card_but_admits_an_exempt_holder_with_a_grant()
+    {
+        _cache.Apply(ControlledDoor("front", CredentialPolicy.CardOrPin, areaId: "lobby"), Holder("sam"), Card("sam-card", "sam", 12, 2002),
+            Grant("g", "alice", null, LastYear, NextYear), Grant("s", "sam", null, LastYear, NextYear),
+            DoorControl([LockdownOf("l1", areas: ["lobby"])], exempt: ["sam"]));
+
+        Assert.Equal(DecisionReason.Lockdown, Decide(Presentation.ForCard("front", "r1", 12, 1001)).Reason);
+        Assert.Equal(DecisionReason.Granted, Decide(Presentation.ForCard("front", "r1", 12, 2002)).Reason);
+    }
+
+    [Fact]
+    public void Lifting_the_lockdown_restores_the_door_and_a_lockdown_elsewhere_leaves_it_alone()
+    {
+        _cache.Apply(ControlledDoor("front", CredentialPolicy.CardOrPin, areaId: "lobby"), Grant("g", "alice", null, LastYear, NextYear),
+            DoorControl([LockdownOf("l1", allDoors: true)]));
+        var during = Decide(Presentation.ForCard("front", "r1", 12, 1001)).Reason;
+
+        _cache.Apply(DoorControl([LockdownOf("l2", doors: ["lab"]), LockdownOf("l3", areas: ["roof"])]));
+
+        Assert.Equal(DecisionReason.Lockdown, during);
+        Assert.Equal(DecisionReason.Granted, Decide(Presentation.ForCard("front", "r1", 12, 1001)).Reason);
+    }
+
+    [Fact]
+    public void Door_control_survives_reopening_the_cache()
+    {
+        _cache.Apply(ControlledDoor("front", CredentialPolicy.Pin, areaId: "lobby", firstPersonIn: true, Window(DayOfWeek.Monday, 9, 0, 17, 0)),
+            DoorControl([LockdownOf("l1", areas: ["lobby"])], exempt: ["alice"], staff: ["alice"]));
+
+        var index = _cache.Reopen().Index;
+
+        Assert.True(index.TryGetDoor("front", out var door));
+        Assert.Equal((CredentialPolicy.Pin, true, 1), (door.Credentials, door.FirstPersonIn, door.UnlockedHours!.Windows().Count()));
+        Assert.Equal("l1", Assert.Single(index.DoorControl.Lockdowns).LockdownId);
+        Assert.Single(index.DoorControl.Staff);
     }
 
     [Fact]
@@ -199,7 +262,7 @@ public sealed class DecisionEngineTests : IDisposable
     {
         Assert.Equal(
             ["granted", "unknown_credential", "revoked", "not_yet_valid", "expired", "holder_suspended", "no_grant_for_door",
-             "outside_schedule", "locked_out", "lockdown", "pin_required"],
+             "outside_schedule", "locked_out", "lockdown", "pin_required", "credential_not_accepted"],
             Enum.GetValues<DecisionReason>().Select(r => r.ToWireName()));
         Assert.Equal("\"no_grant_for_door\"", System.Text.Json.JsonSerializer.Serialize(DecisionReason.NoGrantForDoor));
     }

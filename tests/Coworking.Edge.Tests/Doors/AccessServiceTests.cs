@@ -115,7 +115,28 @@ public sealed class AccessServiceTests : IAsyncLifetime
         Assert.Equal(DecisionReason.Granted, rightPinElsewhere.Reason);
         Assert.Equal(DecisionReason.Granted, cardHere.Reason);
         Assert.Equal(DecisionReason.Granted, afterLockout.Reason);
-        Assert.Equal(DecisionReason.LockedOut, _outbox.ReadBatch(100)[5].Event.Reason);
+        var recorded = _outbox.ReadBatch(100);
+        Assert.Equal((EdgeEventKind.PinLockout, "reader", "front-in"), (recorded[5].Event.Kind, recorded[5].Event.Detail, recorded[5].Event.ReaderId));
+        Assert.Equal(_time.GetUtcNow(), recorded[5].Event.Until);
+        Assert.Equal(DecisionReason.LockedOut, recorded[6].Event.Reason);
+    }
+
+    [Fact]
+    public async Task Wrong_pins_spread_over_every_keypad_lock_out_bare_pins_edge_wide_but_not_card_and_pin()
+    {
+        var limiter = new PinAttemptLimiter(new PinLimitOptions { EdgeMaxFailures = 6 }, _time);
+        var access = new AccessService(new DecisionEngine(_cache.Cache), limiter, _outbox, _doors, _time, Logs.For<AccessService>());
+        for (var i = 0; i < 6; i++)
+        {
+            await access.HandleAsync(Presentation.ForPin("front", $"keypad-{i}", "0000"), Timeout);
+        }
+
+        var bareRightPin = await access.HandleAsync(Presentation.ForPin("front", "keypad-new", "2468"), Timeout);
+        var cardAndPin = await access.HandleAsync(Presentation.ForCardAndPin("vault", "keypad-new", 12, 1001, "2468"), Timeout);
+
+        Assert.Equal(DecisionReason.LockedOut, bareRightPin.Reason);
+        Assert.Equal(DecisionReason.Granted, cardAndPin.Reason);
+        Assert.Contains(limiter.Lockouts, l => l.Scope == PinLockoutScope.Edge);
     }
 
     [Fact]

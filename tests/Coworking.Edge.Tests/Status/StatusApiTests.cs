@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Coworking.Edge.Configuration;
+using Coworking.Edge.Decisions;
 using Coworking.Edge.Doors;
 using Coworking.Edge.Outbox;
 using Coworking.Edge.Status;
@@ -38,6 +40,7 @@ public sealed class StatusApiTests : IAsyncLifetime
         builder.Services.AddSingleton(sp => new DoorRegistry(_cache.Cache, _outbox, _time, Logs.Factory));
         builder.Services.AddSingleton<IReaderStatusSource>(new TwoReaders());
         builder.Services.AddSingleton<RecentDecisions>();
+        builder.Services.AddSingleton(new PinAttemptLimiter(new PinLimitOptions(), _time));
         _app = builder.Build();
         _app.MapStatusApi();
         _app.Services.GetRequiredService<DoorRegistry>().AddDoor(_front);
@@ -51,6 +54,25 @@ public sealed class StatusApiTests : IAsyncLifetime
         await _app.DisposeAsync();
         _http.Dispose();
         _cache.Dispose();
+    }
+
+    [Fact]
+    public async Task Status_lists_the_wrong_pin_lockouts_in_force_and_the_lockdowns()
+    {
+        var limiter = _app.Services.GetRequiredService<PinAttemptLimiter>();
+        for (var i = 0; i < 5; i++)
+        {
+            limiter.RecordFailure("ttyUSB0:1", null);
+        }
+
+        _cache.Apply(DoorControl([LockdownOf("l1", allDoors: true)]));
+
+        var status = await _http.GetFromJsonAsync<JsonElement>(new Uri("/status", UriKind.Relative));
+
+        var lockout = Assert.Single(status.GetProperty("pinLockouts").EnumerateArray());
+        Assert.Equal(("reader", "ttyUSB0:1"), (lockout.GetProperty("scope").GetString(), lockout.GetProperty("id").GetString()));
+        Assert.Equal("l1", Assert.Single(status.GetProperty("lockdowns").EnumerateArray()).GetProperty("lockdownId").GetString());
+        Assert.True(status.GetProperty("doors")[0].GetProperty("lockdown").GetBoolean());
     }
 
     [Fact]

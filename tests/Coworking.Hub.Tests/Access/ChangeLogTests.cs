@@ -154,7 +154,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
         var oldHome = await hub.CreateLocationAsync("Old");
         var newHome = await hub.CreateLocationAsync("New");
         var member = await HubFixture.CreateMemberAsync(hub.Admin, oldHome);
-        var pin = (await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/credentials", new { kind = "pin", pin = "9753" })).Id();
+        var pin = (await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/credentials", new { kind = "pin", pin = "975310" })).Id();
 
         using var moved = await hub.Admin.PatchAsJsonAsync($"/api/v1/members/{member}", new { homeLocationId = newHome });
         await moved.SuccessBodyAsync();
@@ -209,7 +209,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     {
         var location = await hub.CreateLocationAsync();
         var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
-        await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/credentials", new { kind = "pin", pin = "86420" });
+        await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/credentials", new { kind = "pin", pin = "864209" });
 
         var firstPage = await hub.Admin.GetJsonAsync($"/api/v1/locations/{location}/changes?limit=2");
         var next = firstPage["nextAfter"]!.GetValue<long>();

@@ -71,7 +71,7 @@ public sealed class LocationScopeTests(HubFixture hub) : IClassFixture<HubFixtur
         var list = await manager.GetJsonAsync("/api/v1/members");
         using var read = await manager.GetAsync($"/api/v1/members/{elsewhere}");
         using var suspend = await manager.PostAsync($"/api/v1/members/{elsewhere}/suspend", null);
-        using var credential = await manager.PostAsJsonAsync($"/api/v1/members/{homeless}/credentials", new { kind = "pin", pin = "2468" });
+        using var credential = await manager.PostAsJsonAsync($"/api/v1/members/{homeless}/credentials", new { kind = "pin", pin = "246813" });
 
         Assert.Equal([ours], list.Items().Select(m => m.Id()));
         await read.ProblemAsync(404);

@@ -159,7 +159,7 @@ public sealed class MembersApiTests(HubFixture hub) : IClassFixture<HubFixture>
             name = "Katherine Johnson",
             email = "katherine@example.com",
             homeLocationId = location,
-            credentials = new object[] { new { kind = "card", facilityCode = 3, cardNumber = 1962 }, new { kind = "pin", pin = "31415" } },
+            credentials = new object[] { new { kind = "card", facilityCode = 3, cardNumber = 1962 }, new { kind = "pin", pin = "314159" } },
         });
 
         var credentials = created["credentials"]!.AsArray().Select(c => c!.AsObject()).ToList();
@@ -180,7 +180,7 @@ public sealed class MembersApiTests(HubFixture hub) : IClassFixture<HubFixture>
 
         using var response = await hub.Admin.PostAsJsonAsync("/api/v1/members", new
         {
-            name = "Late", email = "late@example.com", credentials = new object[] { new { kind = "pin", pin = "0000" }, new { kind = "card", cardNumber = "5150" } },
+            name = "Late", email = "late@example.com", credentials = new object[] { new { kind = "pin", pin = "000000" }, new { kind = "card", cardNumber = "5150" } },
         });
 
         Assert.Equal(["credentials[1].cardNumber"], (await response.ProblemAsync(409)).ErrorFields());

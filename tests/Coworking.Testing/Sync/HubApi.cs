@@ -165,5 +165,26 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Any PUT as the organisation admin; the answer's body, or an exception naming the status.</summary>
+    public async Task<JsonElement> PutAsync(string path, object body)
+    {
+        using var response = await _http.PutAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"PUT {path}: {(int)response.StatusCode} {text}");
+        }
+
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>A POST whose answer may be an error: its status and body.</summary>
+    public async Task<(int Status, JsonElement Body)> PostForStatusAsync(string path, object body)
+    {
+        using var response = await _http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
     private static Guid Id(JsonElement body) => body.GetProperty("id").GetGuid();
 }

@@ -74,6 +74,35 @@ public sealed class SimReader : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.GetProperty("result").GetString()!;
     }
 
+    /// <summary>Presents a card and then types its PIN; the sim's whole answer (result, led, strikeMs…).</summary>
+    public async Task<JsonElement> BadgeWithPinAsync(Guid doorId, string card, string pin)
+    {
+        using var response = await _http.PostAsJsonAsync($"/doors/{doorId}/badge", new { card, pin });
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"badge: {(int)response.StatusCode} {text}");
+        }
+
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Presents a card; the sim's whole answer (result, led, strikeMs…).</summary>
+    public async Task<JsonElement> BadgeOutcomeAsync(Guid doorId, string card)
+    {
+        using var response = await _http.PostAsJsonAsync($"/doors/{doorId}/badge", new { card });
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"badge: {(int)response.StatusCode} {text}");
+        }
+
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>The door's reader as the sim shows it (LED, strike, last strike pulse…).</summary>
+    public Task<JsonElement> DoorAsync(Guid doorId) => _http.GetFromJsonAsync<JsonElement>($"/doors/{doorId}");
+
     /// <summary>Opens or closes the door's contact (the sim reader's input), as someone pushing the door would.</summary>
     public async Task SetContactAsync(Guid doorId, bool open)
     {
