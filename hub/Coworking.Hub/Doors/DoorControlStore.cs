@@ -170,7 +170,7 @@ internal sealed class DoorControlStore(NpgsqlDataSource db, TimeProvider time)
             new { organisationId, ids = staff.Concat(responders).Distinct().ToArray() },
             tx,
             cancellationToken: cancellationToken))).ToHashSet();
-        if (staff.Concat(responders).FirstOrDefault(id => !known.Contains(id)) is var unknown && unknown != Guid.Empty)
+        if (staff.Concat(responders).Where(id => !known.Contains(id)).Select(id => (Guid?)id).FirstOrDefault() is { } unknown)
         {
             return (ControlWrite.UnknownMember, unknown);
         }

@@ -69,7 +69,7 @@ public sealed class ChangeNotifier : INotificationListener
     public sealed class Subscription : IDisposable
     {
         private readonly ChangeNotifier _owner;
-        private readonly SemaphoreSlim _signal = new(0, 1);
+        private readonly WakeSignal _signal = new();
         private readonly CancellationTokenSource _revoked = new();
 
         internal Subscription(ChangeNotifier owner, Guid locationId, Guid edgeId)
@@ -96,20 +96,7 @@ public sealed class ChangeNotifier : INotificationListener
             _signal.Dispose();
         }
 
-        internal void Wake()
-        {
-            try
-            {
-                if (_signal.CurrentCount == 0)
-                {
-                    _signal.Release();
-                }
-            }
-            catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
-            {
-                // Woken twice at once, or the stream ended meanwhile: either way nothing is left to do.
-            }
-        }
+        internal void Wake() => _signal.Wake();
 
         internal void Revoke()
         {

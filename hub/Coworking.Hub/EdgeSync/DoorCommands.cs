@@ -100,14 +100,22 @@ internal sealed class DoorCommands(NpgsqlDataSource db, TimeProvider time, IOpti
 
             var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _answers[id] = answered;
-            await conn.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO door_commands (id, location_id, door_id, unlock_ms, actor, requested_at, expires_at)
-                VALUES (@id, @locationId, @doorId, @unlockMs, @actor, @now, @expiresAt);
-                SELECT pg_notify(@channel, @locationText);
-                """,
-                new { id, locationId, doorId, unlockMs, actor, now, expiresAt = now + timeout, channel = RequestChannel, locationText = locationId.ToString() },
-                cancellationToken: cancellationToken));
+            try
+            {
+                await conn.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO door_commands (id, location_id, door_id, unlock_ms, actor, requested_at, expires_at)
+                    VALUES (@id, @locationId, @doorId, @unlockMs, @actor, @now, @expiresAt);
+                    SELECT pg_notify(@channel, @locationText);
+                    """,
+                    new { id, locationId, doorId, unlockMs, actor, now, expiresAt = now + timeout, channel = RequestChannel, locationText = locationId.ToString() },
+                    cancellationToken: cancellationToken));
+            }
+            catch
+            {
+                _answers.TryRemove(id, out _);
+                throw;
+            }
         }
 
         try
@@ -239,7 +247,7 @@ internal sealed class DoorCommands(NpgsqlDataSource db, TimeProvider time, IOpti
     public sealed class Subscription : IDisposable
     {
         private readonly DoorCommands _owner;
-        private readonly SemaphoreSlim _signal = new(0, 1);
+        private readonly WakeSignal _signal = new();
 
         internal Subscription(DoorCommands owner, Guid locationId)
         {
@@ -257,19 +265,6 @@ internal sealed class DoorCommands(NpgsqlDataSource db, TimeProvider time, IOpti
             _signal.Dispose();
         }
 
-        internal void Wake()
-        {
-            try
-            {
-                if (_signal.CurrentCount == 0)
-                {
-                    _signal.Release();
-                }
-            }
-            catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
-            {
-                // Woken twice at once, or the stream ended meanwhile: either way nothing is left to do.
-            }
-        }
+        internal void Wake() => _signal.Wake();
     }
 }

@@ -28,7 +28,9 @@ public sealed class DoorControlTests
         var status = await site.Edge.StatusAsync();
         await site.Api.PostAsync($"/api/v1/locations/{site.LocationId}/lockdowns/{lockdown.GetProperty("id").GetGuid()}/lift", new { });
         await site.SyncedAsync();
-        var adaAfter = await site.BadgeAsync();
+
+        // On a loaded machine the reader's answer may miss the sim's badge timeout once; the door must open for Ada again.
+        var adaAfter = await Eventually.Async(() => site.BadgeAsync(), r => r == "granted", "the door opens for Ada once the lockdown is lifted", () => site.Edge.Output);
 
         Assert.Equal(("denied", "lockdown"), (adaDuring, adaReason));
         Assert.Equal("granted", staffDuring);
@@ -45,10 +47,11 @@ public sealed class DoorControlTests
         await site.Api.PutAsync($"/api/v1/locations/{site.LocationId}/doors/{site.DoorId}/control", new { credentialPolicy = "card_and_pin" });
         await site.SyncedAsync();
 
-        var cardAlone = await site.Reader!.BadgeOutcomeAsync(site.DoorId, SyncSite.AdaCard);
-        var cardAloneReason = await NewestReasonAsync(site.Edge);
+        // The PIN alone first: after a card the reader takes the next PIN as that card's.
         var pinAlone = await site.KeypadAsync(AdaPin);
         var pinAloneReason = await NewestReasonAsync(site.Edge);
+        var cardAlone = await site.Reader!.BadgeOutcomeAsync(site.DoorId, SyncSite.AdaCard);
+        var cardAloneReason = await NewestReasonAsync(site.Edge);
         var both = await site.Reader.BadgeWithPinAsync(site.DoorId, SyncSite.AdaCard, AdaPin);
 
         Assert.NotEqual("granted", cardAlone.GetProperty("result").GetString());

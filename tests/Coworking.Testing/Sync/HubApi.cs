@@ -157,25 +157,14 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
     public async Task<JsonElement> PostAsync(string path, object body)
     {
         using var response = await _http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {text}");
-        }
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return await SucceededAsync("POST", path, response);
     }
 
     /// <summary>Any PUT as the organisation admin; the answer's body, or an exception naming the status.</summary>
     public async Task<JsonElement> PutAsync(string path, object body)
     {
         using var response = await _http.PutAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"PUT {path}: {(int)response.StatusCode} {text}");
-        }
-
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return await SucceededAsync("PUT", path, response);
     }
 
     /// <summary>A POST whose answer may be an error: its status and body.</summary>
@@ -183,8 +172,16 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
     {
         using var response = await _http.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        return ((int)response.StatusCode, Parse(text));
     }
+
+    private static async Task<JsonElement> SucceededAsync(string method, string path, HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? Parse(text) : throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+    }
+
+    private static JsonElement Parse(string text) => text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
 
     private static Guid Id(JsonElement body) => body.GetProperty("id").GetGuid();
 }

@@ -71,8 +71,9 @@ public sealed class HubInstance : IAsyncDisposable
                     using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
                     return ready.IsSuccessStatusCode;
                 }
-                catch (HttpRequestException)
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
                 {
+                    // Not listening yet, or too slow to answer on a loaded machine: ask again.
                     return false;
                 }
             },
