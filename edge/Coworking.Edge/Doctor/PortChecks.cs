@@ -32,18 +32,9 @@ internal static class PortChecks
                 "stop that program: two programs on one bus garble each other's frames (sudo fuser -v " + device + ")");
         }
 
-        try
+        if (OpenFailure("port", path, device, "dialout", "unplug and replug the adapter; check dmesg for USB errors") is { } failure)
         {
-            using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.ReadWrite);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return DoctorFinding.Fail("port", path, $"permission denied for user {Environment.UserName}",
-                "the edge's user must be in the group that owns the port (dialout on Debian): sudo usermod -aG dialout coworking-edge, then restart the edge");
-        }
-        catch (IOException e)
-        {
-            return DoctorFinding.Fail("port", path, $"cannot be opened: {e.Message}", "unplug and replug the adapter; check dmesg for USB errors");
+            return failure;
         }
 
         free = true;
@@ -69,21 +60,26 @@ internal static class PortChecks
         }
 
         var chip = chips.Order(StringComparer.Ordinal).First();
+        return OpenFailure("gpio", chip, chip, "gpio", "check the board's GPIO driver (dmesg)") ?? DoctorFinding.Ok("gpio", chip, $"present and usable for {edge.Gpio.Doors.Count} doors");
+    }
+
+    /// <summary>Opens the device read-write and closes it again; the failure, with its fix, when that is refused.</summary>
+    private static DoctorFinding? OpenFailure(string check, string subject, string device, string group, string ioFix)
+    {
         try
         {
-            using var handle = File.OpenHandle(chip, FileMode.Open, FileAccess.ReadWrite);
+            using var handle = File.OpenHandle(device, FileMode.Open, FileAccess.ReadWrite);
+            return null;
         }
         catch (UnauthorizedAccessException)
         {
-            return DoctorFinding.Fail("gpio", chip, $"permission denied for user {Environment.UserName}",
-                "the edge's user must be in the gpio group (or the chip's owning group): sudo usermod -aG gpio coworking-edge, then restart the edge");
+            return DoctorFinding.Fail(check, subject, $"permission denied for user {Environment.UserName}",
+                $"the edge's user must be in the group that owns {device} ({group} on Debian): sudo usermod -aG {group} coworking-edge, then restart the edge");
         }
         catch (IOException e)
         {
-            return DoctorFinding.Fail("gpio", chip, $"cannot be opened: {e.Message}", "check the board's GPIO driver (dmesg)");
+            return DoctorFinding.Fail(check, subject, $"cannot be opened: {e.Message}", ioFix);
         }
-
-        return DoctorFinding.Ok("gpio", chip, $"present and usable for {edge.Gpio.Doors.Count} doors");
     }
 
     private static string ResolvedPath(string path)
@@ -123,7 +119,10 @@ internal static class PortChecks
                 continue;
             }
 
-            if (descriptors.Any(fd => LinkTarget(fd) == device))
+            var targets = descriptors.Select(LinkTarget).ToList();
+            // A virtual port (socat, ser2net) keeps both ends of its pseudo-terminal open: that is its other end, not a rival.
+            var ptyOwner = device.StartsWith("/dev/pts/", StringComparison.Ordinal) && targets.Contains("/dev/ptmx");
+            if (targets.Contains(device) && !ptyOwner)
             {
                 yield return (pid, Name(processDirectory));
             }

@@ -9,7 +9,8 @@ namespace Coworking.Edge.Status;
 /// </summary>
 public sealed class RunningEdge(HttpClient http) : IDisposable
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+    // A stopped edge refuses at once; a running one on a slow or busy box may take seconds to answer.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
 
     public HttpClient Http => http;
 

@@ -361,6 +361,11 @@ internal sealed class PdSession
             {
                 SetError(RejectedText(1, 1, probeRejection.Detail), PdErrorKind.For(probeRejection.Reason));
             }
+            else if (lastErrorKind != PdErrorKind.NoReply)
+            {
+                // A reader never seen (unplugged, wrong address or baud) says so, not nothing.
+                SetError($"no reply to {OsdpNames.Command(exchange.Command.Code)}", PdErrorKind.NoReply);
+            }
 
             consecutiveMisses = 0;
             consecutiveRejected = 0;
