@@ -2,7 +2,9 @@
 # Install the Debian packages the project runs against, when any is missing.
 #   deploy/local/install-deps.sh [--browser]
 set -euo pipefail
-want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl jq python3-icalendar faketime libfaketime)
+want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl jq python3-icalendar faketime libfaketime
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
+# qemu-user-static and the arm64 cross C libraries: the packaging test starts the linux-arm64 edge build on this x64 box.
 [ "${1:-}" = "--browser" ] && want+=(chromium fonts-dejavu-core)
 missing=()
 for p in "${want[@]}"; do

@@ -5,7 +5,9 @@ using Coworking.Edge.Configuration;
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Doors;
 using Coworking.Edge.EdgeSync;
+using Coworking.Edge.Doctor;
 using Coworking.Edge.Gpio;
+using Coworking.Edge.Osdp.Capture;
 using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Outbox;
 using Coworking.Edge.Readers;
@@ -14,14 +16,30 @@ using Serilog;
 
 // Composition root: wires the parts; what happens when a card is read is in
 // Decisions → Doors → Outbox (docs/EDGE.md).
-if (args is [EnrollCommand.Verb, ..])
+switch (args)
 {
-    return await EnrollCommand.RunAsync(args[1..]);
+    case [EnrollCommand.Verb, ..]:
+        return await EnrollCommand.RunAsync(args[1..]);
+    case [DoctorCommand.Verb, ..]:
+        return await DoctorCommand.RunAsync(args[1..]);
+    case [CaptureCommand.Verb, ..]:
+        return await CaptureCommand.RunAsync(args[1..]);
 }
 
 args = args is ["run", ..] ? args[1..] : args;
 // appsettings.json ships next to the program; the working directory is wherever the service manager starts it.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+try
+{
+    EdgeConfiguration.UseEdgeSources(builder.Configuration, args, builder.Environment.EnvironmentName);
+}
+catch (InvalidDataException e)
+{
+    await Console.Error.WriteLineAsync($"coworking-edge: configuration error: {e.Message} Fix {EdgeConfiguration.FilePath} and start again.");
+    return 2;
+}
+
+SystemdWatchdog.AddSystemdNotifications(builder.Services);
 builder.Services.AddSerilog((_, logger) => logger
     .ReadFrom.Configuration(builder.Configuration)
     .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture));
@@ -79,5 +97,6 @@ services.AddHostedService(sp => sp.GetRequiredService<UnlockedHours>());
 var app = builder.Build();
 app.MapStatusApi();
 app.MapOsdpStatus();
+app.MapCaptureApi();
 await app.RunAsync();
 return 0;

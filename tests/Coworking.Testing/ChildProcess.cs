@@ -38,26 +38,36 @@ public sealed partial class ChildProcess : IAsyncDisposable
             throw new FileNotFoundException($"{dll} is not built: run dotnet build Coworking.sln first", dll);
         }
 
-        var psi = new ProcessStartInfo("dotnet")
+        var withEnvironment = new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Development" };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            withEnvironment[key] = value;
+        }
+
+        return Start("dotnet", [dll, .. args], withEnvironment, assemblyName);
+    }
+
+    /// <summary>Starts any program (a packaged build, a program under qemu) with these environment variables added.</summary>
+    public static ChildProcess Start(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? name = null)
+    {
+        var psi = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        psi.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }
 
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[key] = value;
         }
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {dll}");
-        return new ChildProcess(process, assemblyName);
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {fileName}");
+        return new ChildProcess(process, name ?? Path.GetFileName(fileName));
     }
 
     /// <summary>The configuration the tests themselves were built with, so they run the matching build.</summary>

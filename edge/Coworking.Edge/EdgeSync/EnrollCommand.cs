@@ -47,12 +47,7 @@ public static class EnrollCommand
             return 2;
         }
 
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine([.. rest])
-            .Build();
+        var configuration = EdgeConfiguration.Build([.. rest]);
         var edge = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
         var sync = configuration.GetSection(EdgeSyncOptions.Section).Get<EdgeSyncOptions>() ?? new EdgeSyncOptions();
         if (HubEnrolment.Exists(edge.DataDirectory))

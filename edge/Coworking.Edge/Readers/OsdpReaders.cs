@@ -77,7 +77,9 @@ public sealed class OsdpReaders : BackgroundService, IReaderStatusSource
                 pd.Online,
                 pd.LastReplyAt,
                 pd.SecureChannelConfigured ? pd.SecureChannelActive : null,
-                pd.LastError ?? (status.PortOpen ? null : status.PortError)));
+                pd.LastError ?? (status.PortOpen ? null : status.PortError),
+                pd.LastError is null ? (status.PortOpen ? null : PdErrorKind.PortError) : pd.LastErrorKind,
+                pd.RejectedFrames));
         }),
     ];
 

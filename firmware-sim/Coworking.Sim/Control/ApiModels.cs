@@ -7,7 +7,7 @@ internal sealed record BadgeRequest(string? Card, string? Pin, string? Bits);
 internal sealed record ContactRequest(bool? Open);
 
 /// <summary>POST /doors/{doorId}/faults: the complete fault set; a missing field is off.</summary>
-internal sealed record FaultsRequest(bool? NoReply, bool? BadCrc, int? SlowReplyMs, bool? Garbage, bool? Busy);
+internal sealed record FaultsRequest(bool? NoReply, bool? BadCrc, int? SlowReplyMs, bool? Garbage, bool? Busy, byte? WrongSecurityBlockType);
 
 /// <summary>GET /healthz.</summary>
 internal sealed record HealthView(string Status, int Buses, int Readers, bool Stripe);

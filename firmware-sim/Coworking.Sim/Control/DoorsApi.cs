@@ -139,7 +139,7 @@ internal static class DoorsApi
         }
 
         reader.SetFaults(new ReaderFaults(
-            body!.NoReply ?? false, body.BadCrc ?? false, body.SlowReplyMs ?? 0, body.Garbage ?? false, body.Busy ?? false));
+            body!.NoReply ?? false, body.BadCrc ?? false, body.SlowReplyMs ?? 0, body.Garbage ?? false, body.Busy ?? false, body.WrongSecurityBlockType));
         return TypedResults.Ok(reader.Snapshot());
     }
 

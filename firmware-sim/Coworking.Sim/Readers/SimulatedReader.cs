@@ -667,10 +667,11 @@ internal sealed class SimulatedReader
     private byte[] Sealed(OsdpFrame frame, byte code, byte[] data)
     {
         var channel = secureChannel!;
+        var wrongType = Faults.WrongSecurityBlockType;
         return data.Length == 0
-            ? FrameEncoder.Encode(ReplyAddress, frame.Sequence, frame.UsesCrc, frame.HadMark, [2, SecurityBlockType.ReplyMacOnly], code, [], channel.ReplyMac)
+            ? FrameEncoder.Encode(ReplyAddress, frame.Sequence, frame.UsesCrc, frame.HadMark, [2, wrongType ?? SecurityBlockType.ReplyMacOnly], code, [], channel.ReplyMac)
             : FrameEncoder.Encode(
-                ReplyAddress, frame.Sequence, frame.UsesCrc, frame.HadMark, [2, SecurityBlockType.ReplyEncrypted], code, channel.EncryptReplyData(data), channel.ReplyMac);
+                ReplyAddress, frame.Sequence, frame.UsesCrc, frame.HadMark, [2, wrongType ?? SecurityBlockType.ReplyEncrypted], code, channel.EncryptReplyData(data), channel.ReplyMac);
     }
 
     private byte[] Nak(OsdpFrame frame, NakCode code)

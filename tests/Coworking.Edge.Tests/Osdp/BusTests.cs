@@ -219,7 +219,7 @@ public sealed class BusTests
     }
 
     [Fact]
-    public async Task Nak_is_counted_and_the_command_reports_rejected()
+    public async Task Nak_is_counted_by_its_code_named_in_last_error_and_the_command_reports_rejected()
     {
         var pd = new TestPd(1);
         await using var setup = await StartAsync(BusHarness.FastOptions(BusHarness.Reader(1)), pd);
@@ -234,6 +234,9 @@ public sealed class BusTests
         Assert.Equal(1, status.Counters.Naks);
         Assert.Equal(1, status.Readers.Single().Counters.Naks);
         Assert.True(status.Readers.Single().Online);
+        Assert.Equal(1, status.Readers.Single().Counters.NaksByCode["NAK 3 (UnknownCommand)"]);
+        Assert.Equal("nak", status.Readers.Single().LastErrorKind);
+        Assert.Equal("the reader answered osdp_LED with NAK 3 (UnknownCommand)", status.Readers.Single().LastError);
     }
 
     [Fact]

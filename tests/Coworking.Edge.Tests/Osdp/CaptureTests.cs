@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Coworking.Edge.Osdp.Capture;
-using Coworking.Edge.Osdp.Framing;
 using Coworking.Edge.Osdp.Replies;
 using Coworking.Edge.Tests.Osdp.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -28,13 +27,34 @@ public sealed class CaptureTests : IDisposable
         }
 
         var file = Assert.Single(directory.GetFiles("osdp-test-*.pcap"));
-        var records = ReadPcap(File.ReadAllBytes(file.FullName));
-        var firstSent = records.First(r => r.Kind == CaptureKind.Sent);
-        Assert.Equal(Convert.FromHexString("53010900046100"), firstSent.Bytes[..7]);
-        Assert.Contains(records, r => r.Kind == CaptureKind.Received && r.Bytes[1] == 0x81 && r.Bytes[5] == ReplyCode.PdId);
-        Assert.Contains(records, r => r.Kind == CaptureKind.Received && r.Bytes[5] == ReplyCode.RawCard);
-        Assert.Contains(records, r => r.Kind == CaptureKind.Rejected && r.Reason == (byte)OsdpRejectReason.Garbage);
-        Assert.All(records.Where(r => r.Kind != CaptureKind.Rejected), r => Assert.Equal(OsdpPcapWriter.NoReason, r.Reason));
+        var packets = ReadPcap(File.ReadAllBytes(file.FullName));
+        Assert.Equal(Convert.FromHexString("53010900046100"), packets[0].Bytes[..7]);
+        Assert.Contains(packets, p => p.Bytes[1] == 0x81 && p.Bytes[5] == ReplyCode.PdId);
+        Assert.Contains(packets, p => p.Bytes[1] == 0x81 && p.Bytes[5] == ReplyCode.RawCard);
+        Assert.Contains(packets, p => p.Bytes.SequenceEqual(new byte[] { 0x01, 0x02 }));
+        Assert.All(packets.Where(p => p.Bytes[0] == 0x53), p => Assert.Equal(p.Bytes[2] | (p.Bytes[3] << 8), p.Bytes.Length));
+    }
+
+    [Fact]
+    public async Task Capture_asked_for_while_the_bus_runs_holds_its_polls_and_replies_and_then_ends()
+    {
+        var pd = new TestPd(1);
+        var (cp, pdEnd) = InMemoryLink.CreatePair();
+        await using var responder = new TestPdResponder(pdEnd, pd);
+        await using var harness = new BusHarness(BusHarness.FastOptions(BusHarness.Reader(1)), cp);
+        await harness.OnlineAsync(1);
+
+        var capture = harness.Bus.StartCapture(directory.FullName, TimeSpan.FromSeconds(1));
+        Assert.StartsWith(directory.FullName, capture.Path, StringComparison.Ordinal);
+        await capture.Completed.WaitAsync(BusHarness.WaitLimit);
+
+        var packets = ReadPcap(await File.ReadAllBytesAsync(capture.Path));
+        Assert.Contains(packets, p => p.Bytes[1] == 0x01 && p.Bytes[5] == 0x60);
+        Assert.Contains(packets, p => p.Bytes[1] == 0x81 && p.Bytes[5] == ReplyCode.Ack);
+        var length = new FileInfo(capture.Path).Length;
+        var commandsAtEnd = pd.Received.Count;
+        Assert.True(await BusHarness.EventuallyAsync(() => pd.Received.Count > commandsAtEnd + 3));
+        Assert.Equal(length, new FileInfo(capture.Path).Length);
     }
 
     [Fact]
@@ -43,12 +63,12 @@ public sealed class CaptureTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
         using var stream = new MemoryStream();
         var stops = new List<string>();
-        using var writer = new OsdpPcapWriter(stream, time, maxBytes: 24 + (3 * 26), stops.Add);
+        using var writer = new OsdpPcapWriter(stream, time, maxBytes: 24 + (3 * 24), stops.Add);
 
         for (var i = 0; i < 10; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(1.5));
-            writer.Write(CaptureKind.Sent, new byte[8]);
+            writer.Write(new byte[8]);
         }
 
         Assert.True(writer.Full);
@@ -73,22 +93,23 @@ public sealed class CaptureTests : IDisposable
         await harness.OnlineAsync(1);
     }
 
-    private static List<(CaptureKind Kind, byte Reason, byte[] Bytes, DateTimeOffset At)> ReadPcap(byte[] pcap)
+    /// <summary>Reads a classic pcap file the way Wireshark does: global header (link type USER0), then one record per packet.</summary>
+    internal static List<(byte[] Bytes, DateTimeOffset At)> ReadPcap(byte[] pcap)
     {
         Assert.Equal(0xA1B2C3D4u, BinaryPrimitives.ReadUInt32LittleEndian(pcap));
         Assert.Equal(OsdpPcapWriter.LinkTypeUser0, BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(20)));
-        var records = new List<(CaptureKind, byte, byte[], DateTimeOffset)>();
+        var packets = new List<(byte[], DateTimeOffset)>();
         var at = 24;
         while (at < pcap.Length)
         {
             var seconds = BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(at));
             var microseconds = BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(at + 4));
             var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(at + 8));
-            var record = pcap.AsSpan(at + 16, length);
-            records.Add(((CaptureKind)record[0], record[1], record[2..].ToArray(), DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(microseconds * 10)));
+            Assert.Equal(length, (int)BinaryPrimitives.ReadUInt32LittleEndian(pcap.AsSpan(at + 12)));
+            packets.Add((pcap.AsSpan(at + 16, length).ToArray(), DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(microseconds * 10)));
             at += 16 + length;
         }
 
-        return records;
+        return packets;
     }
 }

@@ -16,6 +16,9 @@ public sealed class EdgeInstance(string dataDirectory, IReadOnlyDictionary<strin
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>Where the running edge's status page answers (its port is picked at start).</summary>
+    public Uri? StatusUrl { get; private set; }
+
     /// <summary>The running process's id (for its memory in /proc), or 0.</summary>
     public int Pid => _process?.Pid ?? 0;
 
@@ -34,6 +37,7 @@ public sealed class EdgeInstance(string dataDirectory, IReadOnlyDictionary<strin
         };
         _process = ChildProcess.StartProject("edge/Coworking.Edge", "coworking-edge", ["run"], environment);
         var address = await _process.ListeningAddressAsync(TimeSpan.FromSeconds(60));
+        StatusUrl = address;
         _status.Dispose();
         _status = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }

@@ -1,34 +1,21 @@
 using System.Buffers.Binary;
-using Coworking.Edge.Osdp.Framing;
 
 namespace Coworking.Edge.Osdp.Capture;
 
-/// <summary>What a captured record is: the first byte of each record's two-byte pseudo-header.</summary>
-public enum CaptureKind : byte
-{
-    /// <summary>A frame the control panel sent.</summary>
-    Sent = 0,
-
-    /// <summary>A well-formed frame received (its CRC or checksum matched).</summary>
-    Received = 1,
-
-    /// <summary>Received bytes the parser rejected; the second pseudo-header byte is the reason.</summary>
-    Rejected = 2,
-}
-
 /// <summary>
 /// Writes OSDP traffic as a classic pcap file (microsecond timestamps, link type LINKTYPE_USER0 = 147) that
-/// Wireshark and tshark open. Each record is a two-byte pseudo-header — kind, then the reject reason (0xFF when
-/// not rejected) — followed by the bytes as they were on the wire. It stops at the size limit rather than
-/// fill the disk, and on a write error rather than disturb the bus; either way it says so once.
+/// Wireshark and tshark open with the public OSDP dissector (libosdp's osdp_dissector.lua, docs/OSDP.md §7):
+/// each packet is exactly one frame's bytes as on the wire, with no pseudo-header; the dissector tells a command
+/// from a reply by the reply bit of the address, as the bus does. Bytes the parser rejected are written as they
+/// came (garbage, a frame with a bad check) so the capture shows the line as it was; why each was rejected is on
+/// the status page. It stops at the size limit rather than fill the disk, and on a write error rather than
+/// disturb the bus; either way it says so once.
 /// </summary>
 public sealed class OsdpPcapWriter : IDisposable
 {
     public const uint LinkTypeUser0 = 147;
-    public const byte NoReason = 0xFF;
     private const int GlobalHeaderLength = 24;
     private const int RecordHeaderLength = 16;
-    private const int PseudoHeaderLength = 2;
     private readonly Stream stream;
     private readonly TimeProvider time;
     private readonly long maxBytes;
@@ -58,22 +45,38 @@ public sealed class OsdpPcapWriter : IDisposable
     /// <summary>True once the size limit or a write error stopped the capture.</summary>
     public bool Full { get; private set; }
 
-    /// <summary>Creates <c>osdp-{port}-{utc time}.pcap</c> in <paramref name="directory"/>.</summary>
+    /// <summary>The file this capture writes, when it writes one.</summary>
+    public string? Path { get; private init; }
+
+    /// <summary>Creates <c>osdp-{port}-{utc time}.pcap</c> in <paramref name="directory"/> (readable by the edge's user only: it may hold card data).</summary>
     public static OsdpPcapWriter Create(string directory, string portName, TimeProvider time, long maxBytes, Action<string>? stopped = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentException.ThrowIfNullOrEmpty(portName);
         Directory.CreateDirectory(directory);
-        var safePort = string.Concat(portName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')).Trim('_');
-        var path = Path.Combine(directory, $"osdp-{safePort}-{time.GetUtcNow():yyyyMMdd-HHmmss}.pcap");
-        return new OsdpPcapWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), time, maxBytes, stopped);
+        var path = System.IO.Path.Combine(directory, $"osdp-{SafeName(portName)}-{time.GetUtcNow():yyyyMMdd-HHmmss-fff}.pcap");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new OsdpPcapWriter(new FileStream(path, options), time, maxBytes, stopped) { Path = path };
     }
 
-    public void Write(CaptureKind kind, ReadOnlySpan<byte> bytes, OsdpRejectReason? reason = null)
+    /// <summary>A port name as it appears in file names: "/dev/ttyUSB0" → "dev_ttyUSB0".</summary>
+    public static string SafeName(string portName)
+    {
+        ArgumentNullException.ThrowIfNull(portName);
+        return string.Concat(portName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')).Trim('_');
+    }
+
+    /// <summary>One packet: the bytes of one frame (or one run of rejected bytes) as they were on the wire.</summary>
+    public void Write(ReadOnlySpan<byte> bytes)
     {
         lock (gate)
         {
-            var recordLength = RecordHeaderLength + PseudoHeaderLength + bytes.Length;
+            var recordLength = RecordHeaderLength + bytes.Length;
             if (Full)
             {
                 return;
@@ -87,13 +90,11 @@ public sealed class OsdpPcapWriter : IDisposable
 
             var now = time.GetUtcNow();
             var microseconds = now.ToUnixTimeMilliseconds() * 1000 + (now.Ticks % TimeSpan.TicksPerMillisecond / 10);
-            Span<byte> header = stackalloc byte[RecordHeaderLength + PseudoHeaderLength];
+            Span<byte> header = stackalloc byte[RecordHeaderLength];
             BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)(microseconds / 1_000_000));
             BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(microseconds % 1_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)(PseudoHeaderLength + bytes.Length));
-            BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)(PseudoHeaderLength + bytes.Length));
-            header[16] = (byte)kind;
-            header[17] = reason is { } r ? (byte)r : NoReason;
+            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)bytes.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)bytes.Length);
             try
             {
                 stream.Write(header);
@@ -108,7 +109,14 @@ public sealed class OsdpPcapWriter : IDisposable
         }
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            Full = true;
+            stream.Dispose();
+        }
+    }
 
     private void Stop(string why)
     {

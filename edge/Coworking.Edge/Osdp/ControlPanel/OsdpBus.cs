@@ -29,8 +29,11 @@ public sealed class OsdpBus
     private readonly Channel<PdEvent> events = Channel.CreateUnbounded<PdEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly PdSession[] sessions;
     private readonly byte[] readBuffer = new byte[512];
+    private readonly Lock wakeGate = new();
     private OsdpFrameParser parser;
     private OsdpPcapWriter? capture;
+    private volatile OsdpPcapWriter[] taps = [];
+    private PlannedExchange? inFlight;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int nextSession;
     private (byte Address, byte Sequence)? lastExchange;
@@ -95,6 +98,11 @@ public sealed class OsdpBus
             portOpen = false;
             await transport.DisposeAsync();
             capture?.Dispose();
+            foreach (var tap in taps)
+            {
+                tap.Dispose();
+            }
+
             events.Writer.TryComplete();
         }
     }
@@ -147,6 +155,29 @@ public sealed class OsdpBus
         return EnqueueAsync(address, new ComSetCommand(newAddress, newBaudRate), cancellationToken);
     }
 
+    /// <summary>The serial port this bus runs on, as configured.</summary>
+    public string PortName => options.PortName;
+
+    /// <summary>
+    /// Starts writing this bus's traffic to a new pcap file in <paramref name="directory"/> for
+    /// <paramref name="duration"/> (an installer's capture, beside any configured one); the file is complete when
+    /// <see cref="BusCapture.Completed"/> is.
+    /// </summary>
+    public BusCapture StartCapture(string directory, TimeSpan duration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
+        var writer = OsdpPcapWriter.Create(directory, options.PortName, time, options.CaptureMaxBytes, why =>
+            logger.LogWarning("OSDP capture of bus {Port} stopped: {Why}", options.PortName, why));
+        lock (wakeGate)
+        {
+            taps = [.. taps, writer];
+        }
+
+        var endsAt = time.GetUtcNow() + duration;
+        logger.LogInformation("OSDP bus {Port} traffic is captured in {Path} until {EndsAt}", options.PortName, writer.Path, endsAt);
+        return new BusCapture(writer.Path!, endsAt, FinishCaptureAsync(writer, duration));
+    }
+
     public OsdpBusStatus GetStatus() => new(
         options.PortName,
         options.BaudRate,
@@ -154,6 +185,27 @@ public sealed class OsdpBus
         portError,
         counters.Snapshot(),
         [.. sessions.Select(s => s.Status)]);
+
+    private async Task FinishCaptureAsync(OsdpPcapWriter writer, TimeSpan duration)
+    {
+        await Task.Delay(duration, time).ConfigureAwait(false);
+        lock (wakeGate)
+        {
+            taps = [.. taps.Where(t => t != writer)];
+        }
+
+        writer.Dispose();
+        logger.LogInformation("OSDP capture {Path} of bus {Port} is complete", writer.Path, options.PortName);
+    }
+
+    private void Capture(ReadOnlySpan<byte> bytes)
+    {
+        capture?.Write(bytes);
+        foreach (var tap in taps)
+        {
+            tap.Write(bytes);
+        }
+    }
 
     private Task<OsdpCommandResult> EnqueueAsync(byte address, OsdpCommand command, CancellationToken cancellationToken)
     {
@@ -229,7 +281,17 @@ public sealed class OsdpBus
         while (true)
         {
             await SendAsync(exchange, cancellationToken);
-            var verdict = await AwaitReplyAsync(exchange, cancellationToken);
+            inFlight = exchange;
+            ReplyVerdict? verdict;
+            try
+            {
+                verdict = await AwaitReplyAsync(exchange, cancellationToken);
+            }
+            finally
+            {
+                inFlight = null;
+            }
+
             if (verdict == ReplyVerdict.Completed)
             {
                 lastExchange = (exchange.Session.Address, exchange.Sequence);
@@ -260,7 +322,7 @@ public sealed class OsdpBus
         Interlocked.Increment(ref counters.FramesSent);
         Interlocked.Add(ref counters.BytesSent, exchange.Frame.Length);
         Interlocked.Increment(ref exchange.Session.Counters.Commands);
-        capture?.Write(CaptureKind.Sent, exchange.Frame);
+        Capture(exchange.Frame);
     }
 
     private async Task<ReplyVerdict?> AwaitReplyAsync(PlannedExchange exchange, CancellationToken cancellationToken)
@@ -272,7 +334,11 @@ public sealed class OsdpBus
             while (parser.TryTake(out var frame))
             {
                 Interlocked.Increment(ref counters.FramesReceived);
-                capture?.Write(CaptureKind.Received, frame.Bytes.Span);
+                if (frame.IsReply || !frame.Bytes.Span.SequenceEqual(exchange.Frame))
+                {
+                    Capture(frame.Bytes.Span);
+                }
+
                 var verdict = Judge(exchange, frame);
                 if (verdict != ReplyVerdict.Ignored)
                 {
@@ -320,8 +386,38 @@ public sealed class OsdpBus
             return Reject(OsdpRejectReason.LateReply);
         }
 
-        return Reject(frame.Address == exchange.Session.Address ? OsdpRejectReason.BadSequence : OsdpRejectReason.UnexpectedAddress);
+        if (frame.Address == exchange.Session.Address)
+        {
+            exchange.Session.OnRejectedReply(OsdpRejectReason.BadSequence, $"sequence number {frame.Sequence} where {exchange.Sequence} was expected", frame.Bytes.Span, time.GetUtcNow());
+            return Reject(OsdpRejectReason.BadSequence);
+        }
+
+        return Reject(OsdpRejectReason.UnexpectedAddress);
     }
+
+    /// <summary>
+    /// Bytes the parser refused: into the capture as they came, and — when they are a reply from the reader being
+    /// asked — counted against that reader, so its miss is reported as a rejected reply rather than silence.
+    /// </summary>
+    private void OnParserReject(OsdpRejectReason reason, ReadOnlySpan<byte> bytes)
+    {
+        Capture(bytes);
+        if (inFlight is { } exchange && bytes.Length >= 2 && bytes[0] == OsdpFrameEncoder.StartOfMessage
+            && bytes[1] == (exchange.Session.Address | OsdpFrameEncoder.ReplyBit))
+        {
+            exchange.Session.OnRejectedReply(reason, ParserRejectDetail(reason), bytes, time.GetUtcNow());
+        }
+    }
+
+    private static string ParserRejectDetail(OsdpRejectReason reason) => reason switch
+    {
+        OsdpRejectReason.BadCrc => "the CRC-16 did not match (noise, missing termination, wrong baud, or two readers at one address)",
+        OsdpRejectReason.BadChecksum => "the checksum did not match (noise, missing termination, wrong baud, or two readers at one address)",
+        OsdpRejectReason.BadSecurityBlock => "a malformed security block (its length does not fit the frame)",
+        OsdpRejectReason.BadLength or OsdpRejectReason.Oversize => "an impossible length field",
+        OsdpRejectReason.Truncated => "the frame was still incomplete at the reply deadline",
+        _ => reason.ToString(),
+    };
 
     private ReplyVerdict Reject(OsdpRejectReason reason)
     {
@@ -381,7 +477,7 @@ public sealed class OsdpBus
     private OsdpFrameParser NewParser() => new(
         counters.Rejects,
         options.MaxFrameLength,
-        (reason, bytes) => capture?.Write(CaptureKind.Rejected, bytes, reason));
+        OnParserReject);
 
     private static ushort ToTicks(TimeSpan duration, int max)
     {

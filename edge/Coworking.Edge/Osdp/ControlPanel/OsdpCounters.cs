@@ -1,4 +1,5 @@
 using Coworking.Edge.Osdp.Framing;
+using Coworking.Edge.Osdp.Replies;
 
 namespace Coworking.Edge.Osdp.ControlPanel;
 
@@ -46,6 +47,15 @@ internal sealed class PdCounters
     public long KeypadEntries;
     public long OfflineTransitions;
     public long SecureChannelFailures;
+    public long RejectedReplies;
+    public long BadChecks;
+    public long BadSecurityBlocks;
+    public long BadMacs;
+    public long BadReplies;
+    public long WrongKey;
+    private readonly long[] naksByCode = new long[256];
+
+    public void CountNak(NakError error) => Interlocked.Increment(ref naksByCode[(byte)error]);
 
     public PdCountersSnapshot Snapshot() => new(
         Interlocked.Read(ref Commands),
@@ -57,5 +67,26 @@ internal sealed class PdCounters
         Interlocked.Read(ref RejectedCardReads),
         Interlocked.Read(ref KeypadEntries),
         Interlocked.Read(ref OfflineTransitions),
-        Interlocked.Read(ref SecureChannelFailures));
+        Interlocked.Read(ref SecureChannelFailures),
+        Interlocked.Read(ref RejectedReplies),
+        Interlocked.Read(ref BadChecks),
+        Interlocked.Read(ref BadSecurityBlocks),
+        Interlocked.Read(ref BadMacs),
+        Interlocked.Read(ref BadReplies),
+        Interlocked.Read(ref WrongKey),
+        NaksByCode());
+
+    private Dictionary<string, long> NaksByCode()
+    {
+        var counts = new Dictionary<string, long>();
+        for (var code = 0; code < naksByCode.Length; code++)
+        {
+            if (Interlocked.Read(ref naksByCode[code]) is > 0 and var count)
+            {
+                counts[OsdpNames.Nak((NakError)code)] = count;
+            }
+        }
+
+        return counts;
+    }
 }

@@ -115,6 +115,10 @@ internal sealed class PdSession
     private bool[] outputs = [];
     private DateTimeOffset? lastReplyAt;
     private string? lastError;
+    private string? lastErrorKind;
+    private (OsdpRejectReason Reason, string Detail)? rejectedInFlight;
+    private int consecutiveRejected;
+    private (OsdpRejectReason Reason, string Detail)? lastRejection;
 
     public PdSession(OsdpReaderOptions reader, OsdpBusOptions bus, OsdpBusCounters busCounters, OsdpKeyStore keyStore, ChannelWriter<PdEvent> events, ILogger logger)
     {
@@ -139,6 +143,9 @@ internal sealed class PdSession
     public bool Online => online;
 
     public PdCounters Counters { get; } = new();
+
+    /// <summary>The last replies from this reader that were not acted on, for the installer to send to the vendor.</summary>
+    public RejectedFrameLog RejectedFrames { get; } = new();
 
     /// <summary>The state as of the last finished exchange, with live counters.</summary>
     public PdStatus Status => status with { Counters = Counters.Snapshot() };
@@ -243,12 +250,14 @@ internal sealed class PdSession
                     || (exchange.Command is KeySetCommand && frame.Code == ReplyCode.Ack);
                 if (!clearAllowed)
                 {
-                    return Reject(OsdpRejectReason.BadSecurityBlock);
+                    return Reject(OsdpRejectReason.BadSecurityBlock, frame, $"{OsdpNames.Reply(frame.Code)} came in clear inside the secure channel", now);
                 }
             }
             else if (session.TryOpenReply(frame, out data) is { } refused)
             {
-                return Reject(refused);
+                return Reject(refused, frame, refused == OsdpRejectReason.BadSecurityBlock
+                    ? $"security block type 0x{frame.SecurityBlock.Type:X2} where 0x{SecurityBlockType.Scs16:X2} or 0x{SecurityBlockType.Scs18:X2} (reply inside the secure channel) was expected"
+                    : "the reply's MAC or encrypted data did not verify: the reader's session key differs (wrong key, reader reset) or the frame was altered", now);
             }
         }
         else if (frame.SecurityBlock is { } block)
@@ -261,13 +270,15 @@ internal sealed class PdSession
             };
             if (block.Type != expected)
             {
-                return Reject(OsdpRejectReason.BadSecurityBlock);
+                return Reject(OsdpRejectReason.BadSecurityBlock, frame, expected == 0
+                    ? $"security block type 0x{block.Type:X2} on a reply outside the secure channel"
+                    : $"security block type 0x{block.Type:X2} where 0x{expected:X2} was expected", now);
             }
         }
 
         if (!OsdpReply.TryDecode(frame.Code, data.Span, out var reply))
         {
-            return Reject(OsdpRejectReason.MalformedReply);
+            return Reject(OsdpRejectReason.MalformedReply, frame, $"{OsdpNames.Reply(frame.Code)} with {data.Length} data bytes does not fit its code", now);
         }
 
         if (reply is BusyReply)
@@ -277,10 +288,12 @@ internal sealed class PdSession
 
         if (!Answers(exchange.Command, reply))
         {
-            return Reject(OsdpRejectReason.UnexpectedReply);
+            return Reject(OsdpRejectReason.UnexpectedReply, frame, $"{OsdpNames.Reply(frame.Code)} does not answer {OsdpNames.Command(exchange.Command.Code)}", now);
         }
 
         consecutiveMisses = 0;
+        consecutiveRejected = 0;
+        rejectedInFlight = null;
         lastReplyAt = now;
         nextSequence = exchange.Sequence == 3 ? (byte)1 : (byte)(exchange.Sequence + 1);
         Interlocked.Increment(ref Counters.Replies);
@@ -296,14 +309,66 @@ internal sealed class PdSession
         return ReplyVerdict.Completed;
     }
 
-    /// <summary>The deadline passed without an answer; true = send the same frame again.</summary>
+    /// <summary>
+    /// A reply from this reader to the command in flight arrived and was not acted on (bad check character, wrong
+    /// security block, MAC, sequence…): counted and kept with its bytes, and if no good reply follows by the
+    /// deadline the miss is reported as this rejection, not as silence.
+    /// </summary>
+    public void OnRejectedReply(OsdpRejectReason reason, string detail, ReadOnlySpan<byte> bytes, DateTimeOffset now)
+    {
+        rejectedInFlight = (reason, detail);
+        switch (reason)
+        {
+            case OsdpRejectReason.BadCrc or OsdpRejectReason.BadChecksum:
+                Interlocked.Increment(ref Counters.BadChecks);
+                break;
+            case OsdpRejectReason.BadSecurityBlock:
+                Interlocked.Increment(ref Counters.BadSecurityBlocks);
+                break;
+            case OsdpRejectReason.BadMac:
+                Interlocked.Increment(ref Counters.BadMacs);
+                break;
+            default:
+                Interlocked.Increment(ref Counters.BadReplies);
+                break;
+        }
+
+        RejectedFrames.Add(now, reason, detail, bytes);
+    }
+
+    /// <summary>The deadline passed without a usable answer; true = send the same frame again.</summary>
     public bool OnNoReply(PlannedExchange exchange, DateTimeOffset now)
     {
         consecutiveMisses++;
-        Interlocked.Increment(ref Counters.Timeouts);
-        Interlocked.Increment(ref busCounters.Timeouts);
+        var rejected = rejectedInFlight;
+        rejectedInFlight = null;
+        if (rejected is { } rejection)
+        {
+            consecutiveRejected++;
+            lastRejection = rejection;
+            Interlocked.Increment(ref Counters.RejectedReplies);
+        }
+        else
+        {
+            Interlocked.Increment(ref Counters.Timeouts);
+            Interlocked.Increment(ref busCounters.Timeouts);
+        }
+
         if (phase == PdPhase.Offline && !online)
         {
+            // A probe of a reader that cannot be brought online: its replies may be arriving and be refused.
+            if (rejected is { } probeRejection)
+            {
+                SetError(RejectedText(1, 1, probeRejection.Detail), PdErrorKind.For(probeRejection.Reason));
+            }
+            else if (lastErrorKind != PdErrorKind.NoReply)
+            {
+                // A reader never seen (unplugged, wrong address or baud) says so, not nothing.
+                SetError($"no reply to {OsdpNames.Command(exchange.Command.Code)}", PdErrorKind.NoReply);
+            }
+
+            consecutiveMisses = 0;
+            consecutiveRejected = 0;
             return false;
         }
 
@@ -313,14 +378,22 @@ internal sealed class PdSession
         }
 
         exchange.Caller?.Complete(OsdpCommandResult.Offline);
-        GoOffline(now, $"no reply to {bus.OfflineAfterMisses} commands in a row");
+        if (consecutiveRejected > 0 && lastRejection is { } last)
+        {
+            GoOffline(now, RejectedText(consecutiveMisses, consecutiveRejected, last.Detail), PdErrorKind.For(last.Reason));
+        }
+        else
+        {
+            GoOffline(now, $"no reply to {bus.OfflineAfterMisses} commands in a row", PdErrorKind.NoReply);
+        }
+
         return false;
     }
 
     /// <summary>The serial port failed: every reader on it is unreachable until it reopens.</summary>
     public void OnPortLost(DateTimeOffset now)
     {
-        GoOffline(now, "serial port error");
+        GoOffline(now, "serial port error", PdErrorKind.PortError);
         nextProbeAt = DateTimeOffset.MinValue;
     }
 
@@ -331,6 +404,7 @@ internal sealed class PdSession
         var header = new OsdpFrameHeader(Address, false, nextSequence, useCrc);
         var data = command.EncodeData();
         var sealedWith = handshakeBlock is null ? secure : null;
+        rejectedInFlight = null;
         var frame = sealedWith is not null
             ? sealedWith.SealCommand(header, command.Code, data)
             : OsdpFrameEncoder.Encode(header, command.Code, data, handshakeBlock);
@@ -371,7 +445,8 @@ internal sealed class PdSession
                 }
                 else
                 {
-                    HandshakeFailed(now, "the reader's cryptogram does not match the key");
+                    Interlocked.Increment(ref Counters.WrongKey);
+                    HandshakeFailed(now, "the reader's cryptogram does not match the key", PdErrorKind.WrongKey);
                 }
 
                 break;
@@ -430,7 +505,7 @@ internal sealed class PdSession
         if (!capabilities.SupportsSecureChannel)
         {
             Interlocked.Increment(ref Counters.SecureChannelFailures);
-            GoOffline(now, "the reader does not offer the secure channel it is configured for");
+            GoOffline(now, "the reader does not offer the secure channel it is configured for", PdErrorKind.NoSecureChannel);
             return;
         }
 
@@ -456,7 +531,8 @@ internal sealed class PdSession
     {
         if (!handshake!.TryComplete(rmac, out var session))
         {
-            HandshakeFailed(now, "the reader's initial R-MAC does not match");
+            Interlocked.Increment(ref Counters.WrongKey);
+            HandshakeFailed(now, "the reader's initial R-MAC does not match", PdErrorKind.WrongKey);
             return;
         }
 
@@ -477,7 +553,9 @@ internal sealed class PdSession
     {
         Interlocked.Increment(ref Counters.Naks);
         Interlocked.Increment(ref busCounters.Naks);
+        Counters.CountNak(nak.Error);
         logger.LogWarning("OSDP reader {Address} (door {DoorId}) refused command 0x{Command:X2}: {Error}", Address, DoorId, exchange.Command.Code, nak.Error);
+        SetError($"the reader answered {OsdpNames.Command(exchange.Command.Code)} with {OsdpNames.Nak(nak.Error)}", PdErrorKind.Nak);
         exchange.Caller?.Complete(OsdpCommandResult.Rejected);
         switch (nak.Error)
         {
@@ -489,7 +567,7 @@ internal sealed class PdSession
                 RestartContact(now);
                 return;
             case NakError.SecurityBlockNotSupported or NakError.EncryptionRequired when !reader.SecureChannel:
-                lastError = "the reader requires the secure channel; enable it in this reader's configuration";
+                SetError("the reader requires the secure channel; enable it in this reader's configuration", PdErrorKind.SecureChannelRequired);
                 RestartContact(now);
                 return;
             default:
@@ -499,11 +577,11 @@ internal sealed class PdSession
         switch (exchange.Command)
         {
             case ChallengeCommand or ServerCryptogramCommand:
-                HandshakeFailed(now, $"the reader refused the secure channel handshake ({nak.Error})");
+                HandshakeFailed(now, $"the reader refused the secure channel handshake with {OsdpNames.Nak(nak.Error)}", PdErrorKind.Nak);
                 break;
             case KeySetCommand:
                 Interlocked.Increment(ref Counters.SecureChannelFailures);
-                GoOffline(now, $"the reader refused its new key ({nak.Error})");
+                GoOffline(now, $"the reader refused its new key with {OsdpNames.Nak(nak.Error)}", PdErrorKind.Nak);
                 break;
             case IdCommand:
                 phase = PdPhase.Capabilities;
@@ -553,7 +631,7 @@ internal sealed class PdSession
     {
         if (com.BaudRate != bus.BaudRate)
         {
-            GoOffline(now, $"the reader now listens at {com.BaudRate} baud; run the bus at that rate");
+            GoOffline(now, $"the reader now listens at {com.BaudRate} baud; run the bus at that rate", PdErrorKind.Moved);
             return;
         }
 
@@ -574,7 +652,7 @@ internal sealed class PdSession
         phase = PdPhase.Challenge;
     }
 
-    private void HandshakeFailed(DateTimeOffset now, string why)
+    private void HandshakeFailed(DateTimeOffset now, string why, string kind)
     {
         Interlocked.Increment(ref Counters.SecureChannelFailures);
         secure = null;
@@ -585,7 +663,7 @@ internal sealed class PdSession
             return;
         }
 
-        GoOffline(now, $"secure channel not established: {why}");
+        GoOffline(now, $"secure channel not established: {why}", kind);
     }
 
     private void GoReady(DateTimeOffset now)
@@ -593,6 +671,7 @@ internal sealed class PdSession
         phase = PdPhase.Ready;
         nextPollAt = now;
         lastError = null;
+        lastErrorKind = null;
         housekeeping.Clear();
         housekeeping.Enqueue(new LocalStatusCommand());
         housekeeping.Enqueue(new InputStatusCommand());
@@ -624,10 +703,12 @@ internal sealed class PdSession
         handshake = null;
     }
 
-    private void GoOffline(DateTimeOffset now, string why)
+    private void GoOffline(DateTimeOffset now, string why, string kind)
     {
         var repeated = why == lastError;
-        lastError = why;
+        SetError(why, kind);
+        consecutiveRejected = 0;
+        lastRejection = null;
         phase = PdPhase.Offline;
         nextSequence = 0;
         nextProbeAt = now + bus.ReprobeInterval;
@@ -657,10 +738,21 @@ internal sealed class PdSession
         Emit(new PdOnlineChanged(Address, DoorId, now, false));
     }
 
-    private ReplyVerdict Reject(OsdpRejectReason reason)
+    private static string RejectedText(int misses, int rejected, string detail) => rejected == misses
+        ? (misses == 1 ? $"its reply was rejected: {detail}" : $"{misses} replies in a row were rejected: {detail}")
+        : $"no usable reply to {misses} commands in a row ({rejected} rejected, the last: {detail})";
+
+    private void SetError(string why, string kind)
+    {
+        lastError = why;
+        lastErrorKind = kind;
+    }
+
+    private ReplyVerdict Reject(OsdpRejectReason reason, OsdpFrame frame, string detail, DateTimeOffset now)
     {
         busCounters.Rejects.Count(reason);
-        logger.LogDebug("OSDP reply from reader {Address} (door {DoorId}) rejected: {Reason}", Address, DoorId, reason);
+        logger.LogDebug("OSDP reply from reader {Address} (door {DoorId}) rejected: {Reason}, {Detail}", Address, DoorId, reason, detail);
+        OnRejectedReply(reason, detail, frame.Bytes.Span, now);
         return ReplyVerdict.Ignored;
     }
 
@@ -684,5 +776,7 @@ internal sealed class PdSession
         inputs,
         outputs,
         lastError,
-        Counters.Snapshot());
+        lastErrorKind,
+        Counters.Snapshot(),
+        RejectedFrames.Snapshot());
 }
