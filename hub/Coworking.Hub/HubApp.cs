@@ -18,7 +18,6 @@ using Coworking.Hub.Organisations;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
-using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 using Serilog;
 using Serilog.Events;
@@ -124,42 +123,44 @@ public static class HubApp
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = BadRequestExceptionHandler.NameRejectedBody);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
+        builder.Services.AddIdentity(builder.Configuration);
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         Migrator.Apply(connectionString, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Migrator)));
 
-        app.UseSerilogRequestLogging();
+        app.UseBrowserSafety();
+        app.UseSerilogRequestLogging(RequestLogging.Configure);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseCallers();
 
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEdgeSync();
+        app.MapSessionsApi();
+        app.MapMeApi();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
-        api.MapLocationsApi();
+        var configuration = api.MapGroup("/").RequireAuthorization(HubAuthentication.ConfigurationPolicy);
+        var money = api.MapGroup("/").RequireAuthorization(HubAuthentication.MoneyPolicy);
+        configuration.MapLocationsApi();
         api.MapMembersApi();
         api.MapCredentialsApi();
         api.MapAccessEventsApi();
-        api.MapChangeLogApi();
-        api.MapEdgesApi();
+        configuration.MapChangeLogApi();
+        configuration.MapEdgesApi();
         api.MapEdgeEventsApi();
         api.MapAuthApi();
-        api.MapResourcesApi();
-        api.MapTiersApi();
-        api.MapMembershipsApi();
+        configuration.MapResourcesApi();
+        configuration.MapTiersApi();
+        money.MapMembershipsApi();
         api.MapBookingsApi();
         api.MapVisitorsApi();
         api.MapMemberHistoryApi();
         api.MapCalendarTokenApi();
-        api.MapInvoicesApi();
-        api.MapPaymentsApi();
+        money.MapInvoicesApi();
+        money.MapPaymentsApi();
         app.MapCalendarFeed();
         return app;
     }
