@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
+using Coworking.Hub.Audit;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
@@ -141,7 +142,7 @@ public static class HubApp
         app.MapEdgeSync();
         app.MapSessionsApi();
         app.MapMeApi();
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithAuditTrail();
         var configuration = api.MapGroup("/").RequireAuthorization(HubAuthentication.ConfigurationPolicy);
         var money = api.MapGroup("/").RequireAuthorization(HubAuthentication.MoneyPolicy);
         configuration.MapLocationsApi();
@@ -161,6 +162,7 @@ public static class HubApp
         api.MapCalendarTokenApi();
         money.MapInvoicesApi();
         money.MapPaymentsApi();
+        api.MapAuditApi();
         app.MapCalendarFeed();
         return app;
     }
