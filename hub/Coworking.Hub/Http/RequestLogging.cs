@@ -21,9 +21,20 @@ internal static class RequestLogging
             new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
         ];
 
-    /// <summary>The path as logged: the route pattern (e.g. /calendar/{token}.ics) when the path holds a secret.</summary>
-    public static string Redacted(HttpContext context, string path) =>
-        context.GetEndpoint() is RouteEndpoint endpoint && endpoint.Metadata.GetMetadata<SecretInPath>() is not null
-            ? endpoint.RoutePattern.RawText ?? "(redacted)"
-            : path;
+    // Where secret-bearing routes live: a path under one of these that matched no route (a mangled link) is cut too.
+    private static readonly string[] SecretPrefixes = ["/calendar/", Auth.EmailedLinks.MemberSignInPath, Auth.EmailedLinks.PasswordResetPath];
+
+    /// <summary>
+    /// The path as logged: the route pattern (e.g. /calendar/{token}.ics) when the path holds a secret, and only the
+    /// prefix of a path under a secret-bearing route that matched none.
+    /// </summary>
+    public static string Redacted(HttpContext context, string path)
+    {
+        if (context.GetEndpoint() is RouteEndpoint endpoint)
+        {
+            return endpoint.Metadata.GetMetadata<SecretInPath>() is not null ? endpoint.RoutePattern.RawText ?? "(redacted)" : path;
+        }
+
+        return SecretPrefixes.FirstOrDefault(prefix => path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) is { } secret ? secret + "(redacted)" : path;
+    }
 }

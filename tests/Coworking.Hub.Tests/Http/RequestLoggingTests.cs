@@ -29,6 +29,14 @@ public sealed class RequestLoggingTests(HubFixture hub) : IClassFixture<HubFixtu
     }
 
     [Fact]
+    public void A_mangled_link_that_matches_no_route_is_logged_without_its_token()
+    {
+        var logged = RequestLogging.Redacted(new DefaultHttpContext(), "/auth/sign-in/s3cr3t\">http://hub/auth/sign-in/s3cr3t");
+
+        Assert.DoesNotContain("s3cr3t", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Other_paths_are_logged_as_they_are()
     {
         var members = hub.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
