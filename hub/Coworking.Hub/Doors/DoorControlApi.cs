@@ -1,4 +1,5 @@
 using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
 using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
@@ -34,9 +35,9 @@ public static class DoorControlApi
 
     /// <summary>
     /// How a door-control write names who made it, for the lockdown rows and the edge's remote-unlock event:
-    /// the API key of the caller (the one place to change once operator sessions reach <see cref="Caller"/>).
+    /// the caller's actor kind and id (<c>operator:…</c>, <c>api_key:…</c>).
     /// </summary>
-    internal static string Actor(Caller caller) => $"api_key:{caller.ApiKeyId}";
+    internal static string Actor(Caller caller) => $"{caller.Actor.Kind.ToDb()}:{caller.Actor.Id}";
 
     internal static async Task<Results<Ok<DoorControlResponse>, NotFound>> GetControl(
         Guid id, Guid doorId, Caller caller, LocationStore locations, DoorControlStore store, CancellationToken cancellationToken) =>
