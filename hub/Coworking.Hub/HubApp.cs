@@ -18,6 +18,7 @@ using Coworking.Hub.Organisations;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
+using Coworking.Hub.Web;
 using Microsoft.AspNetCore.Authentication;
 using Npgsql;
 using Serilog;
@@ -128,6 +129,7 @@ public static class HubApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
+        builder.AddWeb();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -161,6 +163,7 @@ public static class HubApp
         api.MapInvoicesApi();
         api.MapPaymentsApi();
         app.MapCalendarFeed();
+        app.MapWeb();
         return app;
     }
 
