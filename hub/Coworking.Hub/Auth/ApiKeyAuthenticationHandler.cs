@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.OpenApi;
@@ -42,14 +41,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         Context.Features.Set(caller);
-        var identity = new ClaimsIdentity(
-            [
-                new Claim("api_key_id", caller.ApiKeyId.ToString()),
-                new Claim("organisation_id", caller.OrganisationId.ToString()),
-                new Claim(ClaimTypes.Role, caller.Role.ToString()),
-            ],
-            SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(HubAuthentication.Principal(caller, SchemeName, null), SchemeName));
     }
 
     /// <summary>Declares the bearer key in the OpenAPI document, for every operation.</summary>

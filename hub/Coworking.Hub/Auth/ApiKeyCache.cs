@@ -115,7 +115,7 @@ internal sealed class ApiKeyCache(TimeProvider time, ILogger<ApiKeyCache> log) :
         Interlocked.Increment(ref _generation);
         foreach (var (prefix, entry) in _entries)
         {
-            if (entry.Caller.ApiKeyId == keyId)
+            if (entry.Caller.Actor.Id == keyId)
             {
                 _entries.TryRemove(prefix, out _);
             }

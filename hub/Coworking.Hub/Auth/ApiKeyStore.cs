@@ -52,7 +52,7 @@ internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time, ApiKey
                 cancellationToken: cancellationToken));
         }
 
-        var caller = new Caller(row.OrganisationId, row.Id, DbText.Parse<Role>(row.Role), row.LocationIds.ToHashSet());
+        var caller = new Caller(row.OrganisationId, new Actor(ActorKind.ApiKey, row.Id), DbText.Parse<Role>(row.Role), row.LocationIds.ToHashSet());
         cache.Remember(presented.Prefix, row.SecretHash, caller, generation);
         return caller;
     }

@@ -21,6 +21,8 @@ public static class AuthApi
         var operators = routes.MapGroup("/operators").WithTags("Operators");
         operators.MapGet("/", ListOperators);
         operators.MapPost("/", CreateOperator);
+        operators.MapPost("/{id:guid}/disable", DisableOperator);
+        operators.MapPost("/{id:guid}/enable", EnableOperator);
         return routes;
     }
 
@@ -110,17 +112,40 @@ public static class AuthApi
             : TypedResults.Created($"/api/v1/operators/{created.Id}", created);
     }
 
-    /// <summary>A location manager needs at least one location; an organisation admin has them all.</summary>
+    /// <summary>A disabled operator cannot sign in, and every session it has ends at once.</summary>
+    internal static Task<Results<Ok<OperatorResponse>, ProblemHttpResult, NotFound>> DisableOperator(
+        Guid id, Caller caller, OperatorStore store, CancellationToken cancellationToken) => SetDisabledAsync(id, true, caller, store, cancellationToken);
+
+    internal static Task<Results<Ok<OperatorResponse>, ProblemHttpResult, NotFound>> EnableOperator(
+        Guid id, Caller caller, OperatorStore store, CancellationToken cancellationToken) => SetDisabledAsync(id, false, caller, store, cancellationToken);
+
+    private static async Task<Results<Ok<OperatorResponse>, ProblemHttpResult, NotFound>> SetDisabledAsync(
+        Guid id, bool disabled, Caller caller, OperatorStore store, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin manages operators");
+        }
+
+        if (disabled && caller.Actor == new Actor(ActorKind.Operator, id))
+        {
+            return Problems.Conflict("id", "an operator cannot disable itself");
+        }
+
+        return await store.SetDisabledAsync(caller.OrganisationId, id, disabled, cancellationToken) is { } changed ? TypedResults.Ok(changed) : TypedResults.NotFound();
+    }
+
+    /// <summary>A location manager or the front desk needs at least one location; an organisation admin has them all.</summary>
     private static Guid[] ValidateRole(Role? role, IReadOnlyList<Guid>? locationIds, ValidationErrors errors)
     {
         var scope = locationIds?.Distinct().ToArray() ?? [];
         switch (role)
         {
-            case null:
-                errors.Add("role", "is required: org_admin or location_manager");
+            case null or Role.Member:
+                errors.Add("role", "is required: org_admin, location_manager or front_desk");
                 break;
-            case Role.LocationManager when scope.Length == 0:
-                errors.Add("locationIds", "must name at least one location for a location manager");
+            case Role.LocationManager or Role.FrontDesk when scope.Length == 0:
+                errors.Add("locationIds", "must name at least one location for a location manager or the front desk");
                 break;
             case Role.OrgAdmin when scope.Length > 0:
                 errors.Add("locationIds", "must be empty for an organisation admin, who manages every location");

@@ -4,7 +4,9 @@ using Npgsql;
 
 namespace Coworking.Hub.Auth;
 
-public sealed record OperatorResponse(Guid Id, string Email, string Name, Role Role, IReadOnlyList<Guid> LocationIds, DateTimeOffset CreatedAt);
+/// <summary>An operator of the console; <see cref="SecondFactor"/>: a TOTP second factor is on.</summary>
+public sealed record OperatorResponse(
+    Guid Id, string Email, string Name, Role Role, IReadOnlyList<Guid> LocationIds, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt = null, bool SecondFactor = false);
 
 internal sealed record NewOperator(string Email, string Name, string Password, Role Role, IReadOnlyList<Guid> LocationIds);
 
@@ -36,18 +38,58 @@ internal sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time)
     public async Task<IReadOnlyList<OperatorResponse>> ListAsync(Guid organisationId, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await ListAsync(conn, organisationId, null, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<OperatorResponse>> ListAsync(NpgsqlConnection conn, Guid organisationId, Guid? id, CancellationToken cancellationToken)
+    {
         var rows = await conn.QueryAsync<OperatorRow>(new CommandDefinition(
             """
-            SELECT o.id, o.email, o.name, o.role, o.created_at,
+            SELECT o.id, o.email, o.name, o.role, o.created_at, o.disabled_at, o.totp_confirmed_at IS NOT NULL AS second_factor,
                    coalesce(array_agg(l.location_id ORDER BY l.location_id) FILTER (WHERE l.location_id IS NOT NULL), '{}') AS location_ids
             FROM operators o LEFT JOIN operator_locations l ON l.operator_id = o.id
-            WHERE o.organisation_id = @organisationId
+            WHERE o.organisation_id = @organisationId AND (@id::uuid IS NULL OR o.id = @id)
             GROUP BY o.id
             ORDER BY o.created_at, o.id
             """,
-            new { organisationId },
+            new { organisationId, id },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new OperatorResponse(r.Id, r.Email, r.Name, DbText.Parse<Role>(r.Role), r.LocationIds, r.CreatedAt))];
+        return [.. rows.Select(r => new OperatorResponse(r.Id, r.Email, r.Name, DbText.Parse<Role>(r.Role), r.LocationIds, r.CreatedAt, r.DisabledAt, r.SecondFactor))];
+    }
+
+    /// <summary>The operator's e-mail address, or null when there is none with this id.</summary>
+    public async Task<string?> EmailAsync(Guid operatorId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT email FROM operators WHERE id = @operatorId", new { operatorId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Disables (and signs out everywhere) or enables an operator of the organisation; null when there is no such operator.
+    /// </summary>
+    public async Task<OperatorResponse?> SetDisabledAsync(Guid organisationId, Guid id, bool disabled, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var found = await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE operators SET disabled_at = CASE WHEN @disabled THEN coalesce(disabled_at, @now) END WHERE id = @id AND organisation_id = @organisationId",
+            new { id, organisationId, disabled, now },
+            tx,
+            cancellationToken: cancellationToken));
+        if (found == 0)
+        {
+            return null;
+        }
+
+        if (disabled)
+        {
+            await SessionStore.RevokeAllAsync(conn, tx, new Actor(ActorKind.Operator, id), null, now, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return (await ListAsync(conn, organisationId, id, cancellationToken)).Single();
     }
 
     private static async Task<OperatorResponse> InsertHashedAsync(
@@ -77,6 +119,10 @@ internal sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time)
         public string Role { get; init; } = string.Empty;
 
         public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset? DisabledAt { get; init; }
+
+        public bool SecondFactor { get; init; }
 
         public Guid[] LocationIds { get; init; } = [];
     }

@@ -349,12 +349,12 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
 
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO payments (id, invoice_id, amount_minor, currency, method, reference, payment_intent_id, api_key_id, paid_at)
-            VALUES (@id, @invoiceId, @due, @currency, @method, @reference, @paymentIntentId, @apiKeyId, @now);
+            INSERT INTO payments (id, invoice_id, amount_minor, currency, method, reference, payment_intent_id, actor_kind, actor_id, paid_at)
+            VALUES (@id, @invoiceId, @due, @currency, @method, @reference, @paymentIntentId, @actorKind, @actorId, @now);
             UPDATE invoice_collection SET status = 'paid', amount_due_minor = 0, next_attempt_at = NULL, paid_at = @now, updated_at = @now
             WHERE invoice_id = @invoiceId;
             """,
-            new { id = Guid.CreateVersion7(now), invoiceId, due = row.Due, currency = row.Currency.Trim(), method = method.ToDb(), reference, paymentIntentId, apiKeyId = caller?.ApiKeyId, now },
+            new { id = Guid.CreateVersion7(now), invoiceId, due = row.Due, currency = row.Currency.Trim(), method = method.ToDb(), reference, paymentIntentId, actorKind = (caller?.Actor ?? Actor.System).Kind.ToDb(), actorId = caller?.Actor.Id, now },
             tx,
             cancellationToken: cancellationToken));
         return InvoiceWrite.Done;

@@ -136,7 +136,7 @@ internal sealed partial class BookingStore
         }
 
         var row = OperatorRow(caller, resource.Resource, "maintenance", interval, note, now);
-        if (!await InsertAsync(conn, tx, row, caller.ApiKeyId, cancellationToken))
+        if (!await InsertAsync(conn, tx, row, caller.Actor, cancellationToken))
         {
             return new BookingWriteResult(BookingWrite.Overlap);
         }
@@ -169,7 +169,7 @@ internal sealed partial class BookingStore
         foreach (var desk in desks)
         {
             var row = OperatorRow(caller, desk, "hold", interval, note, now);
-            if (await InsertAsync(conn, tx, row, caller.ApiKeyId, cancellationToken))
+            if (await InsertAsync(conn, tx, row, caller.Actor, cancellationToken))
             {
                 held.Add(row.ToResponse());
             }

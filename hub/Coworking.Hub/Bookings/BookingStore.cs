@@ -67,7 +67,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             }
 
             await using var batch = new NpgsqlBatch(conn);
-            batch.BatchCommands.Add(InsertCommand(write.Row, caller.ApiKeyId));
+            batch.BatchCommands.Add(InsertCommand(write.Row, caller.Actor));
             foreach (var command in write.Inserts.Concat(ChangeLog.AppendCommands(write.Pass.Changes, now)))
             {
                 batch.BatchCommands.Add(command);
@@ -107,7 +107,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
 
         await using var batch = new NpgsqlBatch(conn, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT booking"));
-        batch.BatchCommands.Add(InsertCommand(write.Row, caller.ApiKeyId));
+        batch.BatchCommands.Add(InsertCommand(write.Row, caller.Actor));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("RELEASE SAVEPOINT booking"));
         foreach (var command in write.Inserts)
         {
@@ -279,12 +279,12 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
     }
 
     /// <summary>The INSERT of a booking row; the bookings_no_overlap exclusion constraint refuses a taken slot.</summary>
-    private static NpgsqlBatchCommand InsertCommand(BookingRow row, Guid bookedBy) => new(
+    private static NpgsqlBatchCommand InsertCommand(BookingRow row, Actor bookedBy) => new(
         """
         INSERT INTO bookings (id, organisation_id, location_id, resource_id, resource_kind, kind, member_id, series_id, starts_at, ends_at,
-                              note, booked_by, on_behalf, created_at, updated_at)
+                              note, booked_by_kind, booked_by, on_behalf, created_at, updated_at)
         VALUES (@id, @organisationId, @locationId, @resourceId, @resourceKind, @kind, @memberId, @seriesId, @startsAt, @endsAt,
-                @note, @bookedBy, @onBehalf, @createdAt, @updatedAt)
+                @note, @bookedByKind, @bookedBy, @onBehalf, @createdAt, @updatedAt)
         """)
     {
         Parameters =
@@ -295,7 +295,9 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             new NpgsqlParameter("seriesId", NpgsqlDbType.Uuid) { Value = (object?)row.SeriesId ?? DBNull.Value },
             Instant("startsAt", row.StartsAt), Instant("endsAt", row.EndsAt),
             new NpgsqlParameter("note", NpgsqlDbType.Text) { Value = (object?)row.Note ?? DBNull.Value },
-            Uuid("bookedBy", bookedBy), new NpgsqlParameter<bool>("onBehalf", row.OnBehalf), Instant("createdAt", row.CreatedAt), Instant("updatedAt", row.UpdatedAt),
+            new NpgsqlParameter<string>("bookedByKind", bookedBy.Kind.ToDb()),
+            new NpgsqlParameter("bookedBy", NpgsqlDbType.Uuid) { Value = (object?)bookedBy.Id ?? DBNull.Value },
+            new NpgsqlParameter<bool>("onBehalf", row.OnBehalf), Instant("createdAt", row.CreatedAt), Instant("updatedAt", row.UpdatedAt),
         },
     };
 
@@ -329,7 +331,7 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
     /// Inserts a row inside a savepoint; false when the exclusion constraint refuses it because the resource is
     /// taken then. The savepoint keeps the caller's transaction usable (a series books on after a conflict).
     /// </summary>
-    internal static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, BookingRow row, Guid bookedBy, CancellationToken cancellationToken)
+    internal static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, BookingRow row, Actor bookedBy, CancellationToken cancellationToken)
     {
         await tx.SaveAsync("booking", cancellationToken);
         try
@@ -338,14 +340,14 @@ internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider tim
             await conn.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO bookings (id, organisation_id, location_id, resource_id, resource_kind, kind, member_id, series_id, starts_at, ends_at,
-                                      note, booked_by, on_behalf, created_at, updated_at)
+                                      note, booked_by_kind, booked_by, on_behalf, created_at, updated_at)
                 VALUES (@Id, @OrganisationId, @LocationId, @ResourceId, @ResourceKind, @Kind, @MemberId, @SeriesId, @StartsAt, @EndsAt,
-                        @Note, @bookedBy, @OnBehalf, @CreatedAt, @UpdatedAt)
+                        @Note, @bookedByKind, @bookedBy, @OnBehalf, @CreatedAt, @UpdatedAt)
                 """,
                 new
                 {
                     row.Id, row.OrganisationId, row.LocationId, row.ResourceId, row.ResourceKind, row.Kind, row.MemberId, row.SeriesId, row.StartsAt, row.EndsAt,
-                    row.Note, bookedBy, row.OnBehalf, row.CreatedAt, row.UpdatedAt,
+                    row.Note, bookedByKind = bookedBy.Kind.ToDb(), bookedBy = bookedBy.Id, row.OnBehalf, row.CreatedAt, row.UpdatedAt,
                 },
                 tx,
                 cancellationToken: cancellationToken));

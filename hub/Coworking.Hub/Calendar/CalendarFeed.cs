@@ -24,6 +24,9 @@ internal static class CalendarFeed
 {
     public const string FeedPath = "/calendar/{token}.ics";
 
+    /// <summary>The rate limit of the feed, per client address.</summary>
+    public const string FeedLimit = "calendar";
+
     /// <summary>Bookings this far back stay in the feed, so a subscribed calendar keeps recent history.</summary>
     private static readonly TimeSpan History = TimeSpan.FromDays(60);
 
@@ -37,7 +40,7 @@ internal static class CalendarFeed
     /// <summary>The feed itself, outside /api/v1: the token is its only key.</summary>
     public static IEndpointRouteBuilder MapCalendarFeed(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet(FeedPath, GetFeed).AllowAnonymous().WithTags("Calendar");
+        routes.MapGet(FeedPath, GetFeed).AllowAnonymous().RequireRateLimiting(FeedLimit).WithMetadata(Http.SecretInPath.Instance).WithTags("Calendar");
         return routes;
     }
 
@@ -59,8 +62,7 @@ internal static class CalendarFeed
             """,
             new { id, hash = Hash(token), now = time.GetUtcNow() },
             cancellationToken: cancellationToken));
-        var baseUrl = configuration["Hub:PublicUrl"]?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}{request.PathBase}";
-        return TypedResults.Ok(new CalendarTokenResponse($"{baseUrl}/calendar/{token}.ics"));
+        return TypedResults.Ok(new CalendarTokenResponse($"{Http.PublicUrl.Of(configuration, request)}/calendar/{token}.ics"));
     }
 
     internal static async Task<Results<NoContent, NotFound>> RevokeToken(

@@ -140,17 +140,17 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
     /// appends what the member's edges must learn, all in one transaction.
     /// </summary>
     public Task<MemberWriteResult> UpdateAsync(Caller caller, Guid id, MemberPatch patch, CancellationToken cancellationToken) =>
-        UpdateAsync(caller.OrganisationId, caller.ApiKeyId, caller.Covers, id, patch, cancellationToken);
+        UpdateAsync(caller.OrganisationId, caller.Actor, caller.Covers, id, patch, cancellationToken);
 
     /// <summary>
     /// Changes a member's status on the hub's own account (billing's dunning suspends and reinstates), through the same
     /// path as an operator's change, so the edges learn it from the change log.
     /// </summary>
     public Task<MemberWriteResult> SetStatusBySystemAsync(Guid organisationId, Guid id, MemberStatus status, CancellationToken cancellationToken) =>
-        UpdateAsync(organisationId, null, _ => true, id, new MemberPatch(Status: status), cancellationToken);
+        UpdateAsync(organisationId, Actor.System, _ => true, id, new MemberPatch(Status: status), cancellationToken);
 
     private async Task<MemberWriteResult> UpdateAsync(
-        Guid organisationId, Guid? apiKeyId, Func<Guid?, bool> covers, Guid id, MemberPatch patch, CancellationToken cancellationToken)
+        Guid organisationId, Actor actor, Func<Guid?, bool> covers, Guid id, MemberPatch patch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
@@ -201,7 +201,7 @@ internal sealed class MemberStore(NpgsqlDataSource db, TimeProvider time)
         if (before.Status != after.Status)
         {
             await MemberEvents.AddAsync(
-                conn, tx, id, MemberEvents.StatusChanged, new { from = before.Status.ToDb(), to = after.Status.ToDb() }, apiKeyId, now, cancellationToken);
+                conn, tx, id, MemberEvents.StatusChanged, new { from = before.Status.ToDb(), to = after.Status.ToDb() }, actor, now, cancellationToken);
         }
 
         await ChangeLog.AppendAsync(conn, tx, await MemberAccess.ChangesAsync(conn, tx, beforeState, afterState, credentials, now, cancellationToken), now, cancellationToken);

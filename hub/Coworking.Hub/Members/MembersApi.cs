@@ -131,7 +131,7 @@ public static class MembersApi
         Guid id, Caller caller, MemberStore store, CancellationToken cancellationToken) =>
         Answer(await store.UpdateAsync(caller, id, new MemberPatch(Status: MemberStatus.Active), cancellationToken));
 
-    private static Results<Ok<MemberResponse>, ValidationProblem, ProblemHttpResult, NotFound> Answer(MemberWriteResult result) =>
+    internal static Results<Ok<MemberResponse>, ValidationProblem, ProblemHttpResult, NotFound> Answer(MemberWriteResult result) =>
         result.Outcome switch
         {
             MemberWrite.Done => TypedResults.Ok(result.Member!),

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
 using Dapper;
 using Npgsql;
 
@@ -18,13 +20,13 @@ internal static class MemberEvents
     public const string PeriodRenewed = "period_renewed";
 
     public static Task AddAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid memberId, string kind, object detail, Guid? apiKeyId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid memberId, string kind, object detail, Actor actor, DateTimeOffset now, CancellationToken cancellationToken) =>
         conn.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO member_events (id, member_id, kind, detail, api_key_id, occurred_at)
-            VALUES (@id, @memberId, @kind, @detail::jsonb, @apiKeyId, @now)
+            INSERT INTO member_events (id, member_id, kind, detail, actor_kind, actor_id, occurred_at)
+            VALUES (@id, @memberId, @kind, @detail::jsonb, @actorKind, @actorId, @now)
             """,
-            new { id = Guid.CreateVersion7(now), memberId, kind, detail = JsonSerializer.Serialize(detail, JsonSerializerOptions.Web), apiKeyId, now },
+            new { id = Guid.CreateVersion7(now), memberId, kind, detail = JsonSerializer.Serialize(detail, JsonSerializerOptions.Web), actorKind = actor.Kind.ToDb(), actorId = actor.Id, now },
             tx,
             cancellationToken: cancellationToken));
 }

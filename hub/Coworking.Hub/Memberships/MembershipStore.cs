@@ -384,7 +384,7 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
             current?.ToPlan(), after.ToPlan(), step.Status is MemberStatus.Active or MemberStatus.Suspended, cancellationToken);
         foreach (var (kind, detail) in step.Events)
         {
-            await MemberEvents.AddAsync(conn, tx, memberId, kind, detail, caller?.ApiKeyId, now, cancellationToken);
+            await MemberEvents.AddAsync(conn, tx, memberId, kind, detail, caller?.Actor ?? Actor.System, now, cancellationToken);
         }
 
         var before = MemberStore.StateOf(member, current is null ? null : step.AccessOf(current.TierId));

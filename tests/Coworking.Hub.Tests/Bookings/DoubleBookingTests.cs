@@ -51,8 +51,8 @@ public sealed class DoubleBookingTests(ClockedHubFixture hub) : IClassFixture<Cl
         await conn.OpenAsync();
         await using var insert = new NpgsqlCommand(
             """
-            INSERT INTO bookings (id, organisation_id, location_id, resource_id, resource_kind, kind, starts_at, ends_at, booked_by, on_behalf, created_at, updated_at)
-            SELECT gen_random_uuid(), organisation_id, location_id, resource_id, resource_kind, 'maintenance', starts_at + interval '1 hour', ends_at, booked_by, false, now(), now()
+            INSERT INTO bookings (id, organisation_id, location_id, resource_id, resource_kind, kind, starts_at, ends_at, booked_by_kind, booked_by, on_behalf, created_at, updated_at)
+            SELECT gen_random_uuid(), organisation_id, location_id, resource_id, resource_kind, 'maintenance', starts_at + interval '1 hour', ends_at, booked_by_kind, booked_by, false, now(), now()
             FROM bookings WHERE id = @id
             """,
             conn);

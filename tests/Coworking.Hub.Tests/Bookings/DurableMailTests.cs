@@ -24,7 +24,7 @@ public sealed class DurableMailTests : IAsyncLifetime
     [Fact]
     public async Task Confirmation_queued_while_smtp_is_down_arrives_once_after_the_hub_restarts_as_two_instances()
     {
-        var first = await StartAsync(TimeProvider.System, "--Mail:Smtp:Host=127.0.0.1", $"--Mail:Smtp:Port={FreePort.Next()}");
+        var first = await StartAsync(TimeProvider.System, "--Mail:Smtp:Host=127.0.0.1", "--Mail:Smtp:LocalRelay=true", $"--Mail:Smtp:Port={FreePort.Next()}");
         var created = await first.Services.GetRequiredService<OrganisationStore>().CreateAsync("Mail Coworking", null, CancellationToken.None);
         using var admin = new HttpClient { BaseAddress = new Uri(first.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.ApiKey);
@@ -57,7 +57,7 @@ public sealed class DurableMailTests : IAsyncLifetime
     {
         await using var smtp = new SmtpSink { Refusing = true };
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var app = await StartAsync(clock, "--Mail:Smtp:Host=127.0.0.1", $"--Mail:Smtp:Port={smtp.Port}");
+        var app = await StartAsync(clock, "--Mail:Smtp:Host=127.0.0.1", "--Mail:Smtp:LocalRelay=true", $"--Mail:Smtp:Port={smtp.Port}");
         var created = await app.Services.GetRequiredService<OrganisationStore>().CreateAsync("Batch Coworking", null, CancellationToken.None);
         using var admin = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.ApiKey);

@@ -1,0 +1,133 @@
+using Coworking.Hub.Auth;
+using Coworking.Hub.Billing;
+using Coworking.Hub.Bookings;
+using Coworking.Hub.Calendar;
+using Coworking.Hub.Http;
+using Coworking.Hub.Visitors;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Coworking.Hub.Members;
+
+/// <summary>What a member may change about themselves: not the e-mail they sign in with, not their status or home.</summary>
+public sealed record UpdateMeRequest(string? Name = null, string? Company = null);
+
+/// <summary>A member's own booking: never on behalf, never past the tier's rules.</summary>
+public sealed record CreateMyBookingRequest(Guid? ResourceId, DateTimeOffset? Start, DateTimeOffset? End, string? Note = null);
+
+/// <summary>
+/// The signed-in member's own data (<c>/api/v1/me</c>, member sessions only): their member record, bookings, visitors,
+/// invoices and calendar feed. Each route calls the same handler as the staff route with the member's own id, so
+/// every query is filtered by it in SQL; booking on behalf and rule overrides are not offered here (they are staff
+/// permissions), and a member session is refused on every staff route.
+/// </summary>
+public static class MeApi
+{
+    public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder routes)
+    {
+        var me = routes.MapGroup("/api/v1/me").WithTags("Me").RequireAuthorization(HubAuthentication.MemberPolicy);
+        me.MapGet("/", GetMe);
+        me.MapPatch("/", UpdateMe);
+        me.MapGet("/bookings", ListMyBookings);
+        me.MapPost("/bookings", CreateMyBooking);
+        me.MapPost("/bookings/{id:guid}/cancel", CancelMyBooking);
+        me.MapGet("/visitors", ListMyVisitors);
+        me.MapPost("/visitors", RegisterMyVisitor);
+        me.MapPost("/visitors/{id:guid}/cancel", CancelMyVisitor);
+        me.MapGet("/invoices", ListMyInvoices);
+        me.MapGet("/billing", GetMyBilling);
+        me.MapPost("/calendar-token", CreateMyCalendarToken);
+        me.MapDelete("/calendar-token", RevokeMyCalendarToken);
+        return routes;
+    }
+
+    internal static Task<Results<Ok<MemberResponse>, NotFound>> GetMe(Caller caller, MemberStore store, CancellationToken cancellationToken) =>
+        MembersApi.GetMember(Self(caller), caller.ForOwnData(), store, cancellationToken);
+
+    internal static async Task<Results<Ok<MemberResponse>, ValidationProblem, ProblemHttpResult, NotFound>> UpdateMe(
+        UpdateMeRequest request, Caller caller, MemberStore store, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        if (request.Name is not null)
+        {
+            errors.Required("name", request.Name);
+        }
+
+        if (request.Company is { Length: > 200 })
+        {
+            errors.Add("company", "must be at most 200 characters");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        return MembersApi.Answer(await store.UpdateAsync(
+            caller.ForOwnData(), Self(caller), new MemberPatch(Name: request.Name?.Trim(), Company: request.Company?.Trim()), cancellationToken));
+    }
+
+    internal static Task<Results<Ok<Page<BookingResponse>>, ValidationProblem>> ListMyBookings(
+        Caller caller, BookingStore store, Guid? resourceId, Guid? locationId, DateTimeOffset? from, DateTimeOffset? to, bool? includeCancelled,
+        int? limit, string? cursor, CancellationToken cancellationToken) =>
+        BookingsApi.ListBookings(caller.ForOwnData(), store, Self(caller), resourceId, locationId, from, to, includeCancelled, limit, cursor, cancellationToken);
+
+    internal static Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateMyBooking(
+        CreateMyBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
+        BookingsApi.CreateBooking(
+            new CreateBookingRequest(Self(caller), request.ResourceId, request.Start, request.End, OnBehalf: false, request.Note), caller.ForOwnData(), store, cancellationToken);
+
+    internal static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CancelMyBooking(
+        Guid id, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        var own = caller.ForOwnData();
+        if (await store.GetAsync(own, id, cancellationToken) is not { } booking || booking.MemberId != Self(caller))
+        {
+            return TypedResults.NotFound();
+        }
+
+        return await BookingsApi.CancelBooking(id, own, store, cancellationToken);
+    }
+
+    internal static Task<Results<Ok<Page<VisitorResponse>>, NotFound>> ListMyVisitors(Caller caller, VisitorStore store, CancellationToken cancellationToken) =>
+        VisitorsApi.ListVisitors(Self(caller), caller.ForOwnData(), store, cancellationToken);
+
+    internal static Task<Results<Created<VisitorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> RegisterMyVisitor(
+        RegisterVisitorRequest request, Caller caller, VisitorStore store, CancellationToken cancellationToken) =>
+        VisitorsApi.RegisterVisitor(Self(caller), request, caller.ForOwnData(), store, cancellationToken);
+
+    internal static async Task<Results<Ok<VisitorResponse>, ProblemHttpResult, NotFound>> CancelMyVisitor(
+        Guid id, Caller caller, VisitorStore store, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using (var conn = await db.OpenConnectionAsync(cancellationToken))
+        {
+            var mine = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT FROM visitors WHERE id = @id AND host_member_id = @memberId)",
+                new { id, memberId = Self(caller) },
+                cancellationToken: cancellationToken));
+            if (!mine)
+            {
+                return TypedResults.NotFound();
+            }
+        }
+
+        return await VisitorsApi.CancelVisitor(id, caller.ForOwnData(), store, cancellationToken);
+    }
+
+    internal static Task<Results<Ok<Page<InvoiceResponse>>, ValidationProblem>> ListMyInvoices(
+        Caller caller, InvoiceStore store, string? status, int? limit, string? cursor, CancellationToken cancellationToken) =>
+        InvoicesApi.ListInvoices(caller.ForOwnData(), store, Self(caller), status, limit, cursor, cancellationToken);
+
+    internal static Task<Results<Ok<BillingSummary>, NotFound>> GetMyBilling(Caller caller, InvoiceStore store, CancellationToken cancellationToken) =>
+        InvoicesApi.GetBilling(Self(caller), caller.ForOwnData(), store, cancellationToken);
+
+    internal static Task<Results<Ok<CalendarTokenResponse>, NotFound>> CreateMyCalendarToken(
+        Caller caller, MemberStore members, NpgsqlDataSource db, TimeProvider time, IConfiguration configuration, HttpRequest request, CancellationToken cancellationToken) =>
+        CalendarFeed.CreateToken(Self(caller), caller.ForOwnData(), members, db, time, configuration, request, cancellationToken);
+
+    internal static Task<Results<NoContent, NotFound>> RevokeMyCalendarToken(Caller caller, MemberStore members, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        CalendarFeed.RevokeToken(Self(caller), caller.ForOwnData(), members, db, cancellationToken);
+
+    private static Guid Self(Caller caller) => caller.MemberId ?? throw new InvalidOperationException("the member policy lets only members in");
+}
