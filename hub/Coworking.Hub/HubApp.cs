@@ -15,6 +15,7 @@ using Coworking.Hub.Mail;
 using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
+using Coworking.Hub.Passkeys;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
@@ -126,6 +127,7 @@ public static class HubApp
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddIdentity(builder.Configuration);
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
+        builder.Services.AddPasskeys();
         builder.AddWeb();
         configureServices?.Invoke(builder.Services);
 
@@ -143,6 +145,7 @@ public static class HubApp
         app.MapEdgeSync();
         app.MapSessionsApi();
         app.MapMeApi();
+        app.MapPasskeysApi();
         var api = app.MapGroup("/api/v1").RequireAuthorization();
         var configuration = api.MapGroup("/").RequireAuthorization(HubAuthentication.ConfigurationPolicy);
         var money = api.MapGroup("/").RequireAuthorization(HubAuthentication.MoneyPolicy);

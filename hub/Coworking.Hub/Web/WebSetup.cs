@@ -1,4 +1,7 @@
+using Coworking.Hub.Auth;
 using Coworking.Hub.Web.Console;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration.Memory;
 
 namespace Coworking.Hub.Web;
 
@@ -9,8 +12,11 @@ namespace Coworking.Hub.Web;
 /// </summary>
 public static class WebSetup
 {
-    /// <summary>Console pages and posts: a signed-in operator.</summary>
+    /// <summary>Console pages and posts: a signed-in operator (not signed in: sent to the login page).</summary>
     public const string ConsolePolicy = "console";
+
+    /// <summary>Portal pages: a signed-in member (not signed in: sent to the sign-in page).</summary>
+    public const string PortalPolicy = "portal";
 
     public static WebApplicationBuilder AddWeb(this WebApplicationBuilder builder)
     {
@@ -18,11 +24,30 @@ public static class WebSetup
         // in any environment: ./run.sh and the tests start bin/…/coworking-hub.dll. A published hub has no such
         // manifest and serves its own wwwroot.
         builder.WebHost.UseStaticWebAssets();
+        // Where the sign-in endpoints send a form back to (SessionsApi): these pages. Lowest priority, so a setting wins.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Auth:LoginPath"] = WebPageAuthenticationHandler.ConsoleLoginPath,
+                ["Auth:ConsolePath"] = "/console",
+                ["Auth:PortalPath"] = "/portal",
+            },
+        });
         builder.Services.AddRazorComponents();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ConsoleContexts>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ConsolePolicy, policy => policy.RequireAuthenticatedUser());
+            .AddPolicy(ConsolePolicy, policy => policy
+                .AddAuthenticationSchemes(WebPageAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(c => (c.Resource as HttpContext)?.Features.Get<Caller>()?.Actor.Kind == ActorKind.Operator))
+            .AddPolicy(PortalPolicy, policy => policy
+                .AddAuthenticationSchemes(WebPageAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(c => (c.Resource as HttpContext)?.Features.Get<Caller>()?.MemberId is not null));
         return builder;
     }
 
@@ -33,6 +58,7 @@ public static class WebSetup
         app.MapStaticAssets();
         app.MapGet("/", () => TypedResults.Redirect("/portal")).ExcludeFromDescription();
         app.MapLocationSwitch();
+        app.MapSignOut();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Coworking.Testing;
 using Coworking.Testing.Sync;
 using Microsoft.Playwright;
+using MimeKit;
 
 namespace Coworking.Web.Tests.Support;
 
@@ -75,16 +78,60 @@ public sealed class WebHub : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The hub as the browser reaches it: localhost rather than 127.0.0.1, because WebAuthn refuses an IP address as
+    /// the relying party (passkeys); the hub listens on 127.0.0.1, where localhost leads.
+    /// </summary>
+    public Uri BrowserUrl => new($"http://localhost:{Hub.ApiUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
+
     /// <summary>A fresh browser context (no cookies) at a phone's or a desk's width, with the hub as its base address.</summary>
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Hub.ApiUrl.ToString(),
+            BaseURL = BrowserUrl.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>A member of the organisation, made through the REST API; the e-mail address is new each time.</summary>
+    public async Task<(Guid Id, string Name, string Email)> NewMemberAsync(string name)
+    {
+        var email = $"{name.Split(' ')[0].ToLowerInvariant()}-{Guid.NewGuid():N}@members.coworking.test";
+        using var created = await Admin.PostAsJsonAsync("/api/v1/members", new { name, email });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var member = await created.Content.ReadFromJsonAsync<JsonElement>();
+        return (member.GetProperty("id").GetGuid(), name, email);
+    }
+
+    /// <summary>
+    /// The link to a path starting with <paramref name="pathPrefix"/> in the newest e-mail to <paramref name="address"/>
+    /// in the mailbox, as the person would click it; the hub sends after answering, so it is waited for.
+    /// </summary>
+    public async Task<Uri> LinkInMailAsync(string address, string pathPrefix)
+    {
+        Uri? link = null;
+        await Eventually.Async(
+            async () =>
+            {
+                foreach (var file in (Directory.Exists(Mailbox) ? Directory.GetFiles(Mailbox, "*.eml") : []).OrderDescending())
+                {
+                    var message = await MimeMessage.LoadAsync(file);
+                    link = message.To.Mailboxes.Any(m => m.Address == address)
+                        ? Regex.Matches(message.TextBody ?? "", @"https?://\S+").Select(m => new Uri(m.Value)).FirstOrDefault(u => u.AbsolutePath.StartsWith(pathPrefix, StringComparison.Ordinal))
+                        : null;
+                    if (link is not null)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            $"an e-mail to {address} with a link to {pathPrefix}");
+        return link!;
     }
 
     /// <summary><c>coworking-hub bootstrap</c>, as ./run.sh creates the demo organisation: the answer's JSON.</summary>
