@@ -97,13 +97,40 @@ public sealed class WebHub : IAsyncLifetime
     }
 
     /// <summary>A member of the organisation, made through the REST API; the e-mail address is new each time.</summary>
-    public async Task<(Guid Id, string Name, string Email)> NewMemberAsync(string name)
+    public async Task<(Guid Id, string Name, string Email)> NewMemberAsync(string name, Guid? homeLocationId = null)
     {
         var email = $"{name.Split(' ')[0].ToLowerInvariant()}-{Guid.NewGuid():N}@members.coworking.test";
-        using var created = await Admin.PostAsJsonAsync("/api/v1/members", new { name, email });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        var member = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var member = await PostAsync("/api/v1/members", new { name, email, homeLocationId });
         return (member.GetProperty("id").GetGuid(), name, email);
+    }
+
+    /// <summary>A location of the organisation, made through the REST API.</summary>
+    public async Task<Guid> NewLocationAsync(string name) =>
+        (await PostAsync("/api/v1/locations", new { name, timeZone = "Europe/Lisbon", currency = "EUR", country = "PT" })).GetProperty("id").GetGuid();
+
+    /// <summary>An operator with <paramref name="role"/> over <paramref name="locationIds"/>; answers the e-mail to log in with.</summary>
+    public async Task<string> NewOperatorAsync(string role, string password, params Guid[] locationIds)
+    {
+        var email = $"{role}-{Guid.NewGuid():N}@web.coworking.test";
+        await PostAsync("/api/v1/operators", new { email, name = "Manager " + role, password, role, locationIds });
+        return email;
+    }
+
+    /// <summary>Logs in to the console through the login page, as the operator would.</summary>
+    public static async Task LogInAsync(IPage page, string email = OperatorEmail, string password = OperatorPassword)
+    {
+        await page.GotoAsync("/console/login");
+        await page.GetByLabel("E-mail address").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Exact = true })).ToBeVisibleAsync();
+    }
+
+    private async Task<JsonElement> PostAsync(string path, object body)
+    {
+        using var answer = await Admin.PostAsJsonAsync(path, body);
+        Assert.True(answer.IsSuccessStatusCode, $"{path}: {await answer.Content.ReadAsStringAsync()}");
+        return await answer.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     /// <summary>
