@@ -9,9 +9,9 @@ internal static class SignOut
     public static void MapSignOut(this IEndpointRouteBuilder web)
     {
         web.MapPost("/console/logout", (HttpContext http, SessionStore sessions, CancellationToken cancellationToken) =>
-            EndAsync(http, sessions, WebPageAuthenticationHandler.ConsoleLoginPath, cancellationToken)).RequireAuthorization(WebSetup.ConsolePolicy);
+            EndAsync(http, sessions, WebPageAuthenticationHandler.ConsoleLoginPath, cancellationToken)).RequireAuthorization(WebSetup.ConsolePolicy).ExcludeFromDescription();
         web.MapPost("/portal/sign-out", (HttpContext http, SessionStore sessions, CancellationToken cancellationToken) =>
-            EndAsync(http, sessions, WebPageAuthenticationHandler.PortalSignInPath, cancellationToken)).RequireAuthorization(WebSetup.PortalPolicy);
+            EndAsync(http, sessions, WebPageAuthenticationHandler.PortalSignInPath, cancellationToken)).RequireAuthorization(WebSetup.PortalPolicy).ExcludeFromDescription();
     }
 
     private static async Task<RedirectHttpResult> EndAsync(HttpContext http, SessionStore sessions, string next, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace Coworking.Hub.Web.Console;
 internal static class LocationSwitch
 {
     public static void MapLocationSwitch(this IEndpointRouteBuilder web) =>
-        web.MapPost("/console/location", SwitchAsync).RequireAuthorization(WebSetup.ConsolePolicy);
+        web.MapPost("/console/location", SwitchAsync).RequireAuthorization(WebSetup.ConsolePolicy).ExcludeFromDescription();
 
     private static async Task<RedirectHttpResult> SwitchAsync(
         HttpContext http, Caller caller, LocationStore locations, [FromForm] string? locationId, [FromForm] string? returnUrl, CancellationToken cancellationToken)
