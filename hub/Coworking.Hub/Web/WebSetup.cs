@@ -23,6 +23,9 @@ public static class WebSetup
         // Serves wwwroot from the project (and the npm files the build copied) when the hub runs from its build output,
         // in any environment: ./run.sh and the tests start bin/…/coworking-hub.dll. A published hub has no such
         // manifest and serves its own wwwroot.
+        // The assets' manifests are named for the hub's assembly; a test host running the hub in-process would otherwise
+        // look for its own (testhost.staticwebassets.endpoints.json) and fail to start.
+        builder.Environment.ApplicationName = typeof(WebSetup).Assembly.GetName().Name!;
         builder.WebHost.UseStaticWebAssets();
         // Where the sign-in endpoints send a form back to (SessionsApi): these pages. Lowest priority, so a setting wins.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
