@@ -77,6 +77,9 @@ stripe_webhook_secret=$(cat "$stripe_webhook_secret_file")
 sim_port=${SIM_PORT:-$(deploy/local/free-port.sh)}
 sim_url=http://127.0.0.1:$sim_port
 
+# The hub's e-mails (booking confirmations, sign-in links, password resets) land here as .eml files.
+mailbox_dir=$local_dir/mailbox
+
 hub_port=${HUB_PORT:-$(deploy/local/free-port.sh)}
 hub_url=http://127.0.0.1:$hub_port
 sync_port=${SYNC_PORT:-$(deploy/local/free-port.sh)}
@@ -91,6 +94,8 @@ dotnet "$hub_dll" \
   --Kestrel:Endpoints:EdgeSync:Certificate:KeyPath="$local_dir/ca/hub.key" \
   --EdgeSync:AuthorityCertificatePath="$local_dir/ca/ca.pem" \
   --EdgeSync:PublicUrl="$sync_url" \
+  --Hub:PublicUrl="$hub_url" \
+  --Mail:PickupDirectory="$mailbox_dir" \
   > "$logs/hub.log" 2>&1 &
 hub_pid=$!
 pids+=("$hub_pid")
@@ -206,6 +211,9 @@ done
   echo "EDGE_PID=$edge_pid"
   echo "DEMO_ADMIN_EMAIL=$demo_admin_email"
   echo "DEMO_ADMIN_PASSWORD=$demo_admin_password"
+  echo "DEMO_OPERATOR_EMAIL=$demo_admin_email"
+  echo "DEMO_OPERATOR_PASSWORD=$demo_admin_password"
+  echo "MAILBOX_DIR=$mailbox_dir"
   cat "$seed_file"
 } > "$local_dir/demo.env"
 
@@ -213,7 +221,12 @@ cat <<TXT
 
   Coworking demo is up.
     Hub API:      $hub_url/api/v1   (OpenAPI: $hub_url/openapi/v1.json)
-    Admin login:  $demo_admin_email / $demo_admin_password
+    Console login (org admin):        $demo_admin_email / $demo_admin_password
+                  (location manager): ${DEMO_MANAGER_EMAIL:-none} / ${DEMO_MANAGER_PASSWORD:-}
+                  (front desk):       ${DEMO_FRONT_DESK_EMAIL:-none} / ${DEMO_FRONT_DESK_PASSWORD:-}
+                  POST $hub_url/auth/login with {"email","password"}, or the console's login page
+    Member sign-in: ask for a link for ${DEMO_MEMBER_EMAIL:-ada@example.test} (POST $hub_url/auth/sign-in-link);
+                  the e-mail lands in $mailbox_dir
     API key:      $api_key
     EdgeSync:     $sync_url   (gRPC over TLS; authority .local/ca/ca.pem)
     Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, hub link, recent decisions)
@@ -221,6 +234,9 @@ cat <<TXT
     Stripe sim:   $sim_url/v1   (key $stripe_secret_key; webhooks to the hub; docs/SIM.md)
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
   Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
+        curl -c .local/cookies -H 'Content-Type: application/json' \$HUB_URL/auth/login \\
+             -d '{"email":"'\$DEMO_OPERATOR_EMAIL'","password":"'\$DEMO_OPERATOR_PASSWORD'"}'
+        curl -b .local/cookies \$HUB_URL/api/v1/members
         curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/edges
         curl -XPOST \$SIM_URL/doors/\$DEMO_DOOR_ID/badge -d '{"card":"'\$DEMO_CARD'"}'
   Ctrl-C stops everything.

@@ -64,6 +64,15 @@ for n in 1 2 3 4; do resource "$second" "$second_area" "Harbour desk $n" hot_des
 
 api POST "/members/$ada/membership" "{\"tierId\":\"$resident\",\"channel\":\"website\"}" >/dev/null
 
+# Console logins for the other two roles (the organisation admin comes from bootstrap): a manager of both
+# locations and the front desk of Canal Street. Ada signs in to the portal with an e-mailed link.
+manager_email=manager@demo.coworking.test
+manager_password=demo-manager-pass
+front_desk_email=desk@demo.coworking.test
+front_desk_password=demo-front-desk-pass
+api POST /operators "{\"email\":\"$manager_email\",\"name\":\"Mona Manager\",\"password\":\"$manager_password\",\"role\":\"location_manager\",\"locationIds\":[\"$location\",\"$second\"]}" >/dev/null
+api POST /operators "{\"email\":\"$front_desk_email\",\"name\":\"Frank Desk\",\"password\":\"$front_desk_password\",\"role\":\"front_desk\",\"locationIds\":[\"$location\"]}" >/dev/null
+
 cat <<ENV
 DEMO_LOCATION_ID=$location
 DEMO_SECOND_LOCATION_ID=$second
@@ -78,6 +87,11 @@ DEMO_FLEX_TIER_ID=$flex
 DEMO_CARD=42:10001
 DEMO_PIN=482915
 DEMO_SECOND_MEMBER_ID=$grace
+DEMO_MEMBER_EMAIL=ada@example.test
+DEMO_MANAGER_EMAIL=$manager_email
+DEMO_MANAGER_PASSWORD=$manager_password
+DEMO_FRONT_DESK_EMAIL=$front_desk_email
+DEMO_FRONT_DESK_PASSWORD=$front_desk_password
 DEMO_SECOND_CARD=42:10002
 DEMO_SUSPENDED_MEMBER_ID=$alan
 DEMO_SUSPENDED_CARD=9876543210

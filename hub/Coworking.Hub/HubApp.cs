@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coworking.Hub.Access;
+using Coworking.Hub.Audit;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
@@ -146,7 +147,7 @@ public static class HubApp
         app.MapSessionsApi();
         app.MapMeApi();
         app.MapPasskeysApi();
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithAuditTrail();
         var configuration = api.MapGroup("/").RequireAuthorization(HubAuthentication.ConfigurationPolicy);
         var money = api.MapGroup("/").RequireAuthorization(HubAuthentication.MoneyPolicy);
         configuration.MapLocationsApi();
@@ -166,6 +167,7 @@ public static class HubApp
         api.MapCalendarTokenApi();
         money.MapInvoicesApi();
         money.MapPaymentsApi();
+        api.MapAuditApi();
         app.MapCalendarFeed();
         app.MapWeb();
         return app;

@@ -4,6 +4,7 @@
 var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["api-members"] = Coworking.Benchmarks.Api.ApiMembersBenchmark.RunAsync,
+    ["login"] = Coworking.Benchmarks.Auth.LoginBenchmark.RunAsync,
     ["bookings"] = Coworking.Benchmarks.Bookings.BookingsBenchmark.RunAsync,
     ["billing"] = Coworking.Benchmarks.Billing.BillingRunBenchmark.RunAsync,
     ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,

@@ -5,8 +5,8 @@ namespace Coworking.Hub.Auth;
 
 /// <summary>
 /// Antiforgery for every write a browser can be tricked into: a request authenticated by the session cookie, and
-/// any form post, must carry the token (header <see cref="HeaderName"/> or the form field), else 400. An API-key call
-/// needs none: no browser sends a bearer key on its own.
+/// any other form post without an API key, must carry the token (header <see cref="HeaderName"/> or the form field),
+/// else 400. An API-key call needs none: no browser sends a bearer key on its own.
 /// </summary>
 internal static class CookieAntiforgery
 {
@@ -26,8 +26,9 @@ internal static class CookieAntiforgery
     {
         var method = context.Request.Method;
         var unsafeMethod = !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
-        var byCookie = context.User.Identity?.AuthenticationType == SessionAuthenticationHandler.SchemeName;
-        if (unsafeMethod && (byCookie || context.Request.HasFormContentType))
+        var scheme = context.User.Identity?.AuthenticationType;
+        var byCookie = scheme == SessionAuthenticationHandler.SchemeName;
+        if (unsafeMethod && scheme != ApiKeyAuthenticationHandler.SchemeName && (byCookie || context.Request.HasFormContentType))
         {
             var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context))

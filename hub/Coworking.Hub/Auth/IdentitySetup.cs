@@ -23,6 +23,8 @@ internal static class IdentitySetup
         services.AddSingleton<OperatorLogin>();
         services.AddSingleton<SignIn>();
         services.AddSingleton<EmailedLinks>();
+        services.AddSingleton<Audit.AuditStore>();
+        services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<IMailComposer>(s => s.GetRequiredService<EmailedLinks>());
         services.AddDataProtection().SetApplicationName("coworking-hub");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(s =>

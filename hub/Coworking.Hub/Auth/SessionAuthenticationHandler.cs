@@ -34,9 +34,11 @@ internal sealed class SessionAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(HubAuthentication.Principal(session.Caller, SchemeName, session.SessionId), SchemeName));
     }
 
+    /// <summary>A 401 names the bearer scheme too: without a session, an API key is the other way in.</summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
         return Task.CompletedTask;
     }
 }

@@ -177,20 +177,9 @@ public static class SessionsApi
     }
 
     /// <summary>Always 202, whether or not an operator has the address: the answer tells nothing.</summary>
-    internal static async Task<Results<Accepted, RedirectHttpResult, ValidationProblem>> RequestPasswordReset(
-        HttpContext context, EmailedLinks links, IConfiguration configuration, CancellationToken cancellationToken)
-    {
-        var request = await ReadAsync(context.Request, f => new EmailRequest(f["email"]), cancellationToken);
-        var errors = new ValidationErrors();
-        errors.Required("email", request?.Email, maxLength: 254);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        await links.PasswordResetAsync(request!.Email!, PublicUrl.Of(configuration, context.Request), cancellationToken);
-        return context.Request.HasFormContentType ? Redirect(LoginPath(configuration) + "?reset=sent") : TypedResults.Accepted((string?)null);
-    }
+    internal static Task<Results<Accepted, RedirectHttpResult, ValidationProblem>> RequestPasswordReset(
+        HttpContext context, EmailedLinks links, IConfiguration configuration, CancellationToken cancellationToken) =>
+        SendLinkAsync(context, links.PasswordResetAsync, LoginPath(configuration) + "?reset=sent", configuration, cancellationToken);
 
     /// <summary>The page the reset e-mail links to: a form for the new password, posted back to the same address.</summary>
     internal static ContentHttpResult PasswordResetPage(HttpContext context, IAntiforgery antiforgery) => HtmlPage(
@@ -255,20 +244,9 @@ public static class SessionsApi
     }
 
     /// <summary>Always 202, whether or not a member has the address.</summary>
-    internal static async Task<Results<Accepted, RedirectHttpResult, ValidationProblem>> RequestSignInLink(
-        HttpContext context, EmailedLinks links, IConfiguration configuration, CancellationToken cancellationToken)
-    {
-        var request = await ReadAsync(context.Request, f => new EmailRequest(f["email"]), cancellationToken);
-        var errors = new ValidationErrors();
-        errors.Required("email", request?.Email, maxLength: 254);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-
-        await links.MemberSignInAsync(request!.Email!, PublicUrl.Of(configuration, context.Request), cancellationToken);
-        return context.Request.HasFormContentType ? Redirect(PortalPath(configuration) + "?link=sent") : TypedResults.Accepted((string?)null);
-    }
+    internal static Task<Results<Accepted, RedirectHttpResult, ValidationProblem>> RequestSignInLink(
+        HttpContext context, EmailedLinks links, IConfiguration configuration, CancellationToken cancellationToken) =>
+        SendLinkAsync(context, links.MemberSignInAsync, PortalPath(configuration) + "?link=sent", configuration, cancellationToken);
 
     /// <summary>
     /// The page the sign-in e-mail links to. Opening it signs nobody in (mail scanners open links); its button posts
@@ -314,6 +292,22 @@ public static class SessionsApi
                     ? Redirect(LoginPath(configuration) + "?error=failed")
                     : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in", detail: "The e-mail address, password or code is not right.");
         }
+    }
+
+    /// <summary>Reads the e-mail address and has the link sent; the answer is the same whoever has the address.</summary>
+    private static async Task<Results<Accepted, RedirectHttpResult, ValidationProblem>> SendLinkAsync(
+        HttpContext context, Func<string, string, CancellationToken, Task> send, string formRedirect, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var request = await ReadAsync(context.Request, f => new EmailRequest(f["email"]), cancellationToken);
+        var errors = new ValidationErrors();
+        errors.Required("email", request?.Email, maxLength: 254);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        await send(request!.Email!, PublicUrl.Of(configuration, context.Request), cancellationToken);
+        return context.Request.HasFormContentType ? Redirect(formRedirect) : TypedResults.Accepted((string?)null);
     }
 
     /// <summary>A body as JSON or as a posted form; null when it is neither or does not parse.</summary>

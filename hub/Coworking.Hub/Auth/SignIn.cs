@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 namespace Coworking.Hub.Auth;
 
 /// <summary>What a client gets on signing in: who it is now and the antiforgery token its cookie writes must carry.</summary>
-public sealed record SignedInResponse(string ActorKind, Guid ActorId, Guid OrganisationId, Role Role, IReadOnlyList<Guid> LocationIds, string AntiforgeryToken);
+public sealed record SignedInResponse(ActorKind ActorKind, Guid ActorId, Guid OrganisationId, Role Role, IReadOnlyList<Guid> LocationIds, string AntiforgeryToken);
 
 /// <summary>
 /// Signs a browser in as an operator or a member: a session row, its cookie, and the request's caller switched to it
@@ -26,6 +26,6 @@ internal sealed class SignIn(SessionStore sessions, IAntiforgery antiforgery)
         context.User = HubAuthentication.Principal(caller, SessionAuthenticationHandler.SchemeName, issued.Id);
         var tokens = antiforgery.GetAndStoreTokens(context);
         return new SignedInResponse(
-            caller.Actor.Kind == ActorKind.Operator ? "operator" : "member", caller.Actor.Id!.Value, caller.OrganisationId, caller.Role, [.. caller.LocationIds], tokens.RequestToken!);
+            caller.Actor.Kind, caller.Actor.Id!.Value, caller.OrganisationId, caller.Role, [.. caller.LocationIds], tokens.RequestToken!);
     }
 }

@@ -317,7 +317,7 @@ public static class InvoicesApi
         await organisations.NameAsync(caller.OrganisationId, cancellationToken) ?? string.Empty;
 
     /// <summary>A CSV file for accounting: a header row, then one row per record, invariant culture, instants in ISO 8601 UTC.</summary>
-    private static FileContentHttpResult Csv(string name, string[] header, IEnumerable<object?[]> rows)
+    internal static FileContentHttpResult Csv(string name, string[] header, IEnumerable<object?[]> rows)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, CsvWriterOptions.Default, leaveOpen: true))

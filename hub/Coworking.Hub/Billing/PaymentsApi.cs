@@ -29,11 +29,16 @@ public static class PaymentsApi
 
     internal static async Task<Results<Ok<CardSetupResponse>, ProblemHttpResult, NotFound>> SetUpCard(
         Guid id, CardSetupRequest? request, Caller caller, NpgsqlDataSource db, IPaymentGateway gateway, BillingOptions options, TimeProvider time,
-        CancellationToken cancellationToken)
+        IConfiguration configuration, HttpRequest http, CancellationToken cancellationToken)
     {
         if (!gateway.IsConfigured)
         {
             return Problems.Unprocessable("id", "card payments are not set up on this hub (Stripe:SecretKey); invoices are paid by bank transfer or cash");
+        }
+
+        if (request?.ReturnUrl is { } asked && !IsOwnUrl(asked, configuration, http, options))
+        {
+            return Problems.Unprocessable("returnUrl", "must be an address of this hub (Hub:PublicUrl) or its portal (Billing:PortalBaseUrl)");
         }
 
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
@@ -65,6 +70,16 @@ public static class PaymentsApi
         var returnUrl = request?.ReturnUrl ?? new Uri(options.PortalBaseUrl, $"members/{id}/billing");
         return TypedResults.Ok(new CardSetupResponse(await gateway.CreateCardSetupAsync(customer, id, returnUrl, cancellationToken)));
     }
+
+    /// <summary>
+    /// Whether a return address is the hub's own (same scheme, host and port as Hub:PublicUrl, or the request when it is
+    /// not set) or the portal's: the payment page must not bounce a member to a look-alike site.
+    /// </summary>
+    private static bool IsOwnUrl(Uri url, IConfiguration configuration, HttpRequest http, BillingOptions options) =>
+        url.IsAbsoluteUri && (SameOrigin(url, new Uri(PublicUrl.Of(configuration, http))) || SameOrigin(url, options.PortalBaseUrl));
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port && a.UserInfo.Length == 0;
 
     /// <summary>Tries the member's saved card for an open invoice now, outside the retry schedule; answers the invoice after.</summary>
     internal static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult, NotFound>> CollectNow(

@@ -7,17 +7,29 @@ namespace Coworking.Hub.Mail;
 /// <summary>
 /// Mail:Smtp:Host (with Port, Username, Password) sends over SMTP with MailKit; without a host every message is
 /// written as an .eml file to Mail:PickupDirectory (default .local/mailbox under the working directory), the
-/// local dev mailbox any mail client opens. Mail:From is the sender.
+/// local dev mailbox any mail client opens. Mail:From is the sender. SMTP always runs over TLS: STARTTLS, which the
+/// server must offer (port 587, the default), or TLS from the first byte (port 465, or Mail:Smtp:ImplicitTls=true);
+/// sign-in links and PINs never cross the network in the clear. Only Mail:Smtp:LocalRelay=true, for a relay on the
+/// same host or a trusted segment, sends without TLS.
 /// </summary>
-internal sealed record MailOptions(string? SmtpHost, int SmtpPort, string? Username, string? Password, string From, string PickupDirectory)
+internal sealed record MailOptions(
+    string? SmtpHost, int SmtpPort, string? Username, string? Password, string From, string PickupDirectory, SecureSocketOptions Security)
 {
-    public static MailOptions Read(IConfiguration configuration, IHostEnvironment environment) => new(
-        configuration["Mail:Smtp:Host"],
-        configuration.GetValue("Mail:Smtp:Port", 587),
-        configuration["Mail:Smtp:Username"],
-        configuration["Mail:Smtp:Password"],
-        configuration["Mail:From"] ?? "Coworking <bookings@coworking.invalid>",
-        configuration["Mail:PickupDirectory"] ?? Path.Combine(environment.ContentRootPath, ".local", "mailbox"));
+    public static MailOptions Read(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var port = configuration.GetValue("Mail:Smtp:Port", 587);
+        var security = configuration.GetValue("Mail:Smtp:LocalRelay", false) ? SecureSocketOptions.None
+            : configuration.GetValue("Mail:Smtp:ImplicitTls", port == 465) ? SecureSocketOptions.SslOnConnect
+            : SecureSocketOptions.StartTls;
+        return new MailOptions(
+            configuration["Mail:Smtp:Host"],
+            port,
+            configuration["Mail:Smtp:Username"],
+            configuration["Mail:Smtp:Password"],
+            configuration["Mail:From"] ?? "Coworking <bookings@coworking.invalid>",
+            configuration["Mail:PickupDirectory"] ?? Path.Combine(environment.ContentRootPath, ".local", "mailbox"),
+            security);
+    }
 }
 
 /// <summary>
@@ -88,7 +100,7 @@ internal sealed class MailSession(MailOptions options, TimeProvider time) : IAsy
         var smtp = new SmtpClient();
         try
         {
-            await smtp.ConnectAsync(host, options.SmtpPort, SecureSocketOptions.Auto, cancellationToken);
+            await smtp.ConnectAsync(host, options.SmtpPort, options.Security, cancellationToken);
             if (options.Username is not null)
             {
                 await smtp.AuthenticateAsync(options.Username, options.Password ?? string.Empty, cancellationToken);

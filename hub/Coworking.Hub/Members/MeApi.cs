@@ -1,3 +1,4 @@
+using Coworking.Hub.Audit;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
@@ -26,7 +27,7 @@ public static class MeApi
 {
     public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder routes)
     {
-        var me = routes.MapGroup("/api/v1/me").WithTags("Me").RequireAuthorization(HubAuthentication.MemberPolicy);
+        var me = routes.MapGroup("/api/v1/me").WithTags("Me").RequireAuthorization(HubAuthentication.MemberPolicy).WithAuditTrail();
         me.MapGet("/", GetMe);
         me.MapPatch("/", UpdateMe);
         me.MapGet("/bookings", ListMyBookings);

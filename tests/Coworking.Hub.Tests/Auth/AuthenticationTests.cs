@@ -146,6 +146,19 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
         Assert.Equal([location], created["locationIds"]!.AsArray().Select(l => l!.GetValue<Guid>()));
         Assert.DoesNotContain("correct horse", list.ToJsonString(), StringComparison.Ordinal);
         Assert.Contains(list.Items(), o => o["email"]!.GetValue<string>() == "manager@example.com");
+
+        await using var conn = new Npgsql.NpgsqlConnection(hub.ConnectionString);
+        await conn.OpenAsync();
+        await using var read = new Npgsql.NpgsqlCommand("SELECT password_hash FROM operators WHERE id = @id", conn);
+        read.Parameters.AddWithValue("id", created.Id());
+        var stored = (string)(await read.ExecuteScalarAsync())!;
+        var parts = stored.Split('$');
+        Assert.Equal(["pbkdf2-sha256", "600000"], parts[..2]);
+        Assert.Equal(16, Convert.FromBase64String(parts[2]).Length);
+        Assert.Equal(32, Convert.FromBase64String(parts[3]).Length);
+        Assert.DoesNotContain("correct horse", stored, StringComparison.Ordinal);
+        Assert.True(PasswordHasher.Verify("correct horse battery", stored));
+        Assert.False(PasswordHasher.Verify("correct horse battery!", stored));
     }
 
     [Fact]

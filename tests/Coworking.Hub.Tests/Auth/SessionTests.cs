@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Coworking.Hub.Organisations;
 using Coworking.Hub.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
 
 namespace Coworking.Hub.Tests.Auth;
@@ -27,6 +29,37 @@ public sealed class SessionTests(ClockedHubFixture hub) : IClassFixture<ClockedH
         Assert.NotNull(members["items"]);
         var created = await browser.Http.PostJsonAsync("/api/v1/members", new { name = "Grace Hopper", email = $"grace-{Guid.NewGuid():N}@example.com" });
         Assert.Equal("Grace Hopper", created["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_bootstrapped_admin_logs_in_with_the_demo_password()
+    {
+        var email = $"owner-{Guid.NewGuid():N}@demo.coworking.test";
+        var organisation = await hub.Services.GetRequiredService<OrganisationStore>().CreateAsync(
+            "Demo Coworking", new BootstrapAdmin(email, "demo-owner-pass"), CancellationToken.None);
+        using var browser = new Browser(hub.BaseAddress);
+
+        var signedIn = await (await browser.LoginAsync(email, "demo-owner-pass")).SuccessBodyAsync();
+
+        Assert.Equal(organisation.OrganisationId, signedIn["organisationId"]!.GetValue<Guid>());
+        Assert.Equal("org_admin", signedIn["role"]!.GetValue<string>());
+        await browser.Http.PostJsonAsync("/api/v1/locations", new { name = "Canal Street", timeZone = "Europe/London", currency = "GBP", country = "GB" });
+    }
+
+    [Fact]
+    public async Task Answers_carry_a_strict_content_security_policy_and_forbid_framing()
+    {
+        using var client = hub.Client(null);
+        using var health = await client.GetAsync("/healthz");
+
+        var policy = string.Join(";", health.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.Equal("DENY", Assert.Single(health.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal("no-referrer", Assert.Single(health.Headers.GetValues("Referrer-Policy")));
+        using var panel = await client.GetAsync("/panels/room");
+        Assert.DoesNotContain("frame-ancestors 'none'", string.Join(";", panel.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -282,6 +315,35 @@ public sealed class SessionTests(ClockedHubFixture hub) : IClassFixture<ClockedH
 
         using var late = await browser.Http.PostAsync(link.PathAndQuery, null);
         await late.ProblemAsync(401);
+    }
+
+    [Fact]
+    public async Task A_write_leaves_an_audit_row_naming_its_actor_and_never_a_secret()
+    {
+        var email = await OperatorAsync("org_admin");
+        using var browser = new Browser(hub.BaseAddress);
+        var signedIn = await (await browser.LoginAsync(email, Password)).SuccessBodyAsync();
+
+        var member = (await browser.Http.PostJsonAsync("/api/v1/members", new
+        {
+            name = "Audrey Audit",
+            email = $"audrey-{Guid.NewGuid():N}@example.com",
+            credentials = new object[] { new { kind = "pin", pin = "739182" }, new { kind = "card", facilityCode = 42, cardNumber = 31337 } },
+        })).Id();
+
+        var audit = Assert.Single((await hub.Admin.GetJsonAsync($"/api/v1/audit-events?objectId={member}")).Items());
+        Assert.Equal("operator", audit["actorKind"]!.GetValue<string>());
+        Assert.Equal(signedIn["actorId"]!.GetValue<Guid>(), audit["actorId"]!.GetValue<Guid>());
+        Assert.StartsWith("POST /api/v1/members", audit["action"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("members", audit["objectKind"]!.GetValue<string>());
+        Assert.Equal("Audrey Audit", audit["changes"]!["name"]!.GetValue<string>());
+        Assert.DoesNotContain("739182", audit.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("31337", audit.ToJsonString(), StringComparison.Ordinal);
+        using var csv = await hub.Admin.GetAsync($"/api/v1/audit-events/export.csv?objectId={member}");
+        Assert.Contains(member.ToString(), await csv.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var manager = await new Browser(hub.BaseAddress).SignedInAsync(await OperatorAsync("location_manager"), Password);
+        using var notAdmin = await manager.Http.GetAsync("/api/v1/audit-events");
+        await notAdmin.ProblemAsync(403);
     }
 
     /// <summary>A new operator with <see cref="Password"/>; its e-mail.</summary>

@@ -155,6 +155,19 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
+    [Fact]
+    public async Task Card_setup_returns_only_to_the_hub_or_its_portal()
+    {
+        hub.Time.AdjustTime(Monday);
+        var site = await Workspace.SiteAsync(hub.Admin);
+        var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, null);
+
+        using var elsewhere = await hub.Admin.PostAsJsonAsync($"/api/v1/members/{member}/card-setup", new { returnUrl = "https://portal.coworking.test.evil.example/billing" });
+        Assert.Contains("returnUrl", (await elsewhere.ProblemAsync(422)).ErrorFields());
+        await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/card-setup", new { returnUrl = "https://portal.coworking.test/members/billing" });
+        await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/card-setup", new { returnUrl = new Uri(hub.BaseAddress, "/portal/billing") });
+    }
+
     /// <summary>A member of a £200.00 tier with a saved card, and the invoice for their first period, collected once.</summary>
     private async Task<(Site Site, Guid Member, Guid Invoice)> OpenInvoiceAsync(string card)
     {

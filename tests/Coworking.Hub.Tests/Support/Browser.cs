@@ -42,6 +42,14 @@ public sealed partial class Browser : IDisposable
         return response;
     }
 
+    /// <summary>This browser, logged in (failing the test if the login does not succeed).</summary>
+    public async Task<Browser> SignedInAsync(string email, string password)
+    {
+        using var response = await LoginAsync(email, password);
+        response.EnsureSuccessStatusCode();
+        return this;
+    }
+
     /// <summary>Keeps the antiforgery token of a sign-in answer (or of GET /auth/antiforgery) for the writes that follow.</summary>
     public async Task KeepAntiforgeryAsync(HttpResponseMessage response)
     {
