@@ -26,6 +26,8 @@ COWORKING_TEST_PG=$(PG_FSYNC=off deploy/local/pg-start.sh "$pgdir")
 export COWORKING_TEST_PG
 
 say "running tests"
+# Browser tests drive Debian's chromium; Playwright must never fetch a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 set +e
 dotnet test Coworking.sln --no-build -nologo --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$results" --blame-hang-timeout 10m "$@" 2>&1 | tee "$results/console.log" \

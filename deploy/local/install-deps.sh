@@ -6,6 +6,9 @@ want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl
   qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 # qemu-user-static and the arm64 cross C libraries: the packaging test starts the linux-arm64 edge build on this x64 box.
 [ "${1:-}" = "--browser" ] && want+=(chromium fonts-dejavu-core)
+# The build runs `npm ci` for the web assets (hub/Coworking.Hub/package-lock.json). Debian's nodejs and npm unless a
+# Node with npm is already installed (NodeSource's nodejs package carries npm and conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

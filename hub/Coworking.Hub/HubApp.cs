@@ -17,9 +17,11 @@ using Coworking.Hub.Mail;
 using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
+using Coworking.Hub.Passkeys;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
+using Coworking.Hub.Web;
 using Npgsql;
 using Serilog;
 using Serilog.Events;
@@ -129,6 +131,8 @@ public static class HubApp
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddIdentity(builder.Configuration);
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
+        builder.Services.AddPasskeys();
+        builder.AddWeb();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -145,6 +149,7 @@ public static class HubApp
         app.MapEdgeSync();
         app.MapSessionsApi();
         app.MapMeApi();
+        app.MapPasskeysApi();
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithAuditTrail();
         var configuration = api.MapGroup("/").RequireAuthorization(HubAuthentication.ConfigurationPolicy);
         var money = api.MapGroup("/").RequireAuthorization(HubAuthentication.MoneyPolicy);
@@ -170,6 +175,7 @@ public static class HubApp
         money.MapPaymentsApi();
         api.MapAuditApi();
         app.MapCalendarFeed();
+        app.MapWeb();
         return app;
     }
 
