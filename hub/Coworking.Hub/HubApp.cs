@@ -111,6 +111,7 @@ public static class HubApp
         builder.Services.AddSingleton<Dunning>();
         builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
+        builder.Services.AddStripeAccounts(builder.Configuration);
         builder.Services.AddSingleton<CardSetupLinks>();
         builder.Services.AddSingleton<BillingMail>();
         builder.Services.AddSingleton<IMailComposer>(services => services.GetRequiredService<BillingMail>());

@@ -40,8 +40,15 @@ public class ClockedHubFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>What a subclass starts before the hub (e.g. a Stripe simulator whose address the settings name).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>What a subclass stops after the hub.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
+        await BeforeStartAsync();
         ConnectionString = await HubDatabase.CreateAsync("hub_clocked");
         app = HubApp.Build(
             [
@@ -77,6 +84,7 @@ public class ClockedHubFixture : IAsyncLifetime
             await app.DisposeAsync();
         }
 
+        await AfterStopAsync();
         if (Directory.Exists(Mailbox))
         {
             Directory.Delete(Mailbox, recursive: true);
