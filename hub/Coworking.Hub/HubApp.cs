@@ -121,7 +121,10 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<BillingClock>());
 
         builder.Services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+            InputGuard.Configure(json.SerializerOptions);
+        });
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = BadRequestExceptionHandler.NameRejectedBody);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -143,7 +146,7 @@ public static class HubApp
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEdgeSync();
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").RequireAuthorization().AddEndpointFilterFactory(InputGuard.Filter);
         api.MapLocationsApi();
         api.MapMembersApi();
         api.MapCredentialsApi();
@@ -161,7 +164,7 @@ public static class HubApp
         api.MapCalendarTokenApi();
         api.MapInvoicesApi();
         api.MapPaymentsApi();
-        app.MapCalendarFeed();
+        app.MapGroup("/").AddEndpointFilterFactory(InputGuard.Filter).MapCalendarFeed();
         return app;
     }
 
