@@ -74,7 +74,7 @@ public sealed class HostileInputTests(AuthorityHubFixture authority) : IClassFix
     /// <summary>The hostile requests for one route: a known id (or a random one) in each id, hostile values one place at a time.</summary>
     private static IEnumerable<(string Path, string? Body, string What)> Requests(ApiRoute route, IReadOnlyDictionary<string, Guid> known)
     {
-        string Id(RouteParameter p) => IdFor(route, p, known).ToString();
+        string Id(RouteParameter p) => route.IdFor(p, known).ToString();
         var plain = route.Fill(Id);
         var validBody = route.Body is { Count: > 0 } ? "{}" : null;
 
@@ -131,13 +131,6 @@ public sealed class HostileInputTests(AuthorityHubFixture authority) : IClassFix
         }
 
         yield return (plain, all.ToJsonString(), "every property hostile");
-    }
-
-    /// <summary>An id of the kind the parameter names: the route's first segment for "id", the parameter's name otherwise.</summary>
-    private static Guid IdFor(ApiRoute route, RouteParameter parameter, IReadOnlyDictionary<string, Guid> known)
-    {
-        var kind = parameter.Name == "id" ? route.Path.Split('/', StringSplitOptions.RemoveEmptyEntries)[2] : parameter.Name.Replace("Id", "s", StringComparison.Ordinal);
-        return known.TryGetValue(kind, out var id) ? id : Guid.NewGuid();
     }
 
     /// <summary>Objects for the routes to meet: a location with an area, a door and a resource; a member; a tier.</summary>

@@ -17,6 +17,17 @@ public sealed record ApiRoute(string Method, string Path, IReadOnlyList<RoutePar
 
     public IEnumerable<RouteParameter> InQuery => Parameters.Where(p => p.In == "query");
 
+    /// <summary>
+    /// The kind of object a path parameter names: the route's first segment for "id" (/locations/{id} → locations), the
+    /// parameter's name otherwise (areaId → areas).
+    /// </summary>
+    public string KindOf(RouteParameter parameter) =>
+        parameter.Name == "id" ? Path.Split('/', StringSplitOptions.RemoveEmptyEntries)[2] : parameter.Name.Replace("Id", "s", StringComparison.Ordinal);
+
+    /// <summary>A known id of the parameter's kind, or a random one.</summary>
+    public Guid IdFor(RouteParameter parameter, IReadOnlyDictionary<string, Guid> known) =>
+        known.TryGetValue(KindOf(parameter), out var id) ? id : Guid.NewGuid();
+
     /// <summary>The path with each path parameter replaced by what <paramref name="value"/> answers for it (already escaped).</summary>
     public string Fill(Func<RouteParameter, string> value) =>
         InPath.Aggregate(Path, (path, p) => path.Replace("{" + p.Name + "}", value(p), StringComparison.Ordinal));
