@@ -235,8 +235,7 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
                 take = limit + 1,
             },
             cancellationToken: cancellationToken))).ToList();
-        var next = rows.Count > limit ? new PageCursor(rows[limit - 1].IssuedAt, rows[limit - 1].Id).Encode() : null;
-        return new Page<InvoiceResponse>([.. rows.Take(limit).Select(r => r.ToResponse(null))], next);
+        return PageOf.Rows(rows, limit, r => new PageCursor(r.IssuedAt, r.Id), r => r.ToResponse(null));
     }
 
     public async Task<InvoiceResponse?> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
