@@ -82,7 +82,7 @@ public sealed class StripeAccountTests(StripeSimHubFixture hub) : IClassFixture<
 
         Assert.False(paid["flagged"]!.GetValue<bool>());
         Assert.Empty((await admin.GetJsonAsync($"/api/v1/payment-issues?invoiceId={invoice}")).Items());
-        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoice));
+        Assert.Equal(1, await hub.ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoice));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class StripeAccountTests(StripeSimHubFixture hub) : IClassFixture<
         Assert.Equal("open", invoice["status"]!.GetValue<string>());
         Assert.False(invoice["flagged"]!.GetValue<bool>());
         Assert.DoesNotContain((await adminA.GetJsonAsync("/api/v1/payment-issues")).Items(), i => i["paymentIntentId"]!.GetValue<string>() == intent);
-        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoiceA));
+        Assert.Equal(0, await hub.ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoiceA));
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class StripeAccountTests(StripeSimHubFixture hub) : IClassFixture<
         var member = await Workspace.MemberAsync(admin, site.LocationId, await Workspace.TierAsync(admin, Workspace.Terms()));
         var setup = await admin.PostJsonAsync($"/api/v1/members/{member}/card-setup", new { });
         await account.CompleteCheckoutAsync(new Uri(setup["url"]!.GetValue<string>()), card);
-        await WaitUntilAsync(async () => await ScalarAsync("SELECT count(*) FROM billing_customers WHERE member_id = @id AND payment_method_id IS NOT NULL", member) == 1);
+        await WaitUntilAsync(async () => await hub.ScalarAsync("SELECT count(*) FROM billing_customers WHERE member_id = @id AND payment_method_id IS NOT NULL", member) == 1);
 
         hub.KeepRealTime();
         await hub.Services.GetRequiredService<BillingClock>().TickAsync(default);
@@ -229,7 +229,7 @@ public sealed class StripeAccountTests(StripeSimHubFixture hub) : IClassFixture<
         Assert.Equal("open", after["status"]!.GetValue<string>());
         Assert.True(after["flagged"]!.GetValue<bool>());
         Assert.Null(after["nextAttemptAt"]);
-        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoice));
+        Assert.Equal(0, await hub.ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoice));
     }
 
     private static async Task<JsonObject> WaitForAsync(HttpClient admin, string path, Func<JsonObject, bool> condition)
@@ -247,14 +247,5 @@ public sealed class StripeAccountTests(StripeSimHubFixture hub) : IClassFixture<
             Assert.True(DateTimeOffset.UtcNow < deadline, "the simulator's webhook did not arrive within 60 s");
             await Task.Delay(100);
         }
-    }
-
-    private async Task<long> ScalarAsync(string sql, Guid id)
-    {
-        await using var conn = new NpgsqlConnection(hub.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue("id", id);
-        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }

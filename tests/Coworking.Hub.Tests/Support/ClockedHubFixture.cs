@@ -123,6 +123,16 @@ public class ClockedHubFixture : IAsyncLifetime
     public async Task<long> WaitingForLocksAsync() =>
         await CountAsync("pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
 
+    /// <summary>A count the test asks the database for, with <paramref name="id"/> as @id.</summary>
+    public async Task<long> ScalarAsync(string sql, Guid id)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue("id", id);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     public async Task<long> CountAsync(string table)
     {
         await using var conn = new Npgsql.NpgsqlConnection(ConnectionString);
