@@ -64,8 +64,9 @@ api_key=$(jq -r .apiKey "$org_file")
 say "making the local edge certificate authority and the hub's TLS certificate (.local/ca)"
 deploy/local/make-edge-ca.sh "$local_dir/ca" >/dev/null
 
-# The Stripe API is simulated by the same firmware-sim; its state survives restarts, and so does the endpoint secret
-# the hub verifies webhooks with (written to .local/demo.env as STRIPE_WEBHOOK_SECRET).
+# The Stripe API is simulated by the same firmware-sim: it is the demo organisation's own Stripe account (set through
+# the API below, kept encrypted with the hub's Data Protection key ring in .local/hub-keys). Its state survives
+# restarts, and so does the endpoint secret the hub verifies webhooks with (in .local/demo.env as STRIPE_WEBHOOK_SECRET).
 stripe_secret_key=sk_test_coworking_demo
 stripe_webhook_secret_file=$local_dir/stripe-webhook-secret
 if [ ! -s "$stripe_webhook_secret_file" ]; then
@@ -85,8 +86,9 @@ hub_url=http://127.0.0.1:$hub_port
 sync_port=${SYNC_PORT:-$(deploy/local/free-port.sh)}
 sync_url=https://127.0.0.1:$sync_port
 say "starting the hub on $hub_url, EdgeSync on $sync_url (log: .local/logs/hub.log)"
-Stripe__SecretKey=$stripe_secret_key Stripe__ApiBase=$sim_url Stripe__WebhookSecret=$stripe_webhook_secret \
 dotnet "$hub_dll" \
+  --Stripe:AllowedApiBases:0="$sim_url" \
+  --DataProtection:KeyDirectory="$local_dir/hub-keys" \
   --Kestrel:Endpoints:Api:Url="$hub_url" \
   --Kestrel:Endpoints:EdgeSync:Url="$sync_url" \
   --Kestrel:Endpoints:EdgeSync:Protocols=Http2 \
@@ -116,6 +118,12 @@ fi
 # shellcheck disable=SC1090
 . "$seed_file"
 
+# The simulator's port changes between runs, so the organisation's account is set on every start.
+org_id=$(jq -r .organisationId "$org_file")
+curl -fsS -X PUT -H "Authorization: Bearer $api_key" -H "Content-Type: application/json" \
+  -d "{\"secretKey\":\"$stripe_secret_key\",\"webhookSecret\":\"$stripe_webhook_secret\",\"publishableKey\":\"pk_test_coworking_demo\",\"apiBase\":\"$sim_url\"}" \
+  "$hub_url/api/v1/organisation/stripe-account" >/dev/null || { say "could not set the demo organisation's Stripe account"; exit 1; }
+
 # The building: one RS-485 bus as a socat pty pair, the simulated readers on one end, the edge on the other.
 say "starting the simulated building (socat pty bus, firmware-sim readers)"
 bus_edge=$local_dir/bus0-edge
@@ -143,7 +151,7 @@ cat > "$local_dir/sim.json" <<JSON
   "stripe": {
     "secretKey": "$stripe_secret_key",
     "statePath": "$local_dir/stripe-sim.json",
-    "webhooks": [ { "url": "$hub_url/api/v1/webhooks/stripe", "secret": "$stripe_webhook_secret" } ]
+    "webhooks": [ { "url": "$hub_url/api/v1/webhooks/stripe/$org_id", "secret": "$stripe_webhook_secret" } ]
   }
 }
 JSON
@@ -231,7 +239,7 @@ cat <<TXT
     EdgeSync:     $sync_url   (gRPC over TLS; authority .local/ca/ca.pem)
     Edge status:  $edge_status_url/status   (readers, doors, cache, outbox, hub link, recent decisions)
     Simulator:    $sim_url/doors   (readers at the demo doors)
-    Stripe sim:   $sim_url/v1   (key $stripe_secret_key; webhooks to the hub; docs/SIM.md)
+    Stripe sim:   $sim_url/v1   (the demo organisation's own account, key $stripe_secret_key; webhooks to the hub; docs/SIM.md)
   Everything is in .local/demo.env (source it: . .local/demo.env); logs in .local/logs/.
   Try:  curl -H "Authorization: Bearer \$HUB_API_KEY" \$HUB_URL/api/v1/members
         curl -c .local/cookies -H 'Content-Type: application/json' \$HUB_URL/auth/login \\

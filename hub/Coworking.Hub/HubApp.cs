@@ -116,6 +116,7 @@ public static class HubApp
         builder.Services.AddSingleton<Dunning>();
         builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
+        builder.Services.AddStripeAccounts();
         builder.Services.AddSingleton<CardSetupLinks>();
         builder.Services.AddSingleton<BillingMail>();
         builder.Services.AddSingleton<IMailComposer>(services => services.GetRequiredService<BillingMail>());
@@ -125,7 +126,10 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<BillingClock>());
 
         builder.Services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+            InputGuard.Configure(json.SerializerOptions);
+        });
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = BadRequestExceptionHandler.NameRejectedBody);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -147,10 +151,12 @@ public static class HubApp
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEdgeSync();
-        app.MapSessionsApi();
-        app.MapMeApi();
-        app.MapPasskeysApi();
-        var api = app.MapGroup("/api/v1").RequireAuthorization().WithAuditTrail();
+        // Sign-in, the member's own routes and passkeys take input like the API: one guard for all (Http/InputGuard).
+        var signIn = app.MapGroup("/").AddEndpointFilterFactory(InputGuard.Filter);
+        signIn.MapSessionsApi();
+        signIn.MapMeApi();
+        signIn.MapPasskeysApi();
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithAuditTrail().AddEndpointFilterFactory(InputGuard.Filter);
         var configuration = api.MapGroup("/").RequireAuthorization(HubAuthentication.ConfigurationPolicy);
         var money = api.MapGroup("/").RequireAuthorization(HubAuthentication.MoneyPolicy);
         configuration.MapLocationsApi();
@@ -174,7 +180,7 @@ public static class HubApp
         money.MapInvoicesApi();
         money.MapPaymentsApi();
         api.MapAuditApi();
-        app.MapCalendarFeed();
+        app.MapGroup("/").AddEndpointFilterFactory(InputGuard.Filter).MapCalendarFeed();
         app.MapWeb();
         return app;
     }

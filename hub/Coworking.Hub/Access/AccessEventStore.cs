@@ -11,44 +11,15 @@ public enum AccessDecision
     Denied,
 }
 
-/// <summary>A decision an edge made at a door, as it reports it; (EdgeId, EventId) identifies it.</summary>
-public sealed record AccessEvent(
-    string EdgeId, string EventId, Guid LocationId, Guid? DoorId, Guid? CredentialId, Guid? MemberId,
-    AccessDecision Decision, string Reason, DateTimeOffset OccurredAt);
-
 public sealed record AccessEventResponse(
     Guid Id, Guid LocationId, Guid? DoorId, Guid? CredentialId, Guid? MemberId, AccessDecision Decision, string Reason,
     DateTimeOffset OccurredAt, string EdgeId, string EventId);
 
 internal sealed record AccessEventFilter(Guid? LocationId, Guid? DoorId, Guid? MemberId, DateTimeOffset? From, DateTimeOffset? To);
 
-public sealed class AccessEventStore(NpgsqlDataSource db, TimeProvider time)
+/// <summary>Reads access events; they are written only by the edges' intake (<c>EdgeSync/EventIntake</c>).</summary>
+public sealed class AccessEventStore(NpgsqlDataSource db)
 {
-    /// <summary>
-    /// Stores an event once however often the edge sends it (at-least-once on the wire, exactly-once here).
-    /// False when it was already stored or its location is unknown.
-    /// </summary>
-    public async Task<bool> RecordAsync(AccessEvent e, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var inserted = await conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO access_events (id, organisation_id, location_id, edge_id, event_id, door_id, credential_id, member_id,
-                                       decision, reason, occurred_at, received_at)
-            SELECT @id, l.organisation_id, l.id, @EdgeId, @EventId, @DoorId, @CredentialId, @MemberId, @decision, @Reason, @OccurredAt, @now
-            FROM locations l WHERE l.id = @LocationId
-            ON CONFLICT (edge_id, event_id) DO NOTHING
-            """,
-            new
-            {
-                id = Guid.CreateVersion7(now), e.EdgeId, e.EventId, e.DoorId, e.CredentialId, e.MemberId,
-                decision = e.Decision.ToDb(), e.Reason, e.OccurredAt, now, e.LocationId,
-            },
-            cancellationToken: cancellationToken));
-        return inserted == 1;
-    }
-
     /// <summary>Events matching the filter inside the scope, newest first, from after the cursor.</summary>
     internal async Task<Page<AccessEventResponse>> ListAsync(
         Guid organisationId, Guid[]? scope, AccessEventFilter filter, int limit, PageCursor? after, CancellationToken cancellationToken)

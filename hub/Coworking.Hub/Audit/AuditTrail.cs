@@ -21,6 +21,7 @@ internal sealed class AuditTrail(AuditStore store, IOptions<JsonOptions> json) :
     private static readonly HashSet<string> Secrets = new(StringComparer.OrdinalIgnoreCase)
     {
         "password", "currentPassword", "newPassword", "pin", "cardNumber", "facilityCode", "code", "recoveryCode", "secret", "token", "apiKey", "challenge",
+        "secretKey", "webhookSecret", "publishableKey",
     };
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

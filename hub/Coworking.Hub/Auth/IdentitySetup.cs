@@ -13,6 +13,30 @@ namespace Coworking.Hub.Auth;
 /// <summary>Wires who may call: API keys and sessions, sign-in, antiforgery, rate limits and the browser-safety headers.</summary>
 internal static class IdentitySetup
 {
+    /// <summary>
+    /// The one Data Protection key ring (session-bound secrets, TOTP secrets, organisations' Stripe keys). With
+    /// DataProtection:KeyDirectory set it lives in that directory, outside the database, which every hub instance must
+    /// share (a volume or a Kubernetes secret): a copy of the database alone then reveals none of what it protects. Unset,
+    /// it lives in PostgreSQL (data_protection_keys), shared by every instance but in the same dump as what it guards
+    /// (docs/SECURITY.md); the hub says so at start.
+    /// </summary>
+    private static void AddKeyRing(this IServiceCollection services, IConfiguration configuration)
+    {
+        var keys = services.AddDataProtection().SetApplicationName("coworking-hub");
+        if (configuration["DataProtection:KeyDirectory"] is { Length: > 0 } directory)
+        {
+            keys.PersistKeysToFileSystem(Directory.CreateDirectory(directory));
+            return;
+        }
+
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(s =>
+        {
+            s.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IdentitySetup)).LogWarning(
+                "DataProtection:KeyDirectory is not set: the key ring lives in the database beside the secrets it protects (docs/SECURITY.md)");
+            return new ConfigureOptions<KeyManagementOptions>(options => options.XmlRepository = new DatabaseKeyRepository(s.GetRequiredService<NpgsqlDataSource>()));
+        });
+    }
+
     public static IServiceCollection AddIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(SessionOptions.Read(configuration));
@@ -26,9 +50,7 @@ internal static class IdentitySetup
         services.AddSingleton<Audit.AuditStore>();
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<IMailComposer>(s => s.GetRequiredService<EmailedLinks>());
-        services.AddDataProtection().SetApplicationName("coworking-hub");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(s =>
-            new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlRepository = new DatabaseKeyRepository(s.GetRequiredService<NpgsqlDataSource>())));
+        services.AddKeyRing(configuration);
         services.AddCookieAntiforgery();
         services.AddHubAuthentication();
         // X-Forwarded-For and -Proto are believed only from the default known proxies (loopback): a reverse proxy on the box.

@@ -8,22 +8,24 @@ namespace Coworking.Hub.Billing;
 /// Stripe is not configured, the member has no customer yet, or Stripe cannot make one now. The failed-payment e-mail
 /// asks for it when it is composed, so a message sent late still carries a fresh page.
 /// </summary>
-internal sealed partial class CardSetupLinks(NpgsqlDataSource db, IPaymentGateway gateway, BillingOptions options, ILogger<CardSetupLinks> logger)
+internal sealed partial class CardSetupLinks(NpgsqlDataSource db, StripeAccounts accounts, BillingOptions options, ILogger<CardSetupLinks> logger)
 {
     public async Task<Uri> UpdateCardLinkAsync(Guid memberId, CancellationToken cancellationToken)
     {
         var portal = new Uri(options.PortalBaseUrl, $"members/{memberId}/billing");
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var customer = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT stripe_customer_id FROM billing_customers WHERE member_id = @memberId", new { memberId }, cancellationToken: cancellationToken));
-        if (!gateway.IsConfigured || customer is null)
+        var customer = await conn.QuerySingleOrDefaultAsync<(Guid OrganisationId, string? Customer)?>(new CommandDefinition(
+            "SELECT m.organisation_id, bc.stripe_customer_id FROM billing_customers bc JOIN members m ON m.id = bc.member_id WHERE bc.member_id = @memberId",
+            new { memberId },
+            cancellationToken: cancellationToken));
+        if (customer is not { Customer: { } customerId } found || await accounts.ForOrganisationAsync(found.OrganisationId, cancellationToken) is not { } account)
         {
             return portal;
         }
 
         try
         {
-            return await gateway.CreateCardSetupAsync(customer, memberId, portal, cancellationToken);
+            return await account.Gateway.CreateCardSetupAsync(customerId, memberId, portal, cancellationToken);
         }
         catch (Stripe.StripeException e)
         {

@@ -38,13 +38,14 @@ public sealed record BillTo(string Name, string Email, string? Company, string? 
 
 /// <summary>
 /// An invoice or credit note: numbered per organisation without gaps ("INV-000042", "CN-000003"), immutable once
-/// issued; <see cref="Status"/> and <see cref="AmountDueMinor"/> say where collecting it stands.
+/// issued; <see cref="Status"/> and <see cref="AmountDueMinor"/> say where collecting it stands; <see cref="Flagged"/> is true
+/// while a payment at Stripe that did not match it waits for an operator (GET /payment-issues?invoiceId=…).
 /// </summary>
 public sealed record InvoiceResponse(
     Guid Id, string Number, InvoiceKind Kind, Guid MemberId, Guid? LocationId, Guid? CorrectsId, string Currency,
     long NetMinor, long TaxMinor, long GrossMinor, IReadOnlyList<TaxRateTotal> TaxSummary, BillTo BillTo,
     InvoiceStatus Status, long AmountDueMinor, int FailedAttempts, DateTimeOffset? NextAttemptAt,
-    DateTimeOffset IssuedAt, DateTimeOffset DueAt, DateTimeOffset? PaidAt,
+    DateTimeOffset IssuedAt, DateTimeOffset DueAt, DateTimeOffset? PaidAt, bool Flagged,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<InvoiceLineResponse>? Lines = null)
 {
     public static string FormatNumber(InvoiceKind kind, long number) => $"{(kind == InvoiceKind.Invoice ? "INV" : "CN")}-{number:D6}";

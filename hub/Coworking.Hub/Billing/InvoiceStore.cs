@@ -32,7 +32,8 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
     internal const string Columns = """
         i.id, i.organisation_id, i.member_id, i.location_id, i.kind, i.number, i.corrects_id, i.currency, i.net_minor, i.tax_minor, i.gross_minor,
         i.tax_summary::text AS tax_summary, i.bill_to::text AS bill_to, i.issued_at, i.due_at,
-        c.status, c.amount_due_minor, c.failed_attempts, c.next_attempt_at, c.paid_at
+        c.status, c.amount_due_minor, c.failed_attempts, c.next_attempt_at, c.paid_at,
+        EXISTS (SELECT 1 FROM payment_issues pi WHERE pi.invoice_id = i.id AND pi.resolved_at IS NULL) AS flagged
         """;
 
     private const string FromInvoices = "FROM invoices i JOIN invoice_collection c ON c.invoice_id = i.id JOIN members m ON m.id = i.member_id";
@@ -213,7 +214,7 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
             cancellationToken: cancellationToken));
         return new InvoiceResponse(
             id, InvoiceResponse.FormatNumber(kind, number), kind, memberId, locationId, correctsId, currency, totals.Net.Minor, totals.Tax.Minor, totals.Gross.Minor,
-            summary, billTo, status, due, 0, due > 0 ? now : null, now, dueAt, due > 0 ? null : now,
+            summary, billTo, status, due, 0, due > 0 ? now : null, now, dueAt, due > 0 ? null : now, false,
             [.. rows.Select(r => new InvoiceLineResponse(r.position, r.kind, r.description, r.quantity, r.unit, r.net, r.tax, r.gross, r.taxname, r.ppm, r.inclusive, r.servicestart, r.serviceend))]);
     }
 
@@ -238,8 +239,7 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
                 take = limit + 1,
             },
             cancellationToken: cancellationToken))).ToList();
-        var next = rows.Count > limit ? new PageCursor(rows[limit - 1].IssuedAt, rows[limit - 1].Id).Encode() : null;
-        return new Page<InvoiceResponse>([.. rows.Take(limit).Select(r => r.ToResponse(null))], next);
+        return PageOf.Rows(rows, limit, r => new PageCursor(r.IssuedAt, r.Id), r => r.ToResponse(null));
     }
 
     public async Task<InvoiceResponse?> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -552,6 +552,8 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
 
         public DateTimeOffset? PaidAt { get; init; }
 
+        public bool Flagged { get; init; }
+
         public Guid? HomeLocationId { get; init; }
 
         public InvoiceResponse ToResponse(IReadOnlyList<InvoiceLineResponse>? lines)
@@ -561,7 +563,7 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
                 Id, InvoiceResponse.FormatNumber(kind, Number), kind, MemberId, LocationId, CorrectsId, Currency.Trim(), NetMinor, TaxMinor, GrossMinor,
                 JsonSerializer.Deserialize<List<TaxRateTotal>>(TaxSummary, JsonSerializerOptions.Web)!,
                 JsonSerializer.Deserialize<BillTo>(BillTo, JsonSerializerOptions.Web)!,
-                DbText.Parse<InvoiceStatus>(Status), AmountDueMinor, FailedAttempts, NextAttemptAt, IssuedAt, DueAt, PaidAt, lines);
+                DbText.Parse<InvoiceStatus>(Status), AmountDueMinor, FailedAttempts, NextAttemptAt, IssuedAt, DueAt, PaidAt, Flagged, lines);
         }
     }
 

@@ -101,9 +101,9 @@ public static class InvoicesApi
         }
 
         errors.Required("name", request.Name);
-        if (request.UnitPriceMinor is null or < 0)
+        if (request.UnitPriceMinor is null or < 0 or > Money.MaxMinor)
         {
-            errors.Add("unitPriceMinor", "is required: the price in minor units of the tier's currency, 0 or more");
+            errors.Add("unitPriceMinor", $"is required: the price in minor units of the tier's currency, 0 to {Money.MaxMinor}");
         }
 
         if (errors.Any)
@@ -278,9 +278,9 @@ public static class InvoicesApi
             {
                 var line = requested[i];
                 errors.Required($"lines[{i}].description", line?.Description);
-                if (line?.AmountMinor is null or < 1)
+                if (line?.AmountMinor is null or < 1 or > Money.MaxMinor)
                 {
-                    errors.Add($"lines[{i}].amountMinor", "is required: the amount given back, in minor units, more than 0");
+                    errors.Add($"lines[{i}].amountMinor", $"is required: the amount given back, in minor units, 1 to {Money.MaxMinor}");
                 }
                 else if (line.Description is not null)
                 {

@@ -23,6 +23,12 @@ public readonly record struct Money
 
     public string Currency { get; }
 
+    /// <summary>
+    /// The largest amount the API takes for one price, charge or credit line: 1,000,000,000 minor units (10 million in a
+    /// two-decimal currency), so sums over quantities and invoices stay far inside a long.
+    /// </summary>
+    public const long MaxMinor = 1_000_000_000;
+
     public static Money Zero(string currency) => new(0, currency);
 
     public static bool IsCurrencyCode(string? code) => code is { Length: 3 } && code.All(char.IsAsciiLetterUpper);

@@ -1,7 +1,15 @@
+using Coworking.Hub.Database;
 using Dapper;
 using Npgsql;
 
 namespace Coworking.Hub.Billing;
+
+/// <summary>
+/// A PaymentIntent Stripe reports as succeeded: through which account (and, for an organisation's own, which
+/// organisation), the attempt its metadata names, and what it took.
+/// </summary>
+internal sealed record SucceededIntent(
+    StripeAccountKind Account, Guid? OrganisationId, Guid? InvoiceId, int? Attempt, string PaymentIntentId, long AmountMinor, string Currency, string? StripeEventId);
 
 /// <summary>What a recorded payment outcome leaves to do after its transaction commits.</summary>
 internal sealed record OutcomeEffect(Guid MemberId, Guid InvoiceId, bool Paid, bool Failed, DateTimeOffset? NextAttempt, bool OutOfRetries);
@@ -14,7 +22,7 @@ internal sealed record OutcomeEffect(Guid MemberId, Guid InvoiceId, bool Paid, b
 /// Billing:SuspendAfterFailures, suspends the member; a success reinstates them.
 /// </summary>
 internal sealed partial class PaymentCollector(
-    NpgsqlDataSource db, IPaymentGateway gateway, TimeProvider time, BillingOptions options, Dunning dunning, BillingMail mail, ILogger<PaymentCollector> logger)
+    NpgsqlDataSource db, StripeAccounts accounts, TimeProvider time, BillingOptions options, Dunning dunning, BillingMail mail, ILogger<PaymentCollector> logger)
 {
     /// <summary>A claimed attempt that has not reported back within this is tried again, with the same idempotency key.</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromHours(1);
@@ -62,7 +70,7 @@ internal sealed partial class PaymentCollector(
         {
             claim = await conn.QuerySingleOrDefaultAsync<Claim>(new CommandDefinition(
                 """
-                SELECT c.invoice_id, c.amount_due_minor, i.currency::text AS currency, i.member_id, i.number, bc.stripe_customer_id, bc.payment_method_id
+                SELECT c.invoice_id, c.amount_due_minor, i.currency::text AS currency, i.organisation_id, i.member_id, i.number, bc.stripe_customer_id, bc.payment_method_id
                 FROM invoice_collection c JOIN invoices i ON i.id = c.invoice_id LEFT JOIN billing_customers bc ON bc.member_id = i.member_id
                 WHERE c.invoice_id = @invoiceId AND c.status = 'open' AND c.next_attempt_at <= @now
                 FOR UPDATE OF c SKIP LOCKED
@@ -75,7 +83,8 @@ internal sealed partial class PaymentCollector(
                 return false;
             }
 
-            if (!gateway.IsConfigured || claim.StripeCustomerId is null || claim.PaymentMethodId is null)
+            var account = await accounts.ForOrganisationAsync(claim.OrganisationId, cancellationToken);
+            if (account is null || claim.StripeCustomerId is null || claim.PaymentMethodId is null)
             {
                 // Nothing to charge: the invoice waits for a saved card (which re-arms it) or for an operator.
                 await conn.ExecuteAsync(new CommandDefinition(
@@ -87,22 +96,22 @@ internal sealed partial class PaymentCollector(
                 return false;
             }
 
-            claim = claim with
-            {
-                Attempt = await conn.QuerySingleAsync<int>(new CommandDefinition(
-                    """
-                    WITH pending AS (SELECT attempt FROM payment_attempts WHERE invoice_id = @invoiceId AND status = 'pending'),
-                    made AS (
-                        INSERT INTO payment_attempts (invoice_id, attempt, status, created_at, updated_at)
-                        SELECT @invoiceId, coalesce(max(attempt), 0) + 1, 'pending', @now, @now FROM payment_attempts
-                        WHERE invoice_id = @invoiceId AND NOT EXISTS (SELECT 1 FROM pending)
-                        RETURNING attempt)
-                    SELECT attempt FROM pending UNION ALL SELECT attempt FROM made
-                    """,
-                    new { invoiceId, now },
-                    tx,
-                    cancellationToken: cancellationToken)),
-            };
+            // A pending attempt is tried again as it was asked (its idempotency key stands for that amount); a new one asks
+            // for what is due now, through the organisation's account, and remembers both.
+            var made = await conn.QuerySingleAsync<(int Attempt, long AmountMinor, string Currency)>(new CommandDefinition(
+                """
+                WITH pending AS (SELECT attempt, amount_minor, currency::text AS currency FROM payment_attempts WHERE invoice_id = @invoiceId AND status = 'pending'),
+                made AS (
+                    INSERT INTO payment_attempts (invoice_id, attempt, status, amount_minor, currency, stripe_account, created_at, updated_at)
+                    SELECT @invoiceId, coalesce(max(attempt), 0) + 1, 'pending', @due, @currency, @account, @now, @now FROM payment_attempts
+                    WHERE invoice_id = @invoiceId AND NOT EXISTS (SELECT 1 FROM pending)
+                    RETURNING attempt, amount_minor, currency::text AS currency)
+                SELECT attempt, amount_minor, currency FROM pending UNION ALL SELECT attempt, amount_minor, currency FROM made
+                """,
+                new { invoiceId, due = claim.AmountDueMinor, currency = claim.Currency.Trim(), account = account.Kind.ToDb(), now },
+                tx,
+                cancellationToken: cancellationToken));
+            claim = claim with { Attempt = made.Attempt, AmountDueMinor = made.AmountMinor, Currency = made.Currency.Trim(), Account = account };
             await conn.ExecuteAsync(new CommandDefinition(
                 "UPDATE invoice_collection SET next_attempt_at = @lease, updated_at = @now WHERE invoice_id = @invoiceId",
                 new { invoiceId, lease = now + Lease, now },
@@ -111,11 +120,11 @@ internal sealed partial class PaymentCollector(
             await tx.CommitAsync(cancellationToken);
         }
 
-        var outcome = await gateway.ChargeAsync(
+        var outcome = await claim.Account!.Gateway.ChargeAsync(
             claim.StripeCustomerId!, claim.PaymentMethodId!, new Money(claim.AmountDueMinor, claim.Currency), invoiceId, claim.Attempt,
             $"Invoice {InvoiceResponse.FormatNumber(InvoiceKind.Invoice, claim.Number)}", $"invoice-{invoiceId}-attempt-{claim.Attempt}", cancellationToken);
         LogAttempt(logger, invoiceId, claim.Attempt, outcome.Status, outcome.FailureCode);
-        if (outcome.Status == ChargeStatus.Pending)
+        if (outcome.Status == ChargeStatus.Pending || (outcome.Status == ChargeStatus.Succeeded && outcome.PaymentIntentId is null))
         {
             return true;
         }
@@ -124,7 +133,13 @@ internal sealed partial class PaymentCollector(
         await using (var tx = await conn.BeginTransactionAsync(cancellationToken))
         {
             var effect = outcome.Status == ChargeStatus.Succeeded
-                ? await SucceededAsync(conn, tx, invoiceId, claim.Attempt, outcome.PaymentIntentId, time.GetUtcNow(), cancellationToken)
+                ? await SucceededAsync(
+                    conn,
+                    tx,
+                    new SucceededIntent(claim.Account.Kind, claim.OrganisationId, invoiceId, claim.Attempt, outcome.PaymentIntentId!, outcome.ChargedMinor, outcome.ChargedCurrency, null),
+                    logger,
+                    time.GetUtcNow(),
+                    cancellationToken)
                 : await FailedAsync(conn, tx, invoiceId, claim.Attempt, outcome.PaymentIntentId, outcome.FailureCode, time.GetUtcNow(), cancellationToken);
             await tx.CommitAsync(cancellationToken);
             await AfterAsync(effect, cancellationToken);
@@ -133,14 +148,41 @@ internal sealed partial class PaymentCollector(
         return true;
     }
 
-    /// <summary>Records that an attempt paid the invoice (once: the PaymentIntent is unique among payments).</summary>
+    /// <summary>
+    /// Records that a PaymentIntent succeeded. It pays the invoice only when it is the attempt's (same account, same
+    /// organisation, the attempt's PaymentIntent if one is known) and its amount and currency are what the attempt asked
+    /// for; anything else becomes a payment issue for an operator, stops collecting the invoice by card (a retry could
+    /// charge the member twice) and settles nothing. Once either way: the PaymentIntent is unique among payments and issues.
+    /// </summary>
     public static async Task<OutcomeEffect?> SucceededAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid invoiceId, int attempt, string? paymentIntentId, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection conn, NpgsqlTransaction tx, SucceededIntent paid, ILogger logger, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var invoice = await conn.QuerySingleOrDefaultAsync<(Guid OrganisationId, Guid MemberId)?>(new CommandDefinition(
-            "SELECT organisation_id, member_id FROM invoices WHERE id = @invoiceId", new { invoiceId }, tx, cancellationToken: cancellationToken));
-        if (invoice is not { } found)
+        var asked = paid.InvoiceId is { } invoiceId && paid.Attempt is { } attempt
+            ? await conn.QuerySingleOrDefaultAsync<AskedRow>(new CommandDefinition(
+                """
+                SELECT a.amount_minor, a.currency::text AS currency, a.payment_intent_id, i.organisation_id, i.member_id
+                FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id
+                WHERE a.invoice_id = @invoiceId AND a.attempt = @attempt AND a.stripe_account = @account
+                  AND (@organisationId::uuid IS NULL OR i.organisation_id = @organisationId)
+                FOR UPDATE OF a
+                """,
+                new { invoiceId, attempt, account = paid.Account.ToDb(), organisationId = paid.OrganisationId },
+                tx,
+                cancellationToken: cancellationToken))
+            : null;
+        // The money first: an operator deciding what to refund needs to know the amount or currency was wrong.
+        var reason = asked switch
         {
+            null => PaymentIssueReason.UnknownAttempt,
+            _ when !string.Equals(asked.Currency.Trim(), paid.Currency, StringComparison.OrdinalIgnoreCase) => PaymentIssueReason.Currency,
+            _ when asked.AmountMinor != paid.AmountMinor => PaymentIssueReason.Amount,
+            { PaymentIntentId: { } known } when known != paid.PaymentIntentId => PaymentIssueReason.OtherIntent,
+            _ => (PaymentIssueReason?)null,
+        };
+        if (reason is { } issue)
+        {
+            await PaymentIssues.RecordAsync(conn, tx, paid, issue, asked?.AmountMinor, asked?.Currency.Trim(), now, cancellationToken);
+            LogIssue(logger, paid.PaymentIntentId, paid.InvoiceId, issue);
             return null;
         }
 
@@ -149,11 +191,12 @@ internal sealed partial class PaymentCollector(
             UPDATE payment_attempts SET status = 'succeeded', payment_intent_id = coalesce(payment_intent_id, @paymentIntentId), failure = NULL, updated_at = @now
             WHERE invoice_id = @invoiceId AND attempt = @attempt
             """,
-            new { invoiceId, attempt, paymentIntentId, now },
+            new { invoiceId = paid.InvoiceId, attempt = paid.Attempt, paymentIntentId = paid.PaymentIntentId, now },
             tx,
             cancellationToken: cancellationToken));
-        var paid = await InvoiceStore.PayAsync(conn, tx, null, found.OrganisationId, invoiceId, PaymentMethodKind.Card, null, paymentIntentId, now, cancellationToken);
-        return new OutcomeEffect(found.MemberId, invoiceId, paid == InvoiceWrite.Done, false, null, false);
+        var outcome = await InvoiceStore.PayAsync(
+            conn, tx, null, asked!.OrganisationId, paid.InvoiceId!.Value, PaymentMethodKind.Card, null, paid.PaymentIntentId, now, cancellationToken);
+        return new OutcomeEffect(asked.MemberId, paid.InvoiceId.Value, outcome == InvoiceWrite.Done, false, null, false);
     }
 
     /// <summary>
@@ -243,6 +286,9 @@ internal sealed partial class PaymentCollector(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PaymentIntent {PaymentIntentId} succeeded but settles nothing (invoice {InvoiceId}): {Reason}; flagged for an operator")]
+    private static partial void LogIssue(ILogger logger, string paymentIntentId, Guid? invoiceId, PaymentIssueReason reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Card attempt {Attempt} for invoice {InvoiceId}: {Status} {FailureCode}")]
     private static partial void LogAttempt(ILogger logger, Guid invoiceId, int attempt, ChargeStatus status, string? failureCode);
 
@@ -254,6 +300,8 @@ internal sealed partial class PaymentCollector(
 
         public string Currency { get; init; } = string.Empty;
 
+        public Guid OrganisationId { get; init; }
+
         public Guid MemberId { get; init; }
 
         public long Number { get; init; }
@@ -263,5 +311,20 @@ internal sealed partial class PaymentCollector(
         public string? PaymentMethodId { get; init; }
 
         public int Attempt { get; init; }
+
+        public StripeAccount? Account { get; init; }
+    }
+
+    private sealed record AskedRow
+    {
+        public long AmountMinor { get; init; }
+
+        public string Currency { get; init; } = string.Empty;
+
+        public string? PaymentIntentId { get; init; }
+
+        public Guid OrganisationId { get; init; }
+
+        public Guid MemberId { get; init; }
     }
 }

@@ -12,8 +12,12 @@ public enum ChargeStatus
     Pending,
 }
 
-/// <summary>What an off-session charge came to at once; <see cref="FailureCode"/> is the decline code, never card data.</summary>
-public sealed record ChargeOutcome(string? PaymentIntentId, ChargeStatus Status, string? FailureCode);
+/// <summary>
+/// What an off-session charge came to at once; <see cref="FailureCode"/> is the decline code, never card data;
+/// <see cref="ChargedMinor"/> and <see cref="ChargedCurrency"/> are the PaymentIntent's amount and currency as the gateway
+/// answered them (the hub settles only when they are what it asked for).
+/// </summary>
+public sealed record ChargeOutcome(string? PaymentIntentId, ChargeStatus Status, string? FailureCode, long ChargedMinor, string ChargedCurrency);
 
 /// <summary>
 /// Where card payments are collected. The hub computes every amount itself; the gateway only holds customers and
@@ -38,13 +42,23 @@ public interface IPaymentGateway
         string customerId, string paymentMethodId, Money amount, Guid invoiceId, int attempt, string description, string idempotencyKey, CancellationToken cancellationToken);
 }
 
-/// <summary>Stripe settings: Stripe:SecretKey, Stripe:ApiBase (the simulator's URL in the demo), Stripe:WebhookSecret.</summary>
-public sealed record StripeOptions(string? SecretKey, string? ApiBase, string? WebhookSecret)
+/// <summary>
+/// The hub-wide Stripe account, for organisations without their own: Stripe:SecretKey, Stripe:ApiBase (the simulator's
+/// URL in tests), Stripe:WebhookSecret. Stripe:AllowedApiBases lists the API bases other than Stripe's an organisation
+/// admin may give its own account (the simulator in the demo); none by default, so keys go only to Stripe.
+/// </summary>
+public sealed record StripeOptions(string? SecretKey, string? ApiBase, string? WebhookSecret, IReadOnlyList<string>? AllowedApiBases = null)
 {
     public static StripeOptions Read(IConfiguration configuration) => new(
         configuration["Stripe:SecretKey"] ?? configuration["STRIPE_SECRET_KEY"],
         configuration["Stripe:ApiBase"] ?? configuration["STRIPE_API_BASE"],
-        configuration["Stripe:WebhookSecret"] ?? configuration["STRIPE_WEBHOOK_SECRET"]);
+        configuration["Stripe:WebhookSecret"] ?? configuration["STRIPE_WEBHOOK_SECRET"],
+        [.. configuration.GetSection("Stripe:AllowedApiBases").Get<string[]>() ?? [], .. (configuration["STRIPE_ALLOWED_API_BASE"] is { Length: > 0 } one ? [one] : Array.Empty<string>())]);
+
+    /// <summary>Whether an organisation's account may be reached at <paramref name="apiBase"/> (null is Stripe itself).</summary>
+    public bool AllowsApiBase(Uri? apiBase) =>
+        apiBase is null
+        || (AllowedApiBases ?? []).Any(allowed => string.Equals(allowed.TrimEnd('/'), apiBase.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>The gateway through Stripe.net's <see cref="StripeClient"/>, against Stripe or any API base that speaks its wire format.</summary>
@@ -117,14 +131,14 @@ internal sealed class StripePaymentGateway : IPaymentGateway
                 cancellationToken);
             return intent.Status switch
             {
-                "succeeded" => new ChargeOutcome(intent.Id, ChargeStatus.Succeeded, null),
-                "requires_payment_method" or "canceled" => new ChargeOutcome(intent.Id, ChargeStatus.Failed, intent.LastPaymentError?.DeclineCode ?? intent.LastPaymentError?.Code ?? intent.Status),
-                _ => new ChargeOutcome(intent.Id, ChargeStatus.Pending, null),
+                "succeeded" => new ChargeOutcome(intent.Id, ChargeStatus.Succeeded, null, intent.Amount, intent.Currency),
+                "requires_payment_method" or "canceled" => new ChargeOutcome(intent.Id, ChargeStatus.Failed, intent.LastPaymentError?.DeclineCode ?? intent.LastPaymentError?.Code ?? intent.Status, intent.Amount, intent.Currency),
+                _ => new ChargeOutcome(intent.Id, ChargeStatus.Pending, null, intent.Amount, intent.Currency),
             };
         }
         catch (StripeException e) when (e.StripeError?.Type == "card_error")
         {
-            return new ChargeOutcome(e.StripeError.PaymentIntent?.Id, ChargeStatus.Failed, e.StripeError.DeclineCode ?? e.StripeError.Code);
+            return new ChargeOutcome(e.StripeError.PaymentIntent?.Id, ChargeStatus.Failed, e.StripeError.DeclineCode ?? e.StripeError.Code, amount.Minor, amount.Currency);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coworking.Hub.Database;
 using Dapper;
 using Npgsql;
 using Stripe;
@@ -14,28 +15,34 @@ internal enum WebhookOutcome
 }
 
 /// <summary>
-/// Stripe's events at POST /api/v1/webhooks/stripe. The signature (HMAC-SHA256 of "t.payload" with the endpoint
+/// Stripe's events: at POST /api/v1/webhooks/stripe/{organisationId} from an organisation's own account (signed with its
+/// webhook secret, able to settle only its invoices), at POST /api/v1/webhooks/stripe from the hub-wide account. The signature (HMAC-SHA256 of "t.payload" with the endpoint
 /// secret) and its timestamp (at most 5 minutes from the hub's clock) are checked by Stripe.net before anything is
-/// read; each event id is stored in the transaction that applies it, so a redelivered event changes nothing; and every
+/// read; each event id is stored (per receiving endpoint) in the transaction that applies it, so a redelivered event changes nothing; and every
 /// change is one that cannot be undone by an older event arriving late (a failure never un-pays, an attempt fails once).
+/// A succeeded PaymentIntent pays only the attempt it matches (<see cref="PaymentCollector.SucceededAsync"/>).
 /// </summary>
 internal sealed partial class StripeWebhook(
-    NpgsqlDataSource db, StripeOptions options, TimeProvider time, PaymentCollector collector, IPaymentGateway gateway, ILogger<StripeWebhook> logger)
+    NpgsqlDataSource db, StripeAccounts accounts, TimeProvider time, PaymentCollector collector, ILogger<StripeWebhook> logger)
 {
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
-    public async Task<WebhookOutcome> HandleAsync(string payload, string? signature, CancellationToken cancellationToken)
+    /// <param name="organisationId">The organisation whose own account sent the event; null for the hub-wide account.</param>
+    public async Task<WebhookOutcome> HandleAsync(string payload, string? signature, Guid? organisationId, CancellationToken cancellationToken)
     {
+        var (kind, gateway, secret) = organisationId is { } organisation
+            ? await accounts.OwnAsync(organisation, cancellationToken) is { } own ? (own.Kind, own.Gateway, own.WebhookSecret) : (StripeAccountKind.Organisation, null, null)
+            : (StripeAccountKind.Hub, accounts.HubGateway, accounts.HubWebhookSecret);
         Event stripeEvent;
         try
         {
-            if (string.IsNullOrEmpty(options.WebhookSecret) || string.IsNullOrEmpty(signature))
+            if (string.IsNullOrEmpty(secret) || string.IsNullOrEmpty(signature))
             {
                 return WebhookOutcome.Refused;
             }
 
             stripeEvent = EventUtility.ConstructEvent(
-                payload, signature, options.WebhookSecret, (long)Tolerance.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
+                payload, signature, secret, (long)Tolerance.TotalSeconds, time.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
         }
         catch (Exception e) when (e is StripeException or System.Text.Json.JsonException or Newtonsoft.Json.JsonException)
         {
@@ -50,8 +57,11 @@ internal sealed partial class StripeWebhook(
         await using (var tx = await conn.BeginTransactionAsync(cancellationToken))
         {
             var fresh = await conn.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO stripe_events (id, type, received_at) VALUES (@Id, @Type, @now) ON CONFLICT (id) DO NOTHING",
-                new { stripeEvent.Id, stripeEvent.Type, now },
+                """
+                INSERT INTO stripe_events (id, type, organisation_id, received_at) VALUES (@Id, @Type, @organisationId, @now)
+                ON CONFLICT ((coalesce(organisation_id, '00000000-0000-0000-0000-000000000000'::uuid)), id) DO NOTHING
+                """,
+                new { stripeEvent.Id, stripeEvent.Type, organisationId, now },
                 tx,
                 cancellationToken: cancellationToken));
             if (fresh == 0)
@@ -62,15 +72,24 @@ internal sealed partial class StripeWebhook(
             var applied = true;
             switch (stripeEvent.Data.Object)
             {
-                case PaymentIntent intent when stripeEvent.Type == EventTypes.PaymentIntentSucceeded && AttemptOf(intent) is { } attempt:
-                    effect = await PaymentCollector.SucceededAsync(conn, tx, attempt.InvoiceId, attempt.Number, intent.Id, now, cancellationToken);
+                case PaymentIntent intent when stripeEvent.Type == EventTypes.PaymentIntentSucceeded:
+                    var named = AttemptOf(intent);
+                    effect = await PaymentCollector.SucceededAsync(
+                        conn,
+                        tx,
+                        new SucceededIntent(kind, organisationId, named?.InvoiceId, named?.Number, intent.Id, intent.Amount, intent.Currency ?? string.Empty, stripeEvent.Id),
+                        logger,
+                        now,
+                        cancellationToken);
                     break;
-                case PaymentIntent intent when stripeEvent.Type == EventTypes.PaymentIntentPaymentFailed && AttemptOf(intent) is { } attempt:
+                case PaymentIntent intent when stripeEvent.Type == EventTypes.PaymentIntentPaymentFailed && AttemptOf(intent) is { } attempt
+                    && await IsAttemptOfAsync(conn, tx, kind, organisationId, attempt, cancellationToken):
                     effect = await collector.FailedAsync(
                         conn, tx, attempt.InvoiceId, attempt.Number, intent.Id, intent.LastPaymentError?.DeclineCode ?? intent.LastPaymentError?.Code, now, cancellationToken);
                     break;
                 case SetupIntent setup when stripeEvent.Type == EventTypes.SetupIntentSucceeded && setup.CustomerId is not null && setup.PaymentMethodId is not null:
-                    if (await SaveCardAsync(conn, tx, setup.CustomerId, setup.PaymentMethodId, new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)), now, cancellationToken))
+                    if (await SaveCardAsync(
+                        conn, tx, organisationId, setup.CustomerId, setup.PaymentMethodId, new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)), now, cancellationToken))
                     {
                         savedCard = (setup.CustomerId, setup.PaymentMethodId);
                     }
@@ -89,9 +108,9 @@ internal sealed partial class StripeWebhook(
             }
         }
 
-        if (savedCard is { } card)
+        if (savedCard is { } card && gateway is not null)
         {
-            await SetDefaultCardAsync(card.Customer, card.PaymentMethod, cancellationToken);
+            await SetDefaultCardAsync(gateway, card.Customer, card.PaymentMethod, cancellationToken);
         }
 
         await collector.AfterAsync(effect, cancellationToken);
@@ -103,7 +122,7 @@ internal sealed partial class StripeWebhook(
     /// Stripe's dashboard and receipts show the card the hub charges. The hub names the card on every charge itself, so a
     /// failure here is logged and changes nothing else.
     /// </summary>
-    private async Task SetDefaultCardAsync(string customerId, string paymentMethodId, CancellationToken cancellationToken)
+    private async Task SetDefaultCardAsync(IPaymentGateway gateway, string customerId, string paymentMethodId, CancellationToken cancellationToken)
     {
         try
         {
@@ -117,17 +136,21 @@ internal sealed partial class StripeWebhook(
 
     /// <summary>
     /// A card saved through Checkout becomes the member's card for off-session charges, and open invoices waiting for
-    /// one are tried again now. A card saved before an older one's event arrives keeps the newer card.
+    /// one are tried again now. A card saved before an older one's event arrives keeps the newer card. An organisation's
+    /// own account reaches only its members' customers.
     /// </summary>
     private static async Task<bool> SaveCardAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, string customerId, string paymentMethodId, DateTimeOffset created, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid? organisationId, string customerId, string paymentMethodId, DateTimeOffset created, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var saved = await conn.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE billing_customers SET payment_method_id = @paymentMethodId, payment_method_at = @created, updated_at = @now
-            WHERE stripe_customer_id = @customerId AND (payment_method_at IS NULL OR payment_method_at <= @created)
+            UPDATE billing_customers bc SET payment_method_id = @paymentMethodId, payment_method_at = @created, updated_at = @now
+            FROM members m
+            WHERE m.id = bc.member_id AND bc.stripe_customer_id = @customerId AND (bc.payment_method_at IS NULL OR bc.payment_method_at <= @created)
+              AND (@organisationId::uuid IS NULL OR m.organisation_id = @organisationId)
             """,
-            new { customerId, paymentMethodId, created, now },
+            new { customerId, paymentMethodId, created, now, organisationId },
             tx,
             cancellationToken: cancellationToken));
         await conn.ExecuteAsync(new CommandDefinition(
@@ -141,6 +164,20 @@ internal sealed partial class StripeWebhook(
             cancellationToken: cancellationToken));
         return saved > 0;
     }
+
+    /// <summary>Whether the attempt a failed PaymentIntent names was made through the account that reports it.</summary>
+    private static async Task<bool> IsAttemptOfAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, StripeAccountKind kind, Guid? organisationId, (Guid InvoiceId, int Number) attempt, CancellationToken cancellationToken) =>
+        await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id
+                WHERE a.invoice_id = @invoiceId AND a.attempt = @number AND a.stripe_account = @account
+                  AND (@organisationId::uuid IS NULL OR i.organisation_id = @organisationId))
+            """,
+            new { attempt.InvoiceId, attempt.Number, account = kind.ToDb(), organisationId },
+            tx,
+            cancellationToken: cancellationToken));
 
     private static (Guid InvoiceId, int Number)? AttemptOf(PaymentIntent intent) =>
         intent.Metadata is { } metadata

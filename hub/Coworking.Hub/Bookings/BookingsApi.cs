@@ -213,6 +213,10 @@ public static class BookingsApi
         {
             errors.Add("date", "is required: a local date yyyy-MM-dd");
         }
+        else if (InputGuard.DateProblem(day) is { } outside)
+        {
+            errors.Add("date", outside);
+        }
 
         if (fields is not null && fields != AvailabilityJson.FreeOnly)
         {
@@ -320,7 +324,13 @@ public static class BookingsApi
     {
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", out var value))
         {
-            return value;
+            if (InputGuard.DateProblem(value) is not { } outside)
+            {
+                return value;
+            }
+
+            errors.Add(field, outside);
+            return null;
         }
 
         errors.Add(field, "is required: a local date yyyy-MM-dd");

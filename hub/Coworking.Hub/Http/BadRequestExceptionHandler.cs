@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace Coworking.Hub.Http;
 
 /// <summary>
-/// Turns what the framework rejects before a handler runs (malformed JSON, a value of the wrong type, a
-/// query value that does not bind) into a problem naming the JSON field.
+/// Turns what the framework rejects before a handler runs (malformed JSON, a value of the wrong type, a duplicate key, a
+/// value <see cref="InputGuard"/> refuses, a query value that does not bind) into a problem naming the JSON field.
 /// </summary>
 internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
 {
@@ -16,9 +16,13 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             return false;
         }
 
-        var (field, message) = exception.InnerException is JsonException json
-            ? (FieldOf(json.Path), "is not valid JSON for this field")
-            : ("request", "could not be read");
+        var (field, message) = exception.InnerException switch
+        {
+            InputGuard.RefusedInputException refused => (FieldOf(refused.Path), refused.Message),
+            JsonException json when json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) => (FieldOf(json.Path), "is given twice; each key may appear once"),
+            JsonException json => (FieldOf(json.Path), "is not valid JSON for this field"),
+            _ => ("request", "could not be read"),
+        };
         LogRejected(logger, bad.StatusCode, field);
 
         httpContext.Response.StatusCode = bad.StatusCode;

@@ -64,3 +64,14 @@ internal readonly record struct PageCursor(DateTimeOffset At, Guid Id)
         return (size, position);
     }
 }
+
+/// <summary>The tail every keyset-paged list shares.</summary>
+internal static class PageOf
+{
+    /// <summary>
+    /// The page of rows read with <c>LIMIT limit + 1</c>: the first <paramref name="limit"/> mapped, and a cursor at the
+    /// last of them when another row followed.
+    /// </summary>
+    public static Page<TItem> Rows<TRow, TItem>(IReadOnlyList<TRow> rows, int limit, Func<TRow, PageCursor> position, Func<TRow, TItem> map) =>
+        new([.. rows.Take(limit).Select(map)], rows.Count > limit ? position(rows[limit - 1]).Encode() : null);
+}

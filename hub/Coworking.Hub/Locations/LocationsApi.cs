@@ -40,9 +40,9 @@ public static class LocationsApi
 
         var errors = new ValidationErrors();
         errors.Required("name", request.Name);
-        if (errors.Required("timeZone", request.TimeZone) && !IsIanaTimeZone(request.TimeZone!))
+        if (errors.Required("timeZone", request.TimeZone) && ZoneTime.CanonicalProblem(request.TimeZone!) is { } zoneProblem)
         {
-            errors.Add("timeZone", "must be an IANA time zone id such as Europe/London");
+            errors.Add("timeZone", zoneProblem);
         }
 
         if (errors.Required("currency", request.Currency) && !IsoCodes.Currencies.Contains(request.Currency!))
@@ -147,9 +147,4 @@ public static class LocationsApi
 
     private static async Task<bool> IsVisible(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
         caller.Covers(id) && await store.GetAsync(caller.OrganisationId, id, cancellationToken) is not null;
-
-    // Only IANA ids: Windows ids ("GMT Standard Time") would also resolve on some machines but the edge
-    // and every report expect IANA.
-    private static bool IsIanaTimeZone(string id) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;
 }

@@ -1,13 +1,16 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Coworking.Hub.Http;
 using Coworking.Proto.V1;
 
 namespace Coworking.Hub.Locations;
 
 /// <summary>An opening window of one day, local time "HH:mm"; close may be "24:00".</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record OpenWindow(string Open, string Close);
 
-/// <summary>When a location is staffed, per weekday, in its time zone. A missing day is closed.</summary>
+/// <summary>When a location is staffed, per weekday, in its time zone. A missing day is closed; a key that is no weekday is refused.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record StaffedHours(
     IReadOnlyList<OpenWindow>? Monday = null,
     IReadOnlyList<OpenWindow>? Tuesday = null,

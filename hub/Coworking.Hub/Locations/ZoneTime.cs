@@ -30,6 +30,24 @@ public static class ZoneTime
 {
     public static TimeZoneInfo Zone(string ianaId) => TimeZoneInfo.FindSystemTimeZoneById(ianaId);
 
+    /// <summary>
+    /// Why <paramref name="id"/> is not a zone a location may have, or null: it must be a canonical IANA id spelled exactly
+    /// (Europe/London, not europe/london, GB or Europe/Belfast) of a real place (not Factory), known to this machine.
+    /// Windows ids would resolve on some machines, but the edge and every report expect IANA.
+    /// </summary>
+    public static string? CanonicalProblem(string id)
+    {
+        var canonical = NodaTime.TimeZones.TzdbDateTimeZoneSource.Default.CanonicalIdMap;
+        var known = canonical.Keys.FirstOrDefault(k => string.Equals(k, id, StringComparison.OrdinalIgnoreCase));
+        if (known is null || !TimeZoneInfo.TryFindSystemTimeZoneById(canonical[known], out var zone) || !zone.HasIanaId
+            || !TimeZoneInfo.TryConvertIanaIdToWindowsId(canonical[known], out _))
+        {
+            return "must be an IANA time zone id such as Europe/London";
+        }
+
+        return canonical[known] == id ? null : $"must be the canonical IANA id, spelled exactly: {canonical[known]}";
+    }
+
     /// <summary>The instant of <paramref name="minuteOfDay"/> (0..1440) on a local date.</summary>
     public static DateTimeOffset At(DateOnly date, int minuteOfDay, TimeZoneInfo zone)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Coworking.Hub.Billing;
 using Coworking.Hub.Http;
 using Coworking.Hub.Locations;
 using Coworking.Hub.Resources;
@@ -75,9 +76,9 @@ public sealed record TierTermsInput(
             Fail("kind", "is required: hot_desk, dedicated_desk, private_office, virtual or day_pass");
         }
 
-        if (PriceMinor is null or < 0)
+        if (PriceMinor is null or < 0 or > Money.MaxMinor)
         {
-            Fail("priceMinor", "is required: the price in minor units of the currency, 0 or more");
+            Fail("priceMinor", $"is required: the price in minor units of the currency, 0 to {Money.MaxMinor}");
         }
 
         if (Currency is null || !IsoCodes.Currencies.Contains(Currency))

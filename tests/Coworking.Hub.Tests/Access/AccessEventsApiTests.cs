@@ -1,7 +1,5 @@
 using System.Globalization;
-using Coworking.Hub.Access;
 using Coworking.Hub.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Coworking.Hub.Tests.Access;
 
@@ -13,11 +11,10 @@ public sealed class AccessEventsApiTests(HubFixture hub) : IClassFixture<HubFixt
     public async Task Same_event_sent_twice_is_stored_once()
     {
         var location = await hub.CreateLocationAsync();
-        var store = hub.Services.GetRequiredService<AccessEventStore>();
-        var e = new AccessEvent("edge-dup", "evt-1", location, null, null, null, AccessDecision.Granted, "granted", Morning);
+        var edge = Guid.NewGuid();
 
-        Assert.True(await store.RecordAsync(e, default));
-        Assert.False(await store.RecordAsync(e, default));
+        await EdgeReports.DecisionAsync(hub.Services, hub.OrganisationId, location, "evt-1", "granted", Morning, edgeId: edge);
+        await EdgeReports.DecisionAsync(hub.Services, hub.OrganisationId, location, "evt-1", "granted", Morning, edgeId: edge);
 
         var page = await hub.Admin.GetJsonAsync($"/api/v1/access-events?locationId={location}");
         Assert.Single(page.Items());
@@ -29,15 +26,14 @@ public sealed class AccessEventsApiTests(HubFixture hub) : IClassFixture<HubFixt
         var location = await hub.CreateLocationAsync("Events House");
         var door = Guid.NewGuid();
         var member = Guid.NewGuid();
-        var store = hub.Services.GetRequiredService<AccessEventStore>();
+        var edge = Guid.NewGuid();
         for (var i = 0; i < 7; i++)
         {
-            await store.RecordAsync(
-                new AccessEvent("edge-1", $"e{i}", location, door, null, member, i % 2 == 0 ? AccessDecision.Granted : AccessDecision.Denied, "r", Morning.AddMinutes(i)),
-                default);
+            await EdgeReports.DecisionAsync(
+                hub.Services, hub.OrganisationId, location, $"e{i}", i % 2 == 0 ? "granted" : "holder_suspended", Morning.AddMinutes(i), door, member, edge);
         }
 
-        await store.RecordAsync(new AccessEvent("edge-1", "other-door", location, Guid.NewGuid(), null, null, AccessDecision.Granted, "r", Morning), default);
+        await EdgeReports.DecisionAsync(hub.Services, hub.OrganisationId, location, "other-door", "granted", Morning, Guid.NewGuid(), edgeId: edge);
 
         var seen = new List<string>();
         string? cursor = null;
@@ -66,10 +62,9 @@ public sealed class AccessEventsApiTests(HubFixture hub) : IClassFixture<HubFixt
     [Fact]
     public async Task Events_of_another_organisation_are_not_listed()
     {
-        var (_, otherAdmin) = await hub.NewOrganisationAsync("Other events");
+        var (otherOrganisation, otherAdmin) = await hub.NewOrganisationAsync("Other events");
         var theirs = await HubFixture.CreateLocationAsync(otherAdmin);
-        await hub.Services.GetRequiredService<AccessEventStore>().RecordAsync(
-            new AccessEvent("edge-x", "secret", theirs, null, null, null, AccessDecision.Granted, "granted", Morning), default);
+        await EdgeReports.DecisionAsync(hub.Services, otherOrganisation, theirs, "secret", "granted", Morning);
 
         var page = await hub.Admin.GetJsonAsync($"/api/v1/access-events?locationId={theirs}");
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Coworking.Hub.Access;
 using Coworking.Hub.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Coworking.Hub.Tests.Auth;
 
@@ -104,10 +102,9 @@ public sealed class LocationScopeTests(HubFixture hub) : IClassFixture<HubFixtur
         var mine = await hub.CreateLocationAsync("Mine");
         var theirs = await hub.CreateLocationAsync("Theirs");
         var manager = await hub.LocationManagerAsync(mine);
-        var events = hub.Services.GetRequiredService<AccessEventStore>();
         var at = DateTimeOffset.Parse("2026-03-01T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        await events.RecordAsync(new AccessEvent("edge-a", "1", mine, null, null, null, AccessDecision.Granted, "granted", at), default);
-        await events.RecordAsync(new AccessEvent("edge-b", "1", theirs, null, null, null, AccessDecision.Denied, "unknown_credential", at), default);
+        await EdgeReports.DecisionAsync(hub.Services, hub.OrganisationId, mine, "1", "granted", at);
+        await EdgeReports.DecisionAsync(hub.Services, hub.OrganisationId, theirs, "1", "unknown_credential", at);
 
         var seen = await manager.GetJsonAsync("/api/v1/access-events");
         var filtered = await manager.GetJsonAsync($"/api/v1/access-events?locationId={theirs}");

@@ -55,8 +55,8 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
         var paid = await InvoiceAsync(invoice);
         Assert.Equal("paid", paid["status"]!.GetValue<string>());
         Assert.Equal(0, paid["amountDueMinor"]!.GetValue<long>());
-        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoice));
-        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM stripe_events WHERE id = 'evt_' || replace(@id::text, '-', '') || '_succeeded_1'", invoice));
+        Assert.Equal(1, await hub.ScalarAsync("SELECT count(*) FROM payments WHERE invoice_id = @id", invoice));
+        Assert.Equal(1, await hub.ScalarAsync("SELECT count(*) FROM stripe_events WHERE id = 'evt_' || replace(@id::text, '-', '') || '_succeeded_1'", invoice));
     }
 
     [Fact]
@@ -209,15 +209,6 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
         {"id":"evt_setup_{{Guid.NewGuid():N}}","object":"event","api_version":"2025-01-27.acacia","created":{{created.ToUnixTimeSeconds()}},"livemode":false,"pending_webhooks":1,"type":"setup_intent.succeeded",
          "data":{"object":{"id":"seti_{{Guid.NewGuid():N}}","object":"setup_intent","status":"succeeded","usage":"off_session","customer":"cus_{{member:N}}","payment_method":"{{paymentMethod}}"} } }
         """;
-
-    private async Task<long> ScalarAsync(string sql, Guid id)
-    {
-        await using var conn = new NpgsqlConnection(hub.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue("id", id);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
 
     private async Task<string> WaitForMailAsync(string subject, string? saying = null)
     {

@@ -40,8 +40,15 @@ public class ClockedHubFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>What a subclass starts before the hub (e.g. a Stripe simulator whose address the settings name).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>What a subclass stops after the hub.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
+        await BeforeStartAsync();
         ConnectionString = await HubDatabase.CreateAsync("hub_clocked");
         app = HubApp.Build(
             [
@@ -77,6 +84,7 @@ public class ClockedHubFixture : IAsyncLifetime
             await app.DisposeAsync();
         }
 
+        await AfterStopAsync();
         if (Directory.Exists(Mailbox))
         {
             Directory.Delete(Mailbox, recursive: true);
@@ -114,6 +122,16 @@ public class ClockedHubFixture : IAsyncLifetime
     /// <summary>How many of the database's sessions are waiting for a lock (a test holding a row sees who queued on it).</summary>
     public async Task<long> WaitingForLocksAsync() =>
         await CountAsync("pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+
+    /// <summary>A count the test asks the database for, with <paramref name="id"/> as @id.</summary>
+    public async Task<long> ScalarAsync(string sql, Guid id)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue("id", id);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
 
     public async Task<long> CountAsync(string table)
     {

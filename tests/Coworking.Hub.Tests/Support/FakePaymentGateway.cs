@@ -41,9 +41,9 @@ public sealed class FakePaymentGateway : IPaymentGateway
         Charges.AddOrUpdate(idempotencyKey, 1, (_, n) => n + 1);
         return Task.FromResult(outcomes.GetOrAdd(idempotencyKey, key => paymentMethodId switch
         {
-            GoodCard => new ChargeOutcome($"pi_{Guid.NewGuid():N}", ChargeStatus.Succeeded, null),
-            PendingCard => new ChargeOutcome($"pi_{Guid.NewGuid():N}", ChargeStatus.Pending, null),
-            _ => new ChargeOutcome($"pi_{Guid.NewGuid():N}", ChargeStatus.Failed, "card_declined"),
+            GoodCard => new ChargeOutcome($"pi_{Guid.NewGuid():N}", ChargeStatus.Succeeded, null, amount.Minor, amount.Currency.ToLowerInvariant()),
+            PendingCard => new ChargeOutcome($"pi_{Guid.NewGuid():N}", ChargeStatus.Pending, null, amount.Minor, amount.Currency.ToLowerInvariant()),
+            _ => new ChargeOutcome($"pi_{Guid.NewGuid():N}", ChargeStatus.Failed, "card_declined", amount.Minor, amount.Currency.ToLowerInvariant()),
         }));
     }
 }
