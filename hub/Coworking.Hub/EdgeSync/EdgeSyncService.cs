@@ -28,6 +28,7 @@ internal sealed class EdgeSyncService(
     : EdgeSyncGrpc.EdgeSyncBase
 {
     private const int MaxNameLength = 200;
+    private static readonly TimeSpan RefusalHelloWait = TimeSpan.FromSeconds(2);
 
     public override async Task Sync(IAsyncStreamReader<EdgeMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
     {
@@ -37,6 +38,7 @@ internal sealed class EdgeSyncService(
         if (header is null || !header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)
             || !EdgeCredential.TryParse(header[bearer.Length..].Trim(), out var credential))
         {
+            await ReadHelloBeforeRefusingAsync(requestStream, context.CancellationToken);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "an edge credential is required"));
         }
 
@@ -44,11 +46,32 @@ internal sealed class EdgeSyncService(
         if (edge is null)
         {
             log.LogWarning("Refused a sync stream with an unknown, wrong or revoked credential for edge {EdgeId}", credential.EdgeId);
+            await ReadHelloBeforeRefusingAsync(requestStream, context.CancellationToken);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "unknown, wrong or revoked edge credential"));
         }
 
         var deps = new EdgeSyncDependencies(options.Value, notifier, changeLog, edges, intake, doorCommands, time);
         await new EdgeSession(edge, requestStream, responseStream, deps, log).RunAsync(context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Lets the edge finish writing its hello before the refusal: a refusal answered while the hello is still being
+    /// written resets the stream under that write, and the edge then reports "Cancelled" instead of the hub's reason
+    /// (seen once in a full test run: a revoked edge coming back). Bounded, and whatever the read ends with, the refusal
+    /// follows.
+    /// </summary>
+    private async Task ReadHelloBeforeRefusingAsync(IAsyncStreamReader<EdgeMessage> requestStream, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(RefusalHelloWait);
+        try
+        {
+            await requestStream.MoveNext(wait.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException or IOException or InvalidOperationException)
+        {
+            log.LogDebug("A refused edge's hello did not arrive whole ({Reason}); refusing anyway", ex.GetType().Name);
+        }
     }
 
     public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)

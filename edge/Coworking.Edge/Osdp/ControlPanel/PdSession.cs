@@ -399,6 +399,17 @@ internal sealed class PdSession
 
     public void PublishStatus() => status = BuildStatus();
 
+    /// <summary>
+    /// Answers the command's caller once its outcome is in the published status: the caller runs on another thread at
+    /// once, and whoever reads the status after awaiting a NAK'd command must find the NAK in it (a bus test read the
+    /// status of the cycle before).
+    /// </summary>
+    private void Answer(PlannedExchange exchange, OsdpCommandResult result)
+    {
+        PublishStatus();
+        exchange.Caller?.Complete(result);
+    }
+
     private PlannedExchange Plan(OsdpCommand command, SecurityBlock? handshakeBlock = null, QueuedCommand? caller = null)
     {
         var header = new OsdpFrameHeader(Address, false, nextSequence, useCrc);
@@ -490,7 +501,7 @@ internal sealed class PdSession
                 break;
         }
 
-        exchange.Caller?.Complete(OsdpCommandResult.Acknowledged);
+        Answer(exchange, OsdpCommandResult.Acknowledged);
     }
 
     private void OnCapabilities(PdCapabilitiesReply capabilities, DateTimeOffset now)
@@ -556,7 +567,7 @@ internal sealed class PdSession
         Counters.CountNak(nak.Error);
         logger.LogWarning("OSDP reader {Address} (door {DoorId}) refused command 0x{Command:X2}: {Error}", Address, DoorId, exchange.Command.Code, nak.Error);
         SetError($"the reader answered {OsdpNames.Command(exchange.Command.Code)} with {OsdpNames.Nak(nak.Error)}", PdErrorKind.Nak);
-        exchange.Caller?.Complete(OsdpCommandResult.Rejected);
+        Answer(exchange, OsdpCommandResult.Rejected);
         switch (nak.Error)
         {
             case NakError.CheckCharacter when phase == PdPhase.Offline && useCrc:
