@@ -222,12 +222,16 @@ done
   echo "DEMO_OPERATOR_EMAIL=$demo_admin_email"
   echo "DEMO_OPERATOR_PASSWORD=$demo_admin_password"
   echo "MAILBOX_DIR=$mailbox_dir"
+  echo "CONSOLE_URL=$hub_url/console"
+  echo "PORTAL_URL=$hub_url/portal"
   cat "$seed_file"
 } > "$local_dir/demo.env"
 
 cat <<TXT
 
   Coworking demo is up.
+    Console:      $hub_url/console   (operators: the logins below)
+    Portal:       $hub_url/portal    (members: sign in with an e-mailed link or a passkey)
     Hub API:      $hub_url/api/v1   (OpenAPI: $hub_url/openapi/v1.json)
     Console login (org admin):        $demo_admin_email / $demo_admin_password
                   (location manager): ${DEMO_MANAGER_EMAIL:-none} / ${DEMO_MANAGER_PASSWORD:-}
