@@ -32,6 +32,13 @@ public sealed class HostileInputTests(AuthorityHubFixture authority) : IClassFix
         "\"0001-01-01\"", "9223372036854775807", "-9223372036854775808", "1e308", "-1", "{}", "[]", "true", "\"not-a-guid\"", "null",
     ];
 
+    /// <summary>
+    /// A remote unlock this test's hub cannot carry out: no edge of the location is connected, which the API answers
+    /// 503 by design (docs/API.md), whatever the body. Every other 5xx is a failure.
+    /// </summary>
+    private static bool IsDeliberate(ApiRoute route, HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.ServiceUnavailable && route.Method == "POST" && route.Path.EndsWith("/doors/{doorId}/unlock", StringComparison.Ordinal);
+
     [Fact]
     public async Task Every_route_given_hostile_values_answers_without_a_server_error_and_the_hub_carries_on()
     {
@@ -51,7 +58,7 @@ public sealed class HostileInputTests(AuthorityHubFixture authority) : IClassFix
                 };
                 using var response = await hub.Admin.SendAsync(request);
                 sent++;
-                if ((int)response.StatusCode >= 500)
+                if ((int)response.StatusCode >= 500 && !IsDeliberate(route, response))
                 {
                     failures.Add($"{route} with {what}: {(int)response.StatusCode} {Truncate(await response.Content.ReadAsStringAsync())}");
                 }
