@@ -15,7 +15,7 @@ public sealed record AccessEventResponse(
     Guid Id, Guid LocationId, Guid? DoorId, Guid? CredentialId, Guid? MemberId, AccessDecision Decision, string Reason,
     DateTimeOffset OccurredAt, string EdgeId, string EventId);
 
-internal sealed record AccessEventFilter(Guid? LocationId, Guid? DoorId, Guid? MemberId, DateTimeOffset? From, DateTimeOffset? To);
+internal sealed record AccessEventFilter(Guid? LocationId, Guid? DoorId, Guid? MemberId, DateTimeOffset? From, DateTimeOffset? To, AccessDecision? Decision = null);
 
 /// <summary>Reads access events; they are written only by the edges' intake (<c>EdgeSync/EventIntake</c>).</summary>
 public sealed class AccessEventStore(NpgsqlDataSource db)
@@ -34,6 +34,7 @@ public sealed class AccessEventStore(NpgsqlDataSource db)
               AND (@locationId::uuid IS NULL OR location_id = @locationId)
               AND (@doorId::uuid IS NULL OR door_id = @doorId)
               AND (@memberId::uuid IS NULL OR member_id = @memberId)
+              AND (@decision::text IS NULL OR decision = @decision)
               AND (@from::timestamptz IS NULL OR occurred_at >= @from)
               AND (@to::timestamptz IS NULL OR occurred_at < @to)
               AND (@beforeAt::timestamptz IS NULL OR (occurred_at, id) < (@beforeAt, @beforeId))
@@ -42,12 +43,25 @@ public sealed class AccessEventStore(NpgsqlDataSource db)
             """,
             new
             {
-                organisationId, scope, locationId = filter.LocationId, doorId = filter.DoorId, memberId = filter.MemberId, from = filter.From, to = filter.To,
+                organisationId, scope, locationId = filter.LocationId, doorId = filter.DoorId, memberId = filter.MemberId, decision = filter.Decision?.ToDb(), from = filter.From, to = filter.To,
                 beforeAt = after?.At, beforeId = after?.Id, take = limit + 1,
             },
             cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? new PageCursor(rows[limit - 1].OccurredAt, rows[limit - 1].Id).Encode() : null;
         return new Page<AccessEventResponse>([.. rows.Take(limit).Select(r => r.ToResponse())], next);
+    }
+
+    /// <summary>
+    /// When the newest access event of <paramref name="locationIds"/> that happened after <paramref name="recent"/> reached the
+    /// hub, or null: the console's live views compare it to tell that something new arrived.
+    /// </summary>
+    internal async Task<DateTimeOffset?> LatestReceivedAsync(Guid organisationId, Guid[] locationIds, DateTimeOffset recent, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
+            "SELECT max(received_at) FROM access_events WHERE organisation_id = @organisationId AND location_id = ANY(@locationIds) AND occurred_at > @recent",
+            new { organisationId, locationIds, recent },
+            cancellationToken: cancellationToken));
     }
 
     private sealed record EventRow

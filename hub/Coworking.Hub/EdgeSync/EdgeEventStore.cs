@@ -58,6 +58,39 @@ public sealed class EdgeEventStore(NpgsqlDataSource db)
         return new Page<EdgeEventResponse>([.. rows.Take(limit).Select(r => r.ToResponse())], next);
     }
 
+    /// <summary>The door-state kinds: what a door's latest one of them says is its state now.</summary>
+    public static readonly IReadOnlyList<string> DoorStateKinds = ["door_closed", "door_opened", "door_held_open", "door_forced_open"];
+
+    /// <summary>Each door's latest door-state event (closed, opened, held open, forced open) as the edges reported it; a door never reported is absent.</summary>
+    internal async Task<IReadOnlyDictionary<Guid, EdgeEventResponse>> DoorStatesAsync(
+        Guid organisationId, Guid locationId, IReadOnlyCollection<Guid> doorIds, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<EventRow>(new CommandDefinition(
+            """
+            SELECT e.id, e.location_id, e.kind, e.door_id, e.reader_id, e.occurred_at, e.received_at, e.edge_id, e.event_id, e.actor, e.detail,
+                   e.credential_id, e.until
+            FROM unnest(@doorIds::uuid[]) AS d(id)
+            CROSS JOIN LATERAL (
+                SELECT * FROM edge_events
+                WHERE organisation_id = @organisationId AND location_id = @locationId AND door_id = d.id AND kind = ANY(@kinds)
+                ORDER BY occurred_at DESC, id DESC LIMIT 1) e
+            """,
+            new { organisationId, locationId, doorIds = doorIds.ToArray(), kinds = DoorStateKinds.ToArray() },
+            cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.DoorId!.Value, r => r.ToResponse());
+    }
+
+    /// <summary>When the newest door or reader event of <paramref name="locationIds"/> that happened after <paramref name="recent"/> reached the hub.</summary>
+    internal async Task<DateTimeOffset?> LatestReceivedAsync(Guid organisationId, Guid[] locationIds, DateTimeOffset recent, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
+            "SELECT max(received_at) FROM edge_events WHERE organisation_id = @organisationId AND location_id = ANY(@locationIds) AND occurred_at > @recent",
+            new { organisationId, locationIds, recent },
+            cancellationToken: cancellationToken));
+    }
+
     private sealed record EventRow
     {
         public Guid Id { get; init; }

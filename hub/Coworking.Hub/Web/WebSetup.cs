@@ -1,4 +1,5 @@
 using Coworking.Hub.Auth;
+using Coworking.Hub.Doors;
 using Coworking.Hub.Web.Console;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
@@ -40,6 +41,8 @@ public static class WebSetup
         builder.Services.AddRazorComponents();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ConsoleContexts>();
+        builder.Services.AddScoped<ConsoleAudit>();
+        builder.Services.AddSingleton<DoorAlarmStore>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
