@@ -1,6 +1,8 @@
 using Coworking.Hub.Auth;
 using Coworking.Hub.Doors;
 using Coworking.Hub.Web.Console;
+using Coworking.Hub.Web.Console.AccessLog;
+using Coworking.Hub.Web.Console.Live;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -43,6 +45,7 @@ public static class WebSetup
         builder.Services.AddScoped<ConsoleContexts>();
         builder.Services.AddScoped<ConsoleAudit>();
         builder.Services.AddSingleton<DoorAlarmStore>();
+        builder.Services.AddScoped<AccessLogReader>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -65,6 +68,8 @@ public static class WebSetup
         app.MapGet("/", () => TypedResults.Redirect("/portal")).ExcludeFromDescription();
         app.MapLocationSwitch();
         app.MapSignOut();
+        app.MapAccessLogExport();
+        app.MapLiveEvents();
         app.MapRazorComponents<App>();
         return app;
     }

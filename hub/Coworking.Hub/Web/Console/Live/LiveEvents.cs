@@ -1,0 +1,112 @@
+using System.Globalization;
+using Coworking.Hub.Access;
+using Coworking.Hub.Doors;
+using Coworking.Hub.EdgeSync;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Coworking.Hub.Web.Console.Live;
+
+/// <summary>
+/// The console's live parts (docs/WEB.md "Live parts"): one Server-Sent Events stream per open page that says when
+/// something new reached the hub for the operator's locations — <c>access</c> (an access decision), <c>door</c> (a door
+/// or reader event), <c>alarms</c> (a door event, or an alarm acknowledged). The page's script (js/live.js) then fetches
+/// the page again and swaps in the parts that changed, so what is shown is always rendered, and scoped, by the page itself.
+/// Each stream reads the latest arrival times once every <see cref="Poll"/>; any hub instance serves any stream.
+/// </summary>
+internal static class LiveEvents
+{
+    public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>Only events that happened this recently count as new (keeps the read on the tables' time indexes).</summary>
+    private static readonly TimeSpan Recent = TimeSpan.FromDays(1);
+
+    public static void MapLiveEvents(this IEndpointRouteBuilder web) =>
+        web.MapGet("/console/live", StreamAsync).RequireAuthorization(WebSetup.ConsolePolicy).ExcludeFromDescription();
+
+    /// <param name="since">Unix milliseconds the page was rendered at: what reached the hub after it is new.</param>
+    private static async Task StreamAsync(
+        HttpContext http, ConsoleContexts contexts, AccessEventStore access, EdgeEventStore edgeEvents, DoorAlarmStore alarms, TimeProvider time,
+        IHostApplicationLifetime lifetime, [FromQuery] string? location, [FromQuery] long? since)
+    {
+        var context = await contexts.GetAsync(http.RequestAborted);
+        Guid[] locations = [.. context.Locations.Select(l => l.Id)];
+        if (location is { Length: > 0 })
+        {
+            if (!Guid.TryParse(location, out var one) || !locations.Contains(one))
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            locations = [one];
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var token = stop.Token;
+        var organisation = context.Caller.OrganisationId;
+        var start = since is { } ms && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, time.GetUtcNow().ToUnixTimeMilliseconds())) : time.GetUtcNow();
+        var (lastAccess, lastDoor, lastAck) = (start, start, start);
+        var quiet = TimeSpan.Zero;
+        try
+        {
+            await http.Response.WriteAsync("retry: 3000\n\n", token);
+            await http.Response.Body.FlushAsync(token);
+            while (!token.IsCancellationRequested)
+            {
+                var recent = time.GetUtcNow() - Recent;
+                var sent = false;
+                if (await access.LatestReceivedAsync(organisation, locations, recent, token) is { } accessAt && accessAt > lastAccess)
+                {
+                    lastAccess = accessAt;
+                    sent |= await SendAsync(http, "access", accessAt, token);
+                }
+
+                var doorAt = await edgeEvents.LatestReceivedAsync(organisation, locations, recent, token);
+                var ackAt = await alarms.LatestAcknowledgedAsync(organisation, locations, token);
+                var newDoor = doorAt is { } d && d > lastDoor;
+                var newAck = ackAt is { } k && k > lastAck;
+                if (newDoor)
+                {
+                    lastDoor = doorAt!.Value;
+                    sent |= await SendAsync(http, "door", lastDoor, token);
+                }
+
+                if (newAck)
+                {
+                    lastAck = ackAt!.Value;
+                }
+
+                if (newDoor || newAck)
+                {
+                    sent |= await SendAsync(http, "alarms", newDoor ? lastDoor : lastAck, token);
+                }
+
+                quiet = sent ? TimeSpan.Zero : quiet + Poll;
+                if (quiet >= KeepAlive)
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", token);
+                    await http.Response.Body.FlushAsync(token);
+                    quiet = TimeSpan.Zero;
+                }
+
+                await Task.Delay(Poll, time, token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The page was closed or the hub is stopping: the browser reconnects to whichever instance answers.
+        }
+    }
+
+    private static async Task<bool> SendAsync(HttpContext http, string name, DateTimeOffset at, CancellationToken token)
+    {
+        await http.Response.WriteAsync($"event: {name}\ndata: {at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\n\n", token);
+        await http.Response.Body.FlushAsync(token);
+        return true;
+    }
+}
