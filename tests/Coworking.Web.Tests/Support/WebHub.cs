@@ -116,6 +116,23 @@ public sealed class WebHub : IAsyncLifetime
         return email;
     }
 
+    /// <summary>An area with one door at the location, made through the REST API.</summary>
+    public async Task<(Guid AreaId, Guid DoorId)> NewDoorAsync(Guid locationId, string areaName, string doorName)
+    {
+        var area = (await PostAsync($"/api/v1/locations/{locationId}/areas", new { name = areaName })).GetProperty("id").GetGuid();
+        var door = (await PostAsync($"/api/v1/locations/{locationId}/doors", new { areaId = area, name = doorName, unlockMs = 3000 })).GetProperty("id").GetGuid();
+        return (area, door);
+    }
+
+    /// <summary>The organisation-admin API's answer to a GET, as text.</summary>
+    public async Task<string> GetTextAsync(string path)
+    {
+        using var answer = await Admin.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.IsSuccessStatusCode, $"{path}: {text}");
+        return text;
+    }
+
     /// <summary>Logs in to the console through the login page, as the operator would.</summary>
     public static async Task LogInAsync(IPage page, string email = OperatorEmail, string password = OperatorPassword)
     {
