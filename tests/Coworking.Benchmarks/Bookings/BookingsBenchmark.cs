@@ -40,7 +40,7 @@ public static class BookingsBenchmark
         var bookers = Option(args, "--members", 500);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_bookings");
-        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Benchmark", $"--ConnectionStrings:Hub={connectionString}"]);
+        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Benchmark", .. PostgresServer.HubSettings(connectionString)]);
         if (bootstrap.ExitCode != 0)
         {
             throw new InvalidOperationException($"hub bootstrap failed: {bootstrap.Stderr}");

@@ -1,4 +1,5 @@
 using Coworking.Hub.Access;
+using Coworking.Hub.Database;
 using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Tests.Support;
 using Coworking.Proto.V1;
@@ -19,7 +20,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
-    private NpgsqlDataSource Db => hub.Services.GetRequiredService<NpgsqlDataSource>();
+    private TenantDataSource Db => hub.Services.GetRequiredService<TenantDataSource>();
 
     private ChangeLogStore Log => hub.Services.GetRequiredService<ChangeLogStore>();
 

@@ -174,7 +174,7 @@ public sealed class WebHub : IAsyncLifetime
         foreach (var arg in new[]
                  {
                      dll, "bootstrap", "--org", "Web Coworking", "--admin-email", OperatorEmail, "--admin-password", OperatorPassword,
-                     $"--ConnectionStrings:Hub={ConnectionString}",
+                     .. PostgresServer.HubSettings(ConnectionString),
                  })
         {
             psi.ArgumentList.Add(arg);
