@@ -34,8 +34,11 @@ BEGIN
         EXECUTE format('CREATE POLICY tenant ON %I USING (coworking_system() OR organisation_id = coworking_organisation())', t);
     END LOOP;
 
-    -- Tables that belong to an organisation through their parent row: visible when the parent is (the parent's own
-    -- policy applies inside the subquery).
+    -- Tables that belong to an organisation through their parent row: read, changed and deleted only when the parent
+    -- is visible (the parent's own policy applies inside the subquery). A new row needs a scope but is not checked
+    -- against its parent: the hub inserts a parent and its children in one statement (an invoice and its lines), and
+    -- a statement does not see its own rows; the foreign key still needs the parent to exist, and once there the row
+    -- is visible only with it.
     FOR child IN SELECT * FROM (VALUES
         ('access_sent', 'location_id', 'locations'),
         ('areas', 'location_id', 'locations'),
@@ -65,9 +68,15 @@ BEGIN
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', child.name);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', child.name);
+        FOREACH t IN ARRAY ARRAY['SELECT', 'UPDATE', 'DELETE']
+        LOOP
+            EXECUTE format(
+                'CREATE POLICY tenant_%s ON %I FOR %s USING (coworking_system() OR EXISTS (SELECT FROM %I p WHERE p.id = %I.%I))',
+                lower(t), child.name, t, child.parent, child.name, child.parent_key);
+        END LOOP;
         EXECUTE format(
-            'CREATE POLICY tenant ON %I USING (coworking_system() OR EXISTS (SELECT FROM %I p WHERE p.id = %I.%I))',
-            child.name, child.parent, child.name, child.parent_key);
+            'CREATE POLICY tenant_insert ON %I FOR INSERT WITH CHECK (coworking_system() OR coworking_organisation() IS NOT NULL)',
+            child.name);
     END LOOP;
 END
 $$;
