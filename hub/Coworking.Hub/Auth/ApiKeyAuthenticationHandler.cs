@@ -45,7 +45,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(HubAuthentication.Principal(caller, SchemeName, null), SchemeName));
     }
 
-    /// <summary>Declares the bearer key and, as the other way in, the session cookie in the OpenAPI document, for every operation.</summary>
+    /// <summary>Declares the bearer key in the OpenAPI document, for every operation.</summary>
     public static Task DescribeInOpenApi(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Components ??= new OpenApiComponents();
@@ -56,19 +56,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             Scheme = "bearer",
             Description = "An API key cwk_<prefix>_<secret> made with POST /api/v1/api-keys or the bootstrap command.",
         };
-        document.Components.SecuritySchemes[SessionAuthenticationHandler.SchemeName] = new OpenApiSecurityScheme
-        {
-            Type = SecuritySchemeType.ApiKey,
-            In = ParameterLocation.Cookie,
-            Name = SessionCookie.Name,
-            Description = "A session from POST /auth/login (operators) or a sign-in link or passkey (members). A write with it must carry "
-                + "the session's antiforgery token in the X-CSRF-TOKEN header (GET /auth/antiforgery).",
-        };
-        document.Security =
-        [
-            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] },
-            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SessionAuthenticationHandler.SchemeName, document)] = [] },
-        ];
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
         return Task.CompletedTask;
     }
 
