@@ -18,7 +18,7 @@ namespace Coworking.Benchmarks.Bookings;
 /// (1) booking creation across distinct resources with C concurrent clients — rate and latency;
 /// (2) 500 concurrent requests for one resource and slot — the answers and how long they took;
 /// (3) availability of the location over a day with every resource partly booked, the full answer and ?fields=free — latency.
-///   dotnet run -c Release --project tests/Coworking.Benchmarks -- bookings [--rls on|off|both] [--resources 500] [--bookings 3000] [--clients 8] [--members 500] [--warm-up 5000] [--contenders 500] [--queries 300]
+///   dotnet run -c Release --project tests/Coworking.Benchmarks -- bookings [--resources 500] [--bookings 3000] [--clients 8] [--members 500] [--warm-up 5000] [--contenders 500] [--queries 300]
 /// </summary>
 public static class BookingsBenchmark
 {
@@ -31,26 +31,6 @@ public static class BookingsBenchmark
     };
 
     public static async Task<int> RunAsync(string[] args)
-    {
-        // --rls both measures the same run twice, each on a new database: first with the hub's connections as the
-        // superuser, which PostgreSQL's row-level security does not hold (the policies are not evaluated; the hub still
-        // sets its organisation on every connection), then as the hub's own role, which the policies hold.
-        var rls = OptionText(args, "--rls", "on");
-        string[] modes = rls switch
-        {
-            "both" => ["off", "on"],
-            "on" or "off" => [rls],
-            _ => throw new ArgumentException($"--rls is on, off or both, not {rls}"),
-        };
-        foreach (var mode in modes)
-        {
-            await RunOnceAsync(args, bypassRowSecurity: mode == "off");
-        }
-
-        return 0;
-    }
-
-    private static async Task RunOnceAsync(string[] args, bool bypassRowSecurity)
     {
         var resources = Option(args, "--resources", 500);
         var bookings = Option(args, "--bookings", 3000);
@@ -73,9 +53,8 @@ public static class BookingsBenchmark
         var mailbox = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"bench-mailbox-{Guid.NewGuid():N}");
 
         // The hub runs as its own process, as it is deployed (its runtime settings, server GC), on the same two cores.
-        string[] hubArgs = ["--environment=Production", "--Serilog:MinimumLevel:Default=Warning", $"--Mail:PickupDirectory={mailbox}"];
         await using var hub = await HubInstance.StartAsync(
-            connectionString, bypassRowSecurity ? [.. hubArgs, $"--ConnectionStrings:Hub={connectionString}"] : hubArgs);
+            connectionString, ["--environment=Production", "--Serilog:MinimumLevel:Default=Warning", $"--Mail:PickupDirectory={mailbox}"]);
 
         // The client shares the two cores with the hub: a lean handler (no proxy lookup, cookies or decompression,
         // connections kept alive) and bodies serialised before the clock starts keep its share small.
@@ -190,9 +169,7 @@ public static class BookingsBenchmark
             Directory.Delete(mailbox, recursive: true);
         }
 
-        Console.WriteLine(
-            $"bookings: {resources} resources at one location, {Environment.ProcessorCount} cores, row-level security " +
-            (bypassRowSecurity ? "off (the hub as the superuser)" : $"on (the hub as {PostgresServer.HubRole})"));
+        Console.WriteLine($"bookings: {resources} resources at one location, {Environment.ProcessorCount} cores");
         Console.WriteLine($"  create, {clients} clients, distinct resources: {perSecond,7:F0} bookings/s  latency {latency.Format("ms")}");
         Console.WriteLine(
             $"    CPU/booking {createHubMs / bookings:F2} ms hub (confirmation e-mail included) + {createPostgresMs / bookings:F2} ms PostgreSQL + {createClientMs / bookings:F2} ms HTTP client; " +
@@ -220,6 +197,7 @@ public static class BookingsBenchmark
         Console.WriteLine(
             $"    writing the day's full answer alone, CPU per answer: {writing.SerializerMs:F2} ms with JsonSerializer (before), {writing.WriterMs:F2} ms with Utf8JsonWriter; " +
             $"?fields=free {writing.CompactMs:F2} ms");
+        return 0;
     }
 
     /// <summary>
@@ -376,12 +354,6 @@ public static class BookingsBenchmark
             }
         })));
         return (count / clock.Elapsed.TotalSeconds, Percentiles.Of(latencies), clock.Elapsed);
-    }
-
-    private static string OptionText(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
     private static int Option(string[] args, string name, int fallback)
