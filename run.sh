@@ -42,11 +42,11 @@ mkdir -p "$logs"
 say "starting PostgreSQL"
 pg_admin=$(deploy/local/pg-start.sh "$local_dir/pg")
 pg_port=$(echo "$pg_admin" | sed -E 's/.*Port=([0-9]+).*/\1/')
-psql_admin=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
-if [ -z "$("${psql_admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname='coworking'")" ]; then
-  "${psql_admin[@]}" -c "CREATE DATABASE coworking" >/dev/null
-fi
-export ConnectionStrings__Hub="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=coworking"
+# The owner role runs the migrations; the hub connects as its own role, which row-level security holds to the caller's
+# organisation (docs/SECURITY.md).
+deploy/local/pg-roles.sh "$pg_port" coworking
+export ConnectionStrings__Hub="Host=127.0.0.1;Port=$pg_port;Username=coworking_hub;Database=coworking"
+export ConnectionStrings__Migrations="Host=127.0.0.1;Port=$pg_port;Username=coworking_owner;Database=coworking"
 
 hub_dll=hub/Coworking.Hub/bin/Debug/net10.0/coworking-hub.dll
 demo_admin_email=owner@demo.coworking.test

@@ -79,6 +79,7 @@ public static class HubApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
+        builder.Services.AddSingleton<TenantDataSource>();
         builder.Services.AddSingleton<OrganisationStore>();
         builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddSingleton<INotificationListener>(services => services.GetRequiredService<ApiKeyCache>());
@@ -140,7 +141,8 @@ public static class HubApp
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        Migrator.Apply(connectionString, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Migrator)));
+        MigrateAsOwner(builder.Configuration, connectionString, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Migrator)));
+        Tenancy.WarnIfBypassed(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Tenancy)));
 
         app.UseBrowserSafety();
         app.UseSerilogRequestLogging(RequestLogging.Configure);
@@ -183,6 +185,23 @@ public static class HubApp
         app.MapGroup("/").AddEndpointFilterFactory(InputGuard.Filter).MapCalendarFeed();
         app.MapWeb();
         return app;
+    }
+
+    /// <summary>
+    /// Migrations run as the tables' owner (<c>ConnectionStrings:Migrations</c>), which then grants the hub's own role
+    /// (<c>ConnectionStrings:Hub</c>) the rows of every table; that role owns nothing, so row-level security holds it
+    /// (docs/SECURITY.md). Without a migrations string the hub's role migrates and owns the tables, still held by the
+    /// policies (FORCE) unless it is a superuser.
+    /// </summary>
+    internal static void MigrateAsOwner(IConfiguration configuration, string hubConnectionString, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        if (configuration.GetConnectionString("Migrations") is { Length: > 0 } owner)
+        {
+            Migrator.Apply(owner, logger, grantTo: new NpgsqlConnectionStringBuilder(hubConnectionString).Username);
+            return;
+        }
+
+        Migrator.Apply(hubConnectionString, logger);
     }
 
     /// <summary>

@@ -15,8 +15,30 @@ public sealed class PostgresServer
 
     private PostgresServer(string connectionString) => ConnectionString = connectionString;
 
+    /// <summary>Owns the hub's tables and runs its migrations (as in deploy/local/pg-roles.sh).</summary>
+    public const string OwnerRole = "coworking_owner";
+
+    /// <summary>The hub's own login: owns nothing, no superuser, no BYPASSRLS, so row-level security holds it.</summary>
+    public const string HubRole = "coworking_hub";
+
+    private static int rolesMade;
+
     /// <summary>Connection string to the cluster's maintenance database (as the superuser).</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The same database as another role (the cluster trusts local logins).</summary>
+    public static string As(string connectionString, string role) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Username = role }.ConnectionString;
+
+    /// <summary>
+    /// The hub's settings for a database made by <see cref="CreateDatabaseAsync"/>: it connects as <see cref="HubRole"/>
+    /// and migrates as <see cref="OwnerRole"/>, as a real install does; tests keep the superuser string for their own checks.
+    /// </summary>
+    public static string[] HubSettings(string connectionString) =>
+    [
+        $"--ConnectionStrings:Hub={As(connectionString, HubRole)}",
+        $"--ConnectionStrings:Migrations={As(connectionString, OwnerRole)}",
+    ];
 
     public static async Task<PostgresServer> SharedAsync()
     {
@@ -43,15 +65,40 @@ public sealed class PostgresServer
         var name = $"{namePrefix}_{Guid.NewGuid():N}"[..Math.Min(namePrefix.Length + 33, 63)].ToLowerInvariant();
         await using var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync(cancellationToken);
+        await MakeRolesAsync(conn, cancellationToken);
         var sql = template is null
-            ? $"CREATE DATABASE \"{name}\""
-            : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
+            ? $"CREATE DATABASE \"{name}\" OWNER {OwnerRole}"
+            : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\" OWNER {OwnerRole}";
         await using (var cmd = new NpgsqlCommand(sql, conn))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>The two roles, once per cluster; test processes sharing the cluster may race to make them.</summary>
+    private static async Task MakeRolesAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref rolesMade) == 1)
+        {
+            return;
+        }
+
+        foreach (var sql in new[] { $"CREATE ROLE {OwnerRole} LOGIN", $"CREATE ROLE {HubRole} LOGIN NOSUPERUSER NOBYPASSRLS" })
+        {
+            try
+            {
+                await using var cmd = new NpgsqlCommand(sql, conn);
+                await cmd.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
+            {
+                // Made by another test process.
+            }
+        }
+
+        Volatile.Write(ref rolesMade, 1);
     }
 
     private static async Task<PostgresServer> StartAsync()

@@ -18,7 +18,7 @@ public sealed record AccessEventResponse(
 internal sealed record AccessEventFilter(Guid? LocationId, Guid? DoorId, Guid? MemberId, DateTimeOffset? From, DateTimeOffset? To, AccessDecision? Decision = null);
 
 /// <summary>Reads access events; they are written only by the edges' intake (<c>EdgeSync/EventIntake</c>).</summary>
-public sealed class AccessEventStore(NpgsqlDataSource db)
+public sealed class AccessEventStore(TenantDataSource db)
 {
     /// <summary>Events matching the filter inside the scope, newest first, from after the cursor.</summary>
     internal async Task<Page<AccessEventResponse>> ListAsync(

@@ -47,7 +47,7 @@ public static class AccessGraceApi
     }
 }
 
-internal sealed class AccessGraceStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class AccessGraceStore(Database.TenantDataSource db, TimeProvider time)
 {
     public async Task<int?> GetAsync(Guid organisationId, Guid locationId, CancellationToken cancellationToken)
     {

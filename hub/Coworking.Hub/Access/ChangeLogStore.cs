@@ -15,7 +15,7 @@ public sealed record ChangeLogPosition(long LastSeq, long CompactedThrough);
 public sealed record SnapshotPart(long Seq, IReadOnlyList<Change> Changes);
 
 /// <summary>Reads a location's change log in seq order, as an edge or an operator follows it.</summary>
-public sealed class ChangeLogStore(NpgsqlDataSource db)
+public sealed class ChangeLogStore(Database.TenantDataSource db)
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 

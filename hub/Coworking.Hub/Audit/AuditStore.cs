@@ -18,7 +18,7 @@ public sealed record AuditEventResponse(
 internal sealed record AuditFilter(ActorKind? ActorKind, Guid? ActorId, string? ObjectKind, Guid? ObjectId, string? Action, DateTimeOffset? From, DateTimeOffset? To);
 
 /// <summary>The audit trail (table audit_events), written by <see cref="AuditTrail"/> and read by organisation admins.</summary>
-internal sealed class AuditStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class AuditStore(TenantDataSource db, TimeProvider time)
 {
     public async Task RecordAsync(NewAuditEvent audit, CancellationToken cancellationToken)
     {

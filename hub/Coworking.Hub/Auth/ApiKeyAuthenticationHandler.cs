@@ -34,6 +34,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("malformed API key");
         }
 
+        using var lookup = Database.TenantScope.System("authentication: a key's organisation is known once its row is found");
         var caller = await keys.AuthenticateAsync(presented, Context.RequestAborted);
         if (caller is null)
         {

@@ -11,7 +11,7 @@ public sealed record ApiKeyResponse(
 /// <summary>The answer to creating a key: the only time the full key is shown.</summary>
 public sealed record CreatedApiKey(ApiKeyResponse Key, string ApiKey);
 
-internal sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time, ApiKeyCache cache)
+internal sealed class ApiKeyStore(TenantDataSource db, TimeProvider time, ApiKeyCache cache)
 {
     // last_used_at is a hint for operators, not an audit trail; writing it on every request would
     // double the cost of a read. With the cache it is written at most once a resolution plus a cache lifetime.

@@ -15,7 +15,7 @@ internal sealed record LinkMail(string Name, string Email, string Organisation, 
 /// in one transaction through the durable mail outbox. Asking for an address nobody has sends nothing and answers
 /// the same; an address shared by people of several organisations gets one link for each.
 /// </summary>
-internal sealed class EmailedLinks(NpgsqlDataSource db, MailQueue queue, TimeProvider time) : IMailComposer
+internal sealed class EmailedLinks(Database.TenantDataSource db, MailQueue queue, TimeProvider time) : IMailComposer
 {
     public const string PasswordResetKind = "password_reset";
     public const string MemberSignInKind = "member_sign_in";

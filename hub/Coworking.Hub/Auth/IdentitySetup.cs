@@ -88,6 +88,7 @@ internal static class IdentitySetup
     public static WebApplication UseCallers(this WebApplication app)
     {
         app.UseAuthentication();
+        app.UseTenantScope();
         app.UseCookieAntiforgery();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -17,7 +17,7 @@ internal sealed record TokenSubject(Guid OrganisationId, Guid SubjectId);
 /// Single-use tokens (table one_time_tokens): 32 random bytes handed out once, kept as their SHA-256. Using one marks
 /// it used in the same statement that finds it, so two requests racing with one link cannot both succeed.
 /// </summary>
-internal sealed class OneTimeTokens(NpgsqlDataSource db, TimeProvider time)
+internal sealed class OneTimeTokens(Database.TenantDataSource db, TimeProvider time)
 {
     public static readonly TimeSpan PasswordResetLifetime = TimeSpan.FromHours(1);
     public static readonly TimeSpan MemberSignInLifetime = TimeSpan.FromMinutes(15);

@@ -25,7 +25,7 @@ internal sealed record LoginResult(LoginOutcome Outcome, Caller? Caller = null, 
 /// the same hash as a known one and gets the same answer. E-mails are unique per organisation, not across them: the
 /// password is tried against each operator with the address, oldest first.
 /// </summary>
-internal sealed class OperatorLogin(NpgsqlDataSource db, LoginThrottle throttle, SecondFactor secondFactor, OneTimeTokens tokens, TimeProvider time)
+internal sealed class OperatorLogin(Database.TenantDataSource db, LoginThrottle throttle, SecondFactor secondFactor, OneTimeTokens tokens, TimeProvider time)
 {
     // A hash of a random password at today's cost, checked when no operator has the e-mail, so timing tells nothing.
     private static readonly Lazy<string> Decoy = new(() => PasswordHasher.Hash(SessionStore.NewToken()));

@@ -10,7 +10,7 @@ public sealed record OperatorResponse(
 
 internal sealed record NewOperator(string Email, string Name, string Password, Role Role, IReadOnlyList<Guid> LocationIds);
 
-internal sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class OperatorStore(TenantDataSource db, TimeProvider time)
 {
     /// <summary>Creates an operator; null when the e-mail is already taken in the organisation.</summary>
     public async Task<OperatorResponse?> CreateAsync(Guid organisationId, NewOperator op, CancellationToken cancellationToken)

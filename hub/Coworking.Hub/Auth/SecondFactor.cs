@@ -18,7 +18,7 @@ public sealed record RecoveryCodes(IReadOnlyList<string> Codes);
 /// expect) with Otp.NET, and ten recovery codes. The secret is stored encrypted with the hub's data-protection keys;
 /// a code's time step, once used, is refused again, so a code seen over a shoulder cannot be replayed.
 /// </summary>
-internal sealed class SecondFactor(NpgsqlDataSource db, TimeProvider time, IDataProtectionProvider protection)
+internal sealed class SecondFactor(Database.TenantDataSource db, TimeProvider time, IDataProtectionProvider protection)
 {
     private const int RecoveryCodeCount = 10;
     private readonly IDataProtector _protector = protection.CreateProtector("Coworking.Hub.Auth.TotpSecret");

@@ -24,6 +24,7 @@ internal sealed class SessionAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        using var lookup = Database.TenantScope.System("authentication: a session's organisation is known once its row is found");
         if (await sessions.AuthenticateAsync(token, Context.RequestAborted) is not { } session)
         {
             return AuthenticateResult.Fail("ended or unknown session");

@@ -34,7 +34,7 @@ internal sealed record SessionCaller(Guid SessionId, Caller Caller);
 /// the row (no cache), so a revoked session is refused from the next request on; last_seen_at is written at most once
 /// a minute.
 /// </summary>
-internal sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, SessionOptions options)
+internal sealed class SessionStore(TenantDataSource db, TimeProvider time, SessionOptions options)
 {
     private static readonly TimeSpan LastSeenResolution = TimeSpan.FromMinutes(1);
 

@@ -25,7 +25,7 @@ internal enum CatalogWrite
 /// What billing charges with: the tax rate of each location's jurisdiction, the add-on prices of each tier, and
 /// add-ons sold to members (posted to the ledger at the member's tier price, invoiced with the next period).
 /// </summary>
-internal sealed class BillingCatalogStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class BillingCatalogStore(Database.TenantDataSource db, TimeProvider time)
 {
     public async Task<TaxRateResponse?> GetTaxRateAsync(Caller caller, Guid locationId, CancellationToken cancellationToken)
     {

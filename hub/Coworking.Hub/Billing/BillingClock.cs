@@ -12,7 +12,7 @@ namespace Coworking.Hub.Billing;
 /// claims its rows (SKIP LOCKED, a source key, or a unique row) so two hub instances never do the same thing twice.
 /// </summary>
 internal sealed partial class BillingClock(
-    NpgsqlDataSource db, InvoiceStore invoices, PaymentCollector collector, Dunning dunning, BillingMail mail, BillingOptions options, TimeProvider time,
+    Database.TenantDataSource db, InvoiceStore invoices, PaymentCollector collector, Dunning dunning, BillingMail mail, BillingOptions options, TimeProvider time,
     ILogger<BillingClock> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -40,6 +40,7 @@ internal sealed partial class BillingClock(
     /// <summary>One pass of every schedule; tests call it with a fake clock.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("the billing clock: every organisation's schedules");
         var fees = await PostLateFeesAsync(cancellationToken);
         var issued = await invoices.IssueDueAsync(cancellationToken);
         if (issued.Count > 0)
@@ -62,6 +63,7 @@ internal sealed partial class BillingClock(
     /// </summary>
     public async Task<int> PostLateFeesAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("late fees: open invoices of every organisation");
         if (options.LateFeeMinor <= 0)
         {
             return 0;
@@ -99,6 +101,7 @@ internal sealed partial class BillingClock(
     /// </summary>
     public async Task<int> SendRenewalRemindersAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("renewal reminders: memberships of every organisation");
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);

@@ -8,7 +8,7 @@ namespace Coworking.Hub.Billing;
 /// Stripe is not configured, the member has no customer yet, or Stripe cannot make one now. The failed-payment e-mail
 /// asks for it when it is composed, so a message sent late still carries a fresh page.
 /// </summary>
-internal sealed partial class CardSetupLinks(NpgsqlDataSource db, StripeAccounts accounts, BillingOptions options, ILogger<CardSetupLinks> logger)
+internal sealed partial class CardSetupLinks(Database.TenantDataSource db, StripeAccounts accounts, BillingOptions options, ILogger<CardSetupLinks> logger)
 {
     public async Task<Uri> UpdateCardLinkAsync(Guid memberId, CancellationToken cancellationToken)
     {

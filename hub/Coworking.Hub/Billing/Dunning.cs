@@ -11,7 +11,7 @@ namespace Coworking.Hub.Billing;
 /// <see cref="SweepAsync"/> finishes either step if a hub stopped between recording a payment and changing the status; so
 /// a member with an invoice out of retries stays suspended until it is paid or credited, even if an operator reinstates them.
 /// </summary>
-internal sealed class Dunning(NpgsqlDataSource db, MemberStore members, BillingOptions options)
+internal sealed class Dunning(Database.TenantDataSource db, MemberStore members, BillingOptions options)
 {
     private const string OutOfRetries = """
         EXISTS (SELECT 1 FROM invoices i JOIN invoice_collection c ON c.invoice_id = i.id
@@ -73,6 +73,7 @@ internal sealed class Dunning(NpgsqlDataSource db, MemberStore members, BillingO
     /// <summary>Members whose dunning step was recorded but whose status was not changed yet; answers how many were fixed.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("dunning: overdue invoices of every organisation");
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var toSuspend = await conn.QueryAsync<Guid>(new CommandDefinition(
             $"""

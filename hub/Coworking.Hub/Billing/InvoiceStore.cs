@@ -27,7 +27,7 @@ internal sealed record CreditLine(string Description, long AmountMinor);
 /// row per organisation and kind, incremented in the issuing transaction, so they have no gaps; the invoice rows
 /// themselves are never updated (the database refuses), only their collection state.
 /// </summary>
-internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, BillingOptions options)
+internal sealed class InvoiceStore(TenantDataSource db, TimeProvider time, BillingOptions options)
 {
     internal const string Columns = """
         i.id, i.organisation_id, i.member_id, i.location_id, i.kind, i.number, i.corrects_id, i.currency, i.net_minor, i.tax_minor, i.gross_minor,
@@ -52,6 +52,7 @@ internal sealed class InvoiceStore(NpgsqlDataSource db, TimeProvider time, Billi
     /// </summary>
     public async Task<IReadOnlyList<InvoiceResponse>> IssueDueAsync(CancellationToken cancellationToken)
     {
+        using var system = TenantScope.System("the billing run: invoices due in every organisation");
         var now = time.GetUtcNow();
         var issued = new List<InvoiceResponse>();
         var seen = new HashSet<Guid>();

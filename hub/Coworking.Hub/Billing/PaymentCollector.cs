@@ -22,7 +22,7 @@ internal sealed record OutcomeEffect(Guid MemberId, Guid InvoiceId, bool Paid, b
 /// Billing:SuspendAfterFailures, suspends the member; a success reinstates them.
 /// </summary>
 internal sealed partial class PaymentCollector(
-    NpgsqlDataSource db, StripeAccounts accounts, TimeProvider time, BillingOptions options, Dunning dunning, BillingMail mail, ILogger<PaymentCollector> logger)
+    TenantDataSource db, StripeAccounts accounts, TimeProvider time, BillingOptions options, Dunning dunning, BillingMail mail, ILogger<PaymentCollector> logger)
 {
     /// <summary>A claimed attempt that has not reported back within this is tried again, with the same idempotency key.</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromHours(1);
@@ -30,6 +30,7 @@ internal sealed partial class PaymentCollector(
     /// <summary>Tries every open invoice whose next attempt is due; answers how many were tried.</summary>
     public async Task<int> CollectDueAsync(CancellationToken cancellationToken)
     {
+        using var system = TenantScope.System("the billing run: payments due in every organisation");
         var tried = 0;
         var seen = new HashSet<Guid>();
         while (true)

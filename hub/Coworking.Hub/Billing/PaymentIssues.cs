@@ -33,7 +33,7 @@ public sealed record PaymentIssueResponse(
 public sealed record ResolvePaymentIssueRequest(string? Resolution);
 
 /// <summary>Payment issues: recorded by the collector and the webhook, listed and resolved by operators.</summary>
-internal sealed class PaymentIssues(NpgsqlDataSource db, TimeProvider time)
+internal sealed class PaymentIssues(TenantDataSource db, TimeProvider time)
 {
     private const string Columns = """
         p.id, p.invoice_id, p.attempt, p.reason, p.payment_intent_id, p.amount_minor, p.currency, p.expected_amount_minor,

@@ -111,7 +111,7 @@ public static class PaymentsApi
     private static bool IsKeyChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 
     internal static async Task<Results<Ok<CardSetupResponse>, ProblemHttpResult, NotFound>> SetUpCard(
-        Guid id, CardSetupRequest? request, Caller caller, NpgsqlDataSource db, StripeAccounts accounts, BillingOptions options, TimeProvider time,
+        Guid id, CardSetupRequest? request, Caller caller, Database.TenantDataSource db, StripeAccounts accounts, BillingOptions options, TimeProvider time,
         IConfiguration configuration, HttpRequest http, CancellationToken cancellationToken)
     {
         if (await accounts.ForOrganisationAsync(caller.OrganisationId, cancellationToken) is not { } account)
@@ -168,7 +168,7 @@ public static class PaymentsApi
 
     /// <summary>Tries the member's saved card for an open invoice now, outside the retry schedule; answers the invoice after.</summary>
     internal static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult, NotFound>> CollectNow(
-        Guid id, Caller caller, NpgsqlDataSource db, InvoiceStore invoices, PaymentCollector collector, StripeAccounts accounts, TimeProvider time,
+        Guid id, Caller caller, Database.TenantDataSource db, InvoiceStore invoices, PaymentCollector collector, StripeAccounts accounts, TimeProvider time,
         CancellationToken cancellationToken)
     {
         if (await invoices.GetAsync(caller, id, cancellationToken) is not { } invoice)

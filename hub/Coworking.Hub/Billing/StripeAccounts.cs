@@ -33,7 +33,7 @@ public sealed record StripeAccountResponse(string Account, string WebhookPath, U
 /// fallback for organisations without one. Gateways are kept per organisation and made again when its keys change, which
 /// every instance notices by the row's updated_at.
 /// </summary>
-internal sealed class StripeAccounts(NpgsqlDataSource db, IDataProtectionProvider protection, IPaymentGateway hubGateway, StripeOptions options, TimeProvider time)
+internal sealed class StripeAccounts(TenantDataSource db, IDataProtectionProvider protection, IPaymentGateway hubGateway, StripeOptions options, TimeProvider time)
 {
     private readonly IDataProtector protector = protection.CreateProtector("Coworking.Hub.Billing.StripeAccounts.v1");
     private readonly ConcurrentDictionary<Guid, (DateTimeOffset UpdatedAt, StripeAccount Account)> own = new();

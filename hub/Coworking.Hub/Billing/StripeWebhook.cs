@@ -23,7 +23,7 @@ internal enum WebhookOutcome
 /// A succeeded PaymentIntent pays only the attempt it matches (<see cref="PaymentCollector.SucceededAsync"/>).
 /// </summary>
 internal sealed partial class StripeWebhook(
-    NpgsqlDataSource db, StripeAccounts accounts, TimeProvider time, PaymentCollector collector, ILogger<StripeWebhook> logger)
+    TenantDataSource db, StripeAccounts accounts, TimeProvider time, PaymentCollector collector, ILogger<StripeWebhook> logger)
 {
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 

@@ -14,7 +14,7 @@ public sealed record AvailabilityResponse(Guid LocationId, DateOnly Date, string
 /// Availability in one round trip whatever the number of resources: the resources, and every live booking of the
 /// location that day (through the location/time GiST index); free time is the bookable hours minus those.
 /// </summary>
-internal sealed class Availability(NpgsqlDataSource db)
+internal sealed class Availability(Database.TenantDataSource db)
 {
     public async Task<AvailabilityResponse> ForDayAsync(Guid locationId, string timeZone, DateOnly date, ResourceKind? kind, CancellationToken cancellationToken)
     {

@@ -43,7 +43,7 @@ internal sealed record BookingWriteResult(
 /// checked in the same transaction under the member's row lock, so two concurrent bookings of one member cannot
 /// both slip under a limit. A member's booking issues its pass (PIN, QR, grant) in that transaction too.
 /// </summary>
-internal sealed partial class BookingStore(NpgsqlDataSource db, TimeProvider time, Confirmations confirmations)
+internal sealed partial class BookingStore(TenantDataSource db, TimeProvider time, Confirmations confirmations)
 {
     /// <summary>How far in the past a booking may start (a walk-in booking made at the door).</summary>
     public static readonly TimeSpan StartSlack = TimeSpan.FromMinutes(5);

@@ -21,7 +21,7 @@ internal sealed record PassCleanupOptions(TimeSpan Grace)
 /// with several hub instances each pass's revocations and its grant removal are logged once, together. (Claiming
 /// single credentials with SKIP LOCKED split one pass between two instances, each logging a grant removal.)
 /// </summary>
-internal sealed partial class EndedPassCleanup(NpgsqlDataSource db, PassCleanupOptions options, TimeProvider time, ILogger<EndedPassCleanup> logger) : BackgroundService
+internal sealed partial class EndedPassCleanup(Database.TenantDataSource db, PassCleanupOptions options, TimeProvider time, ILogger<EndedPassCleanup> logger) : BackgroundService
 {
     /// <summary>Passes a round takes.</summary>
     private const int RoundSize = 1000;
@@ -51,6 +51,7 @@ internal sealed partial class EndedPassCleanup(NpgsqlDataSource db, PassCleanupO
     /// <summary>Revokes every ended pass's credentials, in rounds; the number of passes revoked. Tests call it with a fake clock.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("pass cleanup: ended passes of every organisation");
         var total = 0;
         while (await RoundAsync(cancellationToken) is var passes and > 0)
         {

@@ -45,7 +45,7 @@ internal static class CalendarFeed
     }
 
     internal static async Task<Results<Ok<CalendarTokenResponse>, NotFound>> CreateToken(
-        Guid id, Caller caller, MemberStore members, NpgsqlDataSource db, TimeProvider time, IConfiguration configuration, HttpRequest request,
+        Guid id, Caller caller, MemberStore members, Database.TenantDataSource db, TimeProvider time, IConfiguration configuration, HttpRequest request,
         CancellationToken cancellationToken)
     {
         if (await members.GetAsync(caller.OrganisationId, id, cancellationToken) is not { } member || !caller.Covers(member.HomeLocationId))
@@ -66,7 +66,7 @@ internal static class CalendarFeed
     }
 
     internal static async Task<Results<NoContent, NotFound>> RevokeToken(
-        Guid id, Caller caller, MemberStore members, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, Caller caller, MemberStore members, Database.TenantDataSource db, CancellationToken cancellationToken)
     {
         if (await members.GetAsync(caller.OrganisationId, id, cancellationToken) is not { } member || !caller.Covers(member.HomeLocationId))
         {
@@ -78,7 +78,7 @@ internal static class CalendarFeed
         return TypedResults.NoContent();
     }
 
-    internal static async Task<Results<FileContentHttpResult, NotFound>> GetFeed(string token, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<FileContentHttpResult, NotFound>> GetFeed(string token, Database.TenantDataSource db, TimeProvider time, CancellationToken cancellationToken)
     {
         if (token.Length > 100 || !Base64Url.IsValid(token))
         {

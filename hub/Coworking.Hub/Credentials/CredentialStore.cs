@@ -21,7 +21,7 @@ internal enum CredentialWrite
 }
 
 /// <summary>Credentials of members; each change goes to the log of the member's home location.</summary>
-internal sealed class CredentialStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class CredentialStore(TenantDataSource db, TimeProvider time)
 {
     /// <summary>
     /// The keyed hash an edge computes from typed digits to find the credential: HMAC-SHA256 with the

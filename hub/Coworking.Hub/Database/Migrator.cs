@@ -14,10 +14,18 @@ public static class Migrator
     // Several hub instances may start together; one applies the scripts while the others wait.
     private const long MigrationLockKey = 0x636f776f726b;
 
-    /// <summary>Creates the database when missing and applies every script not yet in the journal.</summary>
-    public static void Apply(string connectionString, ILogger? logger = null)
+    /// <summary>
+    /// Creates the database when missing and applies every script not yet in the journal, as the role of
+    /// <paramref name="connectionString"/>: the tables' owner. The scripts run as the system (<c>coworking.system</c>
+    /// on), since row-level security holds the owner too (FORCE). <paramref name="grantTo"/>, the hub's own role when it
+    /// is another, is then given the rows of every table (and nothing else: no DDL, no ownership).
+    /// </summary>
+    public static void Apply(string connectionString, ILogger? logger = null, string? grantTo = null)
     {
         var log = new UpgradeLog(logger ?? NullLogger.Instance);
+        var asOwner = new NpgsqlConnectionStringBuilder(connectionString);
+        asOwner.Options = $"{asOwner.Options} -c coworking.system=on".Trim();
+        connectionString = asOwner.ConnectionString;
         EnsureDatabase.For.PostgresqlDatabase(connectionString, log);
 
         // The lock lives on its own unpooled connection so it is released with it, whatever happens.
@@ -39,6 +47,17 @@ public static class Migrator
         if (!result.Successful)
         {
             throw new InvalidOperationException($"migration {result.ErrorScript?.Name} failed", result.Error);
+        }
+
+        if (grantTo is not null && grantTo != asOwner.Username)
+        {
+            var role = "\"" + grantTo.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            using var grant = new NpgsqlCommand(
+                $"GRANT USAGE ON SCHEMA public TO {role}; " +
+                $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; " +
+                $"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+                lockConnection);
+            grant.ExecuteNonQuery();
         }
     }
 

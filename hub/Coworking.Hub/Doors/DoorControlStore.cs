@@ -26,7 +26,7 @@ internal enum ControlWrite
 /// admits. Every write appends the entries the edges need in the same transaction (<see cref="DoorChanges"/>).
 /// The caller has checked the location is the caller's.
 /// </summary>
-internal sealed class DoorControlStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class DoorControlStore(TenantDataSource db, TimeProvider time)
 {
     public async Task<DoorControlResponse?> GetControlAsync(Guid locationId, Guid doorId, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ namespace Coworking.Hub.EdgeSync;
 /// edge that applied anything inside it resumes with changes; one further behind gets a snapshot.
 /// One hub instance compacts at a time (an advisory lock); the others skip the round.
 /// </summary>
-public sealed class ChangeLogCompactor(NpgsqlDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options, ILogger<ChangeLogCompactor> log)
+public sealed class ChangeLogCompactor(Database.TenantDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options, ILogger<ChangeLogCompactor> log)
     : BackgroundService
 {
     private const long CompactionLockKey = 0x636f6d70616374;
@@ -37,6 +37,7 @@ public sealed class ChangeLogCompactor(NpgsqlDataSource db, TimeProvider time, I
     /// <summary>Compacts every location's entries committed before now minus the retention; returns how many were deleted.</summary>
     public async Task<long> CompactAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("change-log compaction: every location's log");
         var cutoff = time.GetUtcNow() - options.Value.ChangeLogRetention;
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);

@@ -33,7 +33,7 @@ internal sealed record DoorCommandAnswer(DoorCommandState State, Guid CommandId,
 /// DoorCommandResult in the row with another NOTIFY, which wakes the waiting request. A request waits at most
 /// <see cref="EdgeSyncOptions.RemoteUnlockTimeout"/>; the command expires then, so an edge reached later does not act on it.
 /// </summary>
-internal sealed class DoorCommands(NpgsqlDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options) : INotificationListener
+internal sealed class DoorCommands(TenantDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options) : INotificationListener
 {
     public const string RequestChannel = "door_command";
     public const string ResultChannel = "door_command_result";

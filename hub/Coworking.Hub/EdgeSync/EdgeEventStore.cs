@@ -20,7 +20,7 @@ internal sealed record EdgeEventFilter(
     Guid? LocationId, IReadOnlyList<string> Kinds, Guid? DoorId, Guid? EdgeId, DateTimeOffset? From, DateTimeOffset? To);
 
 /// <summary>Reads edge_events, which <see cref="EventIntake"/> writes.</summary>
-public sealed class EdgeEventStore(NpgsqlDataSource db)
+public sealed class EdgeEventStore(Database.TenantDataSource db)
 {
     /// <summary>The kinds edge_events holds, as the API and the table name them.</summary>
     public static readonly IReadOnlyList<string> Kinds =

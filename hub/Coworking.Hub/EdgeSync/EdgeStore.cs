@@ -34,7 +34,7 @@ internal sealed record EnrolledEdge(EdgeIdentity Edge, string Credential);
 internal sealed record EdgeHeartbeat(long ClockSkewMs, string SoftwareVersion, long AppliedSeq, long OutboxDepth, int ReadersOnline, int ReadersTotal);
 
 /// <summary>Enrolment codes, enrolled edges and what their streams report (docs/SYNC.md).</summary>
-public sealed class EdgeStore(NpgsqlDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options)
+public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options)
 {
     /// <summary>The channel the hub NOTIFYs with an edge's id when it is revoked, so its open stream ends.</summary>
     public const string RevokedChannel = "edge_revoked";

@@ -33,6 +33,7 @@ internal sealed class EdgeSyncService(
     public override async Task Sync(IAsyncStreamReader<EdgeMessage> requestStream, IServerStreamWriter<HubMessage> responseStream, ServerCallContext context)
     {
         RequireTls(context);
+        using var system = Database.TenantScope.System("edge sync: the edge is found by its credential, and its stream serves one location's change log");
         var header = context.RequestHeaders.GetValue("authorization");
         const string bearer = "Bearer ";
         if (header is null || !header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)

@@ -14,7 +14,7 @@ internal sealed record IntakeResult(IReadOnlyList<string> Stored, IReadOnlyList<
 /// event sent again after a lost acknowledgement is stored once: at-least-once on the wire,
 /// exactly-once here (ARCHITECTURE §4).
 /// </summary>
-internal sealed class EventIntake(NpgsqlDataSource db, TimeProvider time, ILogger<EventIntake> log)
+internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogger<EventIntake> log)
 {
     private const int MaxIdLength = 64;
 

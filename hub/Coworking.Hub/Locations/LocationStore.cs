@@ -28,7 +28,7 @@ internal sealed record NewLocation(string Name, string TimeZone, string Currency
 
 internal sealed record NewDoor(Guid AreaId, string Name, DoorFailMode FailMode, int UnlockMs, int HeldOpenLimitSeconds);
 
-internal sealed class LocationStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
 {
     private static readonly JsonSerializerOptions HoursJson = new(JsonSerializerDefaults.Web);
 

@@ -80,7 +80,7 @@ internal sealed class MailQueue(TimeProvider time)
 /// Once sent or failed, the payload (it holds the pass's PIN) is erased.
 /// </summary>
 internal sealed partial class MailOutbox(
-    NpgsqlDataSource db, MailQueue queue, IEnumerable<IMailComposer> composers, Mailer mailer, TimeProvider time, ILogger<MailOutbox> logger) : BackgroundService
+    Database.TenantDataSource db, MailQueue queue, IEnumerable<IMailComposer> composers, Mailer mailer, TimeProvider time, ILogger<MailOutbox> logger) : BackgroundService
 {
     public const string BookingsKind = "bookings";
     public const string VisitorKind = "visitor";
@@ -119,6 +119,7 @@ internal sealed partial class MailOutbox(
     /// <summary>Sends every row due now, a batch at a time; the number handled (sent or failed). Tests call it.</summary>
     public async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
+        using var system = Database.TenantScope.System("the mail outbox: every organisation's messages");
         var handled = 0;
         int claimed;
         do

@@ -99,7 +99,7 @@ public static class MeApi
         VisitorsApi.RegisterVisitor(Self(caller), request, caller.ForOwnData(), store, cancellationToken);
 
     internal static async Task<Results<Ok<VisitorResponse>, ProblemHttpResult, NotFound>> CancelMyVisitor(
-        Guid id, Caller caller, VisitorStore store, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, Caller caller, VisitorStore store, Database.TenantDataSource db, CancellationToken cancellationToken)
     {
         await using (var conn = await db.OpenConnectionAsync(cancellationToken))
         {
@@ -124,10 +124,10 @@ public static class MeApi
         InvoicesApi.GetBilling(Self(caller), caller.ForOwnData(), store, cancellationToken);
 
     internal static Task<Results<Ok<CalendarTokenResponse>, NotFound>> CreateMyCalendarToken(
-        Caller caller, MemberStore members, NpgsqlDataSource db, TimeProvider time, IConfiguration configuration, HttpRequest request, CancellationToken cancellationToken) =>
+        Caller caller, MemberStore members, Database.TenantDataSource db, TimeProvider time, IConfiguration configuration, HttpRequest request, CancellationToken cancellationToken) =>
         CalendarFeed.CreateToken(Self(caller), caller.ForOwnData(), members, db, time, configuration, request, cancellationToken);
 
-    internal static Task<Results<NoContent, NotFound>> RevokeMyCalendarToken(Caller caller, MemberStore members, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+    internal static Task<Results<NoContent, NotFound>> RevokeMyCalendarToken(Caller caller, MemberStore members, Database.TenantDataSource db, CancellationToken cancellationToken) =>
         CalendarFeed.RevokeToken(Self(caller), caller.ForOwnData(), members, db, cancellationToken);
 
     private static Guid Self(Caller caller) => caller.MemberId ?? throw new InvalidOperationException("the member policy lets only members in");

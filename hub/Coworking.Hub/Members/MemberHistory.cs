@@ -24,7 +24,7 @@ internal static class MemberHistory
     }
 
     internal static async Task<Results<Ok<Page<HistoryEntry>>, ValidationProblem, NotFound>> GetHistory(
-        Guid id, int? limit, string? cursor, Caller caller, MemberStore members, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, int? limit, string? cursor, Caller caller, MemberStore members, Database.TenantDataSource db, CancellationToken cancellationToken)
     {
         if (await members.GetAsync(caller.OrganisationId, id, cancellationToken) is not { } member || !caller.Covers(member.HomeLocationId))
         {

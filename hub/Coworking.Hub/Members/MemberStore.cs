@@ -47,7 +47,7 @@ internal sealed record MemberWriteResult(MemberWrite Outcome, MemberResponse? Me
 /// Members and what their edges must learn when they change: the holder's status, the membership grant at
 /// the home location, and — when the home location changes — their credentials moving between logs.
 /// </summary>
-internal sealed partial class MemberStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed partial class MemberStore(TenantDataSource db, TimeProvider time)
 {
     private const string Columns = "id, name, email, company, status, home_location_id, created_at, updated_at";
 

@@ -52,7 +52,7 @@ internal sealed record MembershipWriteResult(MembershipWrite Outcome, Membership
 /// tier's notice, and the clock that applies what falls due. Each step changes the member's status and tier in
 /// one transaction with the change-log entries that follow from them (<see cref="AccessCompiler"/>).
 /// </summary>
-internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class MembershipStore(TenantDataSource db, TimeProvider time)
 {
     private const string Columns = "member_id, tier_id, channel, joined_at, period_start, period_end, pending_tier_id, paused_until, cancel_at";
 
@@ -201,6 +201,7 @@ internal sealed class MembershipStore(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public async Task<int> ApplyDueAsync(CancellationToken cancellationToken)
     {
+        using var system = TenantScope.System("the membership clock: what falls due in every organisation");
         var now = time.GetUtcNow();
         var applied = new HashSet<Guid>();
         while (true)

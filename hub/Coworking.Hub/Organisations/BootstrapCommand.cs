@@ -42,11 +42,11 @@ public static class BootstrapCommand
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSerilog(
             new LoggerConfiguration().WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger(), dispose: true));
-        Migrator.Apply(connectionString, loggerFactory.CreateLogger(typeof(Migrator)));
+        HubApp.MigrateAsOwner(configuration, connectionString, loggerFactory.CreateLogger(typeof(Migrator)));
         DapperSetup.Configure();
         await using var db = NpgsqlDataSource.Create(connectionString);
         var admin = email is null ? null : new BootstrapAdmin(email, password!);
-        var created = await new OrganisationStore(db, TimeProvider.System).CreateAsync(org.Trim(), admin, cancellationToken);
+        var created = await new OrganisationStore(new TenantDataSource(db), TimeProvider.System).CreateAsync(org.Trim(), admin, cancellationToken);
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(created, JsonSerializerOptions.Web));
         return 0;
     }

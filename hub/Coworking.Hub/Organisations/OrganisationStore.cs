@@ -12,7 +12,7 @@ public sealed record BootstrappedOrganisation(Guid OrganisationId, string ApiKey
 /// <summary>Optional first operator made together with the organisation.</summary>
 public sealed record BootstrapAdmin(string Email, string Password);
 
-public sealed class OrganisationStore(NpgsqlDataSource db, TimeProvider time)
+public sealed class OrganisationStore(TenantDataSource db, TimeProvider time)
 {
     /// <summary>
     /// Creates an organisation with a fresh PIN key and an organisation-admin API key (and, when given,
@@ -20,6 +20,7 @@ public sealed class OrganisationStore(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public async Task<BootstrappedOrganisation> CreateAsync(string name, BootstrapAdmin? admin, CancellationToken cancellationToken)
     {
+        using var system = TenantScope.System("a new organisation: no caller belongs to it yet");
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         await using var conn = await db.OpenConnectionAsync(cancellationToken);

@@ -35,7 +35,7 @@ internal enum CeremonyKind
 /// to the organisation and the member in SQL; only the lookup by credential id at sign-in spans organisations (the
 /// browser names no organisation), and it answers the one row whose credential the authenticator signed with.
 /// </summary>
-internal sealed class PasskeyStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class PasskeyStore(Database.TenantDataSource db, TimeProvider time)
 {
     public static readonly TimeSpan CeremonyLifetime = TimeSpan.FromMinutes(5);
 

@@ -33,7 +33,7 @@ internal sealed record BookableResource(ResourceResponse Resource, Guid Organisa
     public bool Bookable(Interval interval) => Resource.BookableHours?.Covers(interval, Zone) ?? true;
 }
 
-internal sealed class ResourceStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class ResourceStore(TenantDataSource db, TimeProvider time)
 {
     internal static readonly JsonSerializerOptions HoursJson = new(JsonSerializerDefaults.Web);
 

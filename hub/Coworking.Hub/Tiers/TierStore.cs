@@ -22,7 +22,7 @@ internal enum TierWrite
     NameTaken,
 }
 
-internal sealed class TierStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class TierStore(Database.TenantDataSource db, TimeProvider time)
 {
     private const string Select =
         """

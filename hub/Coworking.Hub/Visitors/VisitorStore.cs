@@ -31,7 +31,7 @@ internal sealed record NewVisitor(Guid LocationId, string Name, string Email, In
 /// local month at the visited location, under the host's row lock), each with a PIN and QR valid for the visit
 /// window at every door of the location.
 /// </summary>
-internal sealed class VisitorStore(NpgsqlDataSource db, TimeProvider time, Confirmations confirmations)
+internal sealed class VisitorStore(Database.TenantDataSource db, TimeProvider time, Confirmations confirmations)
 {
     private const string Columns = "id, host_member_id, location_id, name, email, starts_at, ends_at, created_at, cancelled_at";
 

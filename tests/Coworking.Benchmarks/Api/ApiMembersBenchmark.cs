@@ -31,7 +31,7 @@ public static class ApiMembersBenchmark
         await using var hub = HubApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
-            $"--ConnectionStrings:Hub={connectionString}",
+            .. PostgresServer.HubSettings(connectionString),
             "--Serilog:MinimumLevel:Default=Warning",
         ]);
         await hub.StartAsync();

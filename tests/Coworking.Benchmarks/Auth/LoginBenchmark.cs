@@ -37,7 +37,7 @@ public static class LoginBenchmark
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_login");
         Migrator.Apply(connectionString);
-        await using var hub = HubApp.Build(["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={connectionString}", "--Serilog:MinimumLevel:Default=Warning"]);
+        await using var hub = HubApp.Build(["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(connectionString), "--Serilog:MinimumLevel:Default=Warning"]);
         await hub.StartAsync();
         const string email = "owner@bench.coworking.test";
         await hub.Services.GetRequiredService<OrganisationStore>().CreateAsync("Benchmark", new BootstrapAdmin(email, Password), CancellationToken.None);

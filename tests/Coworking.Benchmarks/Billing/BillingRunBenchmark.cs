@@ -26,7 +26,7 @@ public static class BillingRunBenchmark
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_billing");
         Migrator.Apply(connectionString);
-        string[] settings = ["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={connectionString}", "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"];
+        string[] settings = ["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(connectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"];
         await using var first = HubApp.Build(settings);
         await using var second = HubApp.Build(settings);
         var org = await first.Services.GetRequiredService<OrganisationStore>().CreateAsync("Benchmark", null, CancellationToken.None);

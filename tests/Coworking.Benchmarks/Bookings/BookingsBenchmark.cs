@@ -40,7 +40,7 @@ public static class BookingsBenchmark
         var bookers = Option(args, "--members", 500);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_bookings");
-        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Benchmark", $"--ConnectionStrings:Hub={connectionString}"]);
+        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Benchmark", .. PostgresServer.HubSettings(connectionString)]);
         if (bootstrap.ExitCode != 0)
         {
             throw new InvalidOperationException($"hub bootstrap failed: {bootstrap.Stderr}");
@@ -118,6 +118,24 @@ public static class BookingsBenchmark
         var mailedAfter = await MailedAsync(mailbox, warmUp + bookings);
         var (createClientMs, createHubMs, createPostgresMs) = await createCpu.StopAsync();
 
+        var rlsRounds = Option(args, "--rls-rounds", 0);
+        var rls = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+        for (var round = 0; round < 2 * rlsRounds; round++)
+        {
+            // On, off, on, off…: a machine whose load drifts weighs on both alike.
+            var on = round % 2 == 0;
+            await RowSecurityAsync(connectionString, on);
+            var day = day0.AddDays(2 + round);
+            var roundBodies = Enumerable.Range(0, bookings).Select(i => JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                memberId = members[i % bookers], resourceId = resourceIds[i % resources], start = day.AddHours(i / resources), end = day.AddHours(i / resources + 1),
+            })).ToArray();
+            var (roundRate, _, _) = await RunClientsAsync(clients, bookings, i => PostBytesAsync(http, "/api/v1/bookings", roundBodies[i]));
+            rls[on].Add(roundRate);
+            await MailedAsync(mailbox, warmUp + bookings * (round + 2));
+        }
+
+        await RowSecurityAsync(connectionString, on: true);
         var contested = day0.AddDays(-1);
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = new Stopwatch();
@@ -167,6 +185,13 @@ public static class BookingsBenchmark
         {
             Console.WriteLine($"  availability of {resources} resources over a day ({bookings / resources} bookings each), {shape} ({answer.Bytes / 1024.0:F0} KiB): latency {answer.Latency.Format("ms")}");
             Console.WriteLine($"    CPU/query {answer.HubMs / queries:F2} ms hub + {answer.PostgresMs / queries:F2} ms PostgreSQL + {answer.ClientMs / queries:F2} ms HTTP client");
+        }
+
+        if (rlsRounds > 0)
+        {
+            Console.WriteLine(
+                $"  row-level security, {rlsRounds} round(s) of {bookings} each way: on {rls[true].Average(),7:F0} bookings/s ({string.Join(", ", rls[true].Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}), " +
+                $"off {rls[false].Average(),7:F0} bookings/s ({string.Join(", ", rls[false].Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}); on/off {rls[true].Average() / rls[false].Average():F3}");
         }
 
         Console.WriteLine(
@@ -245,6 +270,31 @@ public static class BookingsBenchmark
         {
             throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
+    }
+
+    /// <summary>
+    /// Turns the policies of every table on or off (as the superuser) for the rounds of (4). Off, the hub still sets its
+    /// connection's organisation on each open (one statement): the figure is what the policies cost in PostgreSQL.
+    /// </summary>
+    private static async Task RowSecurityAsync(string connectionString, bool on)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var toggle = new NpgsqlCommand(
+            $"""
+            DO $$
+            DECLARE t text;
+            BEGIN
+                FOR t IN SELECT DISTINCT tablename FROM pg_policies WHERE schemaname = 'public'
+                LOOP
+                    EXECUTE format('ALTER TABLE %I {(on ? "ENABLE" : "DISABLE")} ROW LEVEL SECURITY', t);
+                END LOOP;
+            END
+            $$
+            """, conn);
+        await toggle.ExecuteNonQueryAsync();
+        await using var vacuum = new NpgsqlCommand("ANALYZE", conn);
+        await vacuum.ExecuteNonQueryAsync();
     }
 
     private static async Task VacuumAnalyzeAsync(string connectionString)

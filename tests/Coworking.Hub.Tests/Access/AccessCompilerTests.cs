@@ -21,6 +21,7 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Unpaid_first_period_lasts_the_grace_from_joining_and_paying_it_extends_the_grant_to_the_period_end_plus_the_grace()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await MemberAsync(Workspace.Terms());
         var unpaid = (await MembershipGrantAsync(site, member)).Grant;
 
@@ -36,6 +37,7 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Location_grace_is_configurable_and_a_new_grace_reissues_the_grants_of_its_members()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await MemberAsync(Workspace.Terms());
         var manager = await hub.LocationManagerAsync(site.LocationId);
         var elsewhere = await hub.LocationManagerAsync((await Workspace.SiteAsync(hub.Admin, name: $"Else {Guid.NewGuid():N}"[..12])).LocationId);
@@ -55,6 +57,7 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Free_trial_period_is_paid_as_it_is_invoiced_and_its_grant_runs_to_the_period_end_plus_the_grace()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await MemberAsync(Workspace.Terms(("priceMinor", 0)));
 
         await InvoiceAsync(member);
@@ -65,6 +68,7 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Pause_and_suspension_end_the_grant_and_a_change_that_touches_no_access_appends_nothing()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await MemberAsync(Workspace.Terms());
         var before = await LogAsync(site);
 
@@ -85,6 +89,7 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Cancelled_booking_and_removed_resource_take_their_pass_holders_off_the_edges()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await MemberAsync(Workspace.Terms());
         var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room");
         var cancelled = await BookAsync(member, room, Monday.AddHours(2));
@@ -102,6 +107,7 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task A_year_of_daily_bookings_leaves_the_edges_only_what_is_live()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await MemberAsync(Workspace.Terms(("priceMinor", 0)));
         var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room");
         var cleanup = hub.Services.GetRequiredService<EndedPassCleanup>();
@@ -118,7 +124,8 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
         }
 
         var afterOneYear = await SnapshotSizeAsync(site);
-        var sent = await hub.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(
+        await using var superuser = Npgsql.NpgsqlDataSource.Create(hub.ConnectionString);
+        var sent = await superuser.CreateCommand(
             $"SELECT count(*) FROM access_sent WHERE location_id = '{site.LocationId}'").ExecuteScalarAsync();
 
         // The location, its door, the member (holder, grant) and today's booking (holder, PIN, QR, grant).

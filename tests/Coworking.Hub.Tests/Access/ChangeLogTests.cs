@@ -17,6 +17,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task New_location_starts_its_log_with_its_settings_and_the_pin_key()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync("Keyed House", "Europe/Berlin");
 
         var first = Assert.Single(await Log.ReadAsync(location, 0, 10, default));
@@ -31,6 +32,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Rolled_back_transaction_leaves_no_entry_and_no_gap()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         await using (var conn = new NpgsqlConnection(hub.ConnectionString))
         {
@@ -66,10 +68,11 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Concurrent_writers_get_every_seq_once_and_a_polling_reader_sees_each_entry_once_in_order()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         const int writers = 8;
         const int perWriter = 50;
         var location = await hub.CreateLocationAsync("Busy House");
-        var db = hub.Services.GetRequiredService<NpgsqlDataSource>();
+        var db = hub.Services.GetRequiredService<Coworking.Hub.Database.TenantDataSource>();
         using var writing = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
         var committed = 0;
@@ -126,6 +129,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Suspension_removes_the_membership_grant_and_reinstatement_restores_it()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
         var card = await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/credentials", new { kind = "card", facilityCode = 12, cardNumber = 3456 });
@@ -151,6 +155,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Moving_home_moves_credentials_and_grant_to_the_new_location_log_and_removes_the_holder_from_the_old()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var oldHome = await hub.CreateLocationAsync("Old");
         var newHome = await hub.CreateLocationAsync("New");
         var member = await HubFixture.CreateMemberAsync(hub.Admin, oldHome);
@@ -171,6 +176,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Pin_is_carried_as_its_keyed_hash_under_the_organisation_pin_key()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
 
@@ -186,6 +192,7 @@ public sealed class ChangeLogTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Revoked_credential_and_removed_door_are_logged()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         var area = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/areas", new { name = "Hall" })).Id();
         var door = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/doors", new { areaId = area, name = "Main", unlockMs = 4000 })).Id();

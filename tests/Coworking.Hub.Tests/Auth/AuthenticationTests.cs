@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Tests.Support;
+using Coworking.Testing;
 
 namespace Coworking.Hub.Tests.Auth;
 
@@ -68,7 +69,7 @@ public sealed class AuthenticationTests(HubFixture hub) : IClassFixture<HubFixtu
     [Fact]
     public async Task Revoked_key_is_401_at_once_through_another_hub_instance_that_used_it()
     {
-        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={hub.ConnectionString}", "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
+        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(hub.ConnectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
         await second.StartAsync();
         await Instances.ListeningAsync(hub.Services, second.Services);
         var created = await hub.Admin.PostJsonAsync("/api/v1/api-keys", new { name = "shared", role = "org_admin" });

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Coworking.Hub.Billing;
 using Coworking.Hub.Tests.Support;
+using Coworking.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -141,7 +142,7 @@ public sealed class InvoiceApiTests(HubFixture hub) : IClassFixture<HubFixture>
             await seed.ExecuteNonQueryAsync();
         }
 
-        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={hub.ConnectionString}", "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
+        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(hub.ConnectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
         var runs = await Task.WhenAll(
             hub.Services.GetRequiredService<InvoiceStore>().IssueDueAsync(default),
             second.Services.GetRequiredService<InvoiceStore>().IssueDueAsync(default));

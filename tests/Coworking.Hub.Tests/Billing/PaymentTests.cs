@@ -92,6 +92,7 @@ public sealed class PaymentTests(BillingHubFixture hub) : IClassFixture<BillingH
     [Fact]
     public async Task Declining_card_is_retried_after_3_5_and_7_days_then_suspends_and_a_good_card_reinstates_at_once()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, invoice) = await OpenInvoiceAsync(FakePaymentGateway.DecliningCard);
         var clock = hub.Services.GetRequiredService<BillingClock>();
         var first = await InvoiceAsync(invoice);

@@ -16,6 +16,7 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Door_added_to_an_area_later_opens_for_the_bookings_already_made_there_until_they_end()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await SetUpAsync();
         var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
         var upcoming = await BookAsync(member, room, Now.AddHours(2));
@@ -36,6 +37,7 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Door_removed_from_an_area_no_longer_opens_for_its_bookings()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await SetUpAsync();
         var side = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = site.AreaId, name = "Side door" })).Id();
         var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
@@ -52,6 +54,7 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Door_added_while_a_booking_is_being_made_there_opens_for_that_booking_too()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await SetUpAsync();
         var room = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
 
@@ -78,6 +81,7 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
     [Fact]
     public async Task Visitor_pass_covers_every_door_of_the_location_so_a_door_added_later_opens_for_it()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member) = await SetUpAsync();
         using var response = await hub.Admin.PostAsJsonAsync(
             $"/api/v1/members/{member}/visitors", new { name = "Charles Babbage", email = "charles@example.com", locationId = site.LocationId, start = Now.AddHours(1), end = Now.AddHours(3) });

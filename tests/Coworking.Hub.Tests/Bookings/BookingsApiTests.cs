@@ -14,6 +14,7 @@ public sealed class BookingsApiTests(ClockedHubFixture hub) : IClassFixture<Cloc
     [Fact]
     public async Task Booking_answers_a_pin_and_qr_whose_pass_opens_the_area_doors_from_five_minutes_before_start_until_end()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, room) = await SetUpAsync();
         var otherArea = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/areas", new { name = "Loft" })).Id();
         await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = otherArea, name = "Loft door" });
@@ -64,6 +65,7 @@ public sealed class BookingsApiTests(ClockedHubFixture hub) : IClassFixture<Cloc
     [Fact]
     public async Task Cancelling_revokes_the_pass_at_once_and_frees_the_slot()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, room) = await SetUpAsync();
         var booking = await BookAsync(member, room, TenOClock, TenOClock.AddHours(1));
 
@@ -80,6 +82,7 @@ public sealed class BookingsApiTests(ClockedHubFixture hub) : IClassFixture<Cloc
     [Fact]
     public async Task Moving_keeps_the_pin_and_moves_the_pass_window_with_the_booking()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, room) = await SetUpAsync();
         var booking = await BookAsync(member, room, TenOClock, TenOClock.AddHours(1));
         var credentialsBefore = (await LogAsync(site.LocationId)).Count(c => c.Credential?.HolderId == booking.Id().ToString());
@@ -127,6 +130,7 @@ public sealed class BookingsApiTests(ClockedHubFixture hub) : IClassFixture<Cloc
     [Fact]
     public async Task Suspending_the_member_suspends_the_pass_of_an_upcoming_booking_and_reinstating_restores_it()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, room) = await SetUpAsync();
         var booking = await BookAsync(member, room, TenOClock, TenOClock.AddHours(1));
 

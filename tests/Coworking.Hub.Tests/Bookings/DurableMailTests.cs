@@ -131,7 +131,7 @@ public sealed class DurableMailTests : IAsyncLifetime
         var app = HubApp.Build(
             [
                 "--urls", "http://127.0.0.1:0",
-                $"--ConnectionStrings:Hub={_database}",
+                .. PostgresServer.HubSettings(_database),
                 "--Serilog:MinimumLevel:Default=Warning",
                 "--Billing:RunSchedules=false",
                 .. mail,

@@ -16,6 +16,7 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
     [Fact]
     public async Task Ended_booking_and_visit_lose_their_credentials_and_grants_once_after_the_grace_and_upcoming_ones_keep_them()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, room) = await SetUpAsync();
         var ended = await BookAsync(member, room, Now.AddHours(1));
         var upcoming = await BookAsync(member, room, Now.AddHours(6));
@@ -41,6 +42,7 @@ public sealed class EndedPassCleanupTests(ClockedHubFixture hub) : IClassFixture
     [Fact]
     public async Task Pass_whose_credential_another_instance_holds_is_revoked_whole_once_not_split_in_two()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (site, member, room) = await SetUpAsync();
         var ended = await BookAsync(member, room, Now.AddHours(1));
         hub.Time.AdjustTime(Now.AddHours(4));

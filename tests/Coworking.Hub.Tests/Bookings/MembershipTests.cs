@@ -14,6 +14,7 @@ public sealed class MembershipTests(ClockedHubFixture hub) : IClassFixture<Clock
     [Fact]
     public async Task Joining_a_staffed_hours_tier_narrows_the_membership_grant_to_staffed_hours()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         hub.Time.AdjustTime(Monday);
         var site = await Workspace.SiteAsync(hub.Admin);
         var tier = await Workspace.TierAsync(hub.Admin, Workspace.Terms(("access", "staffed_hours")));
@@ -31,6 +32,7 @@ public sealed class MembershipTests(ClockedHubFixture hub) : IClassFixture<Clock
     [Fact]
     public async Task Bookings_only_tier_removes_the_membership_grant_and_all_hours_tier_gives_it_back()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         hub.Time.AdjustTime(Monday);
         var site = await Workspace.SiteAsync(hub.Admin);
         var virtualTier = await Workspace.TierAsync(hub.Admin, Workspace.Terms(("kind", "virtual"), ("access", "bookings_only")));
@@ -49,6 +51,7 @@ public sealed class MembershipTests(ClockedHubFixture hub) : IClassFixture<Clock
     [Fact]
     public async Task Pause_removes_access_and_the_clock_resumes_it_when_the_pause_ends()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         hub.Time.AdjustTime(Monday);
         var site = await Workspace.SiteAsync(hub.Admin);
         var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
@@ -71,6 +74,7 @@ public sealed class MembershipTests(ClockedHubFixture hub) : IClassFixture<Clock
     [Fact]
     public async Task Downgrade_at_period_end_waits_for_the_period_to_end()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         hub.Time.AdjustTime(Monday);
         var site = await Workspace.SiteAsync(hub.Admin);
         var resident = await Workspace.TierAsync(hub.Admin, Workspace.Terms(("access", "all_hours")));
@@ -98,6 +102,7 @@ public sealed class MembershipTests(ClockedHubFixture hub) : IClassFixture<Clock
     [Fact]
     public async Task Cancellation_takes_effect_at_the_first_period_end_after_the_notice_and_then_revokes_access()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         hub.Time.AdjustTime(Monday);
         var site = await Workspace.SiteAsync(hub.Admin);
         var tier = await Workspace.TierAsync(hub.Admin, Workspace.Terms(("noticeDays", 45)));
@@ -125,6 +130,7 @@ public sealed class MembershipTests(ClockedHubFixture hub) : IClassFixture<Clock
     [Fact]
     public async Task Reinstating_a_suspended_staffed_hours_member_gives_back_the_staffed_hours_grant()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         hub.Time.AdjustTime(Monday);
         var site = await Workspace.SiteAsync(hub.Admin);
         var member = await Workspace.MemberAsync(hub.Admin, site.LocationId, await Workspace.TierAsync(hub.Admin, Workspace.Terms(("access", "staffed_hours"))));

@@ -14,6 +14,7 @@ public sealed class VisitorTests(ClockedHubFixture hub) : IClassFixture<ClockedH
     [Fact]
     public async Task Guest_gets_a_pin_and_qr_that_open_the_location_s_doors_for_the_visit_window_only()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (admin, site, host, _) = await SetUpAsync(2);
 
         var visitor = await RegisterAsync(admin, host, site, Visit);
@@ -49,6 +50,7 @@ public sealed class VisitorTests(ClockedHubFixture hub) : IClassFixture<ClockedH
     [Fact]
     public async Task Cancelled_visit_revokes_the_guest_pass_and_returns_the_allowance()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (admin, site, host, _) = await SetUpAsync(1);
         var visitor = await RegisterAsync(admin, host, site, Visit);
 
@@ -64,6 +66,7 @@ public sealed class VisitorTests(ClockedHubFixture hub) : IClassFixture<ClockedH
     [Fact]
     public async Task Suspending_the_host_suspends_the_guest_pass()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (admin, site, host, _) = await SetUpAsync(1);
         var visitor = await RegisterAsync(admin, host, site, Visit);
 

@@ -96,7 +96,7 @@ public sealed class MigrationAndBootstrapTests
         var apiKey = printed.RootElement.GetProperty("apiKey").GetString();
         Assert.True(ApiKeySecret.TryParse(apiKey, out var key));
         await using var db = NpgsqlDataSource.Create(connectionString);
-        var caller = await new ApiKeyStore(db, TimeProvider.System, new ApiKeyCache(TimeProvider.System, NullLogger<ApiKeyCache>.Instance)).AuthenticateAsync(key, CancellationToken.None);
+        var caller = await new ApiKeyStore(new Coworking.Hub.Database.TenantDataSource(db), TimeProvider.System, new ApiKeyCache(TimeProvider.System, NullLogger<ApiKeyCache>.Instance)).AuthenticateAsync(key, CancellationToken.None);
         Assert.Equal((organisationId, Role.OrgAdmin), (caller!.OrganisationId, caller.Role));
         await using var conn = await db.OpenConnectionAsync();
         var hash = await conn.QuerySingleAsync<string>("SELECT password_hash FROM operators WHERE organisation_id = @organisationId", new { organisationId });

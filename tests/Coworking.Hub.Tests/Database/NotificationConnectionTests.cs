@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Coworking.Hub.Tests.Support;
+using Coworking.Testing;
 using Coworking.Testing.Sync;
 using Npgsql;
 
@@ -11,7 +12,7 @@ public sealed class NotificationConnectionTests(HubFixture hub) : IClassFixture<
     [Fact]
     public async Task Each_instance_listens_on_one_connection_and_hears_revocations_again_after_losing_it()
     {
-        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", $"--ConnectionStrings:Hub={hub.ConnectionString}", "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
+        await using var second = HubApp.Build(["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(hub.ConnectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
         await second.StartAsync();
         await Instances.ListeningAsync(hub.Services, second.Services);
         var before = await ListeningBackendsAsync();

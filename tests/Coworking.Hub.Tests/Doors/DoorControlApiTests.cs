@@ -22,6 +22,7 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     [Fact]
     public async Task Door_control_is_read_back_and_reaches_the_edges_as_one_door_upsert_with_its_basic_fields()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (location, area, door) = await DoorAsync();
 
         var control = await hub.Admin.PutJsonAsync($"/api/v1/locations/{location}/doors/{door}/control", new
@@ -43,6 +44,7 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     [Fact]
     public async Task New_door_accepts_a_card_or_a_pin_at_all_hours_until_its_control_is_set()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (location, _, door) = await DoorAsync();
 
         var control = await hub.Admin.GetJsonAsync($"/api/v1/locations/{location}/doors/{door}/control");
@@ -60,6 +62,7 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     [InlineData("""{"credentialPolicy":"pin","acceptHours":{}}""", "acceptHours")]
     public async Task Invalid_door_control_is_a_problem_naming_the_field_and_nothing_reaches_the_log(string body, string field)
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (location, _, door) = await DoorAsync();
         var before = await SeqAsync(location);
 
@@ -82,6 +85,7 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     [Fact]
     public async Task Area_lockdown_reaches_the_log_with_who_and_why_and_lifting_it_leaves_no_lockdown()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (location, area, _) = await DoorAsync();
 
         var lockdown = await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/lockdowns", new { scope = "area", areaId = area, reason = "Gas leak" });
@@ -141,6 +145,7 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     [Fact]
     public async Task Access_roles_reach_the_edges_staff_admitted_in_lockdown_and_opening_first_person_in_doors()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (location, _, _) = await DoorAsync();
         var staff = await HubFixture.CreateMemberAsync(hub.Admin, location);
         var responder = await HubFixture.CreateMemberAsync(hub.Admin, location);

@@ -79,6 +79,7 @@ public sealed class EdgeEventsApiTests(HubFixture hub) : IClassFixture<HubFixtur
     {
         var (organisation, otherAdmin) = await hub.NewOrganisationAsync("Other alarms");
         var theirs = await HubFixture.CreateLocationAsync(otherAdmin);
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reports as an edge's sync stream does");
         await hub.Services.GetRequiredService<EventIntake>().StoreAsync(
             new EdgeIdentity(Guid.NewGuid(), organisation, theirs), [Event("secret", ReportedEventKind.DoorForcedOpen, Night, null)], default);
 
@@ -103,6 +104,7 @@ public sealed class EdgeEventsApiTests(HubFixture hub) : IClassFixture<HubFixtur
 
     private async Task StoreAsync(Guid edge, Guid location, IReadOnlyList<ReportedEvent> events)
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reports as an edge's sync stream does");
         var result = await hub.Services.GetRequiredService<EventIntake>().StoreAsync(new EdgeIdentity(edge, hub.OrganisationId, location), events, default);
         Assert.Empty(result.Rejected);
     }

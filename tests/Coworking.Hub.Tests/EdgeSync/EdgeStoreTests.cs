@@ -1,4 +1,5 @@
 using Coworking.Hub.Access;
+using Coworking.Hub.Database;
 using Coworking.Hub.EdgeSync;
 using Coworking.Hub.Tests.Support;
 using Coworking.Proto.V1;
@@ -19,13 +20,14 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
-    private NpgsqlDataSource Db => hub.Services.GetRequiredService<NpgsqlDataSource>();
+    private TenantDataSource Db => hub.Services.GetRequiredService<TenantDataSource>();
 
     private ChangeLogStore Log => hub.Services.GetRequiredService<ChangeLogStore>();
 
     [Fact]
     public async Task Code_enrols_one_edge_once_and_never_after_it_expires()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var store = Store();
         var location = await hub.CreateLocationAsync();
         var spent = await store.CreateEnrolmentCodeAsync(hub.OrganisationId, location, "box", TimeSpan.FromHours(1), "pin", default);
@@ -44,6 +46,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Edge_credential_is_refused_when_its_secret_is_wrong_or_the_edge_is_revoked()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var store = Store();
         var location = await hub.CreateLocationAsync();
         var code = await store.CreateEnrolmentCodeAsync(hub.OrganisationId, location, "box", TimeSpan.FromHours(1), "pin", default);
@@ -63,6 +66,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Events_sent_twice_are_stored_once_and_malformed_ones_are_rejected()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         var intake = new EventIntake(Db, _time, NullLogger<EventIntake>.Instance);
         var edge = new EdgeIdentity(Guid.NewGuid(), hub.OrganisationId, location);
@@ -90,6 +94,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Snapshot_holds_each_live_entity_newest_entry_and_leaves_removals_out()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
         var card = (await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/credentials", new { kind = "card", facilityCode = 3, cardNumber = 333 })).Id();
@@ -110,6 +115,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task Compaction_deletes_only_superseded_entries_older_than_the_retention_and_the_snapshot_stays_the_same()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
         var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
         await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/suspend", new { });

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Coworking.Hub.Organisations;
+using Coworking.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -53,7 +54,7 @@ public class ClockedHubFixture : IAsyncLifetime
         app = HubApp.Build(
             [
                 "--urls", "http://127.0.0.1:0",
-                $"--ConnectionStrings:Hub={ConnectionString}",
+                .. PostgresServer.HubSettings(ConnectionString),
                 "--Serilog:MinimumLevel:Default=Warning",
                 $"--Mail:PickupDirectory={Mailbox}",
                 "--Billing:RunSchedules=false",

@@ -13,6 +13,7 @@ public static class EdgeReports
         IServiceProvider services, Guid organisationId, Guid locationId, string eventId, string reason, DateTimeOffset at,
         Guid? doorId = null, Guid? holderId = null, Guid? edgeId = null)
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reports as an edge's sync stream does");
         var result = await services.GetRequiredService<EventIntake>().StoreAsync(
             new EdgeIdentity(edgeId ?? Guid.NewGuid(), organisationId, locationId),
             [

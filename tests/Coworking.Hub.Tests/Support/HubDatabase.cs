@@ -23,7 +23,9 @@ public static class HubDatabase
             {
                 var template = await server.CreateDatabaseAsync("hub_template");
                 // Unpooled, so no idle connection keeps the template busy when it is copied.
-                Migrator.Apply(new NpgsqlConnectionStringBuilder(template) { Pooling = false }.ConnectionString);
+                Migrator.Apply(
+                    new NpgsqlConnectionStringBuilder(PostgresServer.As(template, PostgresServer.OwnerRole)) { Pooling = false }.ConnectionString,
+                    grantTo: PostgresServer.HubRole);
                 templateName = new NpgsqlConnectionStringBuilder(template).Database;
             }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Coworking.Hub.Organisations;
+using Coworking.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -43,7 +44,7 @@ public sealed class HubFixture : IAsyncLifetime
         app = HubApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
-            $"--ConnectionStrings:Hub={ConnectionString}",
+            .. PostgresServer.HubSettings(ConnectionString),
             "--Serilog:MinimumLevel:Default=Warning",
             "--Billing:RunSchedules=false",
             .. settings,

@@ -47,7 +47,7 @@ public sealed class HubInstance : IAsyncDisposable
     {
         _process = ChildProcess.StartProject("hub/Coworking.Hub", "coworking-hub",
         [
-            $"--ConnectionStrings:Hub={_connectionString}",
+            .. PostgresServer.HubSettings(_connectionString),
             $"--Kestrel:Endpoints:Api:Url={ApiUrl}",
             $"--Kestrel:Endpoints:EdgeSync:Url={SyncUrl}",
             "--Kestrel:Endpoints:EdgeSync:Protocols=Http2",

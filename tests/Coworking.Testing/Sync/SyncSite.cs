@@ -46,7 +46,7 @@ public sealed class SyncSite : IAsyncDisposable
         int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true, IReadOnlyDictionary<string, string>? edgeSettings = null)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sync");
-        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", $"--ConnectionStrings:Hub={database}"]);
+        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", .. PostgresServer.HubSettings(database)]);
         Succeeded(bootstrap);
         var apiKey = JsonDocument.Parse(bootstrap.Stdout).RootElement.GetProperty("apiKey").GetString()!;
 

@@ -188,11 +188,12 @@ public sealed class WebHub : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[]
-                 {
-                     dll, "bootstrap", "--org", "Web Coworking", "--admin-email", OperatorEmail, "--admin-password", OperatorPassword,
-                     $"--ConnectionStrings:Hub={ConnectionString}",
-                 })
+        string[] args =
+        [
+            dll, "bootstrap", "--org", "Web Coworking", "--admin-email", OperatorEmail, "--admin-password", OperatorPassword,
+            .. PostgresServer.HubSettings(ConnectionString),
+        ];
+        foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }

@@ -1,0 +1,131 @@
+using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
+using Coworking.Hub.Members;
+using Coworking.Hub.Tests.Support;
+using Coworking.Testing;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Coworking.Hub.Tests.Database;
+
+/// <summary>
+/// The second tenancy wall (migration 0080): with the handlers' own checks out of the way — a store called directly
+/// with the other organisation's ids, or plain SQL — the hub's database role still reaches only the rows of the
+/// organisation its connection was opened for.
+/// </summary>
+public sealed class RowLevelSecurityTests(HubFixture hub) : IClassFixture<HubFixture>
+{
+    [Fact]
+    public async Task A_store_called_for_one_organisation_with_another_organisations_ids_reads_and_changes_nothing()
+    {
+        var (other, otherAdmin) = await hub.NewOrganisationAsync("Other Coworking");
+        var otherLocation = await HubFixture.CreateLocationAsync(otherAdmin, "Other House");
+        var otherMember = await HubFixture.CreateMemberAsync(otherAdmin, otherLocation);
+        var members = hub.Services.GetRequiredService<MemberStore>();
+
+        // As a handler that forgot its check would: the request is the first organisation's (so is the connection's
+        // setting), but the store is handed the other organisation's id and a caller that claims it.
+        var crafted = new Caller(other, new Actor(ActorKind.ApiKey, Guid.NewGuid()), Role.OrgAdmin, new HashSet<Guid>());
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            Assert.Null(await members.GetAsync(other, otherMember, CancellationToken.None));
+            Assert.Empty((await members.ListAsync(other, null, null, null, 50, null, CancellationToken.None)).Items);
+            var update = await members.UpdateAsync(crafted, otherMember, new MemberPatch(Name: "Taken Over"), CancellationToken.None);
+            Assert.Equal(MemberWrite.NotFound, update.Outcome);
+        }
+
+        await using var superuser = new NpgsqlConnection(hub.ConnectionString);
+        Assert.NotEqual("Taken Over", await superuser.ExecuteScalarAsync<string>("SELECT name FROM members WHERE id = @otherMember", new { otherMember }));
+
+        // The same store, for the organisation the member belongs to, finds it: the wall is the setting, not the store.
+        using (TenantScope.Organisation(other))
+        {
+            Assert.NotNull(await members.GetAsync(other, otherMember, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task Plain_sql_as_the_hub_role_with_one_organisations_setting_sees_and_changes_none_of_anothers_rows()
+    {
+        var (other, otherAdmin) = await hub.NewOrganisationAsync("Walled Coworking");
+        var otherLocation = await HubFixture.CreateLocationAsync(otherAdmin, "Walled House");
+        await HubFixture.CreateMemberAsync(otherAdmin, otherLocation);
+        var ownLocation = await hub.CreateLocationAsync("Own House");
+        var db = hub.Services.GetRequiredService<TenantDataSource>();
+        await using var superuser = new NpgsqlConnection(hub.ConnectionString);
+        Assert.True(await superuser.ExecuteScalarAsync<long>("SELECT count(*) FROM change_log WHERE location_id = @otherLocation", new { otherLocation }) > 0);
+
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            Assert.Equal(PostgresServer.HubRole, await conn.ExecuteScalarAsync<string>("SELECT current_user"));
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM members WHERE organisation_id = @other", new { other }));
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM locations WHERE organisation_id <> @own", new { own = hub.OrganisationId }));
+            // A child table without an organisation column, through its parent.
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM change_log WHERE location_id = @otherLocation", new { otherLocation }));
+            Assert.Equal(
+                await superuser.ExecuteScalarAsync<long>("SELECT count(*) FROM change_log WHERE location_id = @ownLocation", new { ownLocation }),
+                await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM change_log WHERE location_id = @ownLocation", new { ownLocation }));
+            Assert.Equal(0, await conn.ExecuteAsync("UPDATE members SET name = 'Taken Over' WHERE organisation_id = @other", new { other }));
+            Assert.Equal(0, await conn.ExecuteAsync("DELETE FROM change_log WHERE location_id = @otherLocation", new { otherLocation }));
+            var insert = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync(
+                "INSERT INTO members (id, organisation_id, name, email, status, created_at, updated_at) VALUES (gen_random_uuid(), @other, 'Planted', 'planted@example.test', 'active', now(), now())",
+                new { other }));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, insert.SqlState);
+        }
+
+        // Neither an organisation nor the system: nothing at all.
+        await using (var unscoped = await db.OpenConnectionAsync())
+        {
+            Assert.Equal(0, await unscoped.ExecuteScalarAsync<long>("SELECT count(*) FROM members"));
+        }
+
+        using (TenantScope.System("test: the system sees every organisation"))
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            Assert.Equal(2, await conn.ExecuteScalarAsync<long>(
+                "SELECT count(DISTINCT organisation_id) FROM locations WHERE organisation_id IN (@own, @other)", new { own = hub.OrganisationId, other }));
+        }
+    }
+
+    [Fact]
+    public async Task The_hub_role_is_no_superuser_may_not_bypass_row_security_and_owns_no_table()
+    {
+        await using var superuser = new NpgsqlConnection(hub.ConnectionString);
+        var role = await superuser.QuerySingleAsync<(bool Super, bool Bypass)>(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = @name", new { name = PostgresServer.HubRole });
+        Assert.False(role.Super);
+        Assert.False(role.Bypass);
+        Assert.Equal(0, await superuser.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = @name", new { name = PostgresServer.HubRole }));
+
+        // Every table with an organisation, or a parent that has one, is held by a policy, forced on its owner too.
+        var open = (await superuser.QueryAsync<string>(
+            """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+            ORDER BY 1
+            """)).ToList();
+        Assert.Equal(["data_protection_keys", "login_failures", "mail_outbox", "schemaversions"], open);
+    }
+
+    [Fact]
+    public async Task A_connection_back_in_the_pool_keeps_no_organisation_for_the_next_user()
+    {
+        var hubRole = new NpgsqlConnectionStringBuilder(PostgresServer.As(hub.ConnectionString, PostgresServer.HubRole)) { MaxPoolSize = 1 };
+        await using var pool = NpgsqlDataSource.Create(hubRole.ConnectionString);
+        int backend;
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            await using var scoped = await new TenantDataSource(pool).OpenConnectionAsync();
+            backend = scoped.ProcessID;
+            Assert.Equal(hub.OrganisationId.ToString(), await scoped.ExecuteScalarAsync<string>("SELECT current_setting('coworking.organisation_id')"));
+        }
+
+        await using var raw = await pool.OpenConnectionAsync();
+        Assert.Equal(backend, raw.ProcessID);
+        Assert.Equal(string.Empty, await raw.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('coworking.organisation_id', true), '')"));
+        Assert.Equal(0, await raw.ExecuteScalarAsync<long>("SELECT count(*) FROM members"));
+    }
+}
