@@ -10,7 +10,7 @@ public sealed record DoorAlarm(Guid EventId, Guid LocationId, Guid? DoorId, stri
 /// Door alarms as operators see to them: an edge's door_forced_open and door_held_open events (edge_events, written by the
 /// intake) stay open until an operator acknowledges them (door_alarm_acknowledgements, who and when).
 /// </summary>
-internal sealed class DoorAlarmStore(NpgsqlDataSource db, TimeProvider time)
+internal sealed class DoorAlarmStore(TenantDataSource db, TimeProvider time)
 {
     /// <summary>The edge event kinds that are alarms.</summary>
     public static readonly IReadOnlyList<string> Kinds = ["door_forced_open", "door_held_open"];

@@ -8,3 +8,8 @@ CREATE TABLE door_alarm_acknowledgements (
     acknowledged_at  timestamptz NOT NULL
 );
 CREATE INDEX door_alarm_acknowledgements_location ON door_alarm_acknowledgements (location_id, acknowledged_at DESC);
+
+-- The second tenancy wall (0080): only the organisation the hub's connection is opened for, or the system.
+ALTER TABLE door_alarm_acknowledgements ENABLE ROW LEVEL SECURITY;
+ALTER TABLE door_alarm_acknowledgements FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON door_alarm_acknowledgements USING (coworking_system() OR organisation_id = coworking_organisation());
