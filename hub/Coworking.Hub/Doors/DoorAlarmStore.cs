@@ -1,3 +1,4 @@
+using Coworking.Hub.Database;
 using Dapper;
 using Npgsql;
 
