@@ -134,7 +134,9 @@ public static class HubApp
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = BadRequestExceptionHandler.NameRejectedBody);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddIdentity(builder.Configuration);
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
+        builder.Services.AddOpenApi(openApi => openApi
+            .AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi)
+            .AddSchemaTransformer(OptionalJsonConverterFactory.DescribeInOpenApi));
         builder.Services.AddPasskeys();
         builder.AddWeb();
         configureServices?.Invoke(builder.Services);

@@ -12,7 +12,8 @@ using Npgsql;
 namespace Coworking.Hub.Members;
 
 /// <summary>What a member may change about themselves: not the e-mail they sign in with, not their status or home.</summary>
-public sealed record UpdateMeRequest(string? Name = null, string? Company = null);
+/// <summary>A member's own update: a field left out stays; <c>company</c> null clears it.</summary>
+public sealed record UpdateMeRequest(Optional<string?> Name = default, Optional<string?> Company = default);
 
 /// <summary>A member's own booking: never on behalf, never past the tier's rules.</summary>
 public sealed record CreateMyBookingRequest(Guid? ResourceId, DateTimeOffset? Start, DateTimeOffset? End, string? Note = null);
@@ -50,12 +51,12 @@ public static class MeApi
         UpdateMeRequest request, Caller caller, MemberStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        if (request.Name is not null)
+        if (request.Name.IsPresent)
         {
-            errors.Required("name", request.Name);
+            errors.Required("name", request.Name.Value);
         }
 
-        if (request.Company is { Length: > 200 })
+        if (request.Company.Value is { Length: > 200 })
         {
             errors.Add("company", "must be at most 200 characters");
         }
@@ -66,7 +67,7 @@ public static class MeApi
         }
 
         return MembersApi.Answer(await store.UpdateAsync(
-            caller.ForOwnData(), Self(caller), new MemberPatch(Name: request.Name?.Trim(), Company: request.Company?.Trim()), cancellationToken));
+            caller.ForOwnData(), Self(caller), new MemberPatch(Name: request.Name.Value?.Trim(), Company: request.Company.IsPresent ? new Optional<string?>(request.Company.Value?.Trim() is { Length: > 0 } company ? company : null) : default), cancellationToken));
     }
 
     internal static Task<Results<Ok<Page<BookingResponse>>, ValidationProblem>> ListMyBookings(
