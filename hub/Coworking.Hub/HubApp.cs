@@ -135,7 +135,9 @@ public static class HubApp
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddIdentity(builder.Configuration);
         builder.Services.AddOpenApi(openApi => openApi
-            .AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi)
+            .AddDocumentTransformer(OpenApiSecurity.DescribeSchemes)
+            .AddOperationTransformer(OpenApiSecurity.DescribeOperation)
+            .AddSchemaTransformer(InputGuard.DescribeInOpenApi)
             .AddSchemaTransformer(OptionalJsonConverterFactory.DescribeInOpenApi));
         builder.Services.AddPasskeys();
         builder.AddWeb();

@@ -12,7 +12,14 @@ public sealed record CreateOperatorRequest(string? Email, string? Name, string? 
 /// An operator update: <see cref="Role"/> and <see cref="LocationIds"/> go together (an organisation admin has no
 /// locations, the other roles at least one); either may be given alone when it fits the other's stored value.
 /// </summary>
-public sealed record UpdateOperatorRequest(Optional<string?> Name = default, Optional<Role?> Role = default, Optional<IReadOnlyList<Guid>?> LocationIds = default);
+public sealed record UpdateOperatorRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<Role?> Role { get; init; }
+
+    public Optional<IReadOnlyList<Guid>?> LocationIds { get; init; }
+}
 
 /// <summary>API keys for integrations and operators of the console; only an organisation admin manages them.</summary>
 public static class AuthApi

@@ -64,7 +64,12 @@ internal sealed class OptionalJsonConverterFactory : JsonConverterFactory
         }
 
         var inner = await context.GetOrCreateSchemaAsync(type.GetGenericArguments()[0], null, cancellationToken);
-        if (inner is OpenApiSchema value)
+        if (inner is OpenApiSchema { Type: null, OneOf: null, AnyOf: null, Enum: null or { Count: 0 } } untyped && type.GetGenericArguments()[0] == typeof(string))
+        {
+            schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+            schema.Format = untyped.Format;
+        }
+        else if (inner is OpenApiSchema value)
         {
             schema.Type = value.Type is { } valueType ? valueType | JsonSchemaType.Null : null;
             schema.Format = value.Format;

@@ -11,15 +11,35 @@ public sealed record CreateAreaRequest(string? Name);
 public sealed record CreateDoorRequest(Guid? AreaId, string? Name, DoorFailMode? FailMode = null, int? UnlockMs = null, int? HeldOpenLimitSeconds = null);
 
 /// <summary>A location update: each field given replaces the stored one; the currency is fixed once invoices are in it.</summary>
-public sealed record UpdateLocationRequest(
-    Optional<string?> Name = default, Optional<string?> TimeZone = default, Optional<string?> Country = default, Optional<StaffedHours?> StaffedHours = default);
+public sealed record UpdateLocationRequest
+{
+    public Optional<string?> Name { get; init; }
 
-public sealed record UpdateAreaRequest(Optional<string?> Name = default);
+    public Optional<string?> TimeZone { get; init; }
+
+    public Optional<string?> Country { get; init; }
+
+    public Optional<StaffedHours?> StaffedHours { get; init; }
+}
+
+public sealed record UpdateAreaRequest
+{
+    public Optional<string?> Name { get; init; }
+}
 
 /// <summary>A door's basic fields; its control (policy, hours, first-person-in) is set with PUT …/control.</summary>
-public sealed record UpdateDoorRequest(
-    Optional<Guid?> AreaId = default, Optional<string?> Name = default, Optional<DoorFailMode?> FailMode = default,
-    Optional<int?> UnlockMs = default, Optional<int?> HeldOpenLimitSeconds = default);
+public sealed record UpdateDoorRequest
+{
+    public Optional<Guid?> AreaId { get; init; }
+
+    public Optional<string?> Name { get; init; }
+
+    public Optional<DoorFailMode?> FailMode { get; init; }
+
+    public Optional<int?> UnlockMs { get; init; }
+
+    public Optional<int?> HeldOpenLimitSeconds { get; init; }
+}
 
 /// <summary>Locations with their areas and doors. A location manager sees only the locations it manages.</summary>
 public static class LocationsApi

@@ -13,7 +13,12 @@ namespace Coworking.Hub.Members;
 
 /// <summary>What a member may change about themselves: not the e-mail they sign in with, not their status or home.</summary>
 /// <summary>A member's own update: a field left out stays; <c>company</c> null clears it.</summary>
-public sealed record UpdateMeRequest(Optional<string?> Name = default, Optional<string?> Company = default);
+public sealed record UpdateMeRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<string?> Company { get; init; }
+}
 
 /// <summary>A member's own booking: never on behalf, never past the tier's rules.</summary>
 public sealed record CreateMyBookingRequest(Guid? ResourceId, DateTimeOffset? Start, DateTimeOffset? End, string? Note = null);

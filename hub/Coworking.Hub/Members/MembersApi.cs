@@ -13,9 +13,18 @@ public sealed record CreateMemberRequest(
     string? Name, string? Email, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null, IReadOnlyList<CreateCredentialRequest?>? Credentials = null);
 
 /// <summary>A member update: a field left out stays; <c>company</c> and <c>homeLocationId</c> may be cleared with null.</summary>
-public sealed record UpdateMemberRequest(
-    Optional<string?> Name = default, Optional<string?> Email = default, Optional<string?> Company = default, Optional<Guid?> HomeLocationId = default,
-    Optional<MemberStatus?> Status = default);
+public sealed record UpdateMemberRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<string?> Email { get; init; }
+
+    public Optional<string?> Company { get; init; }
+
+    public Optional<Guid?> HomeLocationId { get; init; }
+
+    public Optional<MemberStatus?> Status { get; init; }
+}
 
 /// <summary>
 /// Members of the organisation. A location manager sees and changes only members whose home location it

@@ -10,9 +10,18 @@ namespace Coworking.Hub.Resources;
 public sealed record CreateResourceRequest(Guid? AreaId, string? Name, ResourceKind? Kind, int? Capacity = null, StaffedHours? BookableHours = null);
 
 /// <summary>A resource update: a field left out stays; <see cref="BookableHours"/> null means bookable at all hours again.</summary>
-public sealed record UpdateResourceRequest(
-    Optional<Guid?> AreaId = default, Optional<string?> Name = default, Optional<ResourceKind?> Kind = default, Optional<int?> Capacity = default,
-    Optional<StaffedHours?> BookableHours = default);
+public sealed record UpdateResourceRequest
+{
+    public Optional<Guid?> AreaId { get; init; }
+
+    public Optional<string?> Name { get; init; }
+
+    public Optional<ResourceKind?> Kind { get; init; }
+
+    public Optional<int?> Capacity { get; init; }
+
+    public Optional<StaffedHours?> BookableHours { get; init; }
+}
 
 /// <summary>Bookable resources of a location. A location manager sees only those of its locations.</summary>
 public static class ResourcesApi

@@ -13,7 +13,12 @@ public sealed record CreateTierRequest(string? Name, TierTermsInput? Terms);
 /// A tier update: <see cref="Terms"/> is a partial terms object laid over the tier's terms (a key given replaces the
 /// term, a null limit makes it unlimited, a key left out stays).
 /// </summary>
-public sealed record UpdateTierRequest(Optional<string?> Name = default, Optional<JsonObject?> Terms = default);
+public sealed record UpdateTierRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<JsonObject?> Terms { get; init; }
+}
 
 /// <summary>
 /// Membership tiers of the organisation. Everyone reads them; only an organisation admin creates them and
