@@ -38,6 +38,7 @@ public static class MeApi
         me.MapPatch("/", UpdateMe);
         me.MapGet("/bookings", ListMyBookings);
         me.MapPost("/bookings", CreateMyBooking);
+        me.MapGet("/bookings/{id:guid}", GetMyBooking);
         me.MapPost("/bookings/{id:guid}/cancel", CancelMyBooking);
         me.MapGet("/visitors", ListMyVisitors);
         me.MapPost("/visitors", RegisterMyVisitor);
@@ -78,12 +79,21 @@ public static class MeApi
     internal static Task<Results<Ok<Page<BookingResponse>>, ValidationProblem>> ListMyBookings(
         Caller caller, BookingStore store, Guid? resourceId, Guid? locationId, DateTimeOffset? from, DateTimeOffset? to, bool? includeCancelled,
         int? limit, string? cursor, CancellationToken cancellationToken) =>
-        BookingsApi.ListBookings(caller.ForOwnData(), store, Self(caller), resourceId, locationId, from, to, includeCancelled, limit, cursor, cancellationToken);
+        BookingsApi.ListBookings(caller.ForOwnData(), store, Self(caller), resourceId, locationId, from, to, includeCancelled, limit, cursor, null, cancellationToken);
 
-    internal static Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateMyBooking(
-        CreateMyBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
-        BookingsApi.CreateBooking(
+    /// <summary>A booking of the member's own; its <c>Location</c> is the member's own route to it.</summary>
+    internal static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateMyBooking(
+        CreateMyBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        var answer = await BookingsApi.CreateBooking(
             new CreateBookingRequest(Self(caller), request.ResourceId, request.Start, request.End, OnBehalf: false, request.Note), caller.ForOwnData(), store, cancellationToken);
+        return answer.Result is Created<BookingResponse> { Value: { } booking } ? TypedResults.Created($"/api/v1/me/bookings/{booking.Id}", booking) : answer;
+    }
+
+    internal static async Task<Results<Ok<BookingResponse>, NotFound>> GetMyBooking(Guid id, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(caller.ForOwnData(), id, cancellationToken) is { } booking && booking.MemberId == Self(caller)
+            ? TypedResults.Ok(booking)
+            : TypedResults.NotFound();
 
     internal static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CancelMyBooking(
         Guid id, Caller caller, BookingStore store, CancellationToken cancellationToken)
@@ -100,9 +110,12 @@ public static class MeApi
     internal static Task<Results<Ok<Page<VisitorResponse>>, NotFound>> ListMyVisitors(Caller caller, VisitorStore store, CancellationToken cancellationToken) =>
         VisitorsApi.ListVisitors(Self(caller), caller.ForOwnData(), store, cancellationToken);
 
-    internal static Task<Results<Created<VisitorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> RegisterMyVisitor(
-        RegisterVisitorRequest request, Caller caller, VisitorStore store, CancellationToken cancellationToken) =>
-        VisitorsApi.RegisterVisitor(Self(caller), request, caller.ForOwnData(), store, cancellationToken);
+    internal static async Task<Results<Created<VisitorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> RegisterMyVisitor(
+        RegisterVisitorRequest request, Caller caller, VisitorStore store, CancellationToken cancellationToken)
+    {
+        var answer = await VisitorsApi.RegisterVisitor(Self(caller), request, caller.ForOwnData(), store, cancellationToken);
+        return answer.Result is Created<VisitorResponse> { Value: { } visitor } ? TypedResults.Created("/api/v1/me/visitors", visitor) : answer;
+    }
 
     internal static async Task<Results<Ok<VisitorResponse>, ProblemHttpResult, NotFound>> CancelMyVisitor(
         Guid id, Caller caller, VisitorStore store, NpgsqlDataSource db, CancellationToken cancellationToken)
