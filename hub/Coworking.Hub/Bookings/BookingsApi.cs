@@ -40,12 +40,12 @@ public static class BookingsApi
     {
         var api = routes.MapGroup("/").WithTags("Bookings");
         api.MapGet("/bookings", ListBookings);
-        api.MapPost("/bookings", CreateBooking);
+        api.MapPost("/bookings", CreateBooking).WithIdempotency();
         api.MapGet("/bookings/{id:guid}", GetBooking);
         api.MapPost("/bookings/{id:guid}/cancel", CancelBooking);
         api.MapPost("/bookings/{id:guid}/move", MoveBooking);
         api.MapPost("/bookings/{id:guid}/transfer", TransferBooking);
-        api.MapPost("/bookings/series", CreateSeries);
+        api.MapPost("/bookings/series", CreateSeries).WithIdempotency();
         api.MapPost("/bookings/series/{seriesId:guid}/cancel", CancelSeries);
         api.MapPost("/resources/{id:guid}/blocks", BlockResource);
         api.MapPost("/locations/{id:guid}/areas/{areaId:guid}/holds", HoldArea);

@@ -37,7 +37,7 @@ public static class CredentialsApi
     {
         var api = routes.MapGroup("/").WithTags("Credentials");
         api.MapGet("/members/{id:guid}/credentials", ListCredentials);
-        api.MapPost("/members/{id:guid}/credentials", CreateCredential);
+        api.MapPost("/members/{id:guid}/credentials", CreateCredential).WithIdempotency();
         api.MapGet("/credentials/{id:guid}", GetCredential);
         api.MapDelete("/credentials/{id:guid}", RevokeCredential);
         api.MapGet("/organisation/pin-policy", GetPinPolicy);

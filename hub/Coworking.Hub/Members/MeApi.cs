@@ -37,7 +37,7 @@ public static class MeApi
         me.MapGet("/", GetMe);
         me.MapPatch("/", UpdateMe);
         me.MapGet("/bookings", ListMyBookings);
-        me.MapPost("/bookings", CreateMyBooking);
+        me.MapPost("/bookings", CreateMyBooking).WithIdempotency();
         me.MapGet("/bookings/{id:guid}", GetMyBooking);
         me.MapPost("/bookings/{id:guid}/cancel", CancelMyBooking);
         me.MapGet("/visitors", ListMyVisitors);
