@@ -135,7 +135,11 @@ public static class HubApp
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = BadRequestExceptionHandler.NameRejectedBody);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddIdentity(builder.Configuration);
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer(ApiKeyAuthenticationHandler.DescribeInOpenApi));
+        builder.Services.AddOpenApi(openApi => openApi
+            .AddDocumentTransformer(OpenApiSecurity.DescribeSchemes)
+            .AddOperationTransformer(OpenApiSecurity.DescribeOperation)
+            .AddSchemaTransformer(InputGuard.DescribeInOpenApi)
+            .AddSchemaTransformer(OptionalJsonConverterFactory.DescribeInOpenApi));
         builder.Services.AddPasskeys();
         builder.AddWeb();
         configureServices?.Invoke(builder.Services);

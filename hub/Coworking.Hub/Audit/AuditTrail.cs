@@ -35,6 +35,12 @@ internal sealed class AuditTrail(AuditStore store, IOptions<JsonOptions> json) :
         }
 
         var answered = Unwrap(result);
+        if (answered is Http.IdempotentReplay)
+        {
+            // A retry answered with the first answer changed nothing: the first request's row is the record.
+            return result;
+        }
+
         var status = (answered as IStatusCodeHttpResult)?.StatusCode ?? http.Response.StatusCode;
         if (status is < 200 or >= 300)
         {

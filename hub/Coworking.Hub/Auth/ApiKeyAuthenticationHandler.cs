@@ -1,9 +1,7 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Microsoft.OpenApi;
 
 namespace Coworking.Hub.Auth;
 
@@ -43,21 +41,6 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         Context.Features.Set(caller);
         return AuthenticateResult.Success(new AuthenticationTicket(HubAuthentication.Principal(caller, SchemeName, null), SchemeName));
-    }
-
-    /// <summary>Declares the bearer key in the OpenAPI document, for every operation.</summary>
-    public static Task DescribeInOpenApi(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
-    {
-        document.Components ??= new OpenApiComponents();
-        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-        document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
-        {
-            Type = SecuritySchemeType.Http,
-            Scheme = "bearer",
-            Description = "An API key cwk_<prefix>_<secret> made with POST /api/v1/api-keys or the bootstrap command.",
-        };
-        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] }];
-        return Task.CompletedTask;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -95,6 +95,17 @@ internal sealed class ApiKeyStore(TenantDataSource db, TimeProvider time, ApiKey
         return [.. rows.Select(r => r.ToResponse())];
     }
 
+    /// <summary>One key of the organisation (revoked ones too), or null.</summary>
+    public async Task<ApiKeyResponse?> GetAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<ListRow>(new CommandDefinition(
+            $"{SelectKeys} WHERE k.organisation_id = @organisationId AND k.id = @id GROUP BY k.id",
+            new { organisationId, id },
+            cancellationToken: cancellationToken));
+        return row?.ToResponse();
+    }
+
     /// <summary>
     /// Revokes a key of the organisation; null when there is no such key. Answers once this instance has forgotten
     /// the key and heard the notification that makes every other instance forget it.

@@ -10,6 +10,9 @@ public sealed record OperatorResponse(
 
 internal sealed record NewOperator(string Email, string Name, string Password, Role Role, IReadOnlyList<Guid> LocationIds);
 
+/// <summary>What an operator update sets: null leaves a field as it is; a role comes with its location scope.</summary>
+internal sealed record OperatorPatch(string? Name, Role? Role, IReadOnlyList<Guid>? LocationIds);
+
 internal sealed class OperatorStore(TenantDataSource db, TimeProvider time)
 {
     /// <summary>Creates an operator; null when the e-mail is already taken in the organisation.</summary>
@@ -55,6 +58,47 @@ internal sealed class OperatorStore(TenantDataSource db, TimeProvider time)
             new { organisationId, id },
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => new OperatorResponse(r.Id, r.Email, r.Name, DbText.Parse<Role>(r.Role), r.LocationIds, r.CreatedAt, r.DisabledAt, r.SecondFactor))];
+    }
+
+    /// <summary>One operator of the organisation, or null.</summary>
+    public async Task<OperatorResponse?> GetAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return (await ListAsync(conn, organisationId, id, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>
+    /// Renames an operator or changes its role and location scope; null when there is no such operator. Sessions read
+    /// the role and scope from here on every request, so the operator's next request already has the new ones.
+    /// </summary>
+    public async Task<OperatorResponse?> UpdateAsync(Guid organisationId, Guid id, OperatorPatch patch, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var found = await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE operators SET name = coalesce(@name, name), role = coalesce(@role, role) WHERE id = @id AND organisation_id = @organisationId",
+            new { id, organisationId, name = patch.Name, role = patch.Role?.ToDb() },
+            tx,
+            cancellationToken: cancellationToken));
+        if (found == 0)
+        {
+            return null;
+        }
+
+        if (patch.LocationIds is { } locationIds)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                DELETE FROM operator_locations WHERE operator_id = @id;
+                INSERT INTO operator_locations (operator_id, location_id) SELECT @id, unnest(@locationIds);
+                """,
+                new { id, locationIds = locationIds.ToArray() },
+                tx,
+                cancellationToken: cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return (await ListAsync(conn, organisationId, id, cancellationToken)).Single();
     }
 
     /// <summary>The operator's e-mail address, or null when there is none with this id.</summary>

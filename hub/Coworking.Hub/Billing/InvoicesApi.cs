@@ -36,7 +36,7 @@ public static class InvoicesApi
         api.MapPut("/locations/{id:guid}/tax-rate", SetTaxRate);
         api.MapGet("/tiers/{id:guid}/prices", ListPrices);
         api.MapPut("/tiers/{id:guid}/prices/{code}", SetPrice);
-        api.MapPost("/members/{id:guid}/charges", Charge);
+        api.MapPost("/members/{id:guid}/charges", Charge).WithIdempotency();
         api.MapGet("/members/{id:guid}/invoices", ListMemberInvoices);
         api.MapGet("/members/{id:guid}/billing", GetBilling);
         api.MapGet("/invoices", ListInvoices);
@@ -45,8 +45,8 @@ public static class InvoicesApi
         api.MapGet("/invoices/{id:guid}", GetInvoice);
         api.MapGet("/invoices/{id:guid}/html", GetInvoiceHtml);
         api.MapGet("/invoices/{id:guid}/pdf", GetInvoicePdf);
-        api.MapPost("/invoices/{id:guid}/payments", RecordPayment);
-        api.MapPost("/invoices/{id:guid}/credit-notes", IssueCreditNote);
+        api.MapPost("/invoices/{id:guid}/payments", RecordPayment).WithIdempotency();
+        api.MapPost("/invoices/{id:guid}/credit-notes", IssueCreditNote).WithIdempotency();
         return routes;
     }
 

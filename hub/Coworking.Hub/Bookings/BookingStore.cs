@@ -401,6 +401,7 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
               AND (@memberId::uuid IS NULL OR member_id = @memberId)
               AND (@resourceId::uuid IS NULL OR resource_id = @resourceId)
               AND (@locationId::uuid IS NULL OR location_id = @locationId)
+              AND (@seriesId::uuid IS NULL OR series_id = @seriesId)
               AND (@from::timestamptz IS NULL OR ends_at > @from)
               AND (@to::timestamptz IS NULL OR starts_at < @to)
               AND (@includeCancelled OR cancelled_at IS NULL)
@@ -411,7 +412,7 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
             new
             {
                 organisationId = caller.OrganisationId, scope = caller.Scope, filter.MemberId, filter.ResourceId, filter.LocationId, filter.From, filter.To,
-                filter.IncludeCancelled, afterAt = after?.At, afterId = after?.Id, take = limit + 1,
+                filter.IncludeCancelled, filter.SeriesId, afterAt = after?.At, afterId = after?.Id, take = limit + 1,
             },
             cancellationToken: cancellationToken))).ToList();
         var next = rows.Count > limit ? new Http.PageCursor(rows[limit - 1].StartsAt, rows[limit - 1].Id).Encode() : null;
@@ -689,4 +690,5 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
 }
 
 /// <summary>Which bookings to list; instants bound the bookings' time, not their creation.</summary>
-internal sealed record BookingFilter(Guid? MemberId, Guid? ResourceId, Guid? LocationId, DateTimeOffset? From, DateTimeOffset? To, bool IncludeCancelled);
+internal sealed record BookingFilter(
+    Guid? MemberId, Guid? ResourceId, Guid? LocationId, DateTimeOffset? From, DateTimeOffset? To, bool IncludeCancelled, Guid? SeriesId = null);

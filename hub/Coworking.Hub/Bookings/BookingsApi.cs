@@ -40,12 +40,12 @@ public static class BookingsApi
     {
         var api = routes.MapGroup("/").WithTags("Bookings");
         api.MapGet("/bookings", ListBookings);
-        api.MapPost("/bookings", CreateBooking);
+        api.MapPost("/bookings", CreateBooking).WithIdempotency();
         api.MapGet("/bookings/{id:guid}", GetBooking);
         api.MapPost("/bookings/{id:guid}/cancel", CancelBooking);
         api.MapPost("/bookings/{id:guid}/move", MoveBooking);
         api.MapPost("/bookings/{id:guid}/transfer", TransferBooking);
-        api.MapPost("/bookings/series", CreateSeries);
+        api.MapPost("/bookings/series", CreateSeries).WithIdempotency();
         api.MapPost("/bookings/series/{seriesId:guid}/cancel", CancelSeries);
         api.MapPost("/resources/{id:guid}/blocks", BlockResource);
         api.MapPost("/locations/{id:guid}/areas/{areaId:guid}/holds", HoldArea);
@@ -55,7 +55,7 @@ public static class BookingsApi
 
     internal static async Task<Results<Ok<Page<BookingResponse>>, ValidationProblem>> ListBookings(
         Caller caller, BookingStore store, Guid? memberId, Guid? resourceId, Guid? locationId, DateTimeOffset? from, DateTimeOffset? to, bool? includeCancelled,
-        int? limit, string? cursor, CancellationToken cancellationToken)
+        int? limit, string? cursor, Guid? seriesId, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var (take, after) = PageCursor.Read(limit, cursor, errors);
@@ -69,7 +69,7 @@ public static class BookingsApi
             return errors.ToProblem();
         }
 
-        var filter = new BookingFilter(memberId, resourceId, locationId, from?.ToUniversalTime(), to?.ToUniversalTime(), includeCancelled ?? false);
+        var filter = new BookingFilter(memberId, resourceId, locationId, from?.ToUniversalTime(), to?.ToUniversalTime(), includeCancelled ?? false, seriesId);
         return TypedResults.Ok(await store.ListAsync(caller, filter, take, after, cancellationToken));
     }
 

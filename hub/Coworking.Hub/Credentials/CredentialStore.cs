@@ -163,6 +163,24 @@ internal sealed class CredentialStore(TenantDataSource db, TimeProvider time)
         return [.. rows.Select(r => r.ToResponse())];
     }
 
+    /// <summary>One card or PIN of a member the caller may manage (revoked ones too), or null.</summary>
+    public async Task<CredentialResponse?> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
+            $"SELECT {CredentialRow.Columns} FROM credentials WHERE id = @id AND organisation_id = @organisationId AND pass_holder_id IS NULL",
+            new { id, organisationId = caller.OrganisationId },
+            cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
+
+        var home = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "SELECT home_location_id FROM members WHERE id = @memberId", new { memberId = row.MemberId }, cancellationToken: cancellationToken));
+        return caller.Covers(home) ? row.ToResponse() : null;
+    }
+
     /// <summary>Revokes a credential the caller may manage; revoking twice changes nothing.</summary>
     public async Task<CredentialWrite> RevokeAsync(Caller caller, Guid id, CancellationToken cancellationToken)
     {

@@ -37,7 +37,8 @@ public static class CredentialsApi
     {
         var api = routes.MapGroup("/").WithTags("Credentials");
         api.MapGet("/members/{id:guid}/credentials", ListCredentials);
-        api.MapPost("/members/{id:guid}/credentials", CreateCredential);
+        api.MapPost("/members/{id:guid}/credentials", CreateCredential).WithIdempotency();
+        api.MapGet("/credentials/{id:guid}", GetCredential);
         api.MapDelete("/credentials/{id:guid}", RevokeCredential);
         api.MapGet("/organisation/pin-policy", GetPinPolicy);
         api.MapPut("/organisation/pin-policy", SetPinPolicy);
@@ -72,6 +73,9 @@ public static class CredentialsApi
             ? TypedResults.Ok(new Page<CredentialResponse>(await store.ListAsync(id, cancellationToken), null))
             : TypedResults.NotFound();
 
+    internal static async Task<Results<Ok<CredentialResponse>, NotFound>> GetCredential(Guid id, Caller caller, CredentialStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(caller, id, cancellationToken) is { } credential ? TypedResults.Ok(credential) : TypedResults.NotFound();
+
     internal static async Task<Results<Created<CredentialResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateCredential(
         Guid id, CreateCredentialRequest request, Caller caller, CredentialStore store, CancellationToken cancellationToken)
     {
@@ -85,7 +89,7 @@ public static class CredentialsApi
         var (outcome, created) = await store.CreateAsync(caller, id, credential, cancellationToken);
         return outcome switch
         {
-            CredentialWrite.Done => TypedResults.Created($"/api/v1/members/{id}/credentials/{created!.Id}", created),
+            CredentialWrite.Done => TypedResults.Created($"/api/v1/credentials/{created!.Id}", created),
             CredentialWrite.CardTaken => Problems.Conflict("cardNumber", "is already issued to a credential of this organisation"),
             CredentialWrite.PinTaken => Problems.Conflict("pin", "is already in use in this organisation; choose another"),
             _ => TypedResults.NotFound(),

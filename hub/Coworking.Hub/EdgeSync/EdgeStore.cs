@@ -69,6 +69,17 @@ public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, I
         return [.. rows.Select(r => r.ToResponse())];
     }
 
+    /// <summary>One code of the organisation within the scope (never the code itself), or null.</summary>
+    internal async Task<EnrolmentCodeResponse?> GetEnrolmentCodeAsync(Guid organisationId, Guid[]? scope, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<CodeRow>(new CommandDefinition(
+            $"{SelectCodes} WHERE id = @id AND organisation_id = @organisationId AND (@scope::uuid[] IS NULL OR location_id = ANY(@scope))",
+            new { id, organisationId, scope },
+            cancellationToken: cancellationToken));
+        return row?.ToResponse();
+    }
+
     /// <summary>Revokes an unused code of the organisation; null when there is no such code.</summary>
     internal async Task<EnrolmentCodeResponse?> RevokeEnrolmentCodeAsync(Guid organisationId, Guid[]? scope, Guid id, CancellationToken cancellationToken)
     {

@@ -22,6 +22,7 @@ public static class EdgesApi
     {
         routes.MapPost("/locations/{id:guid}/edges/enrolment-codes", CreateEnrolmentCode).WithTags("Edges");
         routes.MapGet("/locations/{id:guid}/edges/enrolment-codes", ListEnrolmentCodes).WithTags("Edges");
+        routes.MapGet("/edges/enrolment-codes/{codeId:guid}", GetEnrolmentCode).WithTags("Edges");
         routes.MapDelete("/edges/enrolment-codes/{codeId:guid}", RevokeEnrolmentCode).WithTags("Edges");
         routes.MapGet("/edges", ListEdges).WithTags("Edges");
         routes.MapGet("/edges/{edgeId:guid}", GetEdge).WithTags("Edges");
@@ -66,13 +67,18 @@ public static class EdgesApi
         var lifetime = request.ExpiresInMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : options.Value.EnrolmentCodeLifetime;
         var created = await edges.CreateEnrolmentCodeAsync(
             caller.OrganisationId, id, request.Name?.Trim() ?? $"{location.Name} edge", lifetime, pin, cancellationToken);
-        return TypedResults.Created($"/api/v1/locations/{id}/edges/enrolment-codes/{created.EnrolmentCode.Id}", created);
+        return TypedResults.Created($"/api/v1/edges/enrolment-codes/{created.EnrolmentCode.Id}", created);
     }
 
     internal static async Task<Results<Ok<Page<EnrolmentCodeResponse>>, NotFound>> ListEnrolmentCodes(
         Guid id, Caller caller, LocationStore locations, EdgeStore edges, CancellationToken cancellationToken) =>
         caller.Covers(id) && await locations.GetAsync(caller.OrganisationId, id, cancellationToken) is not null
             ? TypedResults.Ok(new Page<EnrolmentCodeResponse>(await edges.ListEnrolmentCodesAsync(id, cancellationToken), null))
+            : TypedResults.NotFound();
+
+    internal static async Task<Results<Ok<EnrolmentCodeResponse>, NotFound>> GetEnrolmentCode(Guid codeId, Caller caller, EdgeStore edges, CancellationToken cancellationToken) =>
+        await edges.GetEnrolmentCodeAsync(caller.OrganisationId, caller.Scope, codeId, cancellationToken) is { } code
+            ? TypedResults.Ok(code)
             : TypedResults.NotFound();
 
     internal static async Task<Results<NoContent, NotFound>> RevokeEnrolmentCode(Guid codeId, Caller caller, EdgeStore edges, CancellationToken cancellationToken) =>

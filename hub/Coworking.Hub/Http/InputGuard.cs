@@ -3,6 +3,8 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Coworking.Hub.Http;
 
@@ -32,6 +34,30 @@ internal static class InputGuard
         json.Converters.Add(new TextConverter());
         json.Converters.Add(new InstantConverter());
         json.Converters.Add(new DateConverter());
+    }
+
+    /// <summary>
+    /// The guard's converters hide from the OpenAPI generator what they read, which would leave text, instants and
+    /// dates without a type in the document; this gives them theirs back.
+    /// </summary>
+    public static Task DescribeInOpenApi(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        var nullable = Nullable.GetUnderlyingType(type) is not null;
+        (JsonSchemaType? kind, string? format) = (Nullable.GetUnderlyingType(type) ?? type) switch
+        {
+            var t when t == typeof(string) => (JsonSchemaType.String, null),
+            var t when t == typeof(DateTimeOffset) => (JsonSchemaType.String, "date-time"),
+            var t when t == typeof(DateOnly) => (JsonSchemaType.String, "date"),
+            _ => ((JsonSchemaType?)null, (string?)null),
+        };
+        if (kind is { } found && schema.Type is null && schema.OneOf is null && schema.AnyOf is null)
+        {
+            schema.Type = nullable ? found | JsonSchemaType.Null : found;
+            schema.Format ??= format;
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Why <paramref name="text"/> is refused, or null when it is acceptable.</summary>

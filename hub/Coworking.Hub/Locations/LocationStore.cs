@@ -2,6 +2,7 @@ using System.Text.Json;
 using Coworking.Hub.Access;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Database;
+using Coworking.Hub.Doors;
 using Dapper;
 using Npgsql;
 
@@ -27,6 +28,22 @@ public sealed record DoorResponse(
 internal sealed record NewLocation(string Name, string TimeZone, string Currency, string Country, StaffedHours StaffedHours);
 
 internal sealed record NewDoor(Guid AreaId, string Name, DoorFailMode FailMode, int UnlockMs, int HeldOpenLimitSeconds);
+
+/// <summary>The fields a location update sets; null leaves a field as it is.</summary>
+internal sealed record LocationPatch(string? Name, string? TimeZone, string? Country, StaffedHours? StaffedHours);
+
+/// <summary>The basic fields a door update sets; null leaves a field as it is.</summary>
+internal sealed record DoorPatch(Guid? AreaId, string? Name, DoorFailMode? FailMode, int? UnlockMs, int? HeldOpenLimitSeconds);
+
+/// <summary>What a door update came to.</summary>
+internal enum DoorWrite
+{
+    Done,
+    NotFound,
+
+    /// <summary>The new area is not one of the location's.</summary>
+    UnknownArea,
+}
 
 internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
 {
@@ -163,18 +180,159 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
         return true;
     }
 
+    /// <summary>
+    /// Changes a location's name, time zone, country or staffed hours and tells its edges; null when it is not the
+    /// organisation's. New staffed hours change the membership grants of staffed-hours tiers: the access compiler works
+    /// out the location's members again in the same transaction.
+    /// </summary>
+    public async Task<LocationResponse?> UpdateAsync(Guid organisationId, Guid id, LocationPatch patch, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<LocationRow>(new CommandDefinition(
+            $"{SelectLocations} WHERE organisation_id = @organisationId AND id = @id FOR NO KEY UPDATE",
+            new { organisationId, id },
+            tx,
+            cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
+
+        var before = row.ToResponse();
+        var after = before with
+        {
+            Name = patch.Name ?? before.Name,
+            TimeZone = patch.TimeZone ?? before.TimeZone,
+            Country = patch.Country ?? before.Country,
+            StaffedHours = patch.StaffedHours ?? before.StaffedHours,
+        };
+        var pinKey = await conn.QuerySingleAsync<byte[]>(new CommandDefinition(
+            """
+            UPDATE locations SET name = @Name, time_zone = @TimeZone, country = @Country, staffed_hours = @hours::jsonb WHERE id = @Id;
+            SELECT pin_key FROM organisations WHERE id = @organisationId;
+            """,
+            new { after.Id, after.Name, after.TimeZone, after.Country, hours = JsonSerializer.Serialize(after.StaffedHours, HoursJson), organisationId },
+            tx,
+            cancellationToken: cancellationToken));
+        var members = patch.StaffedHours is null
+            ? []
+            : (await conn.QueryAsync<Guid>(new CommandDefinition(
+                "SELECT id FROM members WHERE home_location_id = @id", new { id }, tx, cancellationToken: cancellationToken))).ToList();
+        var change = Changes.Location(id, after.Name, after.TimeZone, after.StaffedHours.ToWeeklyWindows(), pinKey);
+        var regranted = await AccessCompiler.MembersAsync(conn, tx, members, cancellationToken);
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(id, change), .. regranted], now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return after;
+    }
+
+    /// <summary>One area of the location, or null.</summary>
+    public async Task<AreaResponse?> GetAreaAsync(Guid locationId, Guid areaId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<AreaRow>(new CommandDefinition(
+            "SELECT id, location_id, name, created_at FROM areas WHERE id = @areaId AND location_id = @locationId",
+            new { locationId, areaId },
+            cancellationToken: cancellationToken));
+        return row is null ? null : new AreaResponse(row.Id, row.LocationId, row.Name, row.CreatedAt);
+    }
+
+    /// <summary>Renames an area (the edges know areas by id only, so nothing is sent); null when it is not the location's.</summary>
+    public async Task<AreaResponse?> RenameAreaAsync(Guid locationId, Guid areaId, string name, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<AreaRow>(new CommandDefinition(
+            "UPDATE areas SET name = @name WHERE id = @areaId AND location_id = @locationId RETURNING id, location_id, name, created_at",
+            new { locationId, areaId, name },
+            cancellationToken: cancellationToken));
+        return row is null ? null : new AreaResponse(row.Id, row.LocationId, row.Name, row.CreatedAt);
+    }
+
+    /// <summary>One live door of the location, or null.</summary>
+    public async Task<DoorResponse?> GetDoorAsync(Guid locationId, Guid doorId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<DoorRow>(new CommandDefinition(
+            $"{SelectDoors} WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL",
+            new { locationId, doorId },
+            cancellationToken: cancellationToken));
+        return row?.ToResponse();
+    }
+
+    /// <summary>
+    /// Changes a door's basic fields and appends the whole door, control included, as <see cref="DoorChanges.DoorAsync"/>
+    /// builds it from the database, so door control's fields are never dropped at the edges. A door moved to another
+    /// area changes the grants of both areas' live passes.
+    /// </summary>
+    public async Task<(DoorWrite Outcome, DoorResponse? Door)> UpdateDoorAsync(Guid locationId, Guid doorId, DoorPatch patch, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var areaBefore = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            "SELECT area_id FROM doors WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL",
+            new { doorId, locationId },
+            tx,
+            cancellationToken: cancellationToken));
+        if (areaBefore is not { } oldArea)
+        {
+            return (DoorWrite.NotFound, null);
+        }
+
+        var moved = patch.AreaId is { } newArea && newArea != oldArea;
+        if (moved && await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT NOT EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)",
+            new { areaId = patch.AreaId, locationId },
+            tx,
+            cancellationToken: cancellationToken)))
+        {
+            return (DoorWrite.UnknownArea, null);
+        }
+
+        // Locks in the order the booking path takes them (the areas' resources, then the location's log), and door
+        // control's (the location's log, then the door), so none of them waits on another in a circle.
+        Guid[] areas = moved ? [oldArea, patch.AreaId!.Value] : [];
+        await conn.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM resources WHERE area_id = ANY(@areas) ORDER BY id FOR NO KEY UPDATE", new { areas }, tx, cancellationToken: cancellationToken));
+        await DoorChanges.LockLocationAsync(conn, tx, locationId, cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<DoorRow>(new CommandDefinition(
+            """
+            UPDATE doors SET name = coalesce(@name, name), area_id = coalesce(@areaId, area_id), fail_mode = coalesce(@failMode, fail_mode),
+                unlock_ms = coalesce(@unlockMs, unlock_ms), held_open_limit_s = coalesce(@heldOpenLimitSeconds, held_open_limit_s)
+            WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL
+            RETURNING id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, created_at
+            """,
+            new { doorId, locationId, name = patch.Name, areaId = patch.AreaId, failMode = patch.FailMode?.ToDb(), patch.UnlockMs, patch.HeldOpenLimitSeconds },
+            tx,
+            cancellationToken: cancellationToken));
+        if (row is null || await DoorChanges.DoorAsync(conn, tx, locationId, doorId, cancellationToken) is not { } door)
+        {
+            return (DoorWrite.NotFound, null);
+        }
+
+        var changes = new List<LocationChange> { door };
+        foreach (var area in areas)
+        {
+            changes.AddRange(await AreaPasses.RegrantAsync(conn, tx, area, now, cancellationToken));
+        }
+
+        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return (DoorWrite.Done, row.ToResponse());
+    }
+
     public async Task<IReadOnlyList<DoorResponse>> ListDoorsAsync(Guid locationId, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<DoorRow>(new CommandDefinition(
-            """
-            SELECT id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, created_at
-            FROM doors WHERE location_id = @locationId AND removed_at IS NULL ORDER BY name, id
-            """,
+            $"{SelectDoors} WHERE location_id = @locationId AND removed_at IS NULL ORDER BY name, id",
             new { locationId },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new DoorResponse(r.Id, r.LocationId, r.AreaId, r.Name, DbText.Parse<DoorFailMode>(r.FailMode), r.UnlockMs, r.HeldOpenLimitS, r.CreatedAt))];
+        return [.. rows.Select(r => r.ToResponse())];
     }
+
+    private const string SelectDoors = "SELECT id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, created_at FROM doors";
 
     private const string SelectLocations =
         "SELECT id, name, time_zone, currency, country, staffed_hours::text AS staffed_hours, created_at FROM locations";
@@ -216,6 +374,8 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
         public int HeldOpenLimitS { get; init; }
 
         public DateTimeOffset CreatedAt { get; init; }
+
+        public DoorResponse ToResponse() => new(Id, LocationId, AreaId, Name, DbText.Parse<DoorFailMode>(FailMode), UnlockMs, HeldOpenLimitS, CreatedAt);
     }
 
     private sealed record AreaRow

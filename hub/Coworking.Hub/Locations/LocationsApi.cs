@@ -10,6 +10,37 @@ public sealed record CreateAreaRequest(string? Name);
 
 public sealed record CreateDoorRequest(Guid? AreaId, string? Name, DoorFailMode? FailMode = null, int? UnlockMs = null, int? HeldOpenLimitSeconds = null);
 
+/// <summary>A location update: each field given replaces the stored one; the currency is fixed once invoices are in it.</summary>
+public sealed record UpdateLocationRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<string?> TimeZone { get; init; }
+
+    public Optional<string?> Country { get; init; }
+
+    public Optional<StaffedHours?> StaffedHours { get; init; }
+}
+
+public sealed record UpdateAreaRequest
+{
+    public Optional<string?> Name { get; init; }
+}
+
+/// <summary>A door's basic fields; its control (policy, hours, first-person-in) is set with PUT …/control.</summary>
+public sealed record UpdateDoorRequest
+{
+    public Optional<Guid?> AreaId { get; init; }
+
+    public Optional<string?> Name { get; init; }
+
+    public Optional<DoorFailMode?> FailMode { get; init; }
+
+    public Optional<int?> UnlockMs { get; init; }
+
+    public Optional<int?> HeldOpenLimitSeconds { get; init; }
+}
+
 /// <summary>Locations with their areas and doors. A location manager sees only the locations it manages.</summary>
 public static class LocationsApi
 {
@@ -19,10 +50,15 @@ public static class LocationsApi
         api.MapGet("/", ListLocations);
         api.MapPost("/", CreateLocation);
         api.MapGet("/{id:guid}", GetLocation);
+        api.MapPatch("/{id:guid}", UpdateLocation);
         api.MapGet("/{id:guid}/areas", ListAreas);
         api.MapPost("/{id:guid}/areas", CreateArea);
+        api.MapGet("/{id:guid}/areas/{areaId:guid}", GetArea);
+        api.MapPatch("/{id:guid}/areas/{areaId:guid}", UpdateArea);
         api.MapGet("/{id:guid}/doors", ListDoors);
         api.MapPost("/{id:guid}/doors", CreateDoor);
+        api.MapGet("/{id:guid}/doors/{doorId:guid}", GetDoor);
+        api.MapPatch("/{id:guid}/doors/{doorId:guid}", UpdateDoor);
         api.MapDelete("/{id:guid}/doors/{doorId:guid}", RemoveDoor);
         return api;
     }
@@ -144,6 +180,132 @@ public static class LocationsApi
         await IsVisible(id, caller, store, cancellationToken) && await store.RemoveDoorAsync(id, doorId, cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
+
+    /// <summary>
+    /// Changes a location (an organisation admin, or a manager of it). A field left out stays as it is; a null is refused
+    /// for every field but <c>staffedHours</c>, where it means never staffed.
+    /// </summary>
+    internal static async Task<Results<Ok<LocationResponse>, ValidationProblem, NotFound>> UpdateLocation(
+        Guid id, UpdateLocationRequest request, Caller caller, LocationStore store, CancellationToken cancellationToken)
+    {
+        if (!await IsVisible(id, caller, store, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        if (request.Name.IsPresent)
+        {
+            errors.Required("name", request.Name.Value);
+        }
+
+        if (request.TimeZone.IsPresent && errors.Required("timeZone", request.TimeZone.Value) && ZoneTime.CanonicalProblem(request.TimeZone.Value!) is { } zoneProblem)
+        {
+            errors.Add("timeZone", zoneProblem);
+        }
+
+        if (request.Country.IsPresent && errors.Required("country", request.Country.Value) && !IsoCodes.Countries.Contains(request.Country.Value!))
+        {
+            errors.Add("country", "must be an ISO 3166-1 alpha-2 country code such as GB");
+        }
+
+        var hours = request.StaffedHours.IsPresent ? request.StaffedHours.Value ?? new StaffedHours() : null;
+        hours?.Validate("staffedHours", errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var patch = new LocationPatch(request.Name.Value?.Trim(), request.TimeZone.Value, request.Country.Value, hours);
+        return await store.UpdateAsync(caller.OrganisationId, id, patch, cancellationToken) is { } updated ? TypedResults.Ok(updated) : TypedResults.NotFound();
+    }
+
+    internal static async Task<Results<Ok<AreaResponse>, NotFound>> GetArea(Guid id, Guid areaId, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        await IsVisible(id, caller, store, cancellationToken) && await store.GetAreaAsync(id, areaId, cancellationToken) is { } area
+            ? TypedResults.Ok(area)
+            : TypedResults.NotFound();
+
+    internal static async Task<Results<Ok<AreaResponse>, ValidationProblem, NotFound>> UpdateArea(
+        Guid id, Guid areaId, UpdateAreaRequest request, Caller caller, LocationStore store, CancellationToken cancellationToken)
+    {
+        if (!await IsVisible(id, caller, store, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        if (request.Name.IsPresent)
+        {
+            errors.Required("name", request.Name.Value);
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var area = request.Name.IsPresent
+            ? await store.RenameAreaAsync(id, areaId, request.Name.Value!.Trim(), cancellationToken)
+            : await store.GetAreaAsync(id, areaId, cancellationToken);
+        return area is null ? TypedResults.NotFound() : TypedResults.Ok(area);
+    }
+
+    internal static async Task<Results<Ok<DoorResponse>, NotFound>> GetDoor(Guid id, Guid doorId, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        await IsVisible(id, caller, store, cancellationToken) && await store.GetDoorAsync(id, doorId, cancellationToken) is { } door
+            ? TypedResults.Ok(door)
+            : TypedResults.NotFound();
+
+    /// <summary>Changes a door's basic fields; the edges get the whole door again, its control included.</summary>
+    internal static async Task<Results<Ok<DoorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> UpdateDoor(
+        Guid id, Guid doorId, UpdateDoorRequest request, Caller caller, LocationStore store, CancellationToken cancellationToken)
+    {
+        if (!await IsVisible(id, caller, store, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        if (request.Name.IsPresent)
+        {
+            errors.Required("name", request.Name.Value);
+        }
+
+        foreach (var (field, isNull) in new[]
+        {
+            ("areaId", request.AreaId.IsNull), ("failMode", request.FailMode.IsNull), ("unlockMs", request.UnlockMs.IsNull),
+            ("heldOpenLimitSeconds", request.HeldOpenLimitSeconds.IsNull),
+        })
+        {
+            if (isNull)
+            {
+                errors.Add(field, "must not be null; leave it out to keep it");
+            }
+        }
+
+        if (request.UnlockMs.Value is < 100 or > 60_000)
+        {
+            errors.Add("unlockMs", "must be between 100 and 60000");
+        }
+
+        if (request.HeldOpenLimitSeconds.Value is < 1 or > 3600)
+        {
+            errors.Add("heldOpenLimitSeconds", "must be between 1 and 3600");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var patch = new DoorPatch(request.AreaId.Value, request.Name.Value?.Trim(), request.FailMode.Value, request.UnlockMs.Value, request.HeldOpenLimitSeconds.Value);
+        var (outcome, door) = await store.UpdateDoorAsync(id, doorId, patch, cancellationToken);
+        return outcome switch
+        {
+            DoorWrite.Done => TypedResults.Ok(door!),
+            DoorWrite.UnknownArea => Problems.UnknownReference("areaId", "is not an area of this location"),
+            _ => TypedResults.NotFound(),
+        };
+    }
 
     private static async Task<bool> IsVisible(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
         caller.Covers(id) && await store.GetAsync(caller.OrganisationId, id, cancellationToken) is not null;

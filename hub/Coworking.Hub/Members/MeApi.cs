@@ -12,7 +12,13 @@ using Npgsql;
 namespace Coworking.Hub.Members;
 
 /// <summary>What a member may change about themselves: not the e-mail they sign in with, not their status or home.</summary>
-public sealed record UpdateMeRequest(string? Name = null, string? Company = null);
+/// <summary>A member's own update: a field left out stays; <c>company</c> null clears it.</summary>
+public sealed record UpdateMeRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<string?> Company { get; init; }
+}
 
 /// <summary>A member's own booking: never on behalf, never past the tier's rules.</summary>
 public sealed record CreateMyBookingRequest(Guid? ResourceId, DateTimeOffset? Start, DateTimeOffset? End, string? Note = null);
@@ -31,7 +37,8 @@ public static class MeApi
         me.MapGet("/", GetMe);
         me.MapPatch("/", UpdateMe);
         me.MapGet("/bookings", ListMyBookings);
-        me.MapPost("/bookings", CreateMyBooking);
+        me.MapPost("/bookings", CreateMyBooking).WithIdempotency();
+        me.MapGet("/bookings/{id:guid}", GetMyBooking);
         me.MapPost("/bookings/{id:guid}/cancel", CancelMyBooking);
         me.MapGet("/visitors", ListMyVisitors);
         me.MapPost("/visitors", RegisterMyVisitor);
@@ -50,12 +57,12 @@ public static class MeApi
         UpdateMeRequest request, Caller caller, MemberStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        if (request.Name is not null)
+        if (request.Name.IsPresent)
         {
-            errors.Required("name", request.Name);
+            errors.Required("name", request.Name.Value);
         }
 
-        if (request.Company is { Length: > 200 })
+        if (request.Company.Value is { Length: > 200 })
         {
             errors.Add("company", "must be at most 200 characters");
         }
@@ -66,18 +73,27 @@ public static class MeApi
         }
 
         return MembersApi.Answer(await store.UpdateAsync(
-            caller.ForOwnData(), Self(caller), new MemberPatch(Name: request.Name?.Trim(), Company: request.Company?.Trim()), cancellationToken));
+            caller.ForOwnData(), Self(caller), new MemberPatch(Name: request.Name.Value?.Trim(), Company: request.Company.IsPresent ? new Optional<string?>(request.Company.Value?.Trim() is { Length: > 0 } company ? company : null) : default), cancellationToken));
     }
 
     internal static Task<Results<Ok<Page<BookingResponse>>, ValidationProblem>> ListMyBookings(
         Caller caller, BookingStore store, Guid? resourceId, Guid? locationId, DateTimeOffset? from, DateTimeOffset? to, bool? includeCancelled,
         int? limit, string? cursor, CancellationToken cancellationToken) =>
-        BookingsApi.ListBookings(caller.ForOwnData(), store, Self(caller), resourceId, locationId, from, to, includeCancelled, limit, cursor, cancellationToken);
+        BookingsApi.ListBookings(caller.ForOwnData(), store, Self(caller), resourceId, locationId, from, to, includeCancelled, limit, cursor, null, cancellationToken);
 
-    internal static Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateMyBooking(
-        CreateMyBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
-        BookingsApi.CreateBooking(
+    /// <summary>A booking of the member's own; its <c>Location</c> is the member's own route to it.</summary>
+    internal static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CreateMyBooking(
+        CreateMyBookingRequest request, Caller caller, BookingStore store, CancellationToken cancellationToken)
+    {
+        var answer = await BookingsApi.CreateBooking(
             new CreateBookingRequest(Self(caller), request.ResourceId, request.Start, request.End, OnBehalf: false, request.Note), caller.ForOwnData(), store, cancellationToken);
+        return answer.Result is Created<BookingResponse> { Value: { } booking } ? TypedResults.Created($"/api/v1/me/bookings/{booking.Id}", booking) : answer;
+    }
+
+    internal static async Task<Results<Ok<BookingResponse>, NotFound>> GetMyBooking(Guid id, Caller caller, BookingStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(caller.ForOwnData(), id, cancellationToken) is { } booking && booking.MemberId == Self(caller)
+            ? TypedResults.Ok(booking)
+            : TypedResults.NotFound();
 
     internal static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult, NotFound>> CancelMyBooking(
         Guid id, Caller caller, BookingStore store, CancellationToken cancellationToken)
@@ -94,9 +110,12 @@ public static class MeApi
     internal static Task<Results<Ok<Page<VisitorResponse>>, NotFound>> ListMyVisitors(Caller caller, VisitorStore store, CancellationToken cancellationToken) =>
         VisitorsApi.ListVisitors(Self(caller), caller.ForOwnData(), store, cancellationToken);
 
-    internal static Task<Results<Created<VisitorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> RegisterMyVisitor(
-        RegisterVisitorRequest request, Caller caller, VisitorStore store, CancellationToken cancellationToken) =>
-        VisitorsApi.RegisterVisitor(Self(caller), request, caller.ForOwnData(), store, cancellationToken);
+    internal static async Task<Results<Created<VisitorResponse>, ValidationProblem, ProblemHttpResult, NotFound>> RegisterMyVisitor(
+        RegisterVisitorRequest request, Caller caller, VisitorStore store, CancellationToken cancellationToken)
+    {
+        var answer = await VisitorsApi.RegisterVisitor(Self(caller), request, caller.ForOwnData(), store, cancellationToken);
+        return answer.Result is Created<VisitorResponse> { Value: { } visitor } ? TypedResults.Created("/api/v1/me/visitors", visitor) : answer;
+    }
 
     internal static async Task<Results<Ok<VisitorResponse>, ProblemHttpResult, NotFound>> CancelMyVisitor(
         Guid id, Caller caller, VisitorStore store, Database.TenantDataSource db, CancellationToken cancellationToken)

@@ -26,8 +26,9 @@ public sealed record MemberResponse(
 
 internal sealed record NewMember(string Name, string Email, string? Company, MemberStatus Status, Guid? HomeLocationId, IReadOnlyList<NewCredential> Credentials);
 
-/// <summary>Fields to change; null leaves a field as it is.</summary>
-internal sealed record MemberPatch(string? Name = null, string? Email = null, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null);
+/// <summary>Fields to change; null (or absent, for the fields that may be cleared) leaves a field as it is.</summary>
+internal sealed record MemberPatch(
+    string? Name = null, string? Email = null, Optional<string?> Company = default, Optional<Guid?> HomeLocationId = default, MemberStatus? Status = null);
 
 internal enum MemberWrite
 {
@@ -164,8 +165,8 @@ internal sealed partial class MemberStore(TenantDataSource db, TimeProvider time
         {
             Name = patch.Name ?? before.Name,
             Email = patch.Email ?? before.Email,
-            Company = patch.Company ?? before.Company,
-            HomeLocationId = patch.HomeLocationId ?? before.HomeLocationId,
+            Company = patch.Company.Or(before.Company),
+            HomeLocationId = patch.HomeLocationId.Or(before.HomeLocationId),
             Status = patch.Status ?? before.Status,
             UpdatedAt = now,
         };

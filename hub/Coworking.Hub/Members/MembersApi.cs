@@ -12,8 +12,19 @@ namespace Coworking.Hub.Members;
 public sealed record CreateMemberRequest(
     string? Name, string? Email, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null, IReadOnlyList<CreateCredentialRequest?>? Credentials = null);
 
-public sealed record UpdateMemberRequest(
-    string? Name = null, string? Email = null, string? Company = null, Guid? HomeLocationId = null, MemberStatus? Status = null);
+/// <summary>A member update: a field left out stays; <c>company</c> and <c>homeLocationId</c> may be cleared with null.</summary>
+public sealed record UpdateMemberRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<string?> Email { get; init; }
+
+    public Optional<string?> Company { get; init; }
+
+    public Optional<Guid?> HomeLocationId { get; init; }
+
+    public Optional<MemberStatus?> Status { get; init; }
+}
 
 /// <summary>
 /// Members of the organisation. A location manager sees and changes only members whose home location it
@@ -103,24 +114,34 @@ public static class MembersApi
         Guid id, UpdateMemberRequest request, Caller caller, MemberStore store, LocationStore locations, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        if (request.Name is not null)
+        if (request.Name.IsPresent)
         {
-            errors.Required("name", request.Name);
+            errors.Required("name", request.Name.Value);
         }
 
-        ValidateEmail(request.Email, required: false, errors);
-        ValidateCompany(request.Company, errors);
+        if (request.Email.IsPresent)
+        {
+            ValidateEmail(request.Email.Value, required: true, errors);
+        }
+
+        if (request.Status.IsNull)
+        {
+            errors.Add("status", "must not be null; leave it out to keep it");
+        }
+
+        ValidateCompany(request.Company.Value, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        if (request.HomeLocationId is { } home && await CheckHomeLocation(home, caller, locations, cancellationToken) is { } problem)
+        if (request.HomeLocationId.Value is { } home && await CheckHomeLocation(home, caller, locations, cancellationToken) is { } problem)
         {
             return problem;
         }
 
-        var patch = new MemberPatch(request.Name?.Trim(), request.Email?.Trim(), request.Company?.Trim(), request.HomeLocationId, request.Status);
+        var company = request.Company.IsPresent ? new Optional<string?>(NullIfBlank(request.Company.Value)) : default;
+        var patch = new MemberPatch(request.Name.Value?.Trim(), request.Email.Value?.Trim(), company, request.HomeLocationId, request.Status.Value);
         return Answer(await store.UpdateAsync(caller, id, patch, cancellationToken));
     }
 

@@ -31,7 +31,7 @@ public static class MembershipsApi
     internal static async Task<Results<Ok<MembershipResponse>, NotFound>> GetMembership(Guid id, Caller caller, MembershipStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(caller, id, cancellationToken) is { } membership ? TypedResults.Ok(membership) : TypedResults.NotFound();
 
-    internal static async Task<Results<Created<MembershipResponse>, Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Join(
+    internal static async Task<Results<Created<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Join(
         Guid id, JoinRequest request, Caller caller, MembershipStore store, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
@@ -53,10 +53,10 @@ public static class MembershipsApi
         var result = await store.JoinAsync(caller, id, request.TierId!.Value, request.Channel!.Value, cancellationToken);
         return result.Outcome == MembershipWrite.Done
             ? TypedResults.Created($"/api/v1/members/{id}/membership", result.Membership)
-            : Answer(result);
+            : Answer(result).Result switch { ProblemHttpResult problem => problem, _ => TypedResults.NotFound() };
     }
 
-    internal static async Task<Results<Created<MembershipResponse>, Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Pause(
+    internal static async Task<Results<Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Pause(
         Guid id, PauseRequest? request, Caller caller, MembershipStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         if (request?.Until is { } until && until <= time.GetUtcNow())
@@ -69,11 +69,11 @@ public static class MembershipsApi
         return Answer(await store.PauseAsync(caller, id, request?.Until?.ToUniversalTime(), cancellationToken));
     }
 
-    internal static async Task<Results<Created<MembershipResponse>, Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Resume(
+    internal static async Task<Results<Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Resume(
         Guid id, Caller caller, MembershipStore store, CancellationToken cancellationToken) =>
         Answer(await store.ResumeAsync(caller, id, cancellationToken));
 
-    internal static async Task<Results<Created<MembershipResponse>, Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> ChangeTier(
+    internal static async Task<Results<Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> ChangeTier(
         Guid id, ChangeTierRequest request, Caller caller, MembershipStore store, CancellationToken cancellationToken)
     {
         if (request.TierId is null)
@@ -86,11 +86,11 @@ public static class MembershipsApi
         return Answer(await store.ChangeTierAsync(caller, id, request.TierId.Value, request.Effective ?? TierChangeTiming.Now, cancellationToken));
     }
 
-    internal static async Task<Results<Created<MembershipResponse>, Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Cancel(
+    internal static async Task<Results<Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound>> Cancel(
         Guid id, Caller caller, MembershipStore store, CancellationToken cancellationToken) =>
         Answer(await store.CancelAsync(caller, id, cancellationToken));
 
-    private static Results<Created<MembershipResponse>, Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound> Answer(MembershipWriteResult result) =>
+    private static Results<Ok<MembershipResponse>, ValidationProblem, ProblemHttpResult, NotFound> Answer(MembershipWriteResult result) =>
         result.Outcome switch
         {
             MembershipWrite.Done => TypedResults.Ok(result.Membership!),

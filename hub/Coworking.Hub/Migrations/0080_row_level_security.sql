@@ -25,7 +25,7 @@ BEGIN
     -- Tables that name their organisation.
     FOREACH t IN ARRAY ARRAY[
         'access_events', 'api_keys', 'audit_events', 'bookings', 'credentials', 'edge_enrolment_codes', 'edge_events',
-        'edges', 'invoice_counters', 'invoices', 'ledger_entries', 'locations', 'member_passkeys', 'members',
+        'edges', 'idempotency_keys', 'invoice_counters', 'invoices', 'ledger_entries', 'locations', 'member_passkeys', 'members',
         'one_time_tokens', 'operators', 'organisation_stripe_accounts', 'passkey_ceremonies', 'payment_issues',
         'sessions', 'stripe_events', 'tiers', 'visitors']
     LOOP

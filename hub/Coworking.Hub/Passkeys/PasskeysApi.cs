@@ -29,6 +29,7 @@ public static class PasskeysApi
     {
         var passkeys = routes.MapGroup("/auth/passkeys").WithTags("Passkeys");
         passkeys.MapGet("/", List).RequireAuthorization(HubAuthentication.MemberPolicy);
+        passkeys.MapGet("/{id:guid}", Get).RequireAuthorization(HubAuthentication.MemberPolicy);
         passkeys.MapDelete("/{id:guid}", Remove).RequireAuthorization(HubAuthentication.MemberPolicy);
         passkeys.MapPost("/registration/options", RegistrationOptions).RequireAuthorization(HubAuthentication.MemberPolicy);
         passkeys.MapPost("/registration", Register).RequireAuthorization(HubAuthentication.MemberPolicy);
@@ -39,6 +40,11 @@ public static class PasskeysApi
 
     internal static async Task<Ok<Page<PasskeyResponse>>> List(Caller caller, PasskeyStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(new Page<PasskeyResponse>(await store.ListAsync(caller.OrganisationId, caller.MemberId!.Value, cancellationToken), null));
+
+    internal static async Task<Results<Ok<PasskeyResponse>, NotFound>> Get(Guid id, Caller caller, PasskeyStore store, CancellationToken cancellationToken) =>
+        (await store.ListAsync(caller.OrganisationId, caller.MemberId!.Value, cancellationToken)).SingleOrDefault(p => p.Id == id) is { } passkey
+            ? TypedResults.Ok(passkey)
+            : TypedResults.NotFound();
 
     internal static async Task<Results<NoContent, NotFound>> Remove(Guid id, Caller caller, PasskeyStore store, CancellationToken cancellationToken) =>
         await store.RemoveAsync(caller.OrganisationId, caller.MemberId!.Value, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();

@@ -9,6 +9,20 @@ namespace Coworking.Hub.Resources;
 /// <summary>A desk, room, office or space; <see cref="BookableHours"/> absent means bookable at all hours.</summary>
 public sealed record CreateResourceRequest(Guid? AreaId, string? Name, ResourceKind? Kind, int? Capacity = null, StaffedHours? BookableHours = null);
 
+/// <summary>A resource update: a field left out stays; <see cref="BookableHours"/> null means bookable at all hours again.</summary>
+public sealed record UpdateResourceRequest
+{
+    public Optional<Guid?> AreaId { get; init; }
+
+    public Optional<string?> Name { get; init; }
+
+    public Optional<ResourceKind?> Kind { get; init; }
+
+    public Optional<int?> Capacity { get; init; }
+
+    public Optional<StaffedHours?> BookableHours { get; init; }
+}
+
 /// <summary>Bookable resources of a location. A location manager sees only those of its locations.</summary>
 public static class ResourcesApi
 {
@@ -18,6 +32,7 @@ public static class ResourcesApi
         api.MapGet("/locations/{id:guid}/resources", ListResources);
         api.MapPost("/locations/{id:guid}/resources", CreateResource);
         api.MapGet("/resources/{id:guid}", GetResource);
+        api.MapPatch("/resources/{id:guid}", UpdateResource);
         api.MapDelete("/resources/{id:guid}", RemoveResource);
         return routes;
     }
@@ -79,6 +94,50 @@ public static class ResourcesApi
         await store.GetAsync(caller.OrganisationId, id, cancellationToken) is { } found && caller.Covers(found.Resource.LocationId)
             ? TypedResults.Ok(found.Resource)
             : TypedResults.NotFound();
+
+    internal static async Task<Results<Ok<ResourceResponse>, ValidationProblem, ProblemHttpResult, NotFound>> UpdateResource(
+        Guid id, UpdateResourceRequest request, Caller caller, ResourceStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(caller.OrganisationId, id, cancellationToken) is not { } found || !caller.Covers(found.Resource.LocationId))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        if (request.Name.IsPresent)
+        {
+            errors.Required("name", request.Name.Value);
+        }
+
+        foreach (var (field, isNull) in new[] { ("areaId", request.AreaId.IsNull), ("kind", request.Kind.IsNull), ("capacity", request.Capacity.IsNull) })
+        {
+            if (isNull)
+            {
+                errors.Add(field, "must not be null; leave it out to keep it");
+            }
+        }
+
+        if (request.Capacity.Value is < 1 or > 10_000)
+        {
+            errors.Add("capacity", "must be between 1 and 10000");
+        }
+
+        request.BookableHours.Value?.Validate("bookableHours", errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var patch = new ResourcePatch(
+            request.AreaId.Value, request.Name.Value?.Trim(), request.Kind.Value, request.Capacity.Value, request.BookableHours.IsPresent, request.BookableHours.Value);
+        var (outcome, updated) = await store.UpdateAsync(caller.OrganisationId, id, patch, cancellationToken);
+        return outcome switch
+        {
+            ResourceWrite.Done => TypedResults.Ok(updated!),
+            ResourceWrite.UnknownArea => Problems.UnknownReference("areaId", "is not an area of this location"),
+            _ => TypedResults.NotFound(),
+        };
+    }
 
     internal static async Task<Results<NoContent, NotFound>> RemoveResource(Guid id, Caller caller, ResourceStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(caller.OrganisationId, id, cancellationToken) is { } found && caller.Covers(found.Resource.LocationId)

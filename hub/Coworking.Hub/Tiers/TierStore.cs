@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Coworking.Hub.Access;
 using Dapper;
 using Npgsql;
 
@@ -70,6 +71,62 @@ internal sealed class TierStore(Database.TenantDataSource db, TimeProvider time)
             new { organisationId, id, locationId },
             cancellationToken: cancellationToken));
         return row?.ToResponse(locationId);
+    }
+
+    /// <summary>The tier's own terms (under no location's override), or null when it is not the organisation's.</summary>
+    public async Task<TierTerms?> GetBaseAsync(Guid organisationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var terms = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT terms::text FROM tiers WHERE organisation_id = @organisationId AND id = @id",
+            new { organisationId, id },
+            cancellationToken: cancellationToken));
+        return terms is null ? null : JsonSerializer.Deserialize<TierTerms>(terms, TierTerms.Json);
+    }
+
+    /// <summary>
+    /// Renames a tier or replaces its terms (already checked); the membership grants of its members follow the new
+    /// terms (what the tier opens, and when) through the access compiler, in the same transaction.
+    /// </summary>
+    public async Task<(TierWrite Outcome, TierResponse? Tier)> UpdateAsync(
+        Guid organisationId, Guid id, string? name, TierTerms? terms, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            if (await conn.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE tiers SET name = coalesce(@name, name), terms = coalesce(@terms::jsonb, terms), updated_at = @now
+                WHERE organisation_id = @organisationId AND id = @id
+                """,
+                new { organisationId, id, name, terms = terms is null ? null : JsonSerializer.Serialize(terms, TierTerms.Json), now },
+                tx,
+                cancellationToken: cancellationToken)) == 0)
+            {
+                return (TierWrite.NotFound, null);
+            }
+        }
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "tiers_name" })
+        {
+            return (TierWrite.NameTaken, null);
+        }
+
+        if (terms is not null)
+        {
+            var members = (await conn.QueryAsync<Guid>(new CommandDefinition(
+                "SELECT member_id FROM memberships WHERE tier_id = @id", new { id }, tx, cancellationToken: cancellationToken))).ToList();
+            await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.MembersAsync(conn, tx, members, cancellationToken), now, cancellationToken);
+        }
+
+        var row = await conn.QuerySingleAsync<TierRow>(new CommandDefinition(
+            $"{Select} WHERE t.organisation_id = @organisationId AND t.id = @id",
+            new { organisationId, id, locationId = (Guid?)null },
+            tx,
+            cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+        return (TierWrite.Done, row.ToResponse(null));
     }
 
     /// <summary>The tier's base terms and stored override at a location, to check an override before it is written.</summary>

@@ -10,6 +10,17 @@ namespace Coworking.Hub.Tiers;
 public sealed record CreateTierRequest(string? Name, TierTermsInput? Terms);
 
 /// <summary>
+/// A tier update: <see cref="Terms"/> is a partial terms object laid over the tier's terms (a key given replaces the
+/// term, a null limit makes it unlimited, a key left out stays).
+/// </summary>
+public sealed record UpdateTierRequest
+{
+    public Optional<string?> Name { get; init; }
+
+    public Optional<JsonObject?> Terms { get; init; }
+}
+
+/// <summary>
 /// Membership tiers of the organisation. Everyone reads them; only an organisation admin creates them and
 /// sets a location's override (a partial terms object: the keys it names replace the tier's there).
 /// </summary>
@@ -21,6 +32,7 @@ public static class TiersApi
         api.MapGet("/", ListTiers);
         api.MapPost("/", CreateTier);
         api.MapGet("/{id:guid}", GetTier);
+        api.MapPatch("/{id:guid}", UpdateTier);
         api.MapPut("/{id:guid}/locations/{locationId:guid}", SetOverride);
         api.MapDelete("/{id:guid}/locations/{locationId:guid}", RemoveOverride);
         return routes;
@@ -65,6 +77,65 @@ public static class TiersApi
             && await store.GetAsync(caller.OrganisationId, id, locationId, cancellationToken) is { } tier
             ? TypedResults.Ok(tier)
             : TypedResults.NotFound();
+
+    /// <summary>Renames a tier or changes its terms (organisation admin); answers the tier with its own terms.</summary>
+    internal static async Task<Results<Ok<TierResponse>, ValidationProblem, ProblemHttpResult, NotFound>> UpdateTier(
+        Guid id, UpdateTierRequest request, Caller caller, TierStore store, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOrgAdmin)
+        {
+            return Problems.Forbidden("only an organisation admin manages tiers");
+        }
+
+        if (await store.GetBaseAsync(caller.OrganisationId, id, cancellationToken) is not { } current)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new ValidationErrors();
+        if (request.Name.IsPresent)
+        {
+            errors.Required("name", request.Name.Value);
+        }
+
+        TierTerms? terms = null;
+        if (request.Terms.IsNull)
+        {
+            errors.Add("terms", "must not be null; leave it out to keep the terms");
+        }
+        else if (request.Terms.Value is { } changes)
+        {
+            foreach (var key in changes.Select(p => p.Key).Where(k => !TierTermsInput.Keys.Contains(k)))
+            {
+                errors.Add($"terms.{key}", "is not a term of a tier");
+            }
+
+            if (!errors.Any)
+            {
+                try
+                {
+                    terms = current.With(changes).Validate(errors);
+                }
+                catch (JsonException e)
+                {
+                    errors.Add(e.Path is { Length: > 2 } path ? $"terms.{path[2..]}" : "terms", "is not valid JSON for this term");
+                }
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var (outcome, tier) = await store.UpdateAsync(caller.OrganisationId, id, request.Name.Value?.Trim(), terms, cancellationToken);
+        return outcome switch
+        {
+            TierWrite.Done => TypedResults.Ok(tier!),
+            TierWrite.NameTaken => Problems.Conflict("name", "is already the name of a tier of this organisation"),
+            _ => TypedResults.NotFound(),
+        };
+    }
 
     /// <summary>
     /// Replaces the override at a location. Each key must be a terms key; the tier's terms with the override laid
