@@ -3,7 +3,7 @@ namespace Coworking.Hub.Database;
 /// <summary>
 /// Whose rows the hub's statements may touch: PostgreSQL's row-level security (migration 0080) admits only the rows of
 /// the organisation set here, or every row for the system. The scope is ambient (it flows with the async call): a
-/// request takes its caller's organisation once authenticated (<see cref="Tenancy.UseTenantScope"/>), and everything
+/// request takes its caller's organisation once authenticated (<see cref="Coworking.Hub.Auth.Tenancy.UseTenantScope"/>), and everything
 /// that spans organisations says so where it starts, with <see cref="System"/> and the reason — a clock, the mail
 /// outbox, edge sync, an authentication lookup. Nothing set is nothing seen.
 /// </summary>
