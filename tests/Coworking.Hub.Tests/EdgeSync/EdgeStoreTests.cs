@@ -111,7 +111,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
     public async Task Compaction_deletes_only_superseded_entries_older_than_the_retention_and_the_snapshot_stays_the_same()
     {
         var location = await hub.CreateLocationAsync();
-        var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
+        var member = await Workspace.MemberAsync(hub.Admin, location, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
         await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/suspend", new { });
         await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/reinstate", new { });
         var before = await ReadSnapshotAsync(location);
