@@ -45,7 +45,7 @@ internal static class AccessCompiler
         var ids = memberIds.Distinct().Order().ToArray();
         var facts = await conn.QueryAsync<MemberFacts>(new CommandDefinition(
             """
-            SELECT m.id, m.status AS status_text, m.home_location_id, m.created_at, ms.joined_at,
+            SELECT m.id, m.status AS status_text, m.home_location_id, ms.joined_at,
                    ms.tier_id, t.name AS tier_name, t.terms::text AS tier_terms, ov.terms::text AS tier_override,
                    l.staffed_hours::text AS staffed_hours, coalesce(l.access_grace_days, 0) AS grace_days,
                    (SELECT max(le.service_end)::timestamp AT TIME ZONE l.time_zone
@@ -149,8 +149,9 @@ internal static class AccessCompiler
     /// <summary>
     /// What a member's home location's edges should hold: the holder with its status, its live credentials and, for an
     /// active member whose tier opens doors, the membership grant — all hours or the location's staffed hours, valid from
-    /// joining through the end of the paid period plus the location's grace (a member without a membership, who is never
-    /// billed, keeps an open-ended grant).
+    /// joining through the end of the paid period plus the location's grace. A member without a membership (never joined
+    /// a tier) has no membership grant: nothing is paid, so nothing could end it, and an open-ended grant would admit
+    /// them at an offline edge for ever. Such a member opens only what they book.
     /// </summary>
     internal static IEnumerable<EdgeEntity> MemberEntities(MemberFacts member, IReadOnlyList<CredentialRow> credentials)
     {
@@ -166,10 +167,9 @@ internal static class AccessCompiler
             yield return new EdgeEntity(member.Id, home, credential.ToChange());
         }
 
-        var access = member is { TierId: { } tierId, TierName: { } name, TierTerms: { } terms }
-            ? TierStore.Effective(tierId, name, terms, member.TierOverride).Terms.Access
-            : (TierAccess?)null;
-        if (status != MemberStatus.Active || access == TierAccess.BookingsOnly)
+        if (status != MemberStatus.Active
+            || member is not { TierId: { } tierId, TierName: { } name, TierTerms: { } terms, JoinedAt: { } joined }
+            || TierStore.Effective(tierId, name, terms, member.TierOverride).Terms.Access is not ({ } access and not TierAccess.BookingsOnly))
         {
             yield break;
         }
@@ -185,10 +185,8 @@ internal static class AccessCompiler
             }
         }
 
-        DateTimeOffset? validUntil = member.JoinedAt is { } joined
-            ? Max(member.PaidThrough ?? joined, joined).AddDays(member.GraceDays)
-            : null;
-        yield return new EdgeEntity(member.Id, home, Changes.MembershipGrant(member.Id, home, member.JoinedAt ?? member.CreatedAt, validUntil, schedule));
+        var validUntil = Max(member.PaidThrough ?? joined, joined).AddDays(member.GraceDays);
+        yield return new EdgeEntity(member.Id, home, Changes.MembershipGrant(member.Id, home, joined, validUntil, schedule));
     }
 
     /// <summary>
@@ -365,8 +363,6 @@ internal static class AccessCompiler
         public string StatusText { get; init; } = string.Empty;
 
         public Guid? HomeLocationId { get; init; }
-
-        public DateTimeOffset CreatedAt { get; init; }
 
         /// <summary>When the membership began; null without one.</summary>
         public DateTimeOffset? JoinedAt { get; init; }

@@ -73,11 +73,10 @@ internal static class Changes
     /// <summary>
     /// An active member's membership grant at its home location: every door, from <paramref name="validFrom"/> until
     /// <paramref name="validUntil"/> (the end of the paid period plus the location's grace, so an edge cut off from the hub
-    /// stops admitting a member whose renewal was never paid), or open-ended without it; at all hours unless a
-    /// <paramref name="schedule"/> is given.
+    /// stops admitting a member whose renewal was never paid); at all hours unless a <paramref name="schedule"/> is given.
     /// </summary>
     public static Change MembershipGrant(
-        Guid memberId, Guid locationId, DateTimeOffset validFrom, DateTimeOffset? validUntil, IEnumerable<WeeklyWindow>? schedule = null) => new()
+        Guid memberId, Guid locationId, DateTimeOffset validFrom, DateTimeOffset validUntil, IEnumerable<WeeklyWindow>? schedule = null) => new()
     {
         Grant = new GrantUpsert
         {
@@ -85,7 +84,7 @@ internal static class Changes
             HolderId = memberId.ToString(),
             AllDoors = true,
             ValidFrom = Timestamp.FromDateTimeOffset(validFrom),
-            ValidUntil = validUntil is { } until ? Timestamp.FromDateTimeOffset(until) : null,
+            ValidUntil = Timestamp.FromDateTimeOffset(validUntil),
             Schedule = { schedule ?? [] },
         },
     };

@@ -7,24 +7,26 @@ using Npgsql;
 
 namespace Coworking.Hub.Access;
 
+/// <summary>What a pass's PIN is made with: the organisation's PIN key (for its keyed hash) and its PIN length (6 to 8 digits).</summary>
+internal readonly record struct PassPinSecret(byte[] Key, int Length);
+
 /// <summary>The PIN and QR payload of a pass as handed to the member once, and the log entries that issue them (for a new pass).</summary>
 internal sealed record IssuedPass(string Pin, string QrPayload, IReadOnlyList<LocationChange> Changes);
 
 /// <summary>
-/// Booking and visitor passes (ARCHITECTURE §3): a holder of their own (the booking or the visitor) with an
-/// 8-digit PIN and a QR credential, and one grant for the given doors inside the pass's validity window, as the
+/// Booking and visitor passes (ARCHITECTURE §3): a holder of their own (the booking or the visitor) with a PIN of the
+/// organisation's PIN length (6 to 8 digits, <c>organisations.pin_length</c>) and a QR credential, and one grant for the given doors inside the pass's validity window, as the
 /// <see cref="AccessCompiler"/> works it out from the pass. The
 /// QR payload is the decimal number of a raw card credential: a QR reader set to report what it scans as card
 /// data presents it to the edge like a card.
 /// </summary>
 internal static class Passes
 {
-    private const int PinDigits = 8;
     private const int Attempts = 4;
 
     /// <summary>
     /// Runs a whole pass-issuing transaction again when a fresh PIN or QR number collided with a live one (one in
-    /// 10^8 per live PIN), so the collision never reaches the caller.
+    /// 10^6 to 10^8 per live PIN, by the organisation's PIN length), so the collision never reaches the caller.
     /// </summary>
     public static async Task<T> RetryOnCollisionAsync<T>(Func<Task<T>> write)
     {
@@ -46,9 +48,9 @@ internal static class Passes
     /// a visitor's pass, or a booking's handed to another member.
     /// </summary>
     public static async Task<(string Pin, string QrPayload)> IssueAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid passHolderId, byte[] pinKey, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, Guid passHolderId, PassPinSecret secret, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (pin, qr, pinRow, qrRow) = Draw(memberId, passHolderId, pinKey, now);
+        var (pin, qr, pinRow, qrRow) = Draw(memberId, passHolderId, secret, now);
         await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { InsertCommand(organisationId, pinRow, qrRow) } };
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return (pin, qr);
@@ -58,19 +60,33 @@ internal static class Passes
     /// Draws a new pass's PIN and QR number and makes the statements that insert its credentials and record what its
     /// entries send (<see cref="AccessCompiler.NewPass"/>), for a caller that sends them in a batch with its other writes.
     /// </summary>
-    public static (IssuedPass Pass, IReadOnlyList<NpgsqlBatchCommand> Inserts) Prepare(Guid organisationId, Guid memberId, PassFacts facts, byte[] pinKey, DateTimeOffset now)
+    public static (IssuedPass Pass, IReadOnlyList<NpgsqlBatchCommand> Inserts) Prepare(Guid organisationId, Guid memberId, PassFacts facts, PassPinSecret secret, DateTimeOffset now)
     {
-        var (pin, qr, pinRow, qrRow) = Draw(memberId, facts.Id, pinKey, now);
+        var (pin, qr, pinRow, qrRow) = Draw(memberId, facts.Id, secret, now);
         var (changes, record) = AccessCompiler.NewPass(facts, [pinRow, qrRow]);
         return (new IssuedPass(pin, qr, changes), [InsertCommand(organisationId, pinRow, qrRow), record]);
     }
 
-    private static (string Pin, string QrPayload, CredentialRow PinRow, CredentialRow QrRow) Draw(Guid memberId, Guid passHolderId, byte[] pinKey, DateTimeOffset now)
+    /// <summary>A PIN of exactly the organisation's length, leading zeros included, drawn uniformly.</summary>
+    internal static string DrawPin(int length)
     {
-        var pin = RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, CredentialsApi.MinimumPinLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, CredentialsApi.MaximumPinLength);
+        var bound = 1;
+        for (var i = 0; i < length; i++)
+        {
+            bound *= 10;
+        }
+
+        return RandomNumberGenerator.GetInt32(0, bound).ToString("D" + length.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    private static (string Pin, string QrPayload, CredentialRow PinRow, CredentialRow QrRow) Draw(Guid memberId, Guid passHolderId, PassPinSecret secret, DateTimeOffset now)
+    {
+        var pin = DrawPin(secret.Length);
         var qr = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 1;
-        var pinRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Pin, null, 0, 0, pin), pinKey, now);
-        var qrRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Card, CardFormat.Raw, 0, qr, null), pinKey, now);
+        var pinRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Pin, null, 0, 0, pin), secret.Key, now);
+        var qrRow = CredentialStore.NewRow(memberId, passHolderId, new NewCredential(MemberCredentialKind.Card, CardFormat.Raw, 0, qr, null), secret.Key, now);
         return (pin, qr.ToString(CultureInfo.InvariantCulture), pinRow, qrRow);
     }
 

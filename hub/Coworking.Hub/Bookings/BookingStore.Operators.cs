@@ -237,7 +237,7 @@ internal sealed partial class BookingStore
                 cancellationToken: cancellationToken));
             await Passes.RevokeAsync(conn, tx, id, now, cancellationToken);
             await LockResourceAsync(conn, tx, row.ResourceId, cancellationToken);
-            var (pin, qr) = await Passes.IssueAsync(conn, tx, caller.OrganisationId, memberId, id, member.PinKey, now, cancellationToken);
+            var (pin, qr) = await Passes.IssueAsync(conn, tx, caller.OrganisationId, memberId, id, member.PassPin, now, cancellationToken);
             await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
             var answer = transferred.ToResponse(pin, qr);
             await QueueConfirmationAsync(conn, tx, [answer], [], now, cancellationToken);

@@ -158,7 +158,7 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
 
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
-            SELECT m.id, m.status AS status_text, m.home_location_id, ms.tier_id, o.pin_key,
+            SELECT m.id, m.status AS status_text, m.home_location_id, ms.tier_id, o.pin_key, o.pin_length,
                    t.name AS tier_name, t.terms::text AS tier_terms, ov.terms::text AS tier_override
             FROM members m JOIN organisations o ON o.id = m.organisation_id
             LEFT JOIN memberships ms ON ms.member_id = m.id
@@ -270,7 +270,7 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
             UpdatedAt = now,
         };
         var (pass, inserts) = Passes.Prepare(
-            caller.OrganisationId, member.Id, PassFacts.Booking(row.Id, row.LocationId, member.Status, live: true, read.Doors, row.StartsAt, row.EndsAt), member.PinKey, now);
+            caller.OrganisationId, member.Id, PassFacts.Booking(row.Id, row.LocationId, member.Status, live: true, read.Doors, row.StartsAt, row.EndsAt), member.PassPin, now);
         return new BookingDecision(null, new PreparedBooking(row, pass, inserts, new BookingWriteResult(BookingWrite.Done, row.ToResponse(pass.Pin, pass.QrPayload))));
     }
 
@@ -320,13 +320,15 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
 
         public byte[] PinKey { get; init; } = [];
 
+        public int PinLength { get; init; }
+
         public string? TierName { get; init; }
 
         public string? TierTerms { get; init; }
 
         public string? TierOverride { get; init; }
 
-        public LockedMember ToLocked() => new() { Id = Id, StatusText = StatusText, HomeLocationId = HomeLocationId, TierId = TierId, PinKey = PinKey };
+        public LockedMember ToLocked() => new() { Id = Id, StatusText = StatusText, HomeLocationId = HomeLocationId, TierId = TierId, PinKey = PinKey, PinLength = PinLength };
     }
 
     /// <summary>
@@ -653,7 +655,7 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
             inMonth.Count);
     }
 
-    /// <summary>A member locked for the booking's transaction, with the membership's tier and the organisation's PIN key.</summary>
+    /// <summary>A member locked for the booking's transaction, with the membership's tier and the organisation's PIN key and length.</summary>
     internal sealed record LockedMember
     {
         public Guid Id { get; init; }
@@ -666,13 +668,19 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
 
         public byte[] PinKey { get; init; } = [];
 
+        /// <summary>The digits of the booking and visitor PINs the organisation's passes get.</summary>
+        public int PinLength { get; init; }
+
+        /// <summary>What a pass made for this member's booking or visitor is issued with.</summary>
+        public PassPinSecret PassPin => new(PinKey, PinLength);
+
         public MemberStatus Status => DbText.Parse<MemberStatus>(StatusText);
     }
 
     internal static Task<LockedMember?> LockMemberAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid organisationId, Guid memberId, CancellationToken cancellationToken) =>
         conn.QuerySingleOrDefaultAsync<LockedMember>(new CommandDefinition(
             """
-            SELECT m.id, m.status AS status_text, m.home_location_id, ms.tier_id, o.pin_key
+            SELECT m.id, m.status AS status_text, m.home_location_id, ms.tier_id, o.pin_key, o.pin_length
             FROM members m JOIN organisations o ON o.id = m.organisation_id LEFT JOIN memberships ms ON ms.member_id = m.id
             WHERE m.id = @memberId AND m.organisation_id = @organisationId
             FOR NO KEY UPDATE OF m

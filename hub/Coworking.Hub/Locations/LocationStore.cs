@@ -159,11 +159,17 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
     }
 
     /// <summary>Removes a door and tells the location's edges; false when there is no such door.</summary>
-    public async Task<bool> RemoveDoorAsync(Guid locationId, Guid doorId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes a door: the grants of the area's live passes are worked out again without it, and a lockdown of that
+    /// door alone is lifted by <paramref name="actor"/> (nothing is left to lock down), so neither the lockdown list nor
+    /// an edge's cache keeps naming a door that is gone.
+    /// </summary>
+    public async Task<bool> RemoveDoorAsync(Guid locationId, Guid doorId, string actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        await DoorChanges.LockLocationAsync(conn, tx, locationId, cancellationToken);
         var areaId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
             "UPDATE doors SET removed_at = @now WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL RETURNING area_id",
             new { doorId, locationId, now },
@@ -175,7 +181,13 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
         }
 
         var regranted = await AreaPasses.RegrantAsync(conn, tx, area, now, cancellationToken);
-        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId)), .. regranted], now, cancellationToken);
+        var lifted = await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE lockdowns SET lifted_by = @actor, lifted_at = @now WHERE location_id = @locationId AND door_id = @doorId AND lifted_at IS NULL",
+            new { locationId, doorId, actor, now },
+            tx,
+            cancellationToken: cancellationToken));
+        List<LocationChange> control = lifted > 0 ? [await DoorChanges.ControlAsync(conn, tx, locationId, cancellationToken)] : [];
+        await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId)), .. regranted, .. control], now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }

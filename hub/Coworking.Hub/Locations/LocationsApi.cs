@@ -1,4 +1,5 @@
 using Coworking.Hub.Auth;
+using Coworking.Hub.Doors;
 using Coworking.Hub.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -177,7 +178,7 @@ public static class LocationsApi
     }
 
     internal static async Task<Results<NoContent, NotFound>> RemoveDoor(Guid id, Guid doorId, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
-        await IsVisible(id, caller, store, cancellationToken) && await store.RemoveDoorAsync(id, doorId, cancellationToken)
+        await IsVisible(id, caller, store, cancellationToken) && await store.RemoveDoorAsync(id, doorId, DoorControlApi.Actor(caller), cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 

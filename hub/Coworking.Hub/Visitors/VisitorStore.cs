@@ -92,7 +92,7 @@ internal sealed class VisitorStore(Database.TenantDataSource db, TimeProvider ti
                 new { id, organisationId = caller.OrganisationId, visitor.LocationId, hostId, visitor.Name, visitor.Email, start = visitor.Visit.Start, end = visitor.Visit.End, now },
                 tx,
                 cancellationToken: cancellationToken));
-            var (pin, qr) = await Passes.IssueAsync(conn, tx, caller.OrganisationId, hostId, id, host.PinKey, now, cancellationToken);
+            var (pin, qr) = await Passes.IssueAsync(conn, tx, caller.OrganisationId, hostId, id, host.PassPin, now, cancellationToken);
             await ChangeLog.AppendAsync(conn, tx, await AccessCompiler.PassesAsync(conn, tx, [id], cancellationToken), now, cancellationToken);
             var registered = new VisitorResponse(
                 id, hostId, visitor.LocationId, visitor.Name, visitor.Email, visitor.Visit.Start, visitor.Visit.End, VisitorStatus.Registered, now, null, pin, qr);

@@ -19,7 +19,7 @@ public sealed class MembershipExpiryAtTheDoorTests(ITestOutputHelper output)
     public async Task Unpaid_member_is_refused_as_expired_by_an_offline_edge_after_the_grace_and_let_in_again_once_the_hub_records_the_payment()
     {
         using var clock = new EdgeClock();
-        await using var site = await SyncSite.StartAsync(hubSettings: ["--Billing:ScheduleInterval=00:00:01"], edgeSettings: clock.Environment);
+        await using var site = await SyncSite.StartAsync(hubSettings: ["--Billing:ScheduleInterval=00:00:01"], edgeSettings: clock.Environment, adaJoined: false);
         try
         {
             await ExpiredAndPaidAsync(site, clock);

@@ -30,7 +30,8 @@ public sealed class DunningAtTheDoorTests(ITestOutputHelper output)
             "--Billing:RetryDelays:1=00:00:02",
             $"--Billing:SuspendAfterFailures={Attempts}",
             "--Billing:ScheduleInterval=00:00:01",
-        ]);
+        ],
+        adaJoined: false);
         await stripe.SendWebhooksToAsync(site.Hub.ApiUrl);
         try
         {
@@ -54,9 +55,11 @@ public sealed class DunningAtTheDoorTests(ITestOutputHelper output)
         var declining = await SaveCardAsync(site, stripe, DecliningCard);
         var customer = await CustomerOfAsync(site);
         Assert.Equal(declining, (await stripe.CustomerAsync(customer)).GetProperty("invoice_settings").GetProperty("default_payment_method").GetString());
-        Assert.Equal("granted", await site.BadgeAsync());
+        Assert.Equal("denied", await site.BadgeAsync());
 
         await site.Api.PostAsync($"/api/v1/members/{site.AdaId}/membership", new { tierId = tier, channel = "website" });
+        await site.SyncedAsync();
+        Assert.Equal("granted", await site.BadgeAsync());
         var invoice = await Eventually.Async(() => ScalarAsync<Guid?>(site, "SELECT id FROM invoices WHERE member_id = @ada"), i => i is not null, "the plan is invoiced");
         var lastFailure = await Eventually.Async(
             () => ScalarAsync<DateTime?>(site, $"SELECT max(updated_at) FROM payment_attempts WHERE status = 'failed' AND attempt = {Attempts} AND invoice_id IN (SELECT id FROM invoices WHERE member_id = @ada)"),

@@ -35,6 +35,24 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Member_who_never_joined_holds_no_membership_grant_and_one_whose_membership_ended_loses_it()
+    {
+        var (site, ended) = await MemberAsync(Workspace.Terms());
+        var never = await Workspace.MemberAsync(hub.Admin, site.LocationId, null);
+        await hub.Admin.PostJsonAsync($"/api/v1/members/{never}/credentials", new { kind = "card", facilityCode = 12, cardNumber = 3456 });
+
+        var cancelling = await hub.Admin.PostJsonAsync($"/api/v1/members/{ended}/membership/cancel", new { });
+        hub.Time.AdjustTime(cancelling["cancelAt"]!.GetValue<DateTimeOffset>().AddMinutes(1));
+        await hub.Services.GetRequiredService<Memberships.MembershipStore>().ApplyDueAsync(default);
+        var log = await LogAsync(site);
+
+        Assert.Contains(log, c => c.Credential?.HolderId == never.ToString());
+        Assert.DoesNotContain(log, c => c.Grant?.HolderId == never.ToString());
+        Assert.Equal(Change.KindOneofCase.GrantRemoved, (await MembershipGrantAsync(site, ended)).KindCase);
+        Assert.Equal(HolderStatus.Cancelled, log.Last(c => c.Holder?.HolderId == ended.ToString()).Holder.Status);
+    }
+
+    [Fact]
     public async Task Location_grace_is_configurable_and_a_new_grace_reissues_the_grants_of_its_members()
     {
         using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");

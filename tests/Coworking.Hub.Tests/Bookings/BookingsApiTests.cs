@@ -22,7 +22,7 @@ public sealed class BookingsApiTests(ClockedHubFixture hub) : IClassFixture<Cloc
         var booking = await BookAsync(member, room, TenOClock, TenOClock.AddHours(1));
 
         var pin = booking["pin"]!.GetValue<string>();
-        Assert.Matches("^[0-9]{8}$", pin);
+        Assert.Matches("^[0-9]{6}$", pin);
         Assert.Matches("^[0-9]+$", booking["qrPayload"]!.GetValue<string>());
         Assert.Equal(TenOClock.AddMinutes(-5), booking["accessFrom"]!.GetValue<DateTimeOffset>());
         var log = await LogAsync(site.LocationId);

@@ -26,7 +26,7 @@ public sealed class OperatorOverrideTests(ClockedHubFixture hub) : IClassFixture
 
         var booked = series["booked"]!.AsArray();
         Assert.Equal(3, booked.Count);
-        Assert.All(booked, b => Assert.Matches("^[0-9]{8}$", b!["pin"]!.GetValue<string>()));
+        Assert.All(booked, b => Assert.Matches("^[0-9]{6}$", b!["pin"]!.GetValue<string>()));
         var conflict = Assert.Single(series["conflicts"]!.AsArray())!;
         Assert.Equal("taken", conflict["reason"]!.GetValue<string>());
         Assert.Equal(taken, conflict["start"]!.GetValue<DateTimeOffset>());
@@ -119,7 +119,7 @@ public sealed class OperatorOverrideTests(ClockedHubFixture hub) : IClassFixture
         var transferred = await hub.Admin.PostJsonAsync($"/api/v1/bookings/{booking.Id()}/transfer", new { memberId = colleague });
 
         Assert.Equal(colleague, transferred["memberId"]!.GetValue<Guid>());
-        Assert.Matches("^[0-9]{8}$", transferred["pin"]!.GetValue<string>());
+        Assert.Matches("^[0-9]{6}$", transferred["pin"]!.GetValue<string>());
         var log = await LogAsync(site.LocationId);
         Assert.Equal(oldCredentials.Order(), log.Where(c => c.CredentialRevoked is not null).Select(c => c.CredentialRevoked.CredentialId).Order());
         Assert.Equal(4, log.Count(c => c.Credential?.HolderId == booking.Id().ToString()));

@@ -19,13 +19,33 @@ public sealed class VisitorTests(ClockedHubFixture hub) : IClassFixture<ClockedH
 
         var visitor = await RegisterAsync(admin, host, site, Visit);
 
-        Assert.Matches("^[0-9]{8}$", visitor["pin"]!.GetValue<string>());
+        Assert.Matches("^[0-9]{6}$", visitor["pin"]!.GetValue<string>());
         var log = await LogAsync(site.LocationId);
         var grant = log.Last(c => c.Grant?.GrantId == visitor.Id().ToString()).Grant;
         Assert.True(grant.AllDoors);
         Assert.Equal(Visit, grant.ValidFrom.ToDateTimeOffset());
         Assert.Equal(Visit.AddHours(3), grant.ValidUntil.ToDateTimeOffset());
         Assert.Equal(2, log.Count(c => c.Credential?.HolderId == visitor.Id().ToString()));
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(8)]
+    public async Task Booking_visitor_and_transferred_booking_pins_have_the_organisation_s_pin_length(int length)
+    {
+        var (admin, site, host, tier) = await SetUpAsync(2);
+        await admin.PutJsonAsync("/api/v1/organisation/pin-policy", new { length });
+        var other = await Workspace.MemberAsync(admin, site.LocationId, tier);
+        var room = await Workspace.ResourceAsync(admin, site, "meeting_room");
+
+        var visitor = await RegisterAsync(admin, host, site, Visit);
+        var booking = await admin.PostJsonAsync("/api/v1/bookings", new { memberId = host, resourceId = room, start = Visit, end = Visit.AddHours(1) });
+        var transferred = await admin.PostJsonAsync($"/api/v1/bookings/{booking.Id()}/transfer", new { memberId = other });
+
+        var pattern = $"^[0-9]{{{length}}}$";
+        Assert.Matches(pattern, visitor["pin"]!.GetValue<string>());
+        Assert.Matches(pattern, booking["pin"]!.GetValue<string>());
+        Assert.Matches(pattern, transferred["pin"]!.GetValue<string>());
     }
 
     [Fact]

@@ -106,6 +106,25 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     }
 
     [Fact]
+    public async Task Removing_a_door_lifts_its_lockdown_so_no_edge_or_list_keeps_naming_it_and_leaves_the_location_lockdown()
+    {
+        var (location, _, door) = await DoorAsync();
+        var doorLockdown = await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/lockdowns", new { scope = "door", doorId = door, reason = "Broken glass" });
+        var wholeSite = await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/lockdowns", new { scope = "location", reason = "Police request" });
+
+        using var removed = await hub.Admin.DeleteAsync($"/api/v1/locations/{location}/doors/{door}");
+
+        Assert.Equal(204, (int)removed.StatusCode);
+        var sent = Assert.Single((await NewestAsync(location)).DoorControl.Lockdowns);
+        Assert.Equal(wholeSite.Id().ToString(), sent.LockdownId);
+        var active = await hub.Admin.GetJsonAsync($"/api/v1/locations/{location}/lockdowns?active=true");
+        Assert.Equal([wholeSite.Id()], active.Items().Select(i => i.Id()));
+        var lifted = await hub.Admin.GetJsonAsync($"/api/v1/locations/{location}/lockdowns/{doorLockdown.Id()}");
+        Assert.False(lifted["active"]!.GetValue<bool>());
+        Assert.StartsWith("api_key:", lifted["liftedBy"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Door_under_a_location_lockdown_says_so_in_its_control()
     {
         var (location, _, door) = await DoorAsync();

@@ -117,7 +117,7 @@ public sealed class EdgeStoreTests(HubFixture hub) : IClassFixture<HubFixture>
     {
         using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var location = await hub.CreateLocationAsync();
-        var member = await HubFixture.CreateMemberAsync(hub.Admin, location);
+        var member = await Workspace.MemberAsync(hub.Admin, location, await Workspace.TierAsync(hub.Admin, Workspace.Terms()));
         await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/suspend", new { });
         await hub.Admin.PostJsonAsync($"/api/v1/members/{member}/reinstate", new { });
         var before = await ReadSnapshotAsync(location);

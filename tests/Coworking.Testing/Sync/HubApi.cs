@@ -9,6 +9,7 @@ namespace Coworking.Testing.Sync;
 public sealed class HubApi(string apiKey, string connectionString) : IDisposable
 {
     private HttpClient _http = new();
+    private Guid? _openTier;
 
     public string ConnectionString => connectionString;
 
@@ -29,11 +30,24 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
         return Id(await PostAsync($"/api/v1/locations/{locationId}/doors", new { areaId = area, name, unlockMs = 1000 }));
     }
 
-    /// <summary>An active member at the location with one H10301 card; returns the member's id.</summary>
-    public async Task<Guid> CreateMemberWithCardAsync(Guid locationId, int facilityCode, int cardNumber)
+    /// <summary>
+    /// An active member at the location with one H10301 card, joined to an all-hours tier unless <paramref name="joined"/>
+    /// is false (a member without a membership opens no door); returns the member's id.
+    /// </summary>
+    public async Task<Guid> CreateMemberWithCardAsync(Guid locationId, int facilityCode, int cardNumber, bool joined = true)
     {
         var member = Id(await PostAsync("/api/v1/members", new { name = "Ada Lovelace", email = $"ada-{Guid.NewGuid():N}@example.test", homeLocationId = locationId }));
         await PostAsync($"/api/v1/members/{member}/credentials", new { kind = "card", facilityCode, cardNumber });
+        if (joined)
+        {
+            _openTier ??= Id(await PostAsync("/api/v1/tiers", new
+            {
+                name = $"Open access {Guid.NewGuid():N}"[..20],
+                terms = new { kind = "hot_desk", priceMinor = 20000, currency = "GBP", billingInterval = "monthly", access = "all_hours" },
+            }));
+            await PostAsync($"/api/v1/members/{member}/membership", new { tierId = _openTier, channel = "website" });
+        }
+
         return member;
     }
 

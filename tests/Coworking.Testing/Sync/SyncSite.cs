@@ -42,8 +42,10 @@ public sealed class SyncSite : IAsyncDisposable
     /// <param name="hubSettings">Extra hub settings (--Key=value) for every instance.</param>
     /// <param name="reader">Whether a simulated reader serves the front door.</param>
     /// <param name="edgeSettings">Extra edge settings (environment variables) for every edge of the site.</param>
+    /// <param name="adaJoined">Whether Ada starts with a membership of an all-hours tier (without one she opens no door).</param>
     public static async Task<SyncSite> StartAsync(
-        int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true, IReadOnlyDictionary<string, string>? edgeSettings = null)
+        int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true, IReadOnlyDictionary<string, string>? edgeSettings = null,
+        bool adaJoined = true)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sync");
         var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", .. PostgresServer.HubSettings(database)]);
@@ -61,7 +63,7 @@ public sealed class SyncSite : IAsyncDisposable
         var site = new SyncSite(api, instances);
         site.LocationId = await api.CreateLocationAsync("Canal Street");
         site.DoorId = await api.CreateDoorAsync(site.LocationId, "Front door");
-        site.AdaId = await api.CreateMemberWithCardAsync(site.LocationId, 42, 10001);
+        site.AdaId = await api.CreateMemberWithCardAsync(site.LocationId, 42, 10001, adaJoined);
 
         var settings = new Dictionary<string, string>
         {
