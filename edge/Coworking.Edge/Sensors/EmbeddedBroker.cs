@@ -31,7 +31,19 @@ public sealed class EmbeddedBroker(SensorOptions options, SensorIngest ingest, I
             return Task.CompletedTask;
         };
         _server = server;
-        await server.StartAsync();
+        try
+        {
+            await server.StartAsync();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // Doors do not need sensors: the edge keeps running and /status shows the broker is not listening.
+            log.LogError("Sensor broker cannot listen on port {Port}: {Problem}. Free the port or set Edge:Sensors:Port", options.Port, e.Message);
+            server.Dispose();
+            _server = null;
+            return;
+        }
+
         ingest.Connected = true;
         log.LogInformation("Sensor broker listening on port {Port} for {Gateways} gateways", options.Port, options.Gateways.Count);
         try
