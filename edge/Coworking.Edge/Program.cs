@@ -11,6 +11,7 @@ using Coworking.Edge.Osdp.Capture;
 using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Outbox;
 using Coworking.Edge.Readers;
+using Coworking.Edge.Sensors;
 using Coworking.Edge.Status;
 using Serilog;
 
@@ -89,6 +90,27 @@ if (gpio is not null)
 }
 
 services.AddOsdpReaders(osdpBuses, edge);
+
+services.AddSingleton(edge.Sensors);
+services.AddSingleton<ISensorCatalog, CachedSensorCatalog>();
+services.AddSingleton<SensorIngest>();
+services.AddSingleton<OccupancyTracker>();
+switch (edge.Sensors.Mode)
+{
+    case "embedded":
+        services.AddHostedService<EmbeddedBroker>();
+        break;
+    case "external":
+        services.AddHostedService<BuildingBrokerClient>();
+        break;
+    case "none":
+        break;
+    default:
+        await Console.Error.WriteLineAsync($"coworking-edge: configuration error: Edge:Sensors:Mode '{edge.Sensors.Mode}' is not one of embedded, external, none.");
+        return 2;
+}
+
+services.AddHostedService(sp => sp.GetRequiredService<OccupancyTracker>());
 
 // Registered after every part that adds doors: hosted services start in this order and stop in reverse.
 services.AddHostedService<DoorControlService>();

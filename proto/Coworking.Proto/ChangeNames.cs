@@ -20,6 +20,8 @@ public static class ChangeNames
         Change.KindOneofCase.Grant => $"grant:{change.Grant.GrantId}",
         Change.KindOneofCase.GrantRemoved => $"grant:{change.GrantRemoved.GrantId}",
         Change.KindOneofCase.DoorControl => "door_control",
+        Change.KindOneofCase.Sensor => $"sensor:{change.Sensor.SensorId}",
+        Change.KindOneofCase.SensorRemoved => $"sensor:{change.SensorRemoved.SensorId}",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.KindCase, "a change must say what changed"),
     };
 
@@ -36,6 +38,8 @@ public static class ChangeNames
         Change.KindOneofCase.Grant => "grant",
         Change.KindOneofCase.GrantRemoved => "grant_removed",
         Change.KindOneofCase.DoorControl => "door_control",
+        Change.KindOneofCase.Sensor => "sensor",
+        Change.KindOneofCase.SensorRemoved => "sensor_removed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a change must say what changed"),
     };
 }

@@ -1,3 +1,5 @@
+using Coworking.Edge.Sensors;
+
 namespace Coworking.Edge.Cache;
 
 /// <summary>
@@ -29,8 +31,10 @@ public sealed class CacheIndex
         Dictionary<string, DoorPolicy> doors,
         Dictionary<string, int> doorSlots,
         IndexInterner? interner,
-        DoorControlPolicy? doorControl = null)
+        DoorControlPolicy? doorControl = null,
+        Dictionary<string, SensorConfig>? sensors = null)
     {
+        SensorMap = sensors ?? [];
         DoorControl = doorControl ?? DoorControlPolicy.None;
         Seq = seq;
         LocationId = locationId;
@@ -68,6 +72,11 @@ public sealed class CacheIndex
     public int GrantCount => _grants.Count;
 
     public IReadOnlyCollection<DoorPolicy> Doors => _doors.Values;
+
+    /// <summary>The occupancy sensors the hub configured (docs/SENSORS.md).</summary>
+    public IReadOnlyCollection<SensorConfig> Sensors => SensorMap.Values;
+
+    internal Dictionary<string, SensorConfig> SensorMap { get; }
 
     public IEnumerable<CachedCredential> Credentials => _credentials.Values;
 

@@ -1,3 +1,4 @@
+using Coworking.Edge.Sensors;
 using Coworking.Proto.V1;
 using Google.Protobuf.WellKnownTypes;
 
@@ -18,6 +19,7 @@ internal sealed class CacheIndexBuilder
     private readonly PartitionedMap<EntityId, CachedGrant>.Writer _grants;
     private readonly CopyOnWrite<string, DoorPolicy> _doors;
     private readonly CopyOnWrite<string, int> _doorSlots;
+    private readonly CopyOnWrite<string, SensorConfig> _sensors;
     private readonly IndexInterner _interner;
     private LocationPolicy? _location;
     private DoorControlPolicy _doorControl;
@@ -36,6 +38,7 @@ internal sealed class CacheIndexBuilder
         _grants = index.GrantMap.ToWriter();
         _doors = new(index.DoorMap);
         _doorSlots = new(index.DoorSlotMap);
+        _sensors = new(index.SensorMap);
         _interner = index.Interner ?? new IndexInterner();
     }
 
@@ -49,6 +52,7 @@ internal sealed class CacheIndexBuilder
         _grants = PartitionedMap<EntityId, CachedGrant>.Empty.ToWriter();
         _doors = new([], owned: true);
         _doorSlots = new([], owned: true);
+        _sensors = new([], owned: true);
         _interner = new IndexInterner();
         _doorControl = DoorControlPolicy.None;
     }
@@ -70,6 +74,8 @@ internal sealed class CacheIndexBuilder
             Change.KindOneofCase.Grant => ApplyGrant(change.Grant),
             Change.KindOneofCase.GrantRemoved => RemoveGrant(change.GrantRemoved.GrantId),
             Change.KindOneofCase.DoorControl => ApplyDoorControl(change.DoorControl),
+            Change.KindOneofCase.Sensor => ApplySensor(change.Sensor),
+            Change.KindOneofCase.SensorRemoved => RemoveSensor(change.SensorRemoved.SensorId),
             _ => "unknown change kind",
         };
         return problem is null;
@@ -77,7 +83,28 @@ internal sealed class CacheIndexBuilder
 
     public CacheIndex Build(long seq, string locationId) =>
         new(seq, locationId, _location, _credentials.Build(), _cards.Build(), _pins.Build(), _holders.Build(), _holderCount, _grants.Build(),
-            _doors.Current, _doorSlots.Current, _interner, _doorControl);
+            _doors.Current, _doorSlots.Current, _interner, _doorControl, _sensors.Current);
+
+    private string? ApplySensor(SensorUpsert sensor)
+    {
+        if (!SensorConfigs.TryRead(sensor, out var config, out var problem))
+        {
+            return problem;
+        }
+
+        _sensors.Write[config.SensorId] = config;
+        return null;
+    }
+
+    private string? RemoveSensor(string sensorId)
+    {
+        if (_sensors.Current.ContainsKey(sensorId))
+        {
+            _sensors.Write.Remove(sensorId);
+        }
+
+        return null;
+    }
 
     private string? ApplyLocation(LocationUpsert location)
     {

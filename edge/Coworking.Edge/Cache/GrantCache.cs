@@ -600,6 +600,11 @@ public sealed class GrantCache : IDisposable
             yield return new Change { DoorControl = index.DoorControl.ToUpsert() };
         }
 
+        foreach (var sensor in index.Sensors)
+        {
+            yield return new Change { Sensor = Sensors.SensorConfigs.ToUpsert(sensor) };
+        }
+
         foreach (var holder in index.Holders)
         {
             yield return new Change { Holder = new HolderUpsert { HolderId = holder.Id, Status = holder.Status } };

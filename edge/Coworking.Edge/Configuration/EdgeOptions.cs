@@ -20,6 +20,9 @@ public sealed class EdgeOptions
 
     public GpioOptions Gpio { get; set; } = new();
 
+    /// <summary>MQTT occupancy sensors (docs/SENSORS.md).</summary>
+    public Sensors.SensorOptions Sensors { get; set; } = new();
+
     public string CachePath => Path.Combine(DataDirectory, "cache.db");
 
     public string OutboxPath => Path.Combine(DataDirectory, "outbox.db");

@@ -29,6 +29,7 @@ internal static class OutboxEvents
                 EdgeEventKind.PinLockout => ProtoKind.PinLockout,
                 EdgeEventKind.DoorUnlockedBySchedule => ProtoKind.DoorUnlockedBySchedule,
                 EdgeEventKind.DoorLockedBySchedule => ProtoKind.DoorLockedBySchedule,
+                EdgeEventKind.OccupancyChanged => ProtoKind.OccupancyChanged,
                 _ => ProtoKind.Unspecified,
             },
             OccurredAt = Timestamp.FromDateTimeOffset(e.OccurredAt),
@@ -41,6 +42,7 @@ internal static class OutboxEvents
             Actor = e.Actor ?? "",
             CommandId = e.CommandId ?? "",
             LockedUntil = e.Until is { } until ? Timestamp.FromDateTimeOffset(until) : null,
+            Occupancy = e.Occupancy is { } occupancy ? Sensors.OccupancyDocuments.ToProto(occupancy) : null,
         };
     }
 }

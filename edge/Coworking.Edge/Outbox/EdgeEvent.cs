@@ -1,4 +1,5 @@
 using Coworking.Edge.Decisions;
+using Coworking.Edge.Sensors;
 
 namespace Coworking.Edge.Outbox;
 
@@ -25,6 +26,8 @@ public enum EdgeEventKind
     DoorUnlockedBySchedule,
     /// <summary>The door's unlocked hours ended (or a lockdown ended them): the strike is secured.</summary>
     DoorLockedBySchedule,
+    /// <summary>A watched resource or area became occupied or vacant, or its count changed (<see cref="EdgeEvent.Occupancy"/>).</summary>
+    OccupancyChanged,
 }
 
 /// <summary>
@@ -54,6 +57,9 @@ public sealed record EdgeEvent(EdgeEventKind Kind, DateTimeOffset OccurredAt, st
 
     /// <summary>PIN lock-out: when it ends.</summary>
     public DateTimeOffset? Until { get; init; }
+
+    /// <summary>Occupancy change: the new state.</summary>
+    public OccupancyChange? Occupancy { get; init; }
 }
 
 /// <summary>An event in the outbox with the id the edge gave it (a UUIDv7: ordered by time of recording).</summary>
@@ -75,6 +81,7 @@ public static class EdgeEventKindNames
         EdgeEventKind.PinLockout => "pin_lockout",
         EdgeEventKind.DoorUnlockedBySchedule => "door_unlocked_by_schedule",
         EdgeEventKind.DoorLockedBySchedule => "door_locked_by_schedule",
+        EdgeEventKind.OccupancyChanged => "occupancy_changed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

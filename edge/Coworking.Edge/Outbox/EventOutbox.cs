@@ -394,6 +394,11 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
             document["until"] = until.UtcTicks;
         }
 
+        if (e.Occupancy is { } occupancy)
+        {
+            document["occupancy"] = Sensors.OccupancyDocuments.ToDocument(occupancy);
+        }
+
         return document;
     }
 
@@ -413,6 +418,7 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
             Detail = Optional("detail"),
             CommandId = Optional("command"),
             Until = d.TryGetValue("until", out var until) ? new DateTimeOffset(until.AsInt64, TimeSpan.Zero) : null,
+            Occupancy = d.TryGetValue("occupancy", out var occupancy) ? Sensors.OccupancyDocuments.FromDocument(occupancy.AsDocument) : null,
         };
         return new OutboxEntry(d["_id"].AsGuid, e);
     }

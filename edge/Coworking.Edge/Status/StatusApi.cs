@@ -18,7 +18,8 @@ public sealed record EdgeStatus(
     IReadOnlyList<RecentDecision> RecentDecisions,
     SyncStatus? Sync,
     IReadOnlyList<PinLockoutStatus> PinLockouts,
-    IReadOnlyList<LockdownStatus> Lockdowns);
+    IReadOnlyList<LockdownStatus> Lockdowns,
+    Sensors.SensorsStatus? Sensors = null);
 
 /// <param name="Scope">reader, credential or edge.</param>
 /// <param name="Id">The reader's or the card credential's id; null for the whole edge.</param>
@@ -65,7 +66,8 @@ public static class StatusApi
         TimeProvider time,
         RecentDecisions recent,
         IEnumerable<ISyncStatusSource> syncSources,
-        PinAttemptLimiter pinLimiter)
+        PinAttemptLimiter pinLimiter,
+        IServiceProvider services)
     {
         var index = cache.Index;
         var cacheStatus = new CacheStatus(cache.CacheId, index.LocationId, index.Seq, index.CredentialCount, index.HolderCount,
@@ -83,7 +85,7 @@ public static class StatusApi
         var lockdowns = index.DoorControl.Lockdowns.Select(l => new LockdownStatus(
             l.LockdownId, l.AllDoors, [.. l.AreaIds.Order(StringComparer.Ordinal)], [.. l.DoorIds.Order(StringComparer.Ordinal)], l.Reason, l.StartedAt)).ToList();
         return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
-            recent.Newest(), syncSources.FirstOrDefault()?.Sync, lockouts, lockdowns));
+            recent.Newest(), syncSources.FirstOrDefault()?.Sync, lockouts, lockdowns, services.GetService<Sensors.SensorIngest>()?.Status()));
     }
 
     private static string WireName(CredentialPolicy policy) => policy switch

@@ -1,0 +1,49 @@
+namespace Coworking.Edge.Sensors;
+
+/// <summary>Where sensor messages come from (Edge:Sensors, docs/SENSORS.md).</summary>
+public sealed class SensorOptions
+{
+    /// <summary>"embedded" (the edge's own MQTT broker, the default), "external" (a client of the building's broker) or "none".</summary>
+    public string Mode { get; set; } = "embedded";
+
+    /// <summary>The embedded broker's TCP port.</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>The sensor gateways allowed to connect to the embedded broker, each with its own username and password.</summary>
+    public List<SensorGatewayOptions> Gateways { get; set; } = [];
+
+    public ExternalBrokerOptions External { get; set; } = new();
+
+    /// <summary>Messages that could not be used (unknown topic, bad payload) kept for /status.</summary>
+    public int ProblemsKept { get; set; } = 50;
+}
+
+public sealed class SensorGatewayOptions
+{
+    public string Username { get; set; } = "";
+
+    public string Password { get; set; } = "";
+}
+
+/// <summary>The building's own broker (e.g. mosquitto), for <see cref="SensorOptions.Mode"/> "external".</summary>
+public sealed class ExternalBrokerOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>The edge's client id at the broker; empty means "coworking-edge-" and the machine name.</summary>
+    public string ClientId { get; set; } = "";
+
+    /// <summary>What the edge subscribes to.</summary>
+    public List<string> Topics { get; set; } = ["zigbee2mqtt/#", "coworking/v1/sensors/#", "people-counter/#"];
+
+    /// <summary>The first reconnect waits up to this long; each failure doubles the ceiling up to <see cref="ReconnectMaxDelayMs"/>.</summary>
+    public int ReconnectInitialDelayMs { get; set; } = 500;
+
+    public int ReconnectMaxDelayMs { get; set; } = 30_000;
+}
