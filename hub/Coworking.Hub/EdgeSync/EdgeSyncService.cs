@@ -78,6 +78,7 @@ internal sealed class EdgeSyncService(
     public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
     {
         RequireTls(context);
+        using var system = Database.TenantScope.System("edge enrolment: the code is found by its hash, before any organisation is known");
         if (authority.CertificatePem is null)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "the hub has no edge certificate authority configured"));

@@ -108,6 +108,7 @@ public sealed class DoorControlApiTests(HubFixture hub) : IClassFixture<HubFixtu
     [Fact]
     public async Task Removing_a_door_lifts_its_lockdown_so_no_edge_or_list_keeps_naming_it_and_leaves_the_location_lockdown()
     {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
         var (location, _, door) = await DoorAsync();
         var doorLockdown = await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/lockdowns", new { scope = "door", doorId = door, reason = "Broken glass" });
         var wholeSite = await hub.Admin.PostJsonAsync($"/api/v1/locations/{location}/lockdowns", new { scope = "location", reason = "Police request" });

@@ -112,6 +112,7 @@ public sealed class LocationHeaderTests(AuthorityHubFixture authority) : IClassF
     /// <summary>A browser signed in as the member, with the session's antiforgery token for its writes.</summary>
     private async Task<Browser> MemberBrowserAsync(Guid member)
     {
+        using var scope = Coworking.Hub.Database.TenantScope.Organisation(hub.OrganisationId);
         var session = await hub.Services.GetRequiredService<SessionStore>()
             .IssueAsync(hub.OrganisationId, new Actor(ActorKind.Member, member), null, null, CancellationToken.None);
         var browser = new Browser(hub.BaseAddress);
