@@ -53,8 +53,8 @@ public static class AuditApi
         var events = await store.ListAsync(caller.OrganisationId, filter, ExportLimit, null, cancellationToken);
         return InvoicesApi.Csv(
             "audit-events.csv",
-            ["occurred_at", "actor_kind", "actor_id", "action", "object_kind", "object_id", "changes", "client_address"],
-            events.Items.Select(e => new object?[] { e.OccurredAt, e.ActorKind.ToDb(), e.ActorId, e.Action, e.ObjectKind, e.ObjectId, e.Changes.ToJsonString(), e.ClientAddress }));
+            ["occurred_at", "actor_kind", "actor_id", "action", "object_kind", "object_id", "changes", "before", "after", "client_address"],
+            events.Items.Select(e => new object?[] { e.OccurredAt, e.ActorKind.ToDb(), e.ActorId, e.Action, e.ObjectKind, e.ObjectId, e.Changes.ToJsonString(), e.Before?.ToJsonString(), e.After?.ToJsonString(), e.ClientAddress }));
     }
 
     private static AuditFilter Filter(

@@ -8,11 +8,23 @@ using Npgsql;
 
 namespace Coworking.Hub.Audit;
 
-internal sealed record NewAuditEvent(Guid OrganisationId, Actor Actor, string Action, string ObjectKind, Guid? ObjectId, JsonObject Changes, string? ClientAddress);
+internal sealed record NewAuditEvent(Guid OrganisationId, Actor Actor, string Action, string ObjectKind, Guid? ObjectId, JsonObject Changes, string? ClientAddress)
+{
+    /// <summary>The object's changed columns as they were (null for a create or when unknown).</summary>
+    public JsonObject? Before { get; init; }
 
-/// <summary>One write in the audit trail; <see cref="Changes"/> holds the fields the request set, secrets redacted.</summary>
+    /// <summary>The object's changed columns as they are now (null for a delete or when unknown).</summary>
+    public JsonObject? After { get; init; }
+}
+
+/// <summary>
+/// One write in the audit trail: <see cref="Changes"/> holds the fields the request set, <see cref="Before"/> and
+/// <see cref="After"/> the object's columns that changed (null when the write created or deleted it, or when the
+/// object is not a row the hub reads back); secrets redacted throughout.
+/// </summary>
 public sealed record AuditEventResponse(
-    Guid Id, ActorKind ActorKind, Guid? ActorId, string Action, string ObjectKind, Guid? ObjectId, JsonObject Changes, string? ClientAddress, DateTimeOffset OccurredAt);
+    Guid Id, ActorKind ActorKind, Guid? ActorId, string Action, string ObjectKind, Guid? ObjectId, JsonObject Changes, JsonObject? Before, JsonObject? After,
+    string? ClientAddress, DateTimeOffset OccurredAt);
 
 /// <summary>What to list: each filter is optional; <c>from</c> inclusive, <c>to</c> exclusive.</summary>
 internal sealed record AuditFilter(ActorKind? ActorKind, Guid? ActorId, string? ObjectKind, Guid? ObjectId, string? Action, DateTimeOffset? From, DateTimeOffset? To);
@@ -26,13 +38,13 @@ internal sealed class AuditStore(TenantDataSource db, TimeProvider time)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO audit_events (id, organisation_id, actor_kind, actor_id, action, object_kind, object_id, changes, client_address, occurred_at)
-            VALUES (@id, @OrganisationId, @actorKind, @actorId, @Action, @ObjectKind, @ObjectId, @changes::jsonb, @clientAddress, @now)
+            INSERT INTO audit_events (id, organisation_id, actor_kind, actor_id, action, object_kind, object_id, changes, before, after, client_address, occurred_at)
+            VALUES (@id, @OrganisationId, @actorKind, @actorId, @Action, @ObjectKind, @ObjectId, @changes::jsonb, @before::jsonb, @after::jsonb, @clientAddress, @now)
             """,
             new
             {
                 id = Guid.CreateVersion7(now), audit.OrganisationId, actorKind = audit.Actor.Kind.ToDb(), actorId = audit.Actor.Id, audit.Action, audit.ObjectKind,
-                audit.ObjectId, changes = audit.Changes.ToJsonString(), clientAddress = audit.ClientAddress is { Length: > 64 } a ? a[..64] : audit.ClientAddress, now,
+                audit.ObjectId, changes = audit.Changes.ToJsonString(), before = audit.Before?.ToJsonString(), after = audit.After?.ToJsonString(), clientAddress = audit.ClientAddress is { Length: > 64 } a ? a[..64] : audit.ClientAddress, now,
             },
             cancellationToken: cancellationToken));
     }
@@ -42,7 +54,7 @@ internal sealed class AuditStore(TenantDataSource db, TimeProvider time)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = (await conn.QueryAsync<AuditRow>(new CommandDefinition(
             """
-            SELECT id, actor_kind, actor_id, action, object_kind, object_id, changes::text AS changes, client_address, occurred_at FROM audit_events
+            SELECT id, actor_kind, actor_id, action, object_kind, object_id, changes::text AS changes, before::text AS before, after::text AS after, client_address, occurred_at FROM audit_events
             WHERE organisation_id = @organisationId
               AND (@actorKind::text IS NULL OR actor_kind = @actorKind)
               AND (@ActorId::uuid IS NULL OR actor_id = @ActorId)
@@ -81,12 +93,17 @@ internal sealed class AuditStore(TenantDataSource db, TimeProvider time)
 
         public string Changes { get; init; } = "{}";
 
+        public string? Before { get; init; }
+
+        public string? After { get; init; }
+
         public string? ClientAddress { get; init; }
 
         public DateTimeOffset OccurredAt { get; init; }
 
         public AuditEventResponse ToResponse() => new(
             Id, DbText.Parse<Auth.ActorKind>(ActorKind), ActorId, Action, ObjectKind, ObjectId,
-            JsonSerializer.Deserialize<JsonObject>(Changes) ?? [], ClientAddress, OccurredAt);
+            JsonSerializer.Deserialize<JsonObject>(Changes) ?? [],
+            Before is null ? null : JsonSerializer.Deserialize<JsonObject>(Before), After is null ? null : JsonSerializer.Deserialize<JsonObject>(After), ClientAddress, OccurredAt);
     }
 }

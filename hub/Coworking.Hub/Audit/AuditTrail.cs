@@ -9,11 +9,12 @@ namespace Coworking.Hub.Audit;
 
 /// <summary>
 /// Records each successful write (POST, PUT, PATCH, DELETE answered 2xx) of an API key, an operator or a member on
-/// the routes it filters: the actor, the route as action, the object (the route's id, or the id of what was
-/// created), the fields the request set (secrets redacted) and the client address. It runs after the handler, so
+/// the routes it filters: the actor, the route as action, the object (the row the route writes, or what it created),
+/// the fields the request set (secrets redacted), the object's columns that changed before and after
+/// (<see cref="AuditSnapshots"/>) and the client address. It runs after the handler, so
 /// the row is written after the change commits: a hub that dies in between loses the audit row, not the change.
 /// </summary>
-internal sealed class AuditTrail(AuditStore store, IOptions<JsonOptions> json) : IEndpointFilter
+internal sealed class AuditTrail(AuditStore store, AuditSnapshots snapshots, IOptions<JsonOptions> json) : IEndpointFilter
 {
     public const string Redacted = "[redacted]";
 
@@ -26,13 +27,17 @@ internal sealed class AuditTrail(AuditStore store, IOptions<JsonOptions> json) :
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var result = await next(context);
         var http = context.HttpContext;
         var method = http.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || http.Features.Get<Caller>() is not { } caller)
         {
-            return result;
+            return await next(context);
         }
+
+        var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? string.Empty;
+        var target = AuditSnapshots.Target(pattern, http.Request.RouteValues, caller);
+        var before = target is null ? null : await snapshots.ReadAsync(target.Table, target.Id, http.RequestAborted);
+        var result = await next(context);
 
         var answered = Unwrap(result);
         if (answered is Http.IdempotentReplay)
@@ -47,7 +52,6 @@ internal sealed class AuditTrail(AuditStore store, IOptions<JsonOptions> json) :
             return result;
         }
 
-        var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? string.Empty;
         var changes = new JsonObject();
         foreach (var argument in context.Arguments)
         {
@@ -65,9 +69,30 @@ internal sealed class AuditTrail(AuditStore store, IOptions<JsonOptions> json) :
             }
         }
 
-        var objectId = CreatedId(answered, json.Value.SerializerOptions) ?? (http.Request.RouteValues.TryGetValue("id", out var id) && Guid.TryParse(id?.ToString(), out var routeId) ? routeId : null);
+        var objectKind = ObjectKind(pattern);
+        var objectId = http.Request.RouteValues.TryGetValue("id", out var id) && Guid.TryParse(id?.ToString(), out var routeId) ? routeId : (Guid?)null;
+        var diff = AuditDiff.None;
+        if (CreatedId(answered, json.Value.SerializerOptions) is { } createdId)
+        {
+            objectId = createdId;
+            if (AuditSnapshots.Created(pattern) is var (kind, table))
+            {
+                objectKind = kind;
+                diff = AuditSnapshots.Diff(null, await snapshots.ReadAsync(table, createdId, http.RequestAborted));
+            }
+        }
+        else if (target is not null)
+        {
+            (objectKind, objectId) = (target.Kind, target.Id);
+            diff = AuditSnapshots.Diff(before, await snapshots.ReadAsync(target.Table, target.Id, http.RequestAborted));
+        }
+
         await store.RecordAsync(
-            new NewAuditEvent(caller.OrganisationId, caller.Actor, $"{method} {pattern}", ObjectKind(pattern), objectId, changes, http.Connection.RemoteIpAddress?.ToString()),
+            new NewAuditEvent(caller.OrganisationId, caller.Actor, $"{method} {pattern}", objectKind, objectId, changes, http.Connection.RemoteIpAddress?.ToString())
+            {
+                Before = diff.Before,
+                After = diff.After,
+            },
             http.RequestAborted);
         return result;
     }

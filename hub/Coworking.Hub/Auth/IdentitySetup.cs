@@ -48,6 +48,8 @@ internal static class IdentitySetup
         services.AddSingleton<SignIn>();
         services.AddSingleton<EmailedLinks>();
         services.AddSingleton<Audit.AuditStore>();
+        services.AddSingleton<Audit.AuditSnapshots>();
+        services.AddSingleton<Audit.AuthAudit>();
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<IMailComposer>(s => s.GetRequiredService<EmailedLinks>());
         services.AddKeyRing(configuration);

@@ -17,7 +17,17 @@ internal enum LoginOutcome
     SignedIn,
 }
 
-internal sealed record LoginResult(LoginOutcome Outcome, Caller? Caller = null, string? Challenge = null);
+/// <summary>An operator account an attempt named: what the audit trail records a failed or locked-out attempt against.</summary>
+internal readonly record struct LoginAccount(Guid OrganisationId, Guid OperatorId);
+
+internal sealed record LoginResult(LoginOutcome Outcome, Caller? Caller = null, string? Challenge = null)
+{
+    /// <summary>For a failure: the known accounts the attempt was on (none for an unknown e-mail address).</summary>
+    public IReadOnlyList<LoginAccount> Attempted { get; init; } = [];
+
+    /// <summary>For a failure on a known account, why: "wrong_password", "disabled", "wrong_code" or "locked".</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>
 /// An operator's login: e-mail and password (PBKDF2, <see cref="PasswordHasher"/>), then the TOTP code when the
@@ -35,14 +45,15 @@ internal sealed class OperatorLogin(Database.TenantDataSource db, LoginThrottle 
         string[] keys = [LoginThrottle.EmailKey(email), LoginThrottle.ClientKey(clientAddress)];
         if (await throttle.IsLockedAsync(keys, cancellationToken))
         {
-            return new LoginResult(LoginOutcome.Locked);
+            return new LoginResult(LoginOutcome.Locked) { Attempted = [.. (await CandidatesAsync(email, cancellationToken)).Select(c => c.Account)], Reason = "locked" };
         }
 
-        var found = await FindByPasswordAsync(email, password, cancellationToken);
+        var candidates = await CandidatesAsync(email, cancellationToken);
+        var (found, reason) = FindByPassword(candidates, password);
         if (found is null)
         {
             await throttle.FailedAsync(keys, cancellationToken);
-            return new LoginResult(LoginOutcome.Failed);
+            return new LoginResult(LoginOutcome.Failed) { Attempted = [.. candidates.Select(c => c.Account)], Reason = reason };
         }
 
         if (found.SecondFactor)
@@ -56,7 +67,7 @@ internal sealed class OperatorLogin(Database.TenantDataSource db, LoginThrottle 
             if (!await secondFactor.CheckAsync(found.Id, code, recoveryCode, cancellationToken))
             {
                 await throttle.FailedAsync(keys, cancellationToken);
-                return new LoginResult(LoginOutcome.Failed);
+                return new LoginResult(LoginOutcome.Failed) { Attempted = [found.Account], Reason = "wrong_code" };
             }
         }
 
@@ -77,13 +88,13 @@ internal sealed class OperatorLogin(Database.TenantDataSource db, LoginThrottle 
         string[] keys = [LoginThrottle.EmailKey(op.Email), LoginThrottle.ClientKey(clientAddress)];
         if (await throttle.IsLockedAsync(keys, cancellationToken))
         {
-            return new LoginResult(LoginOutcome.Locked);
+            return new LoginResult(LoginOutcome.Locked) { Attempted = [op.Account], Reason = "locked" };
         }
 
         if (!await secondFactor.CheckAsync(op.Id, code, recoveryCode, cancellationToken) || await tokens.UseAsync(TokenPurpose.SecondFactor, challenge, cancellationToken) is null)
         {
             await throttle.FailedAsync(keys, cancellationToken);
-            return new LoginResult(LoginOutcome.Failed);
+            return new LoginResult(LoginOutcome.Failed) { Attempted = [op.Account], Reason = "wrong_code" };
         }
 
         await throttle.SucceededAsync(op.Email, cancellationToken);
@@ -127,25 +138,27 @@ internal sealed class OperatorLogin(Database.TenantDataSource db, LoginThrottle 
         await tx.CommitAsync(cancellationToken);
     }
 
-    private async Task<OperatorRow?> FindByPasswordAsync(string email, string password, CancellationToken cancellationToken)
+    /// <summary>Every operator with the address, oldest first (read before the deliberately slow hash, so the connection is back in the pool).</summary>
+    private async Task<List<OperatorRow>> CandidatesAsync(string email, CancellationToken cancellationToken)
     {
-        List<OperatorRow> candidates;
-        await using (var conn = await db.OpenConnectionAsync(cancellationToken))
-        {
-            candidates = (await conn.QueryAsync<OperatorRow>(new CommandDefinition(
-                $"{SelectOperator} WHERE lower(o.email) = lower(@email) GROUP BY o.id ORDER BY o.created_at, o.id",
-                new { email = email.Trim() },
-                cancellationToken: cancellationToken))).AsList();
-        }
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return (await conn.QueryAsync<OperatorRow>(new CommandDefinition(
+            $"{SelectOperator} WHERE lower(o.email) = lower(@email) GROUP BY o.id ORDER BY o.created_at, o.id",
+            new { email = email.Trim() },
+            cancellationToken: cancellationToken))).AsList();
+    }
 
+    /// <summary>The first enabled candidate the password is right for; else why not. Every candidate costs one hash, disabled or not.</summary>
+    private static (OperatorRow? Found, string? Reason) FindByPassword(List<OperatorRow> candidates, string password)
+    {
         if (candidates.Count == 0)
         {
             PasswordHasher.Verify(password, Decoy.Value);
-            return null;
+            return (null, null);
         }
 
-        // The connection is back in the pool before the deliberately slow hash.
-        return candidates.FirstOrDefault(c => PasswordHasher.Verify(password, c.PasswordHash) && c.DisabledAt is null);
+        var right = candidates.Where(c => PasswordHasher.Verify(password, c.PasswordHash)).ToList();
+        return right.FirstOrDefault(c => c.DisabledAt is null) is { } found ? (found, null) : (null, right.Count > 0 ? "disabled" : "wrong_password");
     }
 
     private async Task<OperatorRow?> ReadAsync(Guid operatorId, CancellationToken cancellationToken)
@@ -181,6 +194,8 @@ internal sealed class OperatorLogin(Database.TenantDataSource db, LoginThrottle 
         public bool SecondFactor { get; init; }
 
         public Guid[] LocationIds { get; init; } = [];
+
+        public LoginAccount Account => new(OrganisationId, Id);
 
         public Caller ToCaller() => new(OrganisationId, new Actor(ActorKind.Operator, Id), Database.DbText.Parse<Role>(Role), LocationIds.ToHashSet());
     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Coworking.Hub.Audit;
 using Coworking.Hub.Http;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -68,7 +70,7 @@ public static class SessionsApi
         TypedResults.Ok(new AntiforgeryResponse(antiforgery.GetAndStoreTokens(context).RequestToken!, CookieAntiforgery.HeaderName));
 
     internal static async Task<Results<Ok<SignedInResponse>, Ok<SecondFactorChallenge>, RedirectHttpResult, ProblemHttpResult, ValidationProblem>> Login(
-        HttpContext context, OperatorLogin login, SignIn signIn, IConfiguration configuration, CancellationToken cancellationToken)
+        HttpContext context, OperatorLogin login, SignIn signIn, AuthAudit audit, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var form = context.Request.HasFormContentType;
         var request = await ReadAsync(context.Request, f => new LoginRequest(f["email"], f["password"], f["code"], f["recoveryCode"], f["returnUrl"]), cancellationToken);
@@ -81,11 +83,11 @@ public static class SessionsApi
         }
 
         var result = await login.LoginAsync(request!.Email!, request.Password!, request.Code, request.RecoveryCode, ClientAddress(context), cancellationToken);
-        return await AnswerAsync(context, result, request.ReturnUrl, signIn, configuration, cancellationToken);
+        return await AnswerAsync(context, result, request.ReturnUrl, signIn, audit, configuration, cancellationToken);
     }
 
     internal static async Task<Results<Ok<SignedInResponse>, Ok<SecondFactorChallenge>, RedirectHttpResult, ProblemHttpResult, ValidationProblem>> LoginSecondFactor(
-        HttpContext context, OperatorLogin login, SignIn signIn, IConfiguration configuration, CancellationToken cancellationToken)
+        HttpContext context, OperatorLogin login, SignIn signIn, AuthAudit audit, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var request = await ReadAsync(context.Request, f => new SecondFactorRequest(f["challenge"], f["code"], f["recoveryCode"], f["returnUrl"]), cancellationToken);
         var challenge = request?.Challenge is { Length: > 0 } given ? given : context.Request.Cookies[ChallengeCookie];
@@ -95,14 +97,15 @@ public static class SessionsApi
             context.Response.Cookies.Delete(ChallengeCookie, ChallengeCookieOptions(context));
         }
 
-        return await AnswerAsync(context, result, request?.ReturnUrl, signIn, configuration, cancellationToken);
+        return await AnswerAsync(context, result, request?.ReturnUrl, signIn, audit, configuration, cancellationToken);
     }
 
-    internal static async Task<NoContent> Logout(HttpContext context, SessionStore sessions, CancellationToken cancellationToken)
+    internal static async Task<NoContent> Logout(HttpContext context, SessionStore sessions, AuthAudit audit, CancellationToken cancellationToken)
     {
         if (context.Features.Get<SessionCaller>() is { } session)
         {
             await sessions.RevokeAsync(session.Caller.Actor, session.SessionId, cancellationToken);
+            await audit.RecordAsync(context, session.Caller, "signed_out", cancellationToken, new JsonObject { ["sessionId"] = session.SessionId.ToString() });
         }
 
         SessionCookie.Clear(context);
@@ -119,7 +122,7 @@ public static class SessionsApi
             : NotASession();
 
     internal static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RevokeSession(
-        Guid id, Caller caller, HttpContext context, SessionStore sessions, CancellationToken cancellationToken)
+        Guid id, Caller caller, HttpContext context, SessionStore sessions, AuthAudit audit, CancellationToken cancellationToken)
     {
         if (context.Features.Get<SessionCaller>() is not { } current)
         {
@@ -131,6 +134,8 @@ public static class SessionsApi
             return TypedResults.NotFound();
         }
 
+        await audit.RecordAsync(context, caller, "session_revoked", cancellationToken, new JsonObject { ["sessionId"] = id.ToString() });
+
         if (id == current.SessionId)
         {
             SessionCookie.Clear(context);
@@ -141,19 +146,20 @@ public static class SessionsApi
 
     /// <summary>Signs out everywhere else: every session of the caller but this one.</summary>
     internal static async Task<Results<NoContent, ProblemHttpResult>> RevokeOtherSessions(
-        Caller caller, HttpContext context, SessionStore sessions, CancellationToken cancellationToken)
+        Caller caller, HttpContext context, SessionStore sessions, AuthAudit audit, CancellationToken cancellationToken)
     {
         if (context.Features.Get<SessionCaller>() is not { } current)
         {
             return NotASession();
         }
 
-        await sessions.RevokeAllAsync(caller.Actor, current.SessionId, cancellationToken);
+        var revoked = await sessions.RevokeAllAsync(caller.Actor, current.SessionId, cancellationToken);
+        await audit.RecordAsync(context, caller, "other_sessions_revoked", cancellationToken, new JsonObject { ["revoked"] = revoked });
         return TypedResults.NoContent();
     }
 
     internal static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(
-        ChangePasswordRequest request, Caller caller, HttpContext context, OperatorLogin login, CancellationToken cancellationToken)
+        ChangePasswordRequest request, Caller caller, HttpContext context, OperatorLogin login, AuthAudit audit, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         errors.Required("currentPassword", request.CurrentPassword);
@@ -167,12 +173,15 @@ public static class SessionsApi
         switch (await login.CheckPasswordAsync(operatorId, request.CurrentPassword, ClientAddress(context), cancellationToken))
         {
             case LoginOutcome.Locked:
+                await audit.RecordAsync(context, caller, "locked", cancellationToken);
                 return Locked(context);
             case LoginOutcome.Failed:
+                await audit.RecordAsync(context, caller, "wrong_password", cancellationToken);
                 return WrongPassword("currentPassword");
         }
 
         await login.SetPasswordAsync(operatorId, request.NewPassword!, context.Features.Get<SessionCaller>()?.SessionId, cancellationToken);
+        await audit.RecordAsync(context, caller, "password_changed", cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -193,7 +202,7 @@ public static class SessionsApi
         """);
 
     internal static async Task<Results<NoContent, RedirectHttpResult, ContentHttpResult, ValidationProblem, ProblemHttpResult>> ResetPassword(
-        string token, HttpContext context, OneTimeTokens tokens, OperatorLogin login, IConfiguration configuration, CancellationToken cancellationToken)
+        string token, HttpContext context, OneTimeTokens tokens, OperatorLogin login, AuthAudit audit, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var form = context.Request.HasFormContentType;
         var request = await ReadAsync(context.Request, f => new NewPasswordRequest(f["password"]), cancellationToken);
@@ -210,36 +219,51 @@ public static class SessionsApi
         }
 
         await login.SetPasswordAsync(subject.SubjectId, request!.Password!, keep: null, cancellationToken);
+        var account = new Actor(ActorKind.Operator, subject.SubjectId);
+        await audit.RecordAsync(context, subject.OrganisationId, account, account, new JsonObject { ["outcome"] = "password_reset" }, cancellationToken);
         return form ? Redirect(LoginPath(configuration) + "?reset=done") : TypedResults.NoContent();
     }
 
     internal static async Task<Results<Ok<TotpEnrolment>, ProblemHttpResult>> EnrolTotp(
-        Caller caller, SecondFactor secondFactor, OperatorStore operators, CancellationToken cancellationToken)
+        Caller caller, HttpContext context, SecondFactor secondFactor, OperatorStore operators, AuthAudit audit, CancellationToken cancellationToken)
     {
         var email = await operators.EmailAsync(caller.Actor.Id!.Value, cancellationToken);
-        return await secondFactor.EnrolAsync(caller.Actor.Id!.Value, email ?? string.Empty, cancellationToken) is { } enrolment
-            ? TypedResults.Ok(enrolment)
-            : Problems.Conflict("totp", "a second factor is on already; turn it off first to enrol a new one");
+        if (await secondFactor.EnrolAsync(caller.Actor.Id!.Value, email ?? string.Empty, cancellationToken) is not { } enrolment)
+        {
+            return Problems.Conflict("totp", "a second factor is on already; turn it off first to enrol a new one");
+        }
+
+        await audit.RecordAsync(context, caller, "second_factor_enrolment_started", cancellationToken);
+        return TypedResults.Ok(enrolment);
     }
 
     internal static async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> ConfirmTotp(
-        CodeRequest request, Caller caller, SecondFactor secondFactor, CancellationToken cancellationToken) =>
-        await secondFactor.ConfirmAsync(caller.Actor.Id!.Value, request.Code, cancellationToken) is { } codes
-            ? TypedResults.Ok(codes)
-            : Problems.Unprocessable("code", "is not the current code of the secret being enrolled (or nothing is being enrolled)");
+        CodeRequest request, Caller caller, HttpContext context, SecondFactor secondFactor, AuthAudit audit, CancellationToken cancellationToken)
+    {
+        if (await secondFactor.ConfirmAsync(caller.Actor.Id!.Value, request.Code, cancellationToken) is not { } codes)
+        {
+            return Problems.Unprocessable("code", "is not the current code of the secret being enrolled (or nothing is being enrolled)");
+        }
+
+        await audit.RecordAsync(context, caller, "second_factor_enrolled", cancellationToken);
+        return TypedResults.Ok(codes);
+    }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DisableTotp(
-        PasswordRequest request, Caller caller, HttpContext context, OperatorLogin login, SecondFactor secondFactor, CancellationToken cancellationToken)
+        PasswordRequest request, Caller caller, HttpContext context, OperatorLogin login, SecondFactor secondFactor, AuthAudit audit, CancellationToken cancellationToken)
     {
         switch (await login.CheckPasswordAsync(caller.Actor.Id!.Value, request.Password, ClientAddress(context), cancellationToken))
         {
             case LoginOutcome.Locked:
+                await audit.RecordAsync(context, caller, "locked", cancellationToken);
                 return Locked(context);
             case LoginOutcome.Failed:
+                await audit.RecordAsync(context, caller, "wrong_password", cancellationToken);
                 return WrongPassword("password");
         }
 
         await secondFactor.DisableAsync(caller.Actor.Id!.Value, cancellationToken);
+        await audit.RecordAsync(context, caller, "second_factor_disabled", cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -274,9 +298,14 @@ public static class SessionsApi
     }
 
     private static async Task<Results<Ok<SignedInResponse>, Ok<SecondFactorChallenge>, RedirectHttpResult, ProblemHttpResult, ValidationProblem>> AnswerAsync(
-        HttpContext context, LoginResult result, string? returnUrl, SignIn signIn, IConfiguration configuration, CancellationToken cancellationToken)
+        HttpContext context, LoginResult result, string? returnUrl, SignIn signIn, AuthAudit audit, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var form = context.Request.HasFormContentType;
+        if (result.Reason is { } reason)
+        {
+            await audit.AttemptedAsync(context, result.Attempted, reason, cancellationToken);
+        }
+
         switch (result.Outcome)
         {
             case LoginOutcome.SignedIn:

@@ -8,9 +8,9 @@ public sealed record SignedInResponse(ActorKind ActorKind, Guid ActorId, Guid Or
 /// <summary>
 /// Signs a browser in as an operator or a member: a session row, its cookie, and the request's caller switched to it
 /// (so an antiforgery token made now is the session's). Anything that has proved who the person is — a password, an
-/// e-mailed link, a passkey — ends here.
+/// e-mailed link, a passkey — ends here, and leaves its audit row.
 /// </summary>
-internal sealed class SignIn(SessionStore sessions, IAntiforgery antiforgery)
+internal sealed class SignIn(SessionStore sessions, IAntiforgery antiforgery, Audit.AuthAudit audit)
 {
     /// <summary>Signs the browser in as <paramref name="memberId"/>, a member of <paramref name="organisationId"/> the caller has verified.</summary>
     public Task<SignedInResponse> MemberAsync(HttpContext context, Guid organisationId, Guid memberId, CancellationToken cancellationToken) =>
@@ -24,6 +24,7 @@ internal sealed class SignIn(SessionStore sessions, IAntiforgery antiforgery)
         context.Features.Set(caller);
         context.Features.Set(new SessionCaller(issued.Id, caller));
         context.User = HubAuthentication.Principal(caller, SessionAuthenticationHandler.SchemeName, issued.Id);
+        await audit.RecordAsync(context, caller, "signed_in", cancellationToken, new System.Text.Json.Nodes.JsonObject { ["sessionId"] = issued.Id.ToString() });
         var tokens = antiforgery.GetAndStoreTokens(context);
         return new SignedInResponse(
             caller.Actor.Kind, caller.Actor.Id!.Value, caller.OrganisationId, caller.Role, [.. caller.LocationIds], tokens.RequestToken!);

@@ -56,7 +56,7 @@ public sealed class UpdateRoutesTests(HubFixture hub) : IClassFixture<HubFixture
         Assert.Equal(2500, sent["unlockMs"]!.GetValue<int>());
         Assert.Contains("CARD_AND_PIN", sent["credentialPolicy"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("card_and_pin", (await hub.Admin.GetJsonAsync($"/api/v1/locations/{site.LocationId}/doors/{site.DoorId}/control"))["credentialPolicy"]!.GetValue<string>());
-        var audit = (await hub.Admin.GetJsonAsync($"/api/v1/audit-events?objectId={site.LocationId}")).Items();
+        var audit = (await hub.Admin.GetJsonAsync($"/api/v1/audit-events?objectId={site.DoorId}")).Items();
         Assert.Contains(audit, a => a["action"]!.GetValue<string>() == "PATCH /api/v1/locations/{id:guid}/doors/{doorId:guid}" && a["changes"]!["name"]!.GetValue<string>() == "Side gate");
     }
 
