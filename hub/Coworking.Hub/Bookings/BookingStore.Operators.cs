@@ -151,7 +151,7 @@ internal sealed partial class BookingStore
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
         if (!caller.Covers(locationId) || !await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM areas a JOIN locations l ON l.id = a.location_id WHERE a.id = @areaId AND l.id = @locationId AND l.organisation_id = @organisationId)",
+            "SELECT EXISTS (SELECT 1 FROM areas a JOIN locations l ON l.id = a.location_id WHERE a.id = @areaId AND a.removed_at IS NULL AND l.id = @locationId AND l.organisation_id = @organisationId)",
             new { areaId, locationId, organisationId = caller.OrganisationId },
             tx,
             cancellationToken: cancellationToken)))

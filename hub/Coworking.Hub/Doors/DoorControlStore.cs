@@ -78,7 +78,7 @@ internal sealed class DoorControlStore(TenantDataSource db, TimeProvider time)
             """
             INSERT INTO lockdowns (id, location_id, scope, area_id, door_id, reason, started_by, started_at)
             SELECT @id, @locationId, @scope, @areaId, @doorId, @reason, @actor, @now
-            WHERE (@areaId::uuid IS NULL OR EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId))
+            WHERE (@areaId::uuid IS NULL OR EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL FOR KEY SHARE))
               AND (@doorId::uuid IS NULL OR EXISTS (SELECT 1 FROM doors WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL))
             """,
             new { id, locationId, scope = scope.ToDb(), areaId, doorId, reason, actor, now },

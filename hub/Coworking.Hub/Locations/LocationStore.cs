@@ -123,7 +123,7 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<AreaRow>(new CommandDefinition(
-            "SELECT id, location_id, name, created_at FROM areas WHERE location_id = @locationId ORDER BY name, id",
+            "SELECT id, location_id, name, created_at FROM areas WHERE location_id = @locationId AND removed_at IS NULL ORDER BY name, id",
             new { locationId },
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => new AreaResponse(r.Id, r.LocationId, r.Name, r.CreatedAt))];
@@ -140,7 +140,7 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
             """
             INSERT INTO doors (id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, created_at)
             SELECT @id, @locationId, @areaId, @name, @failMode, @unlockMs, @heldOpenLimitSeconds, @now
-            WHERE EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)
+            WHERE EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL FOR KEY SHARE)
             """,
             new { id, locationId, areaId = door.AreaId, name = door.Name, failMode = door.FailMode.ToDb(), door.UnlockMs, door.HeldOpenLimitSeconds, now },
             tx,
@@ -158,21 +158,19 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
         return new DoorResponse(id, locationId, door.AreaId, door.Name, door.FailMode, door.UnlockMs, door.HeldOpenLimitSeconds, now);
     }
 
-    /// <summary>Removes a door and tells the location's edges; false when there is no such door.</summary>
     /// <summary>
     /// Removes a door: the grants of the area's live passes are worked out again without it, and a lockdown of that
     /// door alone is lifted by <paramref name="actor"/> (nothing is left to lock down), so neither the lockdown list nor
-    /// an edge's cache keeps naming a door that is gone.
+    /// an edge's cache keeps naming a door that is gone; false when there is no such door.
     /// </summary>
     public async Task<bool> RemoveDoorAsync(Guid locationId, Guid doorId, string actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
-        await DoorChanges.LockLocationAsync(conn, tx, locationId, cancellationToken);
         var areaId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            "UPDATE doors SET removed_at = @now WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL RETURNING area_id",
-            new { doorId, locationId, now },
+            "SELECT area_id FROM doors WHERE id = @doorId AND location_id = @locationId AND removed_at IS NULL",
+            new { doorId, locationId },
             tx,
             cancellationToken: cancellationToken));
         if (areaId is not { } area)
@@ -180,16 +178,85 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
             return false;
         }
 
-        var regranted = await AreaPasses.RegrantAsync(conn, tx, area, now, cancellationToken);
-        var lifted = await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE lockdowns SET lifted_by = @actor, lifted_at = @now WHERE location_id = @locationId AND door_id = @doorId AND lifted_at IS NULL",
-            new { locationId, doorId, actor, now },
+        // Locks in the order the booking path takes them (the area's resources, then the location's log).
+        await LockResourcesAsync(conn, tx, [area], cancellationToken);
+        await DoorChanges.LockLocationAsync(conn, tx, locationId, cancellationToken);
+        if (await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE doors SET removed_at = @now WHERE id = @doorId AND location_id = @locationId AND area_id = @area AND removed_at IS NULL",
+            new { doorId, locationId, area, now },
             tx,
-            cancellationToken: cancellationToken));
-        List<LocationChange> control = lifted > 0 ? [await DoorChanges.ControlAsync(conn, tx, locationId, cancellationToken)] : [];
+            cancellationToken: cancellationToken)) != 1)
+        {
+            return false;
+        }
+
+        var regranted = await AccessCompiler.PassesOfAreaAsync(conn, tx, area, now, cancellationToken);
+        var control = await LiftLockdownsAsync(conn, tx, locationId, null, [doorId], actor, now, cancellationToken);
         await ChangeLog.AppendAsync(conn, tx, [new LocationChange(locationId, Changes.DoorRemoved(doorId)), .. regranted, .. control], now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Removes an area with its doors and resources (all kept for their history): the edges drop the doors, every pass
+    /// of the resources' bookings stops opening anything, and a lockdown of the area or of one of its doors is lifted
+    /// by <paramref name="actor"/>, in one transaction; false when there is no such live area.
+    /// </summary>
+    public async Task<bool> RemoveAreaAsync(Guid locationId, Guid areaId, string actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+
+        // The resources first, as the booking path locks them; then the area itself, which waits for a door or resource
+        // being added to it to commit (their key-share lock) and then sees it; then the location's log.
+        await LockResourcesAsync(conn, tx, [areaId], cancellationToken);
+        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL FOR UPDATE)",
+            new { areaId, locationId },
+            tx,
+            cancellationToken: cancellationToken)))
+        {
+            return false;
+        }
+
+        await LockResourcesAsync(conn, tx, [areaId], cancellationToken);
+        await DoorChanges.LockLocationAsync(conn, tx, locationId, cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE areas SET removed_at = @now WHERE id = @areaId", new { areaId, now }, tx, cancellationToken: cancellationToken));
+        var doors = (await conn.QueryAsync<Guid>(new CommandDefinition(
+            "UPDATE doors SET removed_at = @now WHERE area_id = @areaId AND removed_at IS NULL RETURNING id", new { areaId, now }, tx, cancellationToken: cancellationToken))).ToArray();
+        var resources = (await conn.QueryAsync<Guid>(new CommandDefinition(
+            "UPDATE resources SET removed_at = @now WHERE area_id = @areaId AND removed_at IS NULL RETURNING id", new { areaId, now }, tx, cancellationToken: cancellationToken))).ToList();
+        var changes = doors.Select(d => new LocationChange(locationId, Changes.DoorRemoved(d))).ToList();
+        foreach (var resource in resources.Order())
+        {
+            changes.AddRange(await AccessCompiler.PassesOfResourceAsync(conn, tx, resource, cancellationToken));
+        }
+
+        changes.AddRange(await LiftLockdownsAsync(conn, tx, locationId, areaId, doors, actor, now, cancellationToken));
+        await ChangeLog.AppendAsync(conn, tx, changes, now, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private static Task LockResourcesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] areas, CancellationToken cancellationToken) =>
+        conn.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM resources WHERE area_id = ANY(@areas) ORDER BY id FOR NO KEY UPDATE", new { areas }, tx, cancellationToken: cancellationToken));
+
+    /// <summary>Lifts the live lockdowns of the area or of the doors (nothing is left for them to lock); the control change when any was.</summary>
+    private static async Task<IReadOnlyList<LocationChange>> LiftLockdownsAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid locationId, Guid? areaId, Guid[] doors, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lifted = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE lockdowns SET lifted_by = @actor, lifted_at = @now
+            WHERE location_id = @locationId AND lifted_at IS NULL AND (area_id = @areaId OR door_id = ANY(@doors))
+            """,
+            new { locationId, areaId, doors, actor, now },
+            tx,
+            cancellationToken: cancellationToken));
+        return lifted > 0 ? [await DoorChanges.ControlAsync(conn, tx, locationId, cancellationToken)] : [];
     }
 
     /// <summary>
@@ -244,7 +311,7 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var row = await conn.QuerySingleOrDefaultAsync<AreaRow>(new CommandDefinition(
-            "SELECT id, location_id, name, created_at FROM areas WHERE id = @areaId AND location_id = @locationId",
+            "SELECT id, location_id, name, created_at FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL",
             new { locationId, areaId },
             cancellationToken: cancellationToken));
         return row is null ? null : new AreaResponse(row.Id, row.LocationId, row.Name, row.CreatedAt);
@@ -255,7 +322,7 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var row = await conn.QuerySingleOrDefaultAsync<AreaRow>(new CommandDefinition(
-            "UPDATE areas SET name = @name WHERE id = @areaId AND location_id = @locationId RETURNING id, location_id, name, created_at",
+            "UPDATE areas SET name = @name WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL RETURNING id, location_id, name, created_at",
             new { locationId, areaId, name },
             cancellationToken: cancellationToken));
         return row is null ? null : new AreaResponse(row.Id, row.LocationId, row.Name, row.CreatedAt);
@@ -294,7 +361,7 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
 
         var moved = patch.AreaId is { } newArea && newArea != oldArea;
         if (moved && await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT NOT EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)",
+            "SELECT NOT EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL FOR KEY SHARE)",
             new { areaId = patch.AreaId, locationId },
             tx,
             cancellationToken: cancellationToken)))
@@ -305,8 +372,7 @@ internal sealed class LocationStore(TenantDataSource db, TimeProvider time)
         // Locks in the order the booking path takes them (the areas' resources, then the location's log), and door
         // control's (the location's log, then the door), so none of them waits on another in a circle.
         Guid[] areas = moved ? [oldArea, patch.AreaId!.Value] : [];
-        await conn.ExecuteAsync(new CommandDefinition(
-            "SELECT 1 FROM resources WHERE area_id = ANY(@areas) ORDER BY id FOR NO KEY UPDATE", new { areas }, tx, cancellationToken: cancellationToken));
+        await LockResourcesAsync(conn, tx, areas, cancellationToken);
         await DoorChanges.LockLocationAsync(conn, tx, locationId, cancellationToken);
         var row = await conn.QuerySingleOrDefaultAsync<DoorRow>(new CommandDefinition(
             """

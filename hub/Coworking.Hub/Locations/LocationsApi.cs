@@ -56,6 +56,7 @@ public static class LocationsApi
         api.MapPost("/{id:guid}/areas", CreateArea);
         api.MapGet("/{id:guid}/areas/{areaId:guid}", GetArea);
         api.MapPatch("/{id:guid}/areas/{areaId:guid}", UpdateArea);
+        api.MapDelete("/{id:guid}/areas/{areaId:guid}", RemoveArea);
         api.MapGet("/{id:guid}/doors", ListDoors);
         api.MapPost("/{id:guid}/doors", CreateDoor);
         api.MapGet("/{id:guid}/doors/{doorId:guid}", GetDoor);
@@ -132,6 +133,12 @@ public static class LocationsApi
         var area = await store.CreateAreaAsync(id, request.Name!.Trim(), cancellationToken);
         return TypedResults.Created($"/api/v1/locations/{id}/areas/{area.Id}", area);
     }
+
+    /// <summary>Removes the area with its doors and resources; their bookings' passes and the lockdowns naming them end with it.</summary>
+    internal static async Task<Results<NoContent, NotFound>> RemoveArea(Guid id, Guid areaId, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
+        await IsVisible(id, caller, store, cancellationToken) && await store.RemoveAreaAsync(id, areaId, DoorControlApi.Actor(caller), cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
 
     internal static async Task<Results<Ok<Page<DoorResponse>>, NotFound>> ListDoors(Guid id, Caller caller, LocationStore store, CancellationToken cancellationToken) =>
         await IsVisible(id, caller, store, cancellationToken)

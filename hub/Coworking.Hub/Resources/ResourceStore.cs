@@ -72,7 +72,7 @@ internal sealed class ResourceStore(TenantDataSource db, TimeProvider time)
             """
             INSERT INTO resources (id, location_id, area_id, name, kind, capacity, bookable_hours, created_at)
             SELECT @id, @locationId, @areaId, @name, @kind, @capacity, @hours::jsonb, @now
-            WHERE EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)
+            WHERE EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL FOR KEY SHARE)
             """,
             new
             {
@@ -195,7 +195,7 @@ internal sealed class ResourceStore(TenantDataSource db, TimeProvider time)
 
         var moved = patch.AreaId is { } area && area != before.AreaId;
         if (moved && await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT NOT EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId)",
+            "SELECT NOT EXISTS (SELECT 1 FROM areas WHERE id = @areaId AND location_id = @locationId AND removed_at IS NULL FOR KEY SHARE)",
             new { areaId = patch.AreaId, before.LocationId },
             tx,
             cancellationToken: cancellationToken)))

@@ -95,6 +95,44 @@ public sealed class AreaDoorChangeTests(ClockedHubFixture hub) : IClassFixture<C
         Assert.Empty(grant.DoorIds);
     }
 
+    [Fact]
+    public async Task Removed_area_takes_its_doors_off_the_edges_ends_its_bookings_passes_and_lifts_its_lockdowns()
+    {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
+        var (site, member) = await SetUpAsync();
+        var annex = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/areas", new { name = "Annex" })).Id();
+        var annexDoor = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = annex, name = "Annex door" })).Id();
+        var annexRoom = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/resources", new { areaId = annex, name = "Annex room", kind = "meeting_room", capacity = 4 })).Id();
+        var mainRoom = await Workspace.ResourceAsync(hub.Admin, site, "meeting_room", "Boardroom");
+        var inAnnex = await BookAsync(member, annexRoom, Now.AddHours(2));
+        var inMain = await BookAsync(member, mainRoom, Now.AddHours(2));
+        var lockdown = (await hub.Admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/lockdowns", new { scope = "area", areaId = annex, reason = "Flooded" })).Id();
+
+        using var removed = await hub.Admin.DeleteAsync($"/api/v1/locations/{site.LocationId}/areas/{annex}");
+
+        Assert.Equal(204, (int)removed.StatusCode);
+        var log = await LogAsync(site.LocationId);
+        Assert.Contains(log, c => c.DoorRemoved?.DoorId == annexDoor.ToString());
+        Assert.Contains(log, c => c.HolderRemoved?.HolderId == inAnnex.ToString());
+        Assert.DoesNotContain(log, c => c.HolderRemoved?.HolderId == inMain.ToString());
+        Assert.Empty(log.Last(c => c.DoorControl is not null).DoorControl.Lockdowns);
+        Assert.False((await hub.Admin.GetJsonAsync($"/api/v1/locations/{site.LocationId}/lockdowns/{lockdown}"))["active"]!.GetValue<bool>());
+        Assert.DoesNotContain(annex, (await hub.Admin.GetJsonAsync($"/api/v1/locations/{site.LocationId}/areas")).Items().Select(a => a.Id()));
+        Assert.DoesNotContain(annexDoor, (await hub.Admin.GetJsonAsync($"/api/v1/locations/{site.LocationId}/doors")).Items().Select(d => d.Id()));
+        using (var gone = await hub.Admin.GetAsync($"/api/v1/locations/{site.LocationId}/areas/{annex}"))
+        {
+            Assert.Equal(404, (int)gone.StatusCode);
+        }
+
+        using (var again = await hub.Admin.DeleteAsync($"/api/v1/locations/{site.LocationId}/areas/{annex}"))
+        {
+            Assert.Equal(404, (int)again.StatusCode);
+        }
+
+        using var doorThere = await hub.Admin.PostAsJsonAsync($"/api/v1/locations/{site.LocationId}/doors", new { areaId = annex, name = "Late door" });
+        Assert.Equal(["areaId"], (await doorThere.ProblemAsync(422)).ErrorFields());
+    }
+
     private async Task<(Site Site, Guid Member)> SetUpAsync()
     {
         hub.Time.AdjustTime(Now);
