@@ -73,6 +73,7 @@ services.AddSingleton<DoorRegistry>();
 services.AddSingleton<RecentDecisions>();
 services.AddSingleton<AccessService>();
 services.AddSingleton<RemoteUnlock>();
+services.AddSingleton(_ => FirstPersonInState.Open(edge.FirstPersonInPath));
 services.AddSingleton<UnlockedHours>();
 
 Func<GpioController>? gpio = edge.Gpio.Driver switch

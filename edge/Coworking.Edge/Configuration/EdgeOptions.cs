@@ -29,6 +29,9 @@ public sealed class EdgeOptions
 
     /// <summary>The wrong-PIN counts and lock-outs, kept across restarts.</summary>
     public string PinAttemptsPath => Path.Combine(DataDirectory, "pin-attempts.db");
+
+    /// <summary>Which first-person-in doors staff have opened for today's window, kept across restarts.</summary>
+    public string FirstPersonInPath => Path.Combine(DataDirectory, "first-person-in.db");
 }
 
 /// <summary>How many wrong PINs a reader, a card, or the whole edge may see before it is locked out.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Coworking.Edge.Cache;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,15 +8,15 @@ namespace Coworking.Edge.Doors;
 /// Holds each door's strike released during its unlocked hours (DoorUpsert.unlocked_hours, in the location's
 /// time zone on its wall clock, so DST days mean what the operator typed) and secures it outside them. A
 /// lockdown covering the door ends its unlocked hours at once. At a first-person-in door the hours begin only
-/// once a staff holder has been granted there inside the current window; that is remembered in memory, so
-/// after an edge restart the door waits for staff again (it fails locked, not open). Checked every second and
-/// at once after a staff grant.
+/// once a staff holder has been granted there inside the current window; that is kept in
+/// <see cref="FirstPersonInState"/> (on disk beside the cache), so an edge restarted inside the window keeps the door
+/// open, and the next window waits for staff again. Checked every second and at once after a staff grant.
 /// </summary>
-public sealed class UnlockedHours(DoorRegistry doors, GrantCache cache, TimeProvider time, ILogger<UnlockedHours> log) : BackgroundService
+public sealed class UnlockedHours(DoorRegistry doors, GrantCache cache, FirstPersonInState firstPersonIn, TimeProvider time, ILogger<UnlockedHours> log)
+    : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<string, WindowKey> _firstPersonIn = new(StringComparer.Ordinal);
     private TaskCompletionSource _woken = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A grant at a door: a staff holder's opens a first-person-in door's current window.</summary>
@@ -31,12 +30,11 @@ public sealed class UnlockedHours(DoorRegistry doors, GrantCache cache, TimeProv
             return;
         }
 
-        if (_firstPersonIn.TryGetValue(doorId, out var known) && known == window)
+        if (!firstPersonIn.Open(doorId, window))
         {
             return;
         }
 
-        _firstPersonIn[doorId] = window;
         log.LogInformation("Door {DoorId}: staff holder {HolderId} is in first; its unlocked hours begin", doorId, holderId);
         Wake();
     }
@@ -51,7 +49,7 @@ public sealed class UnlockedHours(DoorRegistry doors, GrantCache cache, TimeProv
             return false;
         }
 
-        return !door.FirstPersonIn || (_firstPersonIn.TryGetValue(doorId, out var opened) && opened == window);
+        return !door.FirstPersonIn || firstPersonIn.IsOpened(doorId, window);
     }
 
     /// <summary>Brings every door's strike in line with its unlocked hours now.</summary>
@@ -101,7 +99,4 @@ public sealed class UnlockedHours(DoorRegistry doors, GrantCache cache, TimeProv
     }
 
     private void Wake() => Volatile.Read(ref _woken).TrySetResult();
-
-    /// <summary>One occurrence of a weekly window: its local date and start minute.</summary>
-    private readonly record struct WindowKey(DateOnly Date, int StartMinute);
 }

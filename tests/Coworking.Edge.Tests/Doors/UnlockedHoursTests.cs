@@ -20,7 +20,7 @@ public sealed class UnlockedHoursTests : IDisposable
     {
         _doors = new DoorRegistry(_cache.Cache, _recorder, _time, Logs.Factory);
         _doors.AddDoor(_reception);
-        _hours = new UnlockedHours(_doors, _cache.Cache, _time, Logs.For<UnlockedHours>());
+        _hours = new UnlockedHours(_doors, _cache.Cache, new FirstPersonInState(), _time, Logs.For<UnlockedHours>());
         _cache.Apply(Location(), Holder("sam"), Card("sam-card", "sam", 12, 2002), Grant("s", "sam"));
     }
 
@@ -73,6 +73,30 @@ public sealed class UnlockedHoursTests : IDisposable
         await _hours.ApplyAsync(CancellationToken.None);
 
         Assert.Equal((false, false, true), (beforeStaff, afterMember, afterStaff));
+        Assert.False(_doors.Doors.Single().HeldReleased);
+    }
+
+    [Fact]
+    public async Task First_person_in_door_opened_by_staff_stays_open_after_an_edge_restart_and_waits_for_staff_the_next_day()
+    {
+        _cache.Apply(ControlledDoor("reception", CredentialPolicy.CardOrPin, firstPersonIn: true, unlockedHours: NineToFive()), DoorControl(staff: ["sam"]));
+        var path = Path.Combine(_cache.Directory.Path, "first-person-in.db");
+        _time.SetUtcNow(new DateTimeOffset(2025, 6, 4, 8, 30, 0, TimeSpan.Zero));
+        using (var before = FirstPersonInState.Open(path))
+        using (var hours = new UnlockedHours(_doors, _cache.Cache, before, _time, Logs.For<UnlockedHours>()))
+        {
+            hours.NoteGranted("reception", "sam", _time.GetUtcNow());
+        }
+
+        _time.Advance(TimeSpan.FromHours(1.5));
+        using var restarted = FirstPersonInState.Open(path);
+        using var afterRestart = new UnlockedHours(_doors, _cache.Cache, restarted, _time, Logs.For<UnlockedHours>());
+        await afterRestart.ApplyAsync(CancellationToken.None);
+        var openAfterRestart = _doors.Doors.Single().HeldReleased;
+        _time.Advance(TimeSpan.FromDays(1));
+        await afterRestart.ApplyAsync(CancellationToken.None);
+
+        Assert.True(openAfterRestart);
         Assert.False(_doors.Doors.Single().HeldReleased);
     }
 
