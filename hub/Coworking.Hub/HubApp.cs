@@ -109,6 +109,8 @@ public static class HubApp
         builder.Services.AddSingleton(_ => PassCleanupOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<EndedPassCleanup>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EndedPassCleanup>());
+        builder.Services.AddSingleton<ExpiredRowSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ExpiredRowSweeper>());
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddDoorControl();
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
