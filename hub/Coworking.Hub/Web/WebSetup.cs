@@ -42,6 +42,7 @@ public static class WebSetup
         });
         builder.Services.AddRazorComponents();
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<Portal.Plan.MemberPlanQuery>();
         builder.Services.AddScoped<ConsoleContexts>();
         builder.Services.AddScoped<ConsoleAudit>();
         builder.Services.AddSingleton<DoorAlarmStore>();

@@ -23,6 +23,8 @@ public sealed class WebHub : IAsyncLifetime
 
     private IPlaywright? playwright;
 
+    private static int lastClient;
+
     public HubInstance Hub { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -84,13 +86,19 @@ public sealed class WebHub : IAsyncLifetime
     /// </summary>
     public Uri BrowserUrl => new($"http://localhost:{Hub.ApiUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
 
-    /// <summary>A fresh browser context (no cookies) at a phone's or a desk's width, with the hub as its base address.</summary>
+    /// <summary>
+    /// A fresh browser context (no cookies) at a phone's or a desk's width, with the hub as its base address and a client
+    /// address of its own (X-Forwarded-For, which the hub believes from loopback), so one test's sign-ins do not use up
+    /// another's share of the per-address rate limits, as two people's browsers would not.
+    /// </summary>
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
+        var client = Interlocked.Increment(ref lastClient);
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BrowserUrl.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
+            ExtraHTTPHeaders = new Dictionary<string, string> { ["X-Forwarded-For"] = $"10.88.{client / 250}.{(client % 250) + 1}" },
         });
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
@@ -143,7 +151,8 @@ public sealed class WebHub : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Exact = true })).ToBeVisibleAsync();
     }
 
-    private async Task<JsonElement> PostAsync(string path, object body)
+    /// <summary>POSTs JSON as the organisation admin; fails the test unless it succeeds; the answer.</summary>
+    public async Task<JsonElement> PostAsync(string path, object body)
     {
         using var answer = await Admin.PostAsJsonAsync(path, body);
         Assert.True(answer.IsSuccessStatusCode, $"{path}: {await answer.Content.ReadAsStringAsync()}");
