@@ -18,6 +18,7 @@ using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Passkeys;
+using Coworking.Hub.Telemetry;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
@@ -109,6 +110,7 @@ public static class HubApp
         builder.Services.AddSingleton(_ => PassCleanupOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<EndedPassCleanup>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EndedPassCleanup>());
+        builder.Services.AddHubTelemetry(builder.Configuration);
         builder.Services.AddSingleton<ExpiredRowSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ExpiredRowSweeper>());
         builder.Services.AddEdgeSync(builder.Configuration);
@@ -155,6 +157,7 @@ public static class HubApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCallers();
+        app.UseHubMetricsEndpoint();
 
         app.MapOpenApi();
         app.MapHealthApi();

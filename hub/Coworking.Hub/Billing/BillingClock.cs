@@ -13,7 +13,7 @@ namespace Coworking.Hub.Billing;
 /// </summary>
 internal sealed partial class BillingClock(
     Database.TenantDataSource db, InvoiceStore invoices, PaymentCollector collector, Dunning dunning, BillingMail mail, BillingOptions options, TimeProvider time,
-    ILogger<BillingClock> logger) : BackgroundService
+    Telemetry.HubMetrics metrics, ILogger<BillingClock> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,6 +43,7 @@ internal sealed partial class BillingClock(
         using var system = Database.TenantScope.System("the billing clock: every organisation's schedules");
         var fees = await PostLateFeesAsync(cancellationToken);
         var issued = await invoices.IssueDueAsync(cancellationToken);
+        metrics.BillingRuns.Add(1);
         if (issued.Count > 0)
         {
             mail.WakeSender();

@@ -23,12 +23,19 @@ internal enum WebhookOutcome
 /// A succeeded PaymentIntent pays only the attempt it matches (<see cref="PaymentCollector.SucceededAsync"/>).
 /// </summary>
 internal sealed partial class StripeWebhook(
-    TenantDataSource db, StripeAccounts accounts, TimeProvider time, PaymentCollector collector, ILogger<StripeWebhook> logger)
+    TenantDataSource db, StripeAccounts accounts, TimeProvider time, PaymentCollector collector, Telemetry.HubMetrics metrics, ILogger<StripeWebhook> logger)
 {
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
     /// <param name="organisationId">The organisation whose own account sent the event; null for the hub-wide account.</param>
     public async Task<WebhookOutcome> HandleAsync(string payload, string? signature, Guid? organisationId, CancellationToken cancellationToken)
+    {
+        var outcome = await HandleOnceAsync(payload, signature, organisationId, cancellationToken);
+        metrics.Webhooks.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToDb()));
+        return outcome;
+    }
+
+    private async Task<WebhookOutcome> HandleOnceAsync(string payload, string? signature, Guid? organisationId, CancellationToken cancellationToken)
     {
         var (kind, gateway, secret) = organisationId is { } organisation
             ? await accounts.OwnAsync(organisation, cancellationToken) is { } own ? (own.Kind, own.Gateway, own.WebhookSecret) : (StripeAccountKind.Organisation, null, null)

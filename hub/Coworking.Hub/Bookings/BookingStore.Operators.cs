@@ -26,7 +26,18 @@ internal sealed partial class BookingStore
     /// reported as a conflict and the others are booked. Occurrences fall on local dates at local times, so a
     /// 09:00 booking stays at 09:00 across a DST change. Unknown member or resource refuses the whole series.
     /// </summary>
-    public Task<(BookingWrite Outcome, BatchResponse? Batch)> CreateSeriesAsync(Caller caller, NewSeries series, CancellationToken cancellationToken) =>
+    public async Task<(BookingWrite Outcome, BatchResponse? Batch)> CreateSeriesAsync(Caller caller, NewSeries series, CancellationToken cancellationToken)
+    {
+        var (outcome, batch) = await CreateSeriesOnceAsync(caller, series, cancellationToken);
+        if (outcome == BookingWrite.Done && batch is not null)
+        {
+            CountCreated(caller, batch.Booked.Count);
+        }
+
+        return (outcome, batch);
+    }
+
+    private Task<(BookingWrite Outcome, BatchResponse? Batch)> CreateSeriesOnceAsync(Caller caller, NewSeries series, CancellationToken cancellationToken) =>
         Passes.RetryOnCollisionAsync(async () =>
         {
             var now = time.GetUtcNow();

@@ -43,12 +43,27 @@ internal sealed record BookingWriteResult(
 /// checked in the same transaction under the member's row lock, so two concurrent bookings of one member cannot
 /// both slip under a limit. A member's booking issues its pass (PIN, QR, grant) in that transaction too.
 /// </summary>
-internal sealed partial class BookingStore(TenantDataSource db, TimeProvider time, Confirmations confirmations)
+internal sealed partial class BookingStore(TenantDataSource db, TimeProvider time, Confirmations confirmations, Telemetry.HubMetrics metrics)
 {
     /// <summary>How far in the past a booking may start (a walk-in booking made at the door).</summary>
     public static readonly TimeSpan StartSlack = TimeSpan.FromMinutes(5);
 
-    public Task<BookingWriteResult> CreateAsync(Caller caller, NewBooking booking, CancellationToken cancellationToken) =>
+    public async Task<BookingWriteResult> CreateAsync(Caller caller, NewBooking booking, CancellationToken cancellationToken)
+    {
+        var result = await CreateOnceAsync(caller, booking, cancellationToken);
+        if (result.Outcome == BookingWrite.Done)
+        {
+            CountCreated(caller, 1);
+        }
+
+        return result;
+    }
+
+    /// <summary>Counts bookings made in <see cref="Telemetry.HubMetrics.BookingsCreated"/>, by whether staff or the member made them.</summary>
+    private void CountCreated(Caller caller, int count) =>
+        metrics.BookingsCreated.Add(count, new KeyValuePair<string, object?>("by", caller.MemberId is null ? "staff" : "member"));
+
+    private Task<BookingWriteResult> CreateOnceAsync(Caller caller, NewBooking booking, CancellationToken cancellationToken) =>
         Passes.RetryOnCollisionAsync(async () =>
         {
             var now = time.GetUtcNow();
