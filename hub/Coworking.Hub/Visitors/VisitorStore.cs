@@ -26,6 +26,26 @@ public sealed record VisitorResponse(
 
 internal sealed record NewVisitor(Guid LocationId, string Name, string Email, Interval Visit);
 
+/// <summary>A guest expected at a location (the console's visitors page): the host's name, and when the desk checked them in.</summary>
+internal sealed record ExpectedVisitor
+{
+    public Guid Id { get; init; }
+
+    public Guid HostMemberId { get; init; }
+
+    public string HostName { get; init; } = string.Empty;
+
+    public Guid LocationId { get; init; }
+
+    public string Name { get; init; } = string.Empty;
+
+    public DateTimeOffset StartsAt { get; init; }
+
+    public DateTimeOffset EndsAt { get; init; }
+
+    public DateTimeOffset? CheckedInAt { get; init; }
+}
+
 /// <summary>
 /// Visitor passes: registered by a member within the tier's monthly guest allowance (counted by the visit's
 /// local month at the visited location, under the host's row lock), each with a PIN and QR valid for the visit
@@ -120,6 +140,44 @@ internal sealed class VisitorStore(Database.TenantDataSource db, TimeProvider ti
             new { hostId },
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToResponse())];
+    }
+
+    /// <summary>The guests expected at a location the caller covers whose visit overlaps <paramref name="window"/>, earliest first; cancelled visits are left out.</summary>
+    public async Task<IReadOnlyList<ExpectedVisitor>> ExpectedAsync(Caller caller, Guid locationId, Interval window, CancellationToken cancellationToken)
+    {
+        if (!caller.Covers(locationId))
+        {
+            return [];
+        }
+
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<ExpectedVisitor>(new CommandDefinition(
+            """
+            SELECT v.id, v.host_member_id, m.name AS host_name, v.location_id, v.name, v.starts_at, v.ends_at, v.checked_in_at
+            FROM visitors v JOIN members m ON m.id = v.host_member_id
+            WHERE v.organisation_id = @organisationId AND v.location_id = @locationId AND v.cancelled_at IS NULL
+              AND v.starts_at < @end AND v.ends_at > @start
+            ORDER BY v.starts_at, v.name, v.id
+            """,
+            new { organisationId = caller.OrganisationId, locationId, start = window.Start, end = window.End },
+            cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    /// <summary>
+    /// Records that an expected guest arrived, by <paramref name="checkedInBy"/> ("operator:&lt;id&gt;"); checking in twice keeps the
+    /// first time. False when the visit is not at a location the caller covers, or is cancelled.
+    /// </summary>
+    public async Task<bool> CheckInAsync(Caller caller, Guid id, string checkedInBy, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE visitors SET checked_in_at = coalesce(checked_in_at, @now), checked_in_by = coalesce(checked_in_by, @checkedInBy)
+            WHERE id = @id AND organisation_id = @organisationId AND cancelled_at IS NULL AND (@scope::uuid[] IS NULL OR location_id = ANY(@scope))
+            """,
+            new { id, organisationId = caller.OrganisationId, scope = caller.Scope, checkedInBy, now = time.GetUtcNow() },
+            cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>Cancels a visit that has not ended; the guest's PIN and QR are revoked at once.</summary>

@@ -37,7 +37,7 @@ public sealed class LoginTests(WebHub web)
     }
 
     [Fact]
-    public async Task Wrong_password_shows_an_error_next_to_the_password_field()
+    public async Task Wrong_password_shows_an_error_next_to_the_password_field_and_keeps_the_email_address()
     {
         var page = await web.NewPageAsync();
         await page.GotoAsync("/console/login");
@@ -49,6 +49,7 @@ public sealed class LoginTests(WebHub web)
         var password = page.GetByLabel("Password");
         await Expect(password).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(password).ToHaveAccessibleDescriptionAsync(new Regex("Password or e-mail address is not right"));
+        await Expect(page.GetByLabel("E-mail address")).ToHaveValueAsync(WebHub.OperatorEmail);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToHaveCountAsync(0);
         await page.AssertAccessibleAsync();
         await page.ScreenshotAsync("console-login-failed");
