@@ -19,6 +19,7 @@ using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Passkeys;
 using Coworking.Hub.Resources;
+using Coworking.Hub.Sensors;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
 using Coworking.Hub.Web;
@@ -111,6 +112,7 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<EndedPassCleanup>());
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddDoorControl();
+        builder.Services.AddSensors();
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
@@ -177,6 +179,7 @@ public static class HubApp
         api.MapEdgeEventsApi();
         api.MapAuthApi();
         configuration.MapResourcesApi();
+        configuration.MapSensorsApi();
         configuration.MapTiersApi();
         money.MapMembershipsApi();
         api.MapBookingsApi();
