@@ -112,7 +112,7 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<EndedPassCleanup>());
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddDoorControl();
-        builder.Services.AddSensors();
+        builder.Services.AddSensors(builder.Configuration);
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
