@@ -132,6 +132,26 @@ internal sealed class OccupancySamples(int capacity)
                 new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt]),
             },
         };
+
+        // The rollup counts these resources again from the earliest hour a sample touches (UtilisationRollup).
+        yield return new NpgsqlBatchCommand(
+            """
+            INSERT INTO utilisation_stale (resource_id, organisation_id, location_id, from_hour)
+            SELECT t.resource_id, @organisationId, @locationId, min(date_trunc('hour', t.occurred_at, 'UTC'))
+            FROM unnest(@resourceIds, @occurredAt) AS t(resource_id, occurred_at)
+            WHERE t.resource_id IS NOT NULL
+            GROUP BY t.resource_id
+            ON CONFLICT (location_id, resource_id) DO UPDATE SET from_hour = least(utilisation_stale.from_hour, excluded.from_hour)
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                new NpgsqlParameter<Guid?[]>("resourceIds", [.. resourceIds]),
+                new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt]),
+            },
+        };
     }
 
     private static Guid? HubId(string text) => Guid.TryParse(text, out var id) ? id : null;

@@ -13,4 +13,10 @@ public sealed class SensorOptions
 
     /// <summary>How often the partition job makes partitions ahead and drops those past the retention.</summary>
     public TimeSpan PartitionInterval { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How often the utilisation rollup counts what changed.</summary>
+    public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far back the very first rollup of a database counts bookings and samples.</summary>
+    public TimeSpan FirstRollupLookBack { get; set; } = TimeSpan.FromDays(7);
 }

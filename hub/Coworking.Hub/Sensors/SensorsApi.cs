@@ -48,6 +48,7 @@ public static class SensorsApi
         api.MapGet("/{id:guid}/sensors/{sensorId:guid}", GetSensor);
         api.MapPatch("/{id:guid}/sensors/{sensorId:guid}", UpdateSensor);
         api.MapDelete("/{id:guid}/sensors/{sensorId:guid}", RemoveSensor);
+        routes.MapUtilisationApi();
         return routes;
     }
 

@@ -9,6 +9,8 @@ public static class SensorsSetup
         services.AddSingleton<SensorStore>();
         services.AddSingleton<SamplePartitions>();
         services.AddHostedService(sp => sp.GetRequiredService<SamplePartitions>());
+        services.AddSingleton<UtilisationRollup>();
+        services.AddHostedService(sp => sp.GetRequiredService<UtilisationRollup>());
         return services;
     }
 }
