@@ -20,10 +20,10 @@ public enum UtilisationGrouping
 
 /// <summary>
 /// Booked against really used for one group over the range: minutes members had it booked, minutes its sensors said it
-/// was occupied, and the second over the first (above 1 when it was used more than booked; null when nothing was booked).
+/// was occupied (to the hundredth of a minute), and the second over the first (above 1 when it was used more than booked; null when nothing was booked).
 /// </summary>
 public sealed record UtilisationItem(
-    Guid? ResourceId, Guid? AreaId, ResourceKind? Kind, string Name, int Resources, long BookedMinutes, long OccupiedMinutes, double? OccupiedPerBooked);
+    Guid? ResourceId, Guid? AreaId, ResourceKind? Kind, string Name, int Resources, double BookedMinutes, double OccupiedMinutes, double? OccupiedPerBooked);
 
 /// <summary>A location's utilisation from <see cref="From"/> to <see cref="To"/> (local dates, both included).</summary>
 public sealed record UtilisationResponse(Guid LocationId, string From, string To, UtilisationGrouping By, IReadOnlyList<UtilisationItem> Items);
@@ -101,7 +101,7 @@ public static class UtilisationApi
         var booked = rows.Sum(r => r.BookedSeconds);
         var occupied = rows.Sum(r => r.OccupiedSeconds);
         return new UtilisationItem(
-            resourceId, areaId, kind, name, rows.Count, booked / 60, occupied / 60, booked == 0 ? null : Math.Round((double)occupied / booked, 3));
+            resourceId, areaId, kind, name, rows.Count, Math.Round(booked / 60.0, 2), Math.Round(occupied / 60.0, 2), booked == 0 ? null : Math.Round((double)occupied / booked, 3));
     }
 
     private static DateOnly? Date(string? text, string field, ValidationErrors errors)

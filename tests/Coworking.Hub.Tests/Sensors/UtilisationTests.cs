@@ -26,16 +26,16 @@ public sealed class UtilisationTests(ClockedHubFixture hub) : IClassFixture<Cloc
 
         var byResource = await UtilisationAsync(site, "resource");
         var roomRow = byResource.Single(i => i["resourceId"]!.GetValue<Guid>() == room);
-        Assert.Equal(120, roomRow["bookedMinutes"]!.GetValue<long>());
-        Assert.Equal(90, roomRow["occupiedMinutes"]!.GetValue<long>());
+        Assert.Equal(120, roomRow["bookedMinutes"]!.GetValue<double>());
+        Assert.Equal(90, roomRow["occupiedMinutes"]!.GetValue<double>());
         Assert.Equal(0.75, roomRow["occupiedPerBooked"]!.GetValue<double>());
         var deskRow = byResource.Single(i => i["resourceId"]!.GetValue<Guid>() == desk);
-        Assert.Equal(0, deskRow["bookedMinutes"]!.GetValue<long>());
-        Assert.Equal(30, deskRow["occupiedMinutes"]!.GetValue<long>());
+        Assert.Equal(0, deskRow["bookedMinutes"]!.GetValue<double>());
+        Assert.Equal(30, deskRow["occupiedMinutes"]!.GetValue<double>());
         Assert.Null(deskRow["occupiedPerBooked"]);
         var whole = Assert.Single(await UtilisationAsync(site, "location"));
-        Assert.Equal(120, whole["bookedMinutes"]!.GetValue<long>());
-        Assert.Equal(120, whole["occupiedMinutes"]!.GetValue<long>());
+        Assert.Equal(120, whole["bookedMinutes"]!.GetValue<double>());
+        Assert.Equal(120, whole["occupiedMinutes"]!.GetValue<double>());
         Assert.Equal(2, whole["resources"]!.GetValue<int>());
         var byKind = await UtilisationAsync(site, "kind");
         Assert.Equal(["hot_desk", "meeting_room"], byKind.Select(i => i["kind"]!.GetValue<string>()).Order());
@@ -52,7 +52,7 @@ public sealed class UtilisationTests(ClockedHubFixture hub) : IClassFixture<Cloc
             OccupancyReports.Change(room, site.AreaId, occupied: true, Monday.AddHours(10)),
             OccupancyReports.Change(room, site.AreaId, occupied: false, Monday.AddHours(10).AddMinutes(30)));
         await RollUpAsync();
-        Assert.Equal(30, (await RoomAsync(site, room))["occupiedMinutes"]!.GetValue<long>());
+        Assert.Equal(30, (await RoomAsync(site, room))["occupiedMinutes"]!.GetValue<double>());
 
         hub.Time.AdjustTime(Monday.AddHours(17));
         await OccupancyReports.StoreAsync(
@@ -63,7 +63,7 @@ public sealed class UtilisationTests(ClockedHubFixture hub) : IClassFixture<Cloc
         var after = await RoomAsync(site, room);
         await RollUpAsync();
 
-        Assert.Equal(50, after["occupiedMinutes"]!.GetValue<long>());
+        Assert.Equal(50, after["occupiedMinutes"]!.GetValue<double>());
         Assert.Equal(after.ToJsonString(), (await RoomAsync(site, room)).ToJsonString());
     }
 
