@@ -3,6 +3,7 @@ using Coworking.Sim.Bus;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
 using Coworking.Sim.Osdp.SecureChannel;
+using Coworking.Sim.Sensors;
 using Coworking.Sim.Stripe;
 using Coworking.Sim.Stripe.Api;
 using Coworking.Sim.Stripe.Control;
@@ -14,7 +15,8 @@ namespace Coworking.Sim;
 
 /// <summary>
 /// Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API, and
-/// with a "stripe" section the Stripe API at /v1 and its control API at /stripe.
+/// with a "stripe" section the Stripe API at /v1 and its control API at /stripe, with a "sensors" section occupancy
+/// sensors publishing over MQTT and their control API at /sensors.
 /// </summary>
 internal static class SimApp
 {
@@ -56,6 +58,14 @@ internal static class SimApp
             builder.Services.AddSingleton<StripeGateway>();
         }
 
+        if (options.Sensors is { } sensors)
+        {
+            builder.Services.AddSingleton(sensors);
+            builder.Services.AddSingleton<SensorDirectory>();
+            builder.Services.AddSingleton<SensorPublisher>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<SensorPublisher>());
+        }
+
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -64,6 +74,11 @@ internal static class SimApp
         {
             app.MapStripeApi();
             app.MapStripeControlApi();
+        }
+
+        if (options.Sensors is not null)
+        {
+            app.MapSensorsApi();
         }
 
         return app;

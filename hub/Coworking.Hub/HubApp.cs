@@ -20,6 +20,7 @@ using Coworking.Hub.Organisations;
 using Coworking.Hub.Passkeys;
 using Coworking.Hub.Telemetry;
 using Coworking.Hub.Resources;
+using Coworking.Hub.Sensors;
 using Coworking.Hub.Tiers;
 using Coworking.Hub.Visitors;
 using Coworking.Hub.Web;
@@ -115,6 +116,7 @@ public static class HubApp
         builder.Services.AddHostedService(services => services.GetRequiredService<ExpiredRowSweeper>());
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddDoorControl();
+        builder.Services.AddSensors(builder.Configuration);
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
@@ -182,6 +184,7 @@ public static class HubApp
         api.MapEdgeEventsApi();
         api.MapAuthApi();
         configuration.MapResourcesApi();
+        configuration.MapSensorsApi();
         configuration.MapTiersApi();
         money.MapMembershipsApi();
         api.MapBookingsApi();

@@ -1,3 +1,4 @@
+using Coworking.Sim.Sensors;
 using Coworking.Sim.Stripe;
 
 namespace Coworking.Sim.Configuration;
@@ -26,6 +27,9 @@ internal sealed record SimOptions
 
     /// <summary>The Stripe API simulator; null (no "stripe" section) leaves it off.</summary>
     public StripeOptions? Stripe { get; init; }
+
+    /// <summary>Occupancy sensors played over MQTT; null (no "sensors" section) leaves them off.</summary>
+    public SensorSimOptions? Sensors { get; init; }
 
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -99,6 +103,11 @@ internal sealed record SimOptions
         if (Stripe is not null)
         {
             errors.AddRange(Stripe.Validate());
+        }
+
+        if (Sensors is not null)
+        {
+            errors.AddRange(Sensors.Validate());
         }
 
         return errors;

@@ -1,5 +1,6 @@
 using Coworking.Hub.Access;
 using Coworking.Hub.Database;
+using Coworking.Hub.Sensors;
 using Coworking.Proto.V1;
 using Npgsql;
 
@@ -10,7 +11,7 @@ internal sealed record IntakeResult(IReadOnlyList<string> Stored, IReadOnlyList<
 
 /// <summary>
 /// Stores the events an edge uploads: access decisions in access_events, door and reader events in
-/// edge_events, a whole batch in one transaction. Each table is unique on (edge_id, event_id), so an
+/// edge_events, occupancy changes in sensor_samples (<see cref="OccupancySamples"/>), a whole batch in one transaction. Each table is unique on (edge_id, event_id), so an
 /// event sent again after a lost acknowledgement is stored once: at-least-once on the wire,
 /// exactly-once here (ARCHITECTURE §4).
 /// </summary>
@@ -23,11 +24,12 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
         var now = time.GetUtcNow();
         var decisions = new DecisionRows(events.Count);
         var others = new OtherRows(events.Count);
+        var samples = new OccupancySamples(events.Count);
         var stored = new List<string>(events.Count);
         var rejected = new List<string>();
         foreach (var e in events)
         {
-            if (!TryAdd(e, now, decisions, others))
+            if (!TryAdd(e, now, decisions, others, samples))
             {
                 rejected.Add(e.EventId);
                 continue;
@@ -39,6 +41,11 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
         if (rejected.Count > 0)
         {
             log.LogWarning("Edge {EdgeId} sent {Count} events that can never be stored; acknowledged as rejected", edge.EdgeId, rejected.Count);
+        }
+
+        foreach (var (problem, count) in samples.Rejected)
+        {
+            log.LogWarning("Edge {EdgeId} sent {Count} occupancy events refused as {Problem}", edge.EdgeId, count, problem);
         }
 
         if (stored.Count == 0)
@@ -114,6 +121,14 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
             });
         }
 
+        if (samples.Count > 0)
+        {
+            foreach (var command in samples.Commands(edge, now))
+            {
+                batch.BatchCommands.Add(command);
+            }
+        }
+
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return new IntakeResult(stored, rejected);
     }
@@ -123,7 +138,7 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
     /// An id that is not one the hub made (door, credential, holder) is stored as unknown rather than losing
     /// the event: it is still a fact the edge observed.
     /// </summary>
-    private static bool TryAdd(ReportedEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others)
+    private static bool TryAdd(ReportedEvent e, DateTimeOffset now, DecisionRows decisions, OtherRows others, OccupancySamples samples)
     {
         if (e.EventId.Length is 0 or > MaxIdLength || e.OccurredAt is null || e.ReaderId.Length > 200 || e.Reason.Length > 64 || e.Actor.Length > 200)
         {
@@ -148,6 +163,11 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
             decisions.Reasons.Add(e.Reason);
             decisions.OccurredAt.Add(occurredAt);
             return true;
+        }
+
+        if (e.Kind == ReportedEventKind.OccupancyChanged)
+        {
+            return samples.TryAdd(e, now) is null;
         }
 
         if (KindName(e.Kind) is not { } kind)

@@ -84,7 +84,7 @@ public sealed class ScopeWalkTests(AuthorityHubFixture authority) : IClassFixtur
         return failures;
     }
 
-    /// <summary>A location with an area, a door and a resource; a member at home there with a card; a tier.</summary>
+    /// <summary>A location with an area, a door, a resource and a sensor; a member at home there with a card; a tier.</summary>
     private static async Task<IReadOnlyDictionary<string, Guid>> ObjectsAsync(HttpClient admin, string? name)
     {
         var site = await Workspace.SiteAsync(admin, name: name ?? "Theirs");
@@ -99,6 +99,8 @@ public sealed class ScopeWalkTests(AuthorityHubFixture authority) : IClassFixtur
             ["members"] = member,
             ["credentials"] = credential,
             ["tiers"] = await Workspace.TierAsync(admin, Workspace.Terms()),
+            ["sensors"] = (await admin.PostJsonAsync(
+                $"/api/v1/locations/{site.LocationId}/sensors", new { name = "Hall PIR", kind = "pir", adapter = "coworking", areaId = site.AreaId })).Id(),
         };
     }
 
@@ -111,6 +113,7 @@ public sealed class ScopeWalkTests(AuthorityHubFixture authority) : IClassFixtur
             $"/api/v1/locations/{ids["locations"]}", $"/api/v1/locations/{ids["locations"]}/areas", $"/api/v1/locations/{ids["locations"]}/doors",
             $"/api/v1/locations/{ids["locations"]}/resources", $"/api/v1/members/{ids["members"]}", $"/api/v1/members/{ids["members"]}/credentials",
             $"/api/v1/members/{ids["members"]}/invoices", $"/api/v1/tiers/{ids["tiers"]}", $"/api/v1/locations/{ids["locations"]}/changes",
+            $"/api/v1/locations/{ids["locations"]}/sensors",
         })
         {
             using var response = await owner.GetAsync(path);

@@ -1,0 +1,158 @@
+using Coworking.Hub.EdgeSync;
+using Coworking.Proto.V1;
+using Npgsql;
+
+namespace Coworking.Hub.Sensors;
+
+/// <summary>Why an occupancy event can never be stored as a sample.</summary>
+internal enum SampleProblem
+{
+    /// <summary>The event says nothing about occupancy (no OccupancyReport).</summary>
+    NoReport,
+
+    /// <summary>Neither the resource nor the area is an id the hub makes.</summary>
+    NothingWatched,
+
+    /// <summary>A count below zero other than -1 (none), or a CO2 reading that is not a positive number.</summary>
+    BadReading,
+
+    /// <summary>Further back than the hub keeps samples for, or ahead of the hub's clock by more than a day.</summary>
+    OutOfRange,
+}
+
+/// <summary>
+/// The occupancy events of one intake batch as rows of sensor_samples (migration 0121), written in the intake's own
+/// batch: one transaction with the batch's other events, so an acknowledged batch is stored whole. The month partitions
+/// the rows fall in are made first when the partition job has not made them yet.
+/// </summary>
+internal sealed class OccupancySamples(int capacity)
+{
+    /// <summary>Samples older than this are refused whatever the retention (the partition function refuses them too).</summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromDays(365);
+
+    /// <summary>How far ahead of the hub's clock an edge's clock may be.</summary>
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromDays(1);
+
+    private readonly List<string> eventIds = new(capacity);
+    private readonly List<Guid?> resourceIds = new(capacity);
+    private readonly List<Guid?> areaIds = new(capacity);
+    private readonly List<Guid?> sensorIds = new(capacity);
+    private readonly List<bool> occupied = new(capacity);
+    private readonly List<int?> counts = new(capacity);
+    private readonly List<double?> co2 = new(capacity);
+    private readonly List<DateTimeOffset> occurredAt = new(capacity);
+
+    private readonly Dictionary<SampleProblem, int> rejected = [];
+
+    public int Count => eventIds.Count;
+
+    /// <summary>How many events were refused, by why.</summary>
+    public IReadOnlyDictionary<SampleProblem, int> Rejected => rejected;
+
+    /// <summary>Adds the event's sample; the problem when it can never be stored (counted in <see cref="Rejected"/>).</summary>
+    public SampleProblem? TryAdd(ReportedEvent e, DateTimeOffset now)
+    {
+        var problem = Check(e, now);
+        if (problem is { } refused)
+        {
+            rejected[refused] = rejected.GetValueOrDefault(refused) + 1;
+        }
+
+        return problem;
+    }
+
+    private SampleProblem? Check(ReportedEvent e, DateTimeOffset now)
+    {
+        if (e.Occupancy is not { } report)
+        {
+            return SampleProblem.NoReport;
+        }
+
+        var resource = HubId(report.ResourceId);
+        var area = HubId(report.AreaId);
+        if (resource is null && area is null)
+        {
+            return SampleProblem.NothingWatched;
+        }
+
+        if (report.Count < -1 || (report.Co2Ppm != 0 && !(double.IsFinite(report.Co2Ppm) && report.Co2Ppm > 0)))
+        {
+            return SampleProblem.BadReading;
+        }
+
+        var at = e.OccurredAt.ToDateTimeOffset();
+        if (at < now - MaxAge || at > now + MaxAhead)
+        {
+            return SampleProblem.OutOfRange;
+        }
+
+        eventIds.Add(e.EventId);
+        resourceIds.Add(resource);
+        areaIds.Add(area);
+        sensorIds.Add(HubId(report.SensorId));
+        occupied.Add(report.Occupied);
+        counts.Add(report.Count >= 0 ? report.Count : null);
+        co2.Add(report.Co2Ppm > 0 ? report.Co2Ppm : null);
+        occurredAt.Add(at);
+        return null;
+    }
+
+    /// <summary>The statements that make the missing month partitions and write the samples, for the intake's batch.</summary>
+    public IEnumerable<NpgsqlBatchCommand> Commands(EdgeIdentity edge, DateTimeOffset now)
+    {
+        var months = occurredAt.Select(at => new DateTimeOffset(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero)).Distinct().ToArray();
+        yield return new NpgsqlBatchCommand("SELECT sensor_samples_partition(m) FROM unnest(@months) AS m")
+        {
+            Parameters = { new NpgsqlParameter<DateTimeOffset[]>("months", months) },
+        };
+        yield return new NpgsqlBatchCommand(
+            """
+            INSERT INTO sensor_samples (organisation_id, location_id, edge_id, event_id, resource_id, area_id, sensor_id, occupied, people_count,
+                                        co2_ppm, occurred_at, received_at)
+            SELECT @organisationId, @locationId, @edgeId, t.event_id, t.resource_id, t.area_id, t.sensor_id, t.occupied, t.people_count,
+                   t.co2_ppm, t.occurred_at, @now
+            FROM unnest(@eventIds, @resourceIds, @areaIds, @sensorIds, @occupied, @counts, @co2, @occurredAt)
+                 AS t(event_id, resource_id, area_id, sensor_id, occupied, people_count, co2_ppm, occurred_at)
+            ON CONFLICT (edge_id, event_id, occurred_at) DO NOTHING
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                new NpgsqlParameter<string>("edgeId", edge.EdgeId.ToString()),
+                new NpgsqlParameter<DateTimeOffset>("now", now),
+                new NpgsqlParameter<string[]>("eventIds", [.. eventIds]),
+                new NpgsqlParameter<Guid?[]>("resourceIds", [.. resourceIds]),
+                new NpgsqlParameter<Guid?[]>("areaIds", [.. areaIds]),
+                new NpgsqlParameter<Guid?[]>("sensorIds", [.. sensorIds]),
+                new NpgsqlParameter<bool[]>("occupied", [.. occupied]),
+                new NpgsqlParameter<int?[]>("counts", [.. counts]),
+                new NpgsqlParameter<double?[]>("co2", [.. co2]),
+                new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt]),
+            },
+        };
+
+        // The rollup counts these resources again from the earliest hour a sample touches (UtilisationRollup).
+        yield return new NpgsqlBatchCommand(
+            """
+            INSERT INTO utilisation_stale (resource_id, organisation_id, location_id, from_hour)
+            SELECT t.resource_id, @organisationId, @locationId, min(date_trunc('hour', t.occurred_at, 'UTC'))
+            FROM unnest(@resourceIds, @occurredAt) AS t(resource_id, occurred_at)
+            WHERE t.resource_id IS NOT NULL
+            GROUP BY t.resource_id
+            ON CONFLICT (location_id, resource_id) DO UPDATE SET from_hour = least(utilisation_stale.from_hour, excluded.from_hour)
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                new NpgsqlParameter<Guid?[]>("resourceIds", [.. resourceIds]),
+                new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt]),
+            },
+        };
+    }
+
+    private static Guid? HubId(string text) => Guid.TryParse(text, out var id) ? id : null;
+}
