@@ -2,6 +2,7 @@ using System.Globalization;
 using Coworking.Sim.Bus;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
+using Coworking.Sim.Kisi;
 using Coworking.Sim.Osdp.SecureChannel;
 using Coworking.Sim.Stripe;
 using Coworking.Sim.Stripe.Api;
@@ -14,7 +15,8 @@ namespace Coworking.Sim;
 
 /// <summary>
 /// Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API, and
-/// with a "stripe" section the Stripe API at /v1 and its control API at /stripe.
+/// with a "stripe" section the Stripe API at /v1 and its control API at /stripe, with a "kisi" section Kisi's API at
+/// /kisi/api and its control API at /kisi/control.
 /// </summary>
 internal static class SimApp
 {
@@ -56,6 +58,11 @@ internal static class SimApp
             builder.Services.AddSingleton<StripeGateway>();
         }
 
+        if (options.Kisi is { } kisi)
+        {
+            builder.Services.AddSingleton(new KisiStore(kisi));
+        }
+
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -64,6 +71,12 @@ internal static class SimApp
         {
             app.MapStripeApi();
             app.MapStripeControlApi();
+        }
+
+        if (options.Kisi is not null)
+        {
+            app.MapKisiApi();
+            app.MapKisiControlApi();
         }
 
         return app;

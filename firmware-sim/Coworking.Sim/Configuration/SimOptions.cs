@@ -27,6 +27,9 @@ internal sealed record SimOptions
     /// <summary>The Stripe API simulator; null (no "stripe" section) leaves it off.</summary>
     public StripeOptions? Stripe { get; init; }
 
+    /// <summary>The Kisi API simulator; null (no "kisi" section) leaves it off.</summary>
+    public Kisi.KisiSimOptions? Kisi { get; init; }
+
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -99,6 +102,11 @@ internal sealed record SimOptions
         if (Stripe is not null)
         {
             errors.AddRange(Stripe.Validate());
+        }
+
+        if (Kisi is not null)
+        {
+            errors.AddRange(Kisi.Validate());
         }
 
         return errors;
