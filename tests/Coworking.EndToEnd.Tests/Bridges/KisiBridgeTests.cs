@@ -76,6 +76,56 @@ public sealed class KisiBridgeTests
         Assert.Equal(0, state.GetProperty("rate_limited").GetInt64());
     }
 
+    [Fact]
+    public async Task Bookings_made_while_kisi_is_away_wait_on_the_edge_status_and_all_reach_kisi_when_it_is_back()
+    {
+        await using var kisi = await KisiSim.StartAsync(LockId);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: EdgeSettings);
+        var (area, _) = await KisiDoorAsync(site, kisi);
+        var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
+        await AssignmentOfAsync(kisi, site.AdaId);
+
+        await kisi.SetDownAsync(true);
+        var start = DateTimeOffset.UtcNow.AddHours(2);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var bookings = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            bookings.Add((await site.Api.BookAsync(site.AdaId, room, start.AddHours(i), start.AddHours(i).AddMinutes(30))).GetProperty("id").GetGuid());
+        }
+
+        await site.SyncedAsync();
+        var away = await site.Edge.WaitForStatusAsync(
+            s => s.GetProperty("bridges")[0] is var b && b.GetProperty("state").GetString() == "failing" && b.GetProperty("queueDepth").GetInt32() > 0,
+            "the Kisi bridge reports Kisi away with changes waiting");
+        await kisi.SetDownAsync(false);
+        foreach (var booking in bookings)
+        {
+            await AssignmentOfAsync(kisi, booking);
+        }
+
+        await site.Edge.WaitForStatusAsync(s => s.GetProperty("bridges")[0].GetProperty("state").GetString() == "in_step", "the Kisi bridge in step again");
+        Assert.Contains("503", away.GetProperty("bridges")[0].GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        var state = await kisi.StateAsync();
+        Assert.Equal(4, state.GetProperty("role_assignments").GetArrayLength());
+        Assert.Equal(0, state.GetProperty("rate_limited").GetInt64());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Vendor_account_reaches_the_edge_in_a_file_only_its_user_may_read()
+    {
+        await using var kisi = await KisiSim.StartAsync(LockId);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: EdgeSettings);
+        await KisiDoorAsync(site, kisi);
+
+        var file = Path.Combine(site.Edge.DataDirectory, "vendor-accounts.json");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Contains(kisi.ApiKey, await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        Assert.DoesNotContain(kisi.ApiKey, site.Edge.Output, StringComparison.Ordinal);
+    }
+
     private static readonly Dictionary<string, string> EdgeSettings = new() { ["Edge__Bridges__Kisi__ReconcileSeconds"] = "2" };
 
     /// <summary>A door in an area of its own, driven by Kisi's lock, and the location's Kisi account pointing at the sim.</summary>

@@ -30,6 +30,9 @@ public sealed class KisiBridge(
     private readonly Lock _sync = new();
     private DateTimeOffset? _lastReconcileAt;
     private int _queueDepth;
+
+    // Applied batches since the last reconcile that completed: what waits while Kisi cannot even be read.
+    private int _changesWaiting;
     private string? _lastError;
     private string _state = "not_configured";
     private volatile IReadOnlyDictionary<long, string> _holdersByUser = new Dictionary<long, string>();
@@ -42,7 +45,7 @@ public sealed class KisiBridge(
         {
             lock (_sync)
             {
-                return new BridgeStatus(VendorName, _state, DoorIds.Count, _lastReconcileAt, _queueDepth, _lastError, gate.Calls, gate.RateLimited);
+                return new BridgeStatus(VendorName, _state, DoorIds.Count, _lastReconcileAt, Math.Max(_queueDepth, _changesWaiting), _lastError, gate.Calls, gate.RateLimited);
             }
         }
     }
@@ -54,6 +57,7 @@ public sealed class KisiBridge(
 
     public void Nudge()
     {
+        Interlocked.Increment(ref _changesWaiting);
         if (_nudged.CurrentCount == 0)
         {
             try
@@ -136,13 +140,14 @@ public sealed class KisiBridge(
         {
             lock (_sync)
             {
-                (_state, _queueDepth, _lastError) = ("not_configured", 0, null);
+                (_state, _queueDepth, _lastError, _changesWaiting) = ("not_configured", 0, null, 0);
             }
 
             return;
         }
 
         SetState("reconciling");
+        var waitingAtStart = Volatile.Read(ref _changesWaiting);
         var started = time.GetTimestamp();
         var users = (await client.UsersAsync(cancellationToken)).Where(u => u.Email.EndsWith(UserEmailDomain, StringComparison.Ordinal)).ToList();
         var groups = (await client.GroupsAsync(cancellationToken)).Where(g => g.Name.StartsWith(GroupPrefix, StringComparison.Ordinal)).ToList();
@@ -245,6 +250,7 @@ public sealed class KisiBridge(
             (_state, _lastReconcileAt, _queueDepth, _lastError) = ("in_step", time.GetUtcNow(), 0, null);
         }
 
+        Interlocked.Add(ref _changesWaiting, -waitingAtStart);
         log.LogInformation("Kisi reconciled in {Elapsed} ms: {Desired} assignments wanted, {Removed} removed, {Added} added, {Users} users made, {Gone} users removed",
             (int)time.GetElapsedTime(started).TotalMilliseconds, desired.Count, obsolete.Count, missing.Count, newUsers.Count, goneUsers.Count);
     }
