@@ -282,7 +282,9 @@ internal sealed class EdgeSession(
             _doorIds = DoorIds(health.DoorIds);
         }
 
-        var recorded = new EdgeHeartbeat(skew, heartbeat.SoftwareVersion, health.AppliedSeq, health.OutboxDepth, health.ReadersOnline, health.ReadersTotal);
+        var bridges = health.Bridges.Select(b => new EdgeBridgeResponse(
+            b.Vendor, b.LastReconcileAt?.ToDateTimeOffset(), b.QueueDepth, b.LastError.Length == 0 ? null : b.LastError, b.Doors)).ToList();
+        var recorded = new EdgeHeartbeat(skew, heartbeat.SoftwareVersion, health.AppliedSeq, health.OutboxDepth, health.ReadersOnline, health.ReadersTotal, bridges);
         if (!await deps.Edges.RecordHeartbeatAsync(edge.EdgeId, recorded, cancellationToken))
         {
             throw Revoked();

@@ -31,7 +31,13 @@ public sealed class KisiBridgeTests
 
         Assert.Equal(start.AddMinutes(-5), assignment.GetProperty("valid_from").GetDateTimeOffset());
         Assert.Equal(start.AddMinutes(45), assignment.GetProperty("valid_until").GetDateTimeOffset());
+        var edge = await Eventually.Async(
+            () => site.Api.EdgeAsync(site.Edge.EdgeId),
+            e => e.TryGetProperty("bridges", out var b) && b.ValueKind == JsonValueKind.Array && b.GetArrayLength() == 1 && b[0].GetProperty("lastReconcileAt").ValueKind == JsonValueKind.String,
+            "the hub's edges API shows the Kisi bridge's last reconcile");
+
         Assert.Equal("group_basic", assignment.GetProperty("role_id").GetString());
+        Assert.Equal(("kisi", 1), (edge.GetProperty("bridges")[0].GetProperty("vendor").GetString(), edge.GetProperty("bridges")[0].GetProperty("doors").GetInt32()));
         Assert.Equal(0, (await kisi.StateAsync()).GetProperty("rate_limited").GetInt64());
     }
 
