@@ -1,5 +1,6 @@
 using System.Device.Gpio;
 using System.Globalization;
+using Coworking.Edge.Bridges;
 using Coworking.Edge.Cache;
 using Coworking.Edge.Configuration;
 using Coworking.Edge.Decisions;
@@ -72,6 +73,7 @@ services.AddSingleton(sp => PinAttemptLimiter.Open(edge.PinAttemptsPath, edge.Pi
 services.AddSingleton<DoorRegistry>();
 services.AddSingleton<RecentDecisions>();
 services.AddSingleton<AccessService>();
+services.AddVendorBridges(builder.Configuration);
 services.AddSingleton<RemoteUnlock>();
 services.AddSingleton(_ => FirstPersonInState.Open(edge.FirstPersonInPath));
 services.AddSingleton<UnlockedHours>();
@@ -121,5 +123,6 @@ var app = builder.Build();
 app.MapStatusApi();
 app.MapOsdpStatus();
 app.MapCaptureApi();
+app.MapBridgeWebhooks();
 await app.RunAsync();
 return 0;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Coworking.Sim.Bus;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
+using Coworking.Sim.Kisi;
 using Coworking.Sim.Osdp.SecureChannel;
 using Coworking.Sim.Sensors;
 using Coworking.Sim.Stripe;
@@ -16,7 +17,8 @@ namespace Coworking.Sim;
 /// <summary>
 /// Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API, and
 /// with a "stripe" section the Stripe API at /v1 and its control API at /stripe, with a "sensors" section occupancy
-/// sensors publishing over MQTT and their control API at /sensors.
+/// sensors publishing over MQTT and their control API at /sensors, with a "kisi" section Kisi's API at /kisi/api and its
+/// control API at /kisi/control.
 /// </summary>
 internal static class SimApp
 {
@@ -66,6 +68,11 @@ internal static class SimApp
             builder.Services.AddHostedService(services => services.GetRequiredService<SensorPublisher>());
         }
 
+        if (options.Kisi is { } kisi)
+        {
+            builder.Services.AddSingleton(new KisiStore(kisi));
+        }
+
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -79,6 +86,12 @@ internal static class SimApp
         if (options.Sensors is not null)
         {
             app.MapSensorsApi();
+        }
+
+        if (options.Kisi is not null)
+        {
+            app.MapKisiApi();
+            app.MapKisiControlApi();
         }
 
         return app;

@@ -6,6 +6,7 @@ using Coworking.Hub.Audit;
 using Coworking.Hub.Auth;
 using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
+using Coworking.Hub.Bridges;
 using Coworking.Hub.Calendar;
 using Coworking.Hub.Credentials;
 using Coworking.Hub.Database;
@@ -117,6 +118,7 @@ public static class HubApp
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddDoorControl();
         builder.Services.AddSensors(builder.Configuration);
+        builder.Services.AddVendorBridges();
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
@@ -181,6 +183,7 @@ public static class HubApp
         configuration.MapChangeLogApi();
         configuration.MapAccessGraceApi();
         configuration.MapEdgesApi();
+        configuration.MapVendorBridgesApi();
         api.MapEdgeEventsApi();
         api.MapAuthApi();
         configuration.MapResourcesApi();

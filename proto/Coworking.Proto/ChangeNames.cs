@@ -22,6 +22,7 @@ public static class ChangeNames
         Change.KindOneofCase.DoorControl => "door_control",
         Change.KindOneofCase.Sensor => $"sensor:{change.Sensor.SensorId}",
         Change.KindOneofCase.SensorRemoved => $"sensor:{change.SensorRemoved.SensorId}",
+        Change.KindOneofCase.VendorAccount => $"vendor_account:{change.VendorAccount.Vendor}",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.KindCase, "a change must say what changed"),
     };
 
@@ -40,6 +41,7 @@ public static class ChangeNames
         Change.KindOneofCase.DoorControl => "door_control",
         Change.KindOneofCase.Sensor => "sensor",
         Change.KindOneofCase.SensorRemoved => "sensor_removed",
+        Change.KindOneofCase.VendorAccount => "vendor_account",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a change must say what changed"),
     };
 }

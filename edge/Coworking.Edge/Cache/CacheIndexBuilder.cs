@@ -76,6 +76,8 @@ internal sealed class CacheIndexBuilder
             Change.KindOneofCase.DoorControl => ApplyDoorControl(change.DoorControl),
             Change.KindOneofCase.Sensor => ApplySensor(change.Sensor),
             Change.KindOneofCase.SensorRemoved => RemoveSensor(change.SensorRemoved.SensorId),
+            // The account itself comes beside the log (HubMessage.vendor_accounts); the marker only orders it.
+            Change.KindOneofCase.VendorAccount => null,
             _ => "unknown change kind",
         };
         return problem is null;
@@ -162,7 +164,11 @@ internal sealed class CacheIndexBuilder
         var unlock = door.UnlockMs > 0 ? TimeSpan.FromMilliseconds(door.UnlockMs) : DoorPolicy.DefaultUnlock;
         var heldOpen = door.HeldOpenLimitS > 0 ? TimeSpan.FromSeconds(door.HeldOpenLimitS) : DoorPolicy.DefaultHeldOpenLimit;
         var policy = new DoorPolicy(door.DoorId, door.Name, door.FailMode, unlock, heldOpen, _interner.Intern(schedule),
-            door.Lockdown, door.CardAndPin) { AreaId = door.AreaId, UnlockedHours = unlocked, FirstPersonIn = door.FirstPersonIn };
+            door.Lockdown, door.CardAndPin) {
+            AreaId = door.AreaId, UnlockedHours = unlocked, FirstPersonIn = door.FirstPersonIn,
+            Controller = door.Controller == DoorController.Unspecified ? DoorController.Edge : door.Controller,
+            VendorSiteId = door.VendorSiteId, VendorLockId = door.VendorLockId,
+        };
         _doors.Write[door.DoorId] = door.CredentialPolicy == CredentialPolicy.Unspecified ? policy : policy with { Credentials = door.CredentialPolicy };
         SlotOf(door.DoorId);
         return null;

@@ -247,6 +247,15 @@ public sealed record DoorPolicy(
 
     public bool AcceptsPinAlone => Credentials is CredentialPolicy.CardOrPin or CredentialPolicy.Pin;
 
+    /// <summary>Who drives the lock: the edge's own hardware, or a vendor's cloud through a bridge (Bridges/).</summary>
+    public DoorController Controller { get; init; } = DoorController.Edge;
+
+    /// <summary>The vendor's site of the lock (Salto KS, Brivo); empty otherwise.</summary>
+    public string VendorSiteId { get; init; } = "";
+
+    /// <summary>The vendor's lock (Kisi lock, Salto KS lock, Brivo access point); empty for the edge's own doors.</summary>
+    public string VendorLockId { get; init; } = "";
+
     /// <summary>The hub's area id, kept only to write the door back out.</summary>
     internal string AreaId { get; init; } = "";
 }

@@ -589,6 +589,9 @@ public sealed class GrantCache : IDisposable
                 CardAndPin = door.CardAndPin,
                 CredentialPolicy = door.Credentials,
                 FirstPersonIn = door.FirstPersonIn,
+                Controller = door.Controller,
+                VendorSiteId = door.VendorSiteId,
+                VendorLockId = door.VendorLockId,
             };
             upsert.Schedule.AddRange(door.Schedule.Windows());
             upsert.UnlockedHours.AddRange(door.UnlockedHours?.Windows() ?? []);

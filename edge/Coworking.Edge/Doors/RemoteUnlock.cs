@@ -22,7 +22,7 @@ public enum RemoteUnlockOutcome
 /// An operator's remote unlock as it reaches the edge: released at the door's hardware for the time asked, and
 /// recorded (who asked, the hub's command id, what came of it) for the hub like every other door event.
 /// </summary>
-public sealed class RemoteUnlock(DoorRegistry doors, IEventRecorder recorder, TimeProvider time, ILogger<RemoteUnlock> log)
+public sealed class RemoteUnlock(DoorRegistry doors, IEventRecorder recorder, TimeProvider time, ILogger<RemoteUnlock> log, Bridges.VendorBridges? bridges = null)
 {
     public static readonly TimeSpan MinDuration = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(1);
@@ -38,7 +38,10 @@ public sealed class RemoteUnlock(DoorRegistry doors, IEventRecorder recorder, Ti
         }
         else if (!doors.TryGetDoor(doorId, out var door))
         {
-            outcome = RemoteUnlockOutcome.UnknownDoor;
+            // A vendor's door is released through the vendor's API (docs/BRIDGES.md).
+            outcome = bridges?.BridgeOf(doorId) is not { } bridge
+                ? RemoteUnlockOutcome.UnknownDoor
+                : await bridge.UnlockAsync(doorId, duration, cancellationToken).ConfigureAwait(false) ? RemoteUnlockOutcome.Unlocked : RemoteUnlockOutcome.HardwareFailed;
         }
         else
         {

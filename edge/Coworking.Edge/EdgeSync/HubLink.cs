@@ -28,6 +28,8 @@ public sealed class HubLink(
     IEnumerable<IReaderStatusSource> readers,
     DoorRegistry doors,
     RemoteUnlock remoteUnlock,
+    Bridges.VendorAccountStore vendorAccounts,
+    Bridges.VendorBridges bridges,
     TimeProvider time,
     ILogger<HubLink> log)
     : BackgroundService, ISyncStatusSource
@@ -240,6 +242,9 @@ public sealed class HubLink(
                 case HubMessage.KindOneofCase.DoorCommand:
                     await RunDoorCommandAsync(message.DoorCommand, writer, cancellationToken);
                     break;
+                case HubMessage.KindOneofCase.VendorAccounts:
+                    vendorAccounts.Replace(message.VendorAccounts);
+                    break;
                 default:
                     throw new SyncProtocolException($"unexpected {message.KindCase} from the hub");
             }
@@ -268,7 +273,7 @@ public sealed class HubLink(
         await writer.WriteAsync(new EdgeMessage { DoorCommandResult = result }, cancellationToken);
     }
 
-    private IEnumerable<string> DrivenDoorIds() => doors.Doors.Select(d => d.DoorId);
+    private IEnumerable<string> DrivenDoorIds() => doors.Doors.Select(d => d.DoorId).Concat(bridges.DoorIds).Distinct(StringComparer.Ordinal);
 
     private async Task ApplySnapshotAsync(SnapshotLoad snapshot, Writer writer, CancellationToken cancellationToken)
     {
@@ -282,6 +287,7 @@ public sealed class HubLink(
         log.LogInformation("Applied a snapshot of {Count} changes ending at seq {Seq} in {Elapsed} ms after its last chunk ({Rejected} unusable)",
             snapshot.Changes, snapshot.Seq, (int)time.GetElapsedTime(started).TotalMilliseconds, result.RejectedChanges);
         LogMemory("after the snapshot");
+        bridges.Nudge();
         await writer.WriteAsync(new EdgeMessage { Applied = new AppliedAck { Seq = result.AppliedSeq } }, cancellationToken);
     }
 
@@ -313,6 +319,7 @@ public sealed class HubLink(
             throw new SyncProtocolException($"change batch ending at seq {batch.LastSeq}: {result.Outcome} after applied seq {result.AppliedSeq}");
         }
 
+        bridges.Nudge();
         await writer.WriteAsync(new EdgeMessage { Applied = new AppliedAck { Seq = result.AppliedSeq } }, cancellationToken);
     }
 
@@ -395,6 +402,7 @@ public sealed class HubLink(
                 RejectedChanges = cache.RejectedChanges,
                 UptimeS = (long)time.GetElapsedTime(_started).TotalSeconds,
                 DoorIds = { DrivenDoorIds() },
+                Bridges = { bridges.Health() },
             };
             await writer.WriteAsync(
                 new EdgeMessage

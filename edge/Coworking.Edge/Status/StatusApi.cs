@@ -19,7 +19,8 @@ public sealed record EdgeStatus(
     SyncStatus? Sync,
     IReadOnlyList<PinLockoutStatus> PinLockouts,
     IReadOnlyList<LockdownStatus> Lockdowns,
-    Sensors.SensorsStatus? Sensors = null);
+    Sensors.SensorsStatus? Sensors = null,
+    IReadOnlyList<Bridges.BridgeStatus>? Bridges = null);
 
 /// <param name="Scope">reader, credential or edge.</param>
 /// <param name="Id">The reader's or the card credential's id; null for the whole edge.</param>
@@ -85,7 +86,8 @@ public static class StatusApi
         var lockdowns = index.DoorControl.Lockdowns.Select(l => new LockdownStatus(
             l.LockdownId, l.AllDoors, [.. l.AreaIds.Order(StringComparer.Ordinal)], [.. l.DoorIds.Order(StringComparer.Ordinal)], l.Reason, l.StartedAt)).ToList();
         return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
-            recent.Newest(), syncSources.FirstOrDefault()?.Sync, lockouts, lockdowns, services.GetService<Sensors.SensorIngest>()?.Status()));
+            recent.Newest(), syncSources.FirstOrDefault()?.Sync, lockouts, lockdowns, services.GetService<Sensors.SensorIngest>()?.Status(),
+            services.GetService<Bridges.VendorBridges>()?.Statuses));
     }
 
     private static string WireName(CredentialPolicy policy) => policy switch

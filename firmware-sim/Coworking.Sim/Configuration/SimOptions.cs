@@ -31,6 +31,9 @@ internal sealed record SimOptions
     /// <summary>Occupancy sensors played over MQTT; null (no "sensors" section) leaves them off.</summary>
     public SensorSimOptions? Sensors { get; init; }
 
+    /// <summary>The Kisi API simulator; null (no "kisi" section) leaves it off.</summary>
+    public Kisi.KisiSimOptions? Kisi { get; init; }
+
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -108,6 +111,11 @@ internal sealed record SimOptions
         if (Sensors is not null)
         {
             errors.AddRange(Sensors.Validate());
+        }
+
+        if (Kisi is not null)
+        {
+            errors.AddRange(Kisi.Validate());
         }
 
         return errors;

@@ -95,7 +95,8 @@ internal static class DoorChanges
         public const string Select =
             """
             SELECT id, location_id, area_id, name, fail_mode, unlock_ms, held_open_limit_s, credential_policy,
-                   accept_hours::text AS accept_hours, unlocked_hours::text AS unlocked_hours, first_person_in
+                   accept_hours::text AS accept_hours, unlocked_hours::text AS unlocked_hours, first_person_in,
+                   controller, vendor_site_id, vendor_lock_id
             FROM doors
             """;
 
@@ -121,6 +122,12 @@ internal static class DoorChanges
 
         public bool FirstPersonIn { get; init; }
 
+        public string Controller { get; init; } = "edge";
+
+        public string? VendorSiteId { get; init; }
+
+        public string? VendorLockId { get; init; }
+
         public DoorCredentialPolicy Policy => DbText.Parse<DoorCredentialPolicy>(CredentialPolicy);
 
         public Change ToChange()
@@ -137,6 +144,9 @@ internal static class DoorChanges
                 CredentialPolicy = ToProto(policy),
                 CardAndPin = policy == DoorCredentialPolicy.CardAndPin,
                 FirstPersonIn = FirstPersonIn,
+                Controller = Bridges.DoorControllers.ToProto(Controller),
+                VendorSiteId = VendorSiteId ?? "",
+                VendorLockId = VendorLockId ?? "",
             };
             door.Schedule.AddRange(ReadHours(AcceptHours)?.ToWeeklyWindows() ?? []);
             door.UnlockedHours.AddRange(ReadHours(UnlockedHours)?.ToWeeklyWindows() ?? []);

@@ -132,6 +132,7 @@ internal sealed class EdgeSession(
     /// </summary>
     private async Task SendChangesAsync(ChangeNotifier.Subscription subscription, long? appliedSeq, CancellationToken cancellationToken)
     {
+        await SendVendorAccountsAsync(cancellationToken);
         var sent = appliedSeq ?? await SendSnapshotAsync(cancellationToken);
         while (true)
         {
@@ -141,6 +142,11 @@ internal sealed class EdgeSession(
             {
                 var batch = new ChangeBatch { LocationId = edge.LocationId.ToString(), LastSeq = contiguous[^1].Seq };
                 batch.Changes.AddRange(contiguous);
+                if (contiguous.Any(c => c.KindCase == Change.KindOneofCase.VendorAccount))
+                {
+                    await SendVendorAccountsAsync(cancellationToken);
+                }
+
                 await _outgoing.Writer.WriteAsync(new HubMessage { Changes = batch }, cancellationToken);
                 sent = batch.LastSeq;
             }
@@ -160,6 +166,10 @@ internal sealed class EdgeSession(
             await subscription.WaitAsync(_options.PollInterval, cancellationToken);
         }
     }
+
+    /// <summary>The location's vendor accounts with their secrets (docs/BRIDGES.md): on the stream only, never in the log.</summary>
+    private async Task SendVendorAccountsAsync(CancellationToken cancellationToken) =>
+        await _outgoing.Writer.WriteAsync(new HubMessage { VendorAccounts = await deps.VendorBridges.ForEdgeAsync(edge.LocationId, cancellationToken) }, cancellationToken);
 
     /// <summary>
     /// Nothing follows <paramref name="sent"/> directly: either nothing is new, or compaction removed the next
@@ -272,7 +282,9 @@ internal sealed class EdgeSession(
             _doorIds = DoorIds(health.DoorIds);
         }
 
-        var recorded = new EdgeHeartbeat(skew, heartbeat.SoftwareVersion, health.AppliedSeq, health.OutboxDepth, health.ReadersOnline, health.ReadersTotal);
+        var bridges = health.Bridges.Select(b => new EdgeBridgeResponse(
+            b.Vendor, b.LastReconcileAt?.ToDateTimeOffset(), b.QueueDepth, b.LastError.Length == 0 ? null : b.LastError, b.Doors)).ToList();
+        var recorded = new EdgeHeartbeat(skew, heartbeat.SoftwareVersion, health.AppliedSeq, health.OutboxDepth, health.ReadersOnline, health.ReadersTotal, bridges);
         if (!await deps.Edges.RecordHeartbeatAsync(edge.EdgeId, recorded, cancellationToken))
         {
             throw Revoked();

@@ -22,7 +22,11 @@ public sealed record CreatedEnrolmentCode(EnrolmentCodeResponse EnrolmentCode, s
 public sealed record EdgeResponse(
     Guid Id, Guid LocationId, string Name, DateTimeOffset EnrolledAt, DateTimeOffset? RevokedAt, bool Connected,
     DateTimeOffset? ConnectedSince, DateTimeOffset? LastContactAt, long AppliedSeq, long LocationSeq, long LagChanges, double LagSeconds,
-    long? ClockSkewMs, bool ClockSkewFlagged, string? SoftwareVersion, string? CacheId, long? OutboxDepth, int? ReadersOnline, int? ReadersTotal);
+    long? ClockSkewMs, bool ClockSkewFlagged, string? SoftwareVersion, string? CacheId, long? OutboxDepth, int? ReadersOnline, int? ReadersTotal,
+    IReadOnlyList<EdgeBridgeResponse>? Bridges = null);
+
+/// <summary>A vendor bridge as the edge's last heartbeat reported it (docs/BRIDGES.md).</summary>
+public sealed record EdgeBridgeResponse(string Vendor, DateTimeOffset? LastReconcileAt, int QueueDepth, string? LastError, int Doors);
 
 /// <summary>An authenticated edge: the only location it is served is <paramref name="LocationId"/>.</summary>
 public sealed record EdgeIdentity(Guid EdgeId, Guid OrganisationId, Guid LocationId);
@@ -31,11 +35,14 @@ public sealed record EdgeIdentity(Guid EdgeId, Guid OrganisationId, Guid Locatio
 internal sealed record EnrolledEdge(EdgeIdentity Edge, string Credential);
 
 /// <summary>What the edge said in its latest heartbeat.</summary>
-internal sealed record EdgeHeartbeat(long ClockSkewMs, string SoftwareVersion, long AppliedSeq, long OutboxDepth, int ReadersOnline, int ReadersTotal);
+internal sealed record EdgeHeartbeat(
+    long ClockSkewMs, string SoftwareVersion, long AppliedSeq, long OutboxDepth, int ReadersOnline, int ReadersTotal, IReadOnlyList<EdgeBridgeResponse>? Bridges = null);
 
 /// <summary>Enrolment codes, enrolled edges and what their streams report (docs/SYNC.md).</summary>
 public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, IOptions<EdgeSyncOptions> options)
 {
+    private static readonly System.Text.Json.JsonSerializerOptions BridgesJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     /// <summary>The channel the hub NOTIFYs with an edge's id when it is revoked, so its open stream ends.</summary>
     public const string RevokedChannel = "edge_revoked";
 
@@ -176,13 +183,14 @@ public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, I
             """
             UPDATE edges SET last_contact_at = @now, clock_skew_ms = @ClockSkewMs, software_version = @SoftwareVersion,
                              applied_seq = greatest(applied_seq, @AppliedSeq), outbox_depth = @OutboxDepth,
-                             readers_online = @ReadersOnline, readers_total = @ReadersTotal
+                             readers_online = @ReadersOnline, readers_total = @ReadersTotal, bridges = @bridges::jsonb
             WHERE id = @edgeId AND revoked_at IS NULL
             """,
             new
             {
                 edgeId, now = time.GetUtcNow(), heartbeat.ClockSkewMs, heartbeat.SoftwareVersion, heartbeat.AppliedSeq,
                 heartbeat.OutboxDepth, heartbeat.ReadersOnline, heartbeat.ReadersTotal,
+                bridges = heartbeat.Bridges is { Count: > 0 } list ? System.Text.Json.JsonSerializer.Serialize(list, BridgesJson) : null,
             },
             cancellationToken: cancellationToken)) == 1;
     }
@@ -208,6 +216,7 @@ public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, I
             """
             SELECT e.id, e.location_id, e.name, e.enrolled_at, e.revoked_at, e.connected_since, e.last_contact_at, e.applied_seq,
                    s.last_seq AS location_seq, e.clock_skew_ms, e.software_version, e.cache_id, e.outbox_depth, e.readers_online, e.readers_total,
+                   e.bridges::text AS bridges,
                    (SELECT c.committed_at FROM change_log c WHERE c.location_id = e.location_id AND c.seq > e.applied_seq ORDER BY c.seq LIMIT 1)
                        AS oldest_unapplied_at
             FROM edges e JOIN location_seq s ON s.location_id = e.location_id
@@ -328,6 +337,8 @@ public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, I
 
         public DateTimeOffset? OldestUnappliedAt { get; init; }
 
+        public string? Bridges { get; init; }
+
         public EdgeResponse ToResponse(DateTimeOffset now, EdgeSyncOptions options)
         {
             var connected = RevokedAt is null && ConnectedSince is not null && LastContactAt is { } contact && now - contact < 3 * options.HeartbeatInterval;
@@ -335,7 +346,8 @@ public sealed class EdgeStore(Database.TenantDataSource db, TimeProvider time, I
             var flagged = ClockSkewMs is { } skew && Math.Abs(skew) > options.ClockSkewTolerance.TotalMilliseconds;
             return new EdgeResponse(
                 Id, LocationId, Name, EnrolledAt, RevokedAt, connected, connected ? ConnectedSince : null, LastContactAt, AppliedSeq, LocationSeq,
-                Math.Max(0, LocationSeq - AppliedSeq), lagSeconds, ClockSkewMs, flagged, SoftwareVersion, CacheId, OutboxDepth, ReadersOnline, ReadersTotal);
+                Math.Max(0, LocationSeq - AppliedSeq), lagSeconds, ClockSkewMs, flagged, SoftwareVersion, CacheId, OutboxDepth, ReadersOnline, ReadersTotal,
+                Bridges is null ? null : System.Text.Json.JsonSerializer.Deserialize<List<EdgeBridgeResponse>>(Bridges, BridgesJson));
         }
     }
 }

@@ -8,7 +8,8 @@ namespace Coworking.Hub.EdgeSync;
 
 /// <summary>What every edge stream on this instance uses.</summary>
 internal sealed record EdgeSyncDependencies(
-    EdgeSyncOptions Options, ChangeNotifier Notifier, ChangeLogStore ChangeLog, EdgeStore Edges, EventIntake Intake, DoorCommands DoorCommands, TimeProvider Time);
+    EdgeSyncOptions Options, ChangeNotifier Notifier, ChangeLogStore ChangeLog, EdgeStore Edges, EventIntake Intake, DoorCommands DoorCommands, TimeProvider Time,
+    Bridges.VendorBridgeStore VendorBridges);
 
 /// <summary>
 /// The gRPC adapter of proto/coworking/v1/sync.proto: checks who is calling and over what, then hands the
@@ -22,6 +23,7 @@ internal sealed class EdgeSyncService(
     EdgeStore edges,
     EventIntake intake,
     DoorCommands doorCommands,
+    Bridges.VendorBridgeStore vendorBridges,
     HubCertificateAuthority authority,
     TimeProvider time,
     ILogger<EdgeSyncService> log)
@@ -51,7 +53,7 @@ internal sealed class EdgeSyncService(
             throw new RpcException(new Status(StatusCode.Unauthenticated, "unknown, wrong or revoked edge credential"));
         }
 
-        var deps = new EdgeSyncDependencies(options.Value, notifier, changeLog, edges, intake, doorCommands, time);
+        var deps = new EdgeSyncDependencies(options.Value, notifier, changeLog, edges, intake, doorCommands, time, vendorBridges);
         await new EdgeSession(edge, requestStream, responseStream, deps, log).RunAsync(context.CancellationToken);
     }
 

@@ -1,0 +1,27 @@
+namespace Coworking.Edge.Bridges;
+
+/// <summary>The "Edge:Bridges" settings (docs/BRIDGES.md).</summary>
+public sealed class BridgeOptions
+{
+    public const string Section = "Edge:Bridges";
+
+    public KisiOptions Kisi { get; set; } = new();
+}
+
+public sealed class KisiOptions
+{
+    /// <summary>Kisi's public API, used when the hub's account names no API base.</summary>
+    public string DefaultApiBase { get; set; } = "https://api.kisi.io";
+
+    /// <summary>Kisi allows 5 requests per second per API key; the bridge never sends more.</summary>
+    public double RequestsPerSecond { get; set; } = 5;
+
+    /// <summary>A full reconcile runs at least this often, so drift at Kisi (a grant deleted by hand) heals.</summary>
+    public int ReconcileSeconds { get; set; } = 60;
+
+    /// <summary>How far ahead grants with weekly windows are written to Kisi as dated assignments.</summary>
+    public int HorizonDays { get; set; } = 7;
+
+    /// <summary>One attempt's timeout; the resilience pipeline retries 5xx, timeouts and 429s.</summary>
+    public int AttemptTimeoutSeconds { get; set; } = 10;
+}

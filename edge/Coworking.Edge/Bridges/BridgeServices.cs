@@ -1,0 +1,45 @@
+using Coworking.Edge.Bridges.Kisi;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace Coworking.Edge.Bridges;
+
+public static class BridgeServices
+{
+    /// <summary>
+    /// The vendor bridges (Edge:Bridges): the accounts the hub sends, and Kisi's bridge with its HttpClient — Kisi's rate
+    /// gate innermost, under the standard resilience pipeline (retries with jittered backoff honouring Retry-After on 5xx,
+    /// 408, 429 and timeouts; an attempt timeout; a circuit breaker).
+    /// </summary>
+    public static IServiceCollection AddVendorBridges(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+        services.AddSingleton(options.Kisi);
+        services.AddSingleton<VendorAccountStore>();
+        services.AddSingleton<KisiRateGate>();
+        services.AddTransient<KisiRateGateHandler>();
+        services.AddHttpClient(KisiBridge.HttpClientName)
+            .AddStandardResilienceHandler(resilience =>
+            {
+                resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(Math.Max(1, options.Kisi.AttemptTimeoutSeconds));
+                resilience.CircuitBreaker.SamplingDuration = resilience.AttemptTimeout.Timeout * 2;
+                resilience.TotalRequestTimeout.Timeout = resilience.AttemptTimeout.Timeout * 4;
+                resilience.Retry.UseJitter = true;
+            }).Services
+            .AddHttpClient(KisiBridge.HttpClientName).AddHttpMessageHandler<KisiRateGateHandler>();
+        services.AddSingleton<KisiBridge>();
+        services.AddSingleton<IVendorBridge>(sp => sp.GetRequiredService<KisiBridge>());
+        services.AddHostedService(sp => sp.GetRequiredService<KisiBridge>());
+        services.AddSingleton<KisiEventLedger>();
+        services.AddSingleton<KisiWebhook>();
+        services.AddSingleton<VendorBridges>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapBridgeWebhooks(this IEndpointRouteBuilder app)
+    {
+        KisiWebhook.Map(app);
+        return app;
+    }
+}

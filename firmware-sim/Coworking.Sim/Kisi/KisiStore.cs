@@ -1,0 +1,95 @@
+namespace Coworking.Sim.Kisi;
+
+internal sealed record SimUser(long Id, string Name, string Email, bool Confirmed, DateTimeOffset CreatedAt);
+
+internal sealed record SimGroup(long Id, string Name, string? Description, DateTimeOffset CreatedAt);
+
+internal sealed record SimGroupLock(long Id, long GroupId, long LockId);
+
+internal sealed record SimRoleAssignment(long Id, long UserId, long? GroupId, string RoleId, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil, DateTimeOffset CreatedAt);
+
+internal sealed record SimLock(long Id, string Name);
+
+internal sealed record SimEvent(long Id, string Action, string ActorType, long? ActorId, string ObjectType, long ObjectId, bool Success, DateTimeOffset CreatedAt);
+
+/// <summary>What the simulated Kisi organisation holds, one lock around it all (the sim's load is a test's).</summary>
+internal sealed class KisiStore
+{
+    private readonly Lock _sync = new();
+    private readonly Queue<DateTimeOffset> _recent = new();
+    private long _nextId = 1000;
+
+    public KisiStore(KisiSimOptions options)
+    {
+        Options = options;
+        Locks = options.Locks.Select(l => new SimLock(l.Id, l.Name)).ToList();
+        Webhook = options.Webhook;
+    }
+
+    public KisiSimOptions Options { get; }
+
+    public List<SimLock> Locks { get; }
+
+    public List<SimUser> Users { get; } = [];
+
+    public List<SimGroup> Groups { get; } = [];
+
+    public List<SimGroupLock> GroupLocks { get; } = [];
+
+    public List<SimRoleAssignment> RoleAssignments { get; } = [];
+
+    public Dictionary<long, int> Unlocks { get; } = [];
+
+    public List<SimEvent> Events { get; } = [];
+
+    public KisiWebhookOptions? Webhook { get; set; }
+
+    public long Requests { get; private set; }
+
+    public long RateLimited { get; private set; }
+
+    /// <summary>Every API call answered 503 while true (Kisi or the internet away).</summary>
+    public bool Down { get; set; }
+
+    /// <summary>The next this many API calls are answered with <see cref="FailStatus"/>.</summary>
+    public int FailNext { get; set; }
+
+    public int FailStatus { get; set; } = 500;
+
+    public Lock Sync => _sync;
+
+    public long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <summary>Counts the request; false when it is over the per-second limit (any 1 s window), which is counted too.</summary>
+    public bool Admit(DateTimeOffset now)
+    {
+        lock (_sync)
+        {
+            Requests++;
+            while (_recent.Count > 0 && now - _recent.Peek() >= TimeSpan.FromSeconds(1))
+            {
+                _recent.Dequeue();
+            }
+
+            if (_recent.Count >= Options.RequestsPerSecond)
+            {
+                RateLimited++;
+                return false;
+            }
+
+            _recent.Enqueue(now);
+            return true;
+        }
+    }
+
+    /// <summary>Whether the user may open the lock now: a group_basic assignment, valid now, in a group with the lock.</summary>
+    public bool MayOpen(long userId, long lockId, DateTimeOffset now)
+    {
+        lock (_sync)
+        {
+            var groups = GroupLocks.Where(g => g.LockId == lockId).Select(g => g.GroupId).ToHashSet();
+            return RoleAssignments.Any(r => r.UserId == userId && r.RoleId == "group_basic" && r.GroupId is { } g && groups.Contains(g)
+                && (r.ValidFrom is null || r.ValidFrom <= now) && (r.ValidUntil is null || now < r.ValidUntil));
+        }
+    }
+}
