@@ -86,6 +86,12 @@ internal static class EdgeMemoryBenchmark
                 ["Serilog__MinimumLevel__Default"] = "Warning",
                 ["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Information",
             };
+            foreach (var (name, value) in UnitRuntimeSettings())
+            {
+                environment[name] = value;
+                Console.WriteLine($"from deploy/edge/coworking-edge.service: {name}={value}");
+            }
+
             for (var b = 0; b < buses; b++)
             {
                 environment[$"Osdp__Buses__{b}__PortName"] = pairs[b].EdgeEnd;
@@ -162,6 +168,13 @@ internal static class EdgeMemoryBenchmark
             }
         }
     }
+
+    /// <summary>The runtime's settings the systemd unit gives the edge (Environment=DOTNET_…), so the edge measured is the edge installed.</summary>
+    private static IEnumerable<(string Name, string Value)> UnitRuntimeSettings() =>
+        File.ReadAllLines(Path.Combine(RepoPaths.Root, "deploy", "edge", "coworking-edge.service"))
+            .Where(line => line.StartsWith("Environment=DOTNET_", StringComparison.Ordinal))
+            .Select(line => line["Environment=".Length..].Split('=', 2))
+            .Select(parts => (parts[0], parts[1]));
 
     private static SensorUpsert Sensor(int s)
     {
@@ -240,7 +253,7 @@ internal static class EdgeMemoryBenchmark
     {
         var client = new DiagnosticsClient(pid);
         using var session = client.StartEventPipeSession(
-            new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcHeapCollectKeyword), requestRundown: false);
+            new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcHeapCollectKeyword), requestRundown: false, circularBufferMB: 1);
         var drain = session.EventStream.CopyToAsync(Stream.Null);
         Thread.Sleep(2000);
         session.Stop();

@@ -72,7 +72,7 @@ public sealed class ConformanceTests : IDisposable
         await using var setup = await StartAsync(BusHarness.FastOptions(BusHarness.Reader(1, secure: true, scbk: "00112233445566778899aabbccddeeff")), pd);
         await setup.Harness.OnlineAsync(1);
 
-        Assert.Throws<InvalidOperationException>(() => setup.Harness.Bus.RotateKeyAsync(1, CancellationToken.None));
+        Assert.Throws<InvalidOperationException>(() => { _ = setup.Harness.Bus.RotateKeyAsync(1, CancellationToken.None); });
         Assert.Throws<InvalidOperationException>(() => setup.Harness.Bus.ReturnToInstallMode(1));
     }
 
