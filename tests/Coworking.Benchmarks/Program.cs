@@ -12,6 +12,7 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["edge-door"] = Coworking.Benchmarks.Edge.EdgeDoorBenchmark.RunAsync,
     ["edge-decide"] = Coworking.Benchmarks.Edge.EdgeDecideBenchmark.RunAsync,
     ["edge-outbox"] = Coworking.Benchmarks.Edge.EdgeOutboxBenchmark.RunAsync,
+    ["edge-memory"] = Coworking.Benchmarks.Edge.EdgeMemoryBenchmark.RunAsync,
     ["sync-snapshot"] = Coworking.Benchmarks.Sync.SyncBenchmarks.SnapshotAsync,
     ["sync-catchup"] = Coworking.Benchmarks.Sync.SyncBenchmarks.CatchUpAsync,
     ["sync-latency"] = Coworking.Benchmarks.Sync.SyncBenchmarks.LatencyAsync,

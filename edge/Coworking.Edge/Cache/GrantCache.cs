@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 using Coworking.Proto.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -271,7 +272,27 @@ public sealed class GrantCache : IDisposable
         // A snapshot or rewrite left by a crash before it was swapped in is incomplete by definition.
         DeleteFiles(SnapshotPathOf(path));
         DeleteFiles(RewritePathOf(path));
-        return Open(LiteDbFile.Open(path), log, path);
+        var cache = Open(LiteDbFile.Open(path), log, path);
+        cache.DropPagesReadAtOpen();
+        return cache;
+    }
+
+    /// <summary>
+    /// Opening reads every page of the file into LiteDB's page cache, which LiteDB keeps for the life of the engine:
+    /// for 100,000 credentials that is the whole file again in memory, on a box with a 150 MB budget
+    /// (docs/BENCHMARKS.md, edge-memory). The index holds everything decisions need, so the file is reopened with an
+    /// empty page cache, and the large arrays the old one held are returned to the system once.
+    /// </summary>
+    private void DropPagesReadAtOpen()
+    {
+        lock (_writer)
+        {
+            _file.Dispose();
+            _file = LiteDbFile.Open(_path!);
+        }
+
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private static string SnapshotPathOf(string path) => path + ".snapshot";

@@ -4,6 +4,7 @@ using Coworking.Edge.Doors;
 using Coworking.Edge.Osdp.ControlPanel;
 using Coworking.Edge.Outbox;
 using Coworking.Edge.Status;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coworking.Edge.Readers;
 
@@ -61,6 +62,51 @@ public static class OsdpReaderServices
     public static IEndpointRouteBuilder MapOsdpStatus(this IEndpointRouteBuilder app)
     {
         app.MapGet("/status/osdp", (OsdpReaders readers) => TypedResults.Ok(readers.Buses.Select(b => b.GetStatus()).ToList()));
+        app.MapPost("/status/osdp/readers/{readerId}/key-rotation", RotateKeyAsync);
+        app.MapPost("/status/osdp/readers/{readerId}/install-mode", ReturnToInstallMode);
         return app;
     }
+
+    /// <summary>A reader the edge installed gets a fresh secure channel key with osdp_KEYSET (docs/OSDP.md §5).</summary>
+    private static async Task<Results<Ok<KeyRotated>, NotFound, ProblemHttpResult>> RotateKeyAsync(string readerId, OsdpReaders readers, CancellationToken cancellationToken)
+    {
+        if (readers.Find(readerId) is not (var bus, var address))
+        {
+            return TypedResults.NotFound();
+        }
+
+        try
+        {
+            var result = await bus.RotateKeyAsync(address, cancellationToken);
+            return result == OsdpCommandResult.Acknowledged
+                ? TypedResults.Ok(new KeyRotated(readerId))
+                : TypedResults.Problem($"The reader did not take the new key ({result}); it keeps its current key.", statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    /// <summary>The edge forgets the key it gave the reader; the reader comes online again once it is reset to install mode.</summary>
+    private static Results<Accepted, NotFound, ProblemHttpResult> ReturnToInstallMode(string readerId, OsdpReaders readers)
+    {
+        if (readers.Find(readerId) is not (var bus, var address))
+        {
+            return TypedResults.NotFound();
+        }
+
+        try
+        {
+            bus.ReturnToInstallMode(address);
+            return TypedResults.Accepted((string?)null);
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
 }
+
+/// <summary>POST /status/osdp/readers/{readerId}/key-rotation: the reader acknowledged its new key; the edge reconnects with it.</summary>
+public sealed record KeyRotated(string ReaderId);

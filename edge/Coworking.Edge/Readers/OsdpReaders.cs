@@ -66,6 +66,13 @@ public sealed class OsdpReaders : BackgroundService, IReaderStatusSource
 
     public IReadOnlyList<OsdpBus> Buses => [.. _buses.Select(b => b.Bus)];
 
+    /// <summary>The bus and configured address of the reader named <paramref name="readerId"/> (e.g. "ttyUSB0:3"), or null.</summary>
+    public (OsdpBus Bus, byte Address)? Find(string readerId) =>
+        _buses.SelectMany(b => b.Readers.Values.Select(r => (b.Bus, Reader: r)))
+            .Where(x => x.Reader.ReaderId == readerId)
+            .Select(x => ((OsdpBus, byte)?)(x.Bus, x.Reader.Address))
+            .FirstOrDefault();
+
     public IReadOnlyCollection<ReaderStatus> Readers =>
     [
         .. _buses.SelectMany(b =>

@@ -19,6 +19,7 @@ public sealed class OsdpBus
 {
     private const int ReplyAllowanceBytes = 64;
     private const int MaxBusyRepeats = 20;
+    private const byte MarkCharacter = 0xFF;
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(1);
     private readonly OsdpBusOptions options;
@@ -155,6 +156,21 @@ public sealed class OsdpBus
         return EnqueueAsync(address, new ComSetCommand(newAddress, newBaudRate), cancellationToken);
     }
 
+    /// <summary>osdp_KEYSET with a fresh key inside the reader's secure channel, for a reader the edge installed (no Scbk configured).</summary>
+    public Task<OsdpCommandResult> RotateKeyAsync(byte address, CancellationToken cancellationToken)
+    {
+        var result = Session(address).RotateKey(cancellationToken);
+        Volatile.Read(ref wake).TrySetResult();
+        return result;
+    }
+
+    /// <summary>Forgets the key the edge gave the reader: it comes online again only once reset to install mode.</summary>
+    public void ReturnToInstallMode(byte address)
+    {
+        Session(address).ReturnToInstallMode();
+        Volatile.Read(ref wake).TrySetResult();
+    }
+
     /// <summary>The serial port this bus runs on, as configured.</summary>
     public string PortName => options.PortName;
 
@@ -207,11 +223,12 @@ public sealed class OsdpBus
         }
     }
 
+    private PdSession Session(byte address) => sessions.FirstOrDefault(s => s.Address == address)
+        ?? throw new ArgumentException($"No reader at address {address} on bus {options.PortName}.", nameof(address));
+
     private Task<OsdpCommandResult> EnqueueAsync(byte address, OsdpCommand command, CancellationToken cancellationToken)
     {
-        var session = sessions.FirstOrDefault(s => s.Address == address)
-            ?? throw new ArgumentException($"No reader at address {address} on bus {options.PortName}.", nameof(address));
-        var result = session.Enqueue(command, cancellationToken);
+        var result = Session(address).Enqueue(command, cancellationToken);
         Volatile.Read(ref wake).TrySetResult();
         return result;
     }
@@ -318,9 +335,13 @@ public sealed class OsdpBus
 
     private async Task SendAsync(PlannedExchange exchange, CancellationToken cancellationToken)
     {
-        await transport.WriteAsync(exchange.Frame, cancellationToken);
+        // §5.7: a mark character (0xFF) goes before each frame, so a PD whose receiver just woke up sees the SOM.
+        var wire = new byte[exchange.Frame.Length + 1];
+        wire[0] = MarkCharacter;
+        exchange.Frame.CopyTo(wire.AsSpan(1));
+        await transport.WriteAsync(wire, cancellationToken);
         Interlocked.Increment(ref counters.FramesSent);
-        Interlocked.Add(ref counters.BytesSent, exchange.Frame.Length);
+        Interlocked.Add(ref counters.BytesSent, wire.Length);
         Interlocked.Increment(ref exchange.Session.Counters.Commands);
         Capture(exchange.Frame);
     }

@@ -1,3 +1,4 @@
+using Coworking.Edge.Osdp.Framing;
 using Coworking.Edge.Osdp.SecureChannel;
 
 namespace Coworking.Edge.Osdp.ControlPanel;
@@ -35,7 +36,7 @@ public sealed record OsdpBusOptions
     public TimeSpan ReopenDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Largest frame accepted from a PD; a longer LEN is rejected as oversize.</summary>
-    public int MaxFrameLength { get; init; } = 1024;
+    public int MaxFrameLength { get; init; } = OsdpFrameParser.DefaultMaxFrameLength;
 
     /// <summary>JSON file for keys the edge installs on readers in install mode; null keeps them in memory only.</summary>
     public string? KeyStorePath { get; init; }

@@ -83,6 +83,8 @@ internal sealed class QueuedCommand
 /// </summary>
 internal sealed class PdSession
 {
+    // The key a rotation replaces is kept until the reader proves it holds the new one.
+    private const string PreviousKeySuffix = "#previous";
     private readonly OsdpReaderOptions reader;
     private readonly OsdpBusOptions bus;
     private readonly OsdpBusCounters busCounters;
@@ -108,6 +110,8 @@ internal sealed class PdSession
     private SecureChannelHandshake? handshake;
     private SecureSession? secure;
     private byte[]? pendingKey;
+    private byte[]? rotatingFrom;
+    private volatile bool installModeRequested;
     private PdIdReply? identity;
     private bool? tamper;
     private bool? powerFailure;
@@ -165,7 +169,7 @@ internal sealed class PdSession
     }
 
     /// <summary>True when the PD has something to send that should not wait for its poll turn.</summary>
-    public bool HasUrgentWork => phase switch
+    public bool HasUrgentWork => installModeRequested || phase switch
     {
         PdPhase.Capabilities or PdPhase.Challenge or PdPhase.ServerCryptogram or PdPhase.KeySet => true,
         PdPhase.Ready => housekeeping.Count > 0 || !commands.IsEmpty,
@@ -180,9 +184,48 @@ internal sealed class PdSession
         _ => DateTimeOffset.MinValue,
     };
 
+    /// <summary>
+    /// Gives a reader the edge installed (no <c>Scbk</c> configured) a fresh key with osdp_KEYSET inside its current
+    /// secure channel (OSDP Verified 060-16-04). The new key is saved first and the old one kept until the reader has
+    /// opened a session with the new one; the current session goes on until the reader acknowledges, then the edge
+    /// reconnects with the new key.
+    /// </summary>
+    public Task<OsdpCommandResult> RotateKey(CancellationToken cancellationToken)
+    {
+        if (!InstallMode)
+        {
+            throw new InvalidOperationException($"Reader {Address} has its key in the configuration (Scbk); change it there, not on the bus.");
+        }
+
+        return Enqueue(new KeySetCommand(KeySetCommand.SecureChannelBaseKey, RandomNumberGenerator.GetBytes(OsdpCrypto.KeyLength)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Forgets the key the edge gave this reader and reconnects from osdp_ID, so only SCBK-D is tried: the reader must be
+    /// back in install mode to come online again (OSDP Verified 060-16-03).
+    /// </summary>
+    public void ReturnToInstallMode()
+    {
+        if (!InstallMode)
+        {
+            throw new InvalidOperationException($"Reader {Address} has its key in the configuration (Scbk); remove it there to use install mode.");
+        }
+
+        keyStore.Remove(keyStoreId);
+        keyStore.Remove(keyStoreId + PreviousKeySuffix);
+        installModeRequested = true;
+    }
+
     /// <summary>Plans the next command: handshake steps and queued commands, and with <paramref name="urgentOnly"/> off also a due poll or probe.</summary>
     public PlannedExchange? TakeNext(DateTimeOffset now, bool urgentOnly)
     {
+        if (installModeRequested)
+        {
+            installModeRequested = false;
+            logger.LogInformation("OSDP reader {Address} (door {DoorId}) key forgotten; reconnecting with the install-mode key only", Address, DoorId);
+            RestartContact(now);
+        }
+
         switch (phase)
         {
             case PdPhase.Offline:
@@ -221,6 +264,11 @@ internal sealed class PdSession
                     {
                         queued.Complete(OsdpCommandResult.Offline);
                         continue;
+                    }
+
+                    if (queued.Command is KeySetCommand rotation)
+                    {
+                        BeginRotation(rotation);
                     }
 
                     return Plan(queued.Command, caller: queued);
@@ -468,6 +516,7 @@ internal sealed class PdSession
                 logger.LogInformation("OSDP reader {Address} (door {DoorId}) now holds its own secure channel key; reconnecting with it", Address, DoorId);
                 StartSecureChannel([(pendingKey!, false)]);
                 pendingKey = null;
+                rotatingFrom = null;
                 break;
             case RawCardReply raw:
                 OnCard(CardDecoder.TryDecode(raw, out var card, out var reason), card, reason, raw.BitCount, now);
@@ -513,6 +562,14 @@ internal sealed class PdSession
             return;
         }
 
+        if (!useCrc)
+        {
+            // Annex D: the secure channel runs over CRC-16 frames only (OSDP Verified 050-09-15).
+            Interlocked.Increment(ref Counters.SecureChannelFailures);
+            GoOffline(now, "the reader offers only the checksum; the secure channel needs CRC-16 (set the reader to CRC mode)", PdErrorKind.NoSecureChannel);
+            return;
+        }
+
         if (!capabilities.SupportsSecureChannel)
         {
             Interlocked.Increment(ref Counters.SecureChannelFailures);
@@ -530,6 +587,11 @@ internal sealed class PdSession
             if (keyStore.Find(keyStoreId) is { } stored)
             {
                 attempts.Add((stored, false));
+            }
+
+            if (keyStore.Find(keyStoreId + PreviousKeySuffix) is { } previous)
+            {
+                attempts.Add((previous, false));
             }
 
             attempts.Add((OsdpCrypto.DefaultScbk.ToArray(), true));
@@ -550,6 +612,11 @@ internal sealed class PdSession
         secure = session;
         if (!handshake.IsDefaultKey)
         {
+            if (InstallMode)
+            {
+                KeepOnlyKey(keyAttempts[keyAttempt].Key);
+            }
+
             GoReady(now);
             return;
         }
@@ -589,6 +656,13 @@ internal sealed class PdSession
         {
             case ChallengeCommand or ServerCryptogramCommand:
                 HandshakeFailed(now, $"the reader refused the secure channel handshake with {OsdpNames.Nak(nak.Error)}", PdErrorKind.Nak);
+                break;
+            case KeySetCommand when rotatingFrom is { } current:
+                // A refused rotation leaves the reader on its current key and session.
+                keyStore.Save(keyStoreId, current);
+                keyStore.Remove(keyStoreId + PreviousKeySuffix);
+                rotatingFrom = null;
+                pendingKey = null;
                 break;
             case KeySetCommand:
                 Interlocked.Increment(ref Counters.SecureChannelFailures);
@@ -652,6 +726,26 @@ internal sealed class PdSession
             Address = com.Address;
             RestartContact(now);
         }
+    }
+
+    /// <summary>The reader opened a session with <paramref name="used"/>: that is its key from now on, whatever a rotation left behind.</summary>
+    private void KeepOnlyKey(byte[] used)
+    {
+        if (keyStore.Find(keyStoreId) is not { } stored || !CryptographicOperations.FixedTimeEquals(stored, used))
+        {
+            keyStore.Save(keyStoreId, used);
+        }
+
+        keyStore.Remove(keyStoreId + PreviousKeySuffix);
+    }
+
+    private void BeginRotation(KeySetCommand rotation)
+    {
+        rotatingFrom = keyAttempts[keyAttempt].Key;
+        pendingKey = rotation.Key.ToArray();
+        keyStore.Save(keyStoreId + PreviousKeySuffix, rotatingFrom);
+        keyStore.Save(keyStoreId, pendingKey);
+        logger.LogInformation("OSDP reader {Address} (door {DoorId}) is given a new secure channel key", Address, DoorId);
     }
 
     private void StartSecureChannel(List<(byte[] Key, bool IsDefault)> attempts)
@@ -727,6 +821,7 @@ internal sealed class PdSession
         secure = null;
         handshake = null;
         pendingKey = null;
+        rotatingFrom = null;
         housekeeping.Clear();
         keypad.Clear();
         consecutiveMisses = 0;

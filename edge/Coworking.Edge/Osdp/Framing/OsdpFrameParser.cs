@@ -14,7 +14,7 @@ public delegate void RejectedBytesObserver(OsdpRejectReason reason, ReadOnlySpan
 /// </summary>
 public sealed class OsdpFrameParser
 {
-    public const int DefaultMaxFrameLength = 1024;
+    public const int DefaultMaxFrameLength = 1440;
     private const byte IdleFill = 0xFF;
     private readonly OsdpRejectCounters rejects;
     private readonly RejectedBytesObserver? observer;

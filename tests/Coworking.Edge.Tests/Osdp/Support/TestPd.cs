@@ -6,8 +6,8 @@ using Coworking.Edge.Osdp.Replies;
 
 namespace Coworking.Edge.Tests.Osdp.Support;
 
-/// <summary>A command as the PD received it: decoded, with the security block type it came under (0 = none).</summary>
-internal sealed record ReceivedCommand(OsdpCommand Command, byte Sequence, byte SecurityBlockType);
+/// <summary>A command as the PD received it: decoded, with the security block type it came under (0 = none) and its check character.</summary>
+internal sealed record ReceivedCommand(OsdpCommand Command, byte Sequence, byte SecurityBlockType, bool UsedCrc = true);
 
 /// <summary>
 /// A small OSDP peripheral device for tests, written from the spec's PD side: sequence numbers (0 resets,
@@ -51,6 +51,12 @@ internal sealed class TestPd(byte address)
 
     /// <summary>The next N replies go out with a wrong CRC.</summary>
     public int CorruptCrcReplies;
+
+    /// <summary>The next N replies carry the wrong sequence number (with a CRC that matches it).</summary>
+    public int WrongSequenceReplies;
+
+    /// <summary>osdp_RMAC_I carries a value that does not follow from the session keys.</summary>
+    public bool CorruptInitialRmac { get; set; }
 
     /// <summary>The next N commands get osdp_BUSY.</summary>
     public int BusyReplies;
@@ -177,7 +183,7 @@ internal sealed class TestPd(byte address)
             return Reply(sequence, new NakReply(NakError.CommandLength, Array.Empty<byte>()), secured: session is not null);
         }
 
-        Record(command, sequence, blockType);
+        Record(command, sequence, blockType, frame.UsesCrc);
         if (NakCommands > 0 && command is not PollCommand)
         {
             NakCommands--;
@@ -213,6 +219,7 @@ internal sealed class TestPd(byte address)
             new PdCapability(CapabilityFunction.ReaderAudibleOutput, 1, 1),
             new PdCapability(CapabilityFunction.CheckCharacterSupport, (byte)(SupportsCrc ? 1 : 0), 0),
             new PdCapability(CapabilityFunction.CommunicationSecurity, (byte)(SecureChannelCapable ? 1 : 0), 0),
+            new PdCapability(CapabilityFunction.OsdpVersion, 2, 0),
         ]),
         LocalStatusCommand => new LocalStatusReply(false, false),
         InputStatusCommand => new InputStatusReply(CurrentInputs()),
@@ -233,11 +240,11 @@ internal sealed class TestPd(byte address)
         return next.Reply;
     }
 
-    private void Record(OsdpCommand command, byte sequence, byte blockType)
+    private void Record(OsdpCommand command, byte sequence, byte blockType, bool usedCrc = true)
     {
         lock (gate)
         {
-            received.Add(new ReceivedCommand(command, sequence, blockType));
+            received.Add(new ReceivedCommand(command, sequence, blockType, usedCrc));
         }
     }
 
@@ -291,7 +298,7 @@ internal sealed class TestPd(byte address)
         session = pending;
         pending = null;
         lastReplyMac = PdCrypto.Ecb(session.Mac2, PdCrypto.Ecb(session.Mac1, expected));
-        var reply = new InitialRmacReply(lastReplyMac);
+        var reply = new InitialRmacReply(CorruptInitialRmac ? [.. lastReplyMac.Select(b => (byte)~b)] : lastReplyMac);
         var bytes = OsdpFrameEncoder.Encode(
             new OsdpFrameHeader(Address, true, sequence, SupportsCrc),
             reply.Code,
@@ -343,6 +350,17 @@ internal sealed class TestPd(byte address)
         {
             DropReplies--;
             return null;
+        }
+
+        if (WrongSequenceReplies > 0)
+        {
+            WrongSequenceReplies--;
+            var resequenced = (byte[])bytes.Clone();
+            resequenced[4] = (byte)((resequenced[4] & ~0x03) | Next((byte)(resequenced[4] & 0x03)));
+            var crc = OsdpCrc16.Compute(resequenced.AsSpan(0, resequenced.Length - 2));
+            resequenced[^2] = (byte)crc;
+            resequenced[^1] = (byte)(crc >> 8);
+            return resequenced;
         }
 
         if (CorruptCrcReplies > 0)
