@@ -634,7 +634,19 @@ internal sealed class PdSession
         Counters.CountNak(nak.Error);
         logger.LogWarning("OSDP reader {Address} (door {DoorId}) refused command 0x{Command:X2}: {Error}", Address, DoorId, exchange.Command.Code, nak.Error);
         SetError($"the reader answered {OsdpNames.Command(exchange.Command.Code)} with {OsdpNames.Nak(nak.Error)}", PdErrorKind.Nak);
-        Answer(exchange, OsdpCommandResult.Rejected);
+        try
+        {
+            SettleAfterNak(exchange, nak, now);
+        }
+        finally
+        {
+            // The caller hears of the refusal only once the session (and a refused rotation's key store) is settled.
+            Answer(exchange, OsdpCommandResult.Rejected);
+        }
+    }
+
+    private void SettleAfterNak(PlannedExchange exchange, NakReply nak, DateTimeOffset now)
+    {
         switch (nak.Error)
         {
             case NakError.CheckCharacter when phase == PdPhase.Offline && useCrc:
