@@ -63,6 +63,14 @@ public sealed class OutboxOptions
     /// many events' worth of acknowledged ones may wait on disk for the rest of their segment.
     /// </summary>
     public int SegmentSize { get; set; } = 4096;
+
+    /// <summary>
+    /// The disk budget of the outbox's data file, in bytes (default 256 MiB: weeks of a busy building's events).
+    /// Once the unacknowledged events take 40 % of it (LiteDB's pages, indexes, free space and a compaction's copy take
+    /// the rest), the oldest sensor readings are dropped until they take under 35 %; access decisions and door events are never
+    /// dropped, even past the budget (docs/EDGE.md, "Outbox budget").
+    /// </summary>
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 /// <summary>Doors wired straight to the edge box's GPIO header.</summary>

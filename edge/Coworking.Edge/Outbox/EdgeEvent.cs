@@ -85,6 +85,12 @@ public static class EdgeEventKindNames
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
+    /// <summary>
+    /// Sensor readings: what the outbox may drop, oldest first, to stay inside its disk budget. Access decisions and
+    /// door events never are.
+    /// </summary>
+    public static bool IsExpendable(this EdgeEventKind kind) => kind is EdgeEventKind.OccupancyChanged;
+
     public static bool TryParse(string wireName, out EdgeEventKind kind)
     {
         foreach (var candidate in Enum.GetValues<EdgeEventKind>())

@@ -23,6 +23,12 @@ namespace Coworking.Edge.Outbox;
 /// newest id up to which every event is acknowledged: after a restart, acknowledged events of a segment
 /// not yet dropped are skipped rather than sent again.
 /// </para>
+/// <para>
+/// The outbox keeps to <see cref="OutboxOptions.MaxBytes"/>: it knows the stored size of every unacknowledged
+/// event, and once they take 40 % of the budget it drops the oldest sensor readings (<see cref="EdgeEventKindNames.IsExpendable"/>)
+/// until they take under 35 %, counted and logged (LiteDB's pages, indexes, free space and a compaction's copy take the rest). Access decisions and door events are never dropped: past the
+/// budget with nothing left to drop, the file grows and the edge says so in its log and /status.
+/// </para>
 /// </summary>
 public sealed class EventOutbox : BackgroundService, IEventRecorder
 {
@@ -39,6 +45,7 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     private readonly EventIdGenerator _ids;
     private readonly int _maxBatch;
     private readonly int _segmentSize;
+    private readonly long _maxBytes;
     private readonly ILogger<EventOutbox> _log;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _enqueue = new();
@@ -49,6 +56,10 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     private Guid _watermark;
     private int _nextSegment = 1;
     private long _depth;
+    private long _bytes;
+    private long _dropped;
+    private bool _overBudget;
+    private long _compactions;
     private int _disposed;
     private TaskCompletionSource _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -59,25 +70,38 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         _ids = new EventIdGenerator(time);
         _maxBatch = Math.Max(1, options.MaxBatch);
         _segmentSize = Math.Max(1, options.SegmentSize);
+        _maxBytes = Math.Max(64 * 1024, options.MaxBytes);
         _log = log;
         _watermark = _watermarks.FindById(WatermarkId)?["id"].AsGuid ?? Guid.Empty;
         _ids.ContinueAfter(_watermark);
         var names = file.Database.GetCollectionNames()
-            .Select(name => (Name: name, Number: SegmentNumber(name)))
-            .Where(s => s.Number >= 0)
-            .OrderBy(s => s.Number);
-        foreach (var (name, number) in names)
+            .Select(name => (Name: name, Segment: ParseSegment(name)))
+            .Where(s => s.Segment is not null)
+            .GroupBy(s => s.Segment!.Value.Number)
+            .OrderBy(g => g.Key);
+        foreach (var generations in names)
         {
-            var segment = new Segment(name, file.Database.GetCollection(name));
+            // A compaction writes the segment's new generation whole before it drops the old one: a crash in between
+            // leaves both, and the newer is complete.
+            var newest = generations.MaxBy(g => g.Segment!.Value.Generation);
+            foreach (var older in generations.Where(g => g.Name != newest.Name))
+            {
+                file.Database.DropCollection(older.Name);
+            }
+
+            var (name, (number, generation)) = (newest.Name, newest.Segment!.Value);
+            var segment = new Segment(name, file.Database.GetCollection(name), number, generation);
             foreach (var document in segment.Events.Query().Where(Query.GT("_id", _watermark)).OrderBy("_id").ToEnumerable())
             {
-                segment.Add(document["_id"].AsGuid);
+                var size = StoredSize(document);
+                segment.Add(document["_id"].AsGuid, size, IsExpendable(document));
+                _bytes += size;
             }
 
             segment.Written = segment.Events.Count();
-            if (segment.Events.Query().OrderByDescending("_id").Limit(1).FirstOrDefault() is { } newest)
+            if (segment.Events.Query().OrderByDescending("_id").Limit(1).FirstOrDefault() is { } last)
             {
-                _ids.ContinueAfter(newest["_id"].AsGuid);
+                _ids.ContinueAfter(last["_id"].AsGuid);
             }
 
             _segments.Add(segment);
@@ -90,6 +114,18 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
 
     /// <summary>Events recorded and not yet acknowledged by the hub.</summary>
     public long Depth => Interlocked.Read(ref _depth);
+
+    /// <summary>The stored size of the unacknowledged events, in bytes.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>The disk budget (<see cref="OutboxOptions.MaxBytes"/>).</summary>
+    public long MaxBytes => _maxBytes;
+
+    /// <summary>Sensor readings dropped unsent to keep inside the budget since the edge started.</summary>
+    public long DroppedForBudget => Interlocked.Read(ref _dropped);
+
+    /// <summary>Whether the unacknowledged events take more than 40 % of the budget with no sensor reading left to drop.</summary>
+    public bool OverBudget => Volatile.Read(ref _overBudget);
 
     public static EventOutbox Open(string path, OutboxOptions options, TimeProvider time, ILogger<EventOutbox> log) =>
         Open(LiteDbFile.Open(path), options, time, log);
@@ -151,9 +187,10 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         {
             foreach (var id in ids)
             {
-                if (_segments.Find(s => s.Holds(id)) is { } segment && segment.Acknowledge(id))
+                if (_segments.Find(s => s.Holds(id)) is { } segment && segment.Acknowledge(id, out var size))
                 {
                     acknowledged++;
+                    Interlocked.Add(ref _bytes, -size);
                 }
             }
 
@@ -235,14 +272,18 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
             lock (_state)
             {
                 var segment = WritableSegment();
-                segment.Events.InsertBulk(group.Select(p => ToDocument(p.Id, p.Event)));
+                var documents = group.Select(p => ToDocument(p.Id, p.Event)).ToList();
+                segment.Events.InsertBulk(documents);
                 segment.Written += group.Count;
-                foreach (var pending in group)
+                foreach (var document in documents)
                 {
-                    segment.Add(pending.Id);
+                    var size = StoredSize(document);
+                    segment.Add(document["_id"].AsGuid, size, IsExpendable(document));
+                    Interlocked.Add(ref _bytes, size);
                 }
 
                 Interlocked.Add(ref _depth, group.Count);
+                KeepToBudget();
             }
 
             _file.MakeDurable();
@@ -267,6 +308,96 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
         Interlocked.Exchange(ref _recorded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
+    /// <summary>
+    /// Past 40 % of the budget, drops the oldest unacknowledged sensor readings until the events take under 35 % of it
+    /// (under <see cref="_state"/>, in the commit's checkpoint). Says once per crossing when only access decisions
+    /// and door events are left to hold it up.
+    /// </summary>
+    private void KeepToBudget()
+    {
+        var limit = _maxBytes * 2 / 5;
+        if (_bytes <= limit)
+        {
+            _overBudget = false;
+            return;
+        }
+
+        var excess = _bytes - _maxBytes * 7 / 20;
+        var dropped = 0;
+        foreach (var segment in _segments.ToList())
+        {
+            var gone = segment.DropExpendable(excess);
+            foreach (var (_, size) in gone)
+            {
+                excess -= size;
+                Interlocked.Add(ref _bytes, -size);
+            }
+
+            dropped += gone.Count;
+            if (gone.Count > 0)
+            {
+                Compact(segment, gone);
+            }
+
+            if (excess <= 0)
+            {
+                break;
+            }
+        }
+
+        if (dropped > 0)
+        {
+            Interlocked.Add(ref _depth, -dropped);
+            Interlocked.Add(ref _dropped, dropped);
+            DropAcknowledged(Watermark());
+            _log.LogWarning(
+                "Outbox at its budget of {MaxBytes} bytes: dropped the {Dropped} oldest unsent sensor readings, {Depth} events ({Bytes} bytes) kept",
+                _maxBytes, dropped, Depth, Bytes);
+        }
+
+        var over = _bytes > limit;
+        if (over && !_overBudget)
+        {
+            _log.LogWarning(
+                "Outbox holds {Bytes} bytes of unsent access and door events, over 40 % of its budget of {MaxBytes} bytes with no sensor reading left to drop; they are all kept and the file grows",
+                Bytes, _maxBytes);
+        }
+
+        _overBudget = over;
+    }
+
+    /// <summary>
+    /// Takes the dropped readings out of <paramref name="segment"/>. The newest segment deletes them in place (its next
+    /// appends reuse the room). An older one would keep its pages, each pinned by the access events left among the
+    /// readings, so it is written anew holding only its unacknowledged events, as generation G+1, and the old collection
+    /// dropped: its pages are free for what comes next.
+    /// </summary>
+    private void Compact(Segment segment, List<(Guid Id, int Size)> dropped)
+    {
+        if (ReferenceEquals(segment, _segments[^1]))
+        {
+            foreach (var (id, _) in dropped)
+            {
+                segment.Events.Delete(id);
+            }
+
+            return;
+        }
+
+        var kept = segment.Events.FindAll().Where(d => segment.IsUnacknowledged(d["_id"].AsGuid)).ToList();
+        var generation = segment.Generation + 1;
+        var name = $"{SegmentPrefix}_{segment.Number}_{generation}";
+        var events = _file.Database.GetCollection(name);
+        if (kept.Count > 0)
+        {
+            events.InsertBulk(kept);
+        }
+
+        _file.Database.DropCollection(segment.Name);
+        segment.Rebind(name, events, generation);
+        Interlocked.Increment(ref _compactions);
+    }
+
     /// <summary>The newest segment while it has room (or there are too many to start another), else a new one.</summary>
     private Segment WritableSegment()
     {
@@ -275,8 +406,9 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
             return _segments[^1];
         }
 
-        var name = $"{SegmentPrefix}_{_nextSegment++}";
-        var segment = new Segment(name, _file.Database.GetCollection(name));
+        var number = _nextSegment++;
+        var name = $"{SegmentPrefix}_{number}";
+        var segment = new Segment(name, _file.Database.GetCollection(name), number, 0);
         _segments.Add(segment);
         return segment;
     }
@@ -325,9 +457,11 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
 
     private IReadOnlyList<OutboxEntry> Read(int max, Guid? after)
     {
-        var wanted = new List<(Segment Segment, List<Guid> Ids, int Span)>();
+        var wanted = new List<(ILiteCollection<BsonDocument> Events, List<Guid> Ids, int Span)>();
+        long compactions;
         lock (_state)
         {
+            compactions = _compactions;
             var left = max;
             foreach (var segment in _segments)
             {
@@ -339,30 +473,53 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
                 var (ids, span) = segment.Unacknowledged(after, left);
                 if (ids.Count > 0)
                 {
-                    wanted.Add((segment, ids, span));
+                    wanted.Add((segment.Events, ids, span));
                     left -= ids.Count;
                 }
             }
         }
 
-        // Read outside the lock so appends are not held up; a segment dropped meanwhile (all acknowledged) reads as empty.
+        // Read outside the lock so appends are not held up; a segment dropped meanwhile (all acknowledged) reads as empty,
+        // and one compacted meanwhile is read again from its new collection.
         var entries = new List<OutboxEntry>();
-        foreach (var (segment, ids, span) in wanted)
+        foreach (var (events, ids, span) in wanted)
         {
             // One index range from the first id wanted, as many documents as the range holds; those acknowledged meanwhile are left out.
-            var documents = segment.Events.Query().Where(Query.GTE("_id", ids[0])).OrderBy("_id").Limit(span).ToEnumerable();
+            var documents = events.Query().Where(Query.GTE("_id", ids[0])).OrderBy("_id").Limit(span).ToEnumerable();
             entries.AddRange(span == ids.Count
                 ? documents.Select(FromDocument)
                 : documents.Where(d => ids.BinarySearch(d["_id"].AsGuid) >= 0).Select(FromDocument));
         }
 
-        return entries;
+        return Interlocked.Read(ref _compactions) == compactions ? entries : Read(max, after);
     }
 
-    private static int SegmentNumber(string name) =>
-        name == SegmentPrefix ? 0
-        : name.StartsWith(SegmentPrefix + "_", StringComparison.Ordinal) && int.TryParse(name.AsSpan(SegmentPrefix.Length + 1), out var number) && number > 0 ? number
-        : -1;
+    /// <summary>"events" (segment 0), "events_N" or, compacted, "events_N_G" (its generation G); null for any other collection.</summary>
+    private static (int Number, int Generation)? ParseSegment(string name)
+    {
+        if (name == SegmentPrefix)
+        {
+            return (0, 0);
+        }
+
+        if (!name.StartsWith(SegmentPrefix + "_", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = name[(SegmentPrefix.Length + 1)..].Split('_');
+        return parts switch
+        {
+            [var n] when int.TryParse(n, out var number) && number > 0 => (number, 0),
+            [var n, var g] when int.TryParse(n, out var number) && number >= 0 && int.TryParse(g, out var generation) && generation > 0 => (number, generation),
+            _ => null,
+        };
+    }
+
+    private static int StoredSize(BsonDocument document) => BsonSerializer.Serialize(document).Length;
+
+    private static bool IsExpendable(BsonDocument document) =>
+        EdgeEventKindNames.TryParse(document["kind"].AsString, out var kind) && kind.IsExpendable();
 
     private static BsonDocument ToDocument(Guid id, EdgeEvent e)
     {
@@ -436,48 +593,96 @@ public sealed class EventOutbox : BackgroundService, IEventRecorder
     /// One collection of events and, in memory, the ids of those not acknowledged when the outbox opened or
     /// written since, ascending, each with whether it has been acknowledged since.
     /// </summary>
-    private sealed class Segment(string name, ILiteCollection<BsonDocument> events)
+    private sealed class Segment(string name, ILiteCollection<BsonDocument> events, int number, int generation)
     {
         private readonly List<Guid> _ids = [];
         private readonly List<bool> _acknowledged = [];
+        private readonly List<int> _sizes = [];
+        private readonly List<bool> _expendable = [];
         private int _acknowledgedCount;
+
+        /// <summary>Where the search for the oldest unacknowledged sensor reading starts: none before it.</summary>
+        private int _expendableFrom;
 
         /// <summary>How many of the first ids are acknowledged.</summary>
         private int _inOrder;
 
-        public string Name { get; } = name;
+        public string Name { get; private set; } = name;
 
-        public ILiteCollection<BsonDocument> Events { get; } = events;
+        public ILiteCollection<BsonDocument> Events { get; private set; } = events;
+
+        public int Number { get; } = number;
+
+        /// <summary>How many times it was compacted (<see cref="Compact"/>).</summary>
+        public int Generation { get; private set; } = generation;
+
+        public void Rebind(string newName, ILiteCollection<BsonDocument> newEvents, int newGeneration)
+        {
+            Name = newName;
+            Events = newEvents;
+            Generation = newGeneration;
+        }
+
+        public bool IsUnacknowledged(Guid id) => _ids.BinarySearch(id) is var index and >= 0 && !_acknowledged[index];
 
         /// <summary>Events ever written to it, acknowledged or not: decides when it is full.</summary>
         public int Written { get; set; }
 
         public int Remaining => _ids.Count - _acknowledgedCount;
 
-        public void Add(Guid id)
+        public void Add(Guid id, int size, bool expendable)
         {
             _ids.Add(id);
             _acknowledged.Add(false);
+            _sizes.Add(size);
+            _expendable.Add(expendable);
         }
 
         public bool Holds(Guid id) => _ids.Count > 0 && id.CompareTo(_ids[0]) >= 0 && id.CompareTo(_ids[^1]) <= 0;
 
-        public bool Acknowledge(Guid id)
+        public bool Acknowledge(Guid id, out int size)
         {
             var index = _ids.BinarySearch(id);
             if (index < 0 || _acknowledged[index])
             {
+                size = 0;
                 return false;
             }
 
+            size = _sizes[index];
+            MarkAcknowledged(index);
+            return true;
+        }
+
+        /// <summary>
+        /// Marks the oldest unacknowledged sensor readings as gone until their sizes reach <paramref name="excess"/> (or
+        /// none is left), and gives their ids and sizes for the caller to delete.
+        /// </summary>
+        public List<(Guid Id, int Size)> DropExpendable(long excess)
+        {
+            var dropped = new List<(Guid, int)>();
+            for (var i = Math.Max(_expendableFrom, _inOrder); i < _ids.Count && excess > 0; i++)
+            {
+                _expendableFrom = i + 1;
+                if (_expendable[i] && !_acknowledged[i])
+                {
+                    dropped.Add((_ids[i], _sizes[i]));
+                    excess -= _sizes[i];
+                    MarkAcknowledged(i);
+                }
+            }
+
+            return dropped;
+        }
+
+        private void MarkAcknowledged(int index)
+        {
             _acknowledged[index] = true;
             _acknowledgedCount++;
             while (_inOrder < _ids.Count && _acknowledged[_inOrder])
             {
                 _inOrder++;
             }
-
-            return true;
         }
 
         public Guid? LastAcknowledgedInOrder() => _inOrder > 0 ? _ids[_inOrder - 1] : null;

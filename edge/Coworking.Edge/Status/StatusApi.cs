@@ -31,7 +31,8 @@ public sealed record LockdownStatus(string LockdownId, bool AllDoors, IReadOnlyL
 
 public sealed record CacheStatus(string CacheId, string LocationId, long Seq, int Credentials, int Holders, int Grants, int Doors, long RejectedChanges);
 
-public sealed record OutboxStatus(long Depth);
+/// <summary>The outbox: unsent events, their stored size against the budget, and sensor readings dropped to keep to it.</summary>
+public sealed record OutboxStatus(long Depth, long Bytes, long MaxBytes, long DroppedSensorReadings, bool OverBudget);
 
 /// <param name="State">closed, unlocked, open, held_open or forced_open.</param>
 /// <param name="Alarms">held_open or forced_open while the door is in that alarm.</param>
@@ -85,7 +86,7 @@ public static class StatusApi
         var lockouts = pinLimiter.Lockouts.Select(l => new PinLockoutStatus(l.ScopeName, l.Key.Length == 0 ? null : l.Key, l.LockedUntil)).ToList();
         var lockdowns = index.DoorControl.Lockdowns.Select(l => new LockdownStatus(
             l.LockdownId, l.AllDoors, [.. l.AreaIds.Order(StringComparer.Ordinal)], [.. l.DoorIds.Order(StringComparer.Ordinal)], l.Reason, l.StartedAt)).ToList();
-        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth), readers, doorStates,
+        return TypedResults.Ok(new EdgeStatus(Version, time.GetUtcNow(), cacheStatus, new OutboxStatus(outbox.Depth, outbox.Bytes, outbox.MaxBytes, outbox.DroppedForBudget, outbox.OverBudget), readers, doorStates,
             recent.Newest(), syncSources.FirstOrDefault()?.Sync, lockouts, lockdowns, services.GetService<Sensors.SensorIngest>()?.Status(),
             services.GetService<Bridges.VendorBridges>()?.Statuses));
     }

@@ -1,6 +1,7 @@
 using Coworking.Edge.Configuration;
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Outbox;
+using Coworking.Edge.Sensors;
 using Coworking.Edge.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -149,15 +150,76 @@ public sealed class EventOutboxTests : IDisposable
         Assert.True(sizes[^1] <= sizes[3] * 3 / 2, $"outbox file grew from {sizes[3]} to {sizes[^1]} bytes with nothing more waiting");
     }
 
+    [Fact]
+    public async Task Past_its_budget_the_outbox_drops_the_oldest_sensor_readings_and_keeps_every_access_event()
+    {
+        const long budget = 2 * 1024 * 1024;
+        var decisions = new List<Guid>();
+        var readings = new List<Guid>();
+        await using (var outbox = await StartAsync(segmentSize: 1000, maxBytes: budget))
+        {
+            // A week of an hour's readings from 50 sensors and a badge every few minutes, each hour's events recorded together.
+            for (var hour = 0; hour < 7 * 24; hour++)
+            {
+                _time.Advance(TimeSpan.FromHours(1));
+                var hourly = Enumerable.Range(0, 60).Select(minute =>
+                    outbox.Outbox.AppendAsync(Reading(minute % 50, (hour + minute) % 3 == 0), Timeout)).ToList();
+                var badges = Enumerable.Range(0, 6).Select(_ => outbox.Outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout)).ToList();
+                readings.AddRange(await Task.WhenAll(hourly));
+                decisions.AddRange(await Task.WhenAll(badges));
+            }
+
+            Assert.True(outbox.Outbox.DroppedForBudget > 0, "nothing was dropped: the budget was never reached");
+            Assert.True(outbox.Outbox.Bytes <= budget * 2 / 5, $"{outbox.Outbox.Bytes} bytes of events kept, over 40 % of the budget");
+            Assert.False(outbox.Outbox.OverBudget);
+        }
+
+        Assert.True(new FileInfo(_directory.File("outbox.db")).Length <= budget, $"outbox file {new FileInfo(_directory.File("outbox.db")).Length} bytes, over its budget of {budget}");
+        await using var reopened = await StartAsync(segmentSize: 1000, maxBytes: budget);
+        var kept = reopened.Outbox.ReadBatch(100_000).Select(e => e.Id).ToList();
+        var keptReadings = kept.Where(readings.Contains).ToList();
+
+        Assert.Equal(decisions, kept.Where(decisions.Contains));
+        Assert.Equal(readings.TakeLast(keptReadings.Count), keptReadings);
+        Assert.Equal(kept.Count, reopened.Outbox.Depth);
+    }
+
+    [Fact]
+    public async Task Access_events_past_the_budget_are_all_kept_and_the_outbox_says_it_is_over()
+    {
+        const long budget = 64 * 1024;
+        await using var outbox = await StartAsync(maxBytes: budget);
+        await outbox.Outbox.AppendAsync(Reading(1, true), Timeout);
+        var decisions = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            decisions.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => outbox.Outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout))));
+        }
+
+        Assert.True(outbox.Outbox.OverBudget);
+        Assert.Equal(1, outbox.Outbox.DroppedForBudget);
+        Assert.Equal(decisions, outbox.Outbox.ReadBatch(10_000).Select(e => e.Id));
+
+        Assert.Equal(1000, outbox.Outbox.Acknowledge(decisions));
+        await outbox.Outbox.AppendAsync(Decision("front", DecisionReason.Granted), Timeout);
+        Assert.False(outbox.Outbox.OverBudget);
+        Assert.True(outbox.Outbox.Bytes < 1024);
+    }
+
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     private EdgeEvent Decision(string door, DecisionReason reason) =>
         new(EdgeEventKind.AccessDecision, _time.GetUtcNow(), door) { ReaderId = "r1", Reason = reason, CredentialId = "c1", HolderId = "h1", Presented = "card fc=1 #…07" };
 
-    private async Task<RunningOutbox> StartAsync(int maxBatch = 256, int segmentSize = 4096)
+    private EdgeEvent Reading(int sensor, bool occupied) =>
+        new(EdgeEventKind.OccupancyChanged, _time.GetUtcNow(), "") { Occupancy = new OccupancyChange($"room-{sensor}", null, occupied, occupied ? 1 : 0, 612.5, $"sensor-{sensor}") };
+
+    private async Task<RunningOutbox> StartAsync(int maxBatch = 256, int segmentSize = 4096, long maxBytes = 256L * 1024 * 1024)
     {
-        var outbox = EventOutbox.Open(_directory.File("outbox.db"), new OutboxOptions { MaxBatch = maxBatch, SegmentSize = segmentSize }, _time, Logs.For<EventOutbox>());
-        await outbox.StartAsync(Timeout);
+        var outbox = EventOutbox.Open(
+            _directory.File("outbox.db"), new OutboxOptions { MaxBatch = maxBatch, SegmentSize = segmentSize, MaxBytes = maxBytes }, _time, Logs.For<EventOutbox>());
+        // Not Timeout: BackgroundService links the start token into the loop's stopping token.
+        await outbox.StartAsync(CancellationToken.None);
         return new RunningOutbox(outbox);
     }
 
