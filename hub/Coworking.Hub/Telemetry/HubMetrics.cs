@@ -21,6 +21,7 @@ internal sealed class HubMetrics : IDisposable
         BookingsCreated = _meter.CreateCounter<long>("coworking.bookings.created", "{booking}", "Bookings made, by who made them (staff or member)");
         Webhooks = _meter.CreateCounter<long>("coworking.webhooks.received", "{event}", "Stripe webhook events by outcome (applied, ignored, already_processed, refused)");
         BillingRuns = _meter.CreateCounter<long>("coworking.billing.runs", "{run}", "Invoice runs this instance finished");
+        EventsIngested = _meter.CreateCounter<long>("coworking.edge.events.ingested", "{event}", "Events edges uploaded, by outcome (stored, rejected: can never be stored)");
         _meter.CreateObservableGauge("coworking.edges.connected", () => _sample.EdgesConnected, "{edge}", "Enrolled edges with a stream open to a hub instance");
         _meter.CreateObservableGauge(
             "coworking.edge.change_log.lag",
@@ -36,6 +37,22 @@ internal sealed class HubMetrics : IDisposable
     public Counter<long> Webhooks { get; }
 
     public Counter<long> BillingRuns { get; }
+
+    public Counter<long> EventsIngested { get; }
+
+    /// <summary>Counts one uploaded batch: what was stored (a resent event counts again; the database keeps it once) and what never can be.</summary>
+    public void Ingested(int stored, int rejected)
+    {
+        if (stored > 0)
+        {
+            EventsIngested.Add(stored, new KeyValuePair<string, object?>("outcome", "stored"));
+        }
+
+        if (rejected > 0)
+        {
+            EventsIngested.Add(rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+        }
+    }
 
     /// <summary>The gauges' values as last read from the database.</summary>
     public void Publish(MetricsSample sample) => _sample = sample;
