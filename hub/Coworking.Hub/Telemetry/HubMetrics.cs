@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Coworking.Hub.Database;
 
 namespace Coworking.Hub.Telemetry;
 
@@ -29,6 +30,8 @@ internal sealed class HubMetrics : IDisposable
             "{change}",
             "Changes of its location's log a connected edge has not applied yet");
         _meter.CreateObservableGauge("coworking.mail.outbox.depth", () => _sample.MailWaiting, "{message}", "E-mails waiting to be sent (not sent, not given up)");
+        _meter.CreateObservableGauge("coworking.reports.replica.lag", () => ReplicaLag(s => s.LagSeconds), "s", "How far the reports replica is behind the primary (absent without a replica)");
+        _meter.CreateObservableGauge("coworking.reports.replica.lag_bytes", () => ReplicaLag(s => s.LagBytes), "By", "WAL the primary wrote that the reports replica has not replayed");
         _meter.CreateObservableGauge("coworking.metrics.sampled_age", () => _sample.Age(), "s", "Seconds since the gauges were last read from the database");
     }
 
@@ -58,13 +61,17 @@ internal sealed class HubMetrics : IDisposable
     public void Publish(MetricsSample sample) => _sample = sample;
 
     public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<double>> ReplicaLag(Func<ReportsSourceStatus, double?> value) =>
+        _sample.Reports is { Source: "replica" } status && value(status) is { } lag ? [new Measurement<double>(lag)] : [];
 }
 
 /// <summary>One edge's change-log lag: its location's last seq minus what it applied.</summary>
 internal readonly record struct EdgeLag(Guid EdgeId, Guid LocationId, long Behind);
 
 /// <summary>What the gauges report, read at <see cref="SampledAt"/>.</summary>
-internal sealed record MetricsSample(long EdgesConnected, IReadOnlyList<EdgeLag> Lag, long MailWaiting, DateTimeOffset? SampledAt, TimeProvider? Clock)
+internal sealed record MetricsSample(long EdgesConnected, IReadOnlyList<EdgeLag> Lag, long MailWaiting, DateTimeOffset? SampledAt, TimeProvider? Clock,
+    ReportsSourceStatus? Reports = null)
 {
     public static MetricsSample Empty { get; } = new(0, [], 0, null, null);
 
