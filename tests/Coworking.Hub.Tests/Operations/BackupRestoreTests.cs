@@ -4,6 +4,7 @@ using Coworking.Hub.Billing;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Tests.Support;
 using Coworking.Testing;
+using Coworking.Testing.Sync;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -46,6 +46,18 @@ public sealed class ManifestTests
         Assert.Contains("INVALID postgresql.cnpg.io/v1 Cluster coworking-db", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_grafana_dashboard_asks_only_for_metrics_the_hub_and_edge_document()
+    {
+        var dashboard = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "grafana", "coworking-dashboard.json"));
+        var documented = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "OPERATIONS.md")) + File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "EDGE.md"));
+        var asked = System.Text.RegularExpressions.Regex.Matches(dashboard, "coworking_[a-z_]+").Select(m => m.Value)
+            .Select(name => System.Text.RegularExpressions.Regex.Replace(name, "_(bucket|count|sum)$", "")).Distinct().ToList();
+
+        Assert.NotEmpty(asked);
+        Assert.All(asked, name => Assert.Contains(name, documented, StringComparison.Ordinal));
+    }
+
     private static async Task<string> RenderAsync()
     {
         var (code, output) = await RunAsync("kubectl", ["kustomize", Deploy]);

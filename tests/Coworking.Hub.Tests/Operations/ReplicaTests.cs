@@ -4,6 +4,7 @@ using Coworking.Hub.Database;
 using Coworking.Hub.Telemetry;
 using Coworking.Hub.Tests.Support;
 using Coworking.Testing;
+using Coworking.Testing.Sync;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
