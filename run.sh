@@ -14,6 +14,9 @@ top=$(pwd)
 local_dir=$top/.local
 logs=$local_dir/logs
 say() { echo "[run] $*"; }
+# --replica: reports read from a streaming replica of the database (ConnectionStrings:Reports; docs/OPERATIONS.md).
+replica=0
+for arg in "$@"; do [ "$arg" = --replica ] && replica=1; done
 
 pids=()
 stopping=0
@@ -26,6 +29,7 @@ stop_all() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  [ "$replica" = 1 ] && deploy/local/pg-stop.sh "$local_dir/pg-replica"
   deploy/local/pg-stop.sh "$local_dir/pg"
   say "stopped"
 }
@@ -47,6 +51,11 @@ pg_port=$(echo "$pg_admin" | sed -E 's/.*Port=([0-9]+).*/\1/')
 deploy/local/pg-roles.sh "$pg_port" coworking
 export ConnectionStrings__Hub="Host=127.0.0.1;Port=$pg_port;Username=coworking_hub;Database=coworking"
 export ConnectionStrings__Migrations="Host=127.0.0.1;Port=$pg_port;Username=coworking_owner;Database=coworking"
+if [ "$replica" = 1 ]; then
+  say "starting a streaming replica for reports"
+  replica_port=$(deploy/local/pg-replica.sh "$pg_port" "$local_dir/pg-replica" | sed -E 's/.*Port=([0-9]+).*/\1/')
+  export ConnectionStrings__Reports="Host=127.0.0.1;Port=$replica_port;Username=coworking_hub;Database=coworking"
+fi
 
 hub_dll=hub/Coworking.Hub/bin/Debug/net10.0/coworking-hub.dll
 demo_admin_email=owner@demo.coworking.test

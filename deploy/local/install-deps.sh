@@ -3,7 +3,8 @@
 #   deploy/local/install-deps.sh [--browser]
 set -euo pipefail
 want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl jq python3-icalendar faketime libfaketime
-  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross kubernetes-client)
+# kubernetes-client: `kubectl kustomize` renders deploy/k8s for the manifest test.
 # qemu-user-static and the arm64 cross C libraries: the packaging test starts the linux-arm64 edge build on this x64 box.
 [ "${1:-}" = "--browser" ] && want+=(chromium fonts-dejavu-core)
 # The build runs `npm ci` for the web assets (hub/Coworking.Hub/package-lock.json). Debian's nodejs and npm unless a

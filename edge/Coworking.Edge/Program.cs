@@ -14,6 +14,7 @@ using Coworking.Edge.Outbox;
 using Coworking.Edge.Readers;
 using Coworking.Edge.Sensors;
 using Coworking.Edge.Status;
+using Coworking.Edge.Telemetry;
 using Serilog;
 
 // Composition root: wires the parts; what happens when a card is read is in
@@ -77,6 +78,15 @@ services.AddVendorBridges(builder.Configuration);
 services.AddSingleton<RemoteUnlock>();
 services.AddSingleton(_ => FirstPersonInState.Open(edge.FirstPersonInPath));
 services.AddSingleton<UnlockedHours>();
+try
+{
+    services.AddEdgeTelemetry(builder.Configuration);
+}
+catch (InvalidDataException e)
+{
+    await Console.Error.WriteLineAsync($"coworking-edge: configuration error: {e.Message}");
+    return 2;
+}
 
 Func<GpioController>? gpio = edge.Gpio.Driver switch
 {
@@ -120,6 +130,7 @@ services.AddHostedService<DoorControlService>();
 services.AddHostedService(sp => sp.GetRequiredService<UnlockedHours>());
 
 var app = builder.Build();
+app.UseEdgeMetricsEndpoint();
 app.MapStatusApi();
 app.MapOsdpStatus();
 app.MapCaptureApi();

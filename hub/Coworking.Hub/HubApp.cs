@@ -83,6 +83,7 @@ public static class HubApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
         builder.Services.AddSingleton<TenantDataSource>();
+        builder.Services.AddReportsDataSource(builder.Configuration);
         builder.Services.AddSingleton<OrganisationStore>();
         builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddSingleton<INotificationListener>(services => services.GetRequiredService<ApiKeyCache>());

@@ -18,10 +18,12 @@ public sealed class AccessService(
     TimeProvider time,
     ILogger<AccessService> log,
     RecentDecisions? recent = null,
-    UnlockedHours? unlockedHours = null)
+    UnlockedHours? unlockedHours = null,
+    Telemetry.EdgeMetrics? metrics = null)
 {
     public async Task<Decision> HandleAsync(Presentation presentation, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var (decision, lockouts) = Decide(presentation, now);
         var record = new EdgeEvent(EdgeEventKind.AccessDecision, now, presentation.DoorId)
@@ -44,6 +46,7 @@ public sealed class AccessService(
             throw;
         }
 
+        metrics?.Decided(decision, time.GetElapsedTime(started));
         await RecordLockoutsAsync(presentation, lockouts, now, cancellationToken).ConfigureAwait(false);
         recent?.Add(now, presentation, decision);
         log.LogInformation("{Presented} at door {DoorId}: {Reason} (credential {CredentialId})",

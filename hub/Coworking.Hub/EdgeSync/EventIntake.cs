@@ -15,7 +15,7 @@ internal sealed record IntakeResult(IReadOnlyList<string> Stored, IReadOnlyList<
 /// event sent again after a lost acknowledgement is stored once: at-least-once on the wire,
 /// exactly-once here (ARCHITECTURE §4).
 /// </summary>
-internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogger<EventIntake> log)
+internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogger<EventIntake> log, Telemetry.HubMetrics? metrics = null)
 {
     private const int MaxIdLength = 64;
 
@@ -50,6 +50,7 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
 
         if (stored.Count == 0)
         {
+            metrics?.Ingested(0, rejected.Count);
             return new IntakeResult(stored, rejected);
         }
 
@@ -130,6 +131,7 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        metrics?.Ingested(stored.Count, rejected.Count);
         return new IntakeResult(stored, rejected);
     }
 

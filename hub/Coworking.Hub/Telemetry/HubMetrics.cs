@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Coworking.Hub.Database;
 
 namespace Coworking.Hub.Telemetry;
 
@@ -21,6 +22,7 @@ internal sealed class HubMetrics : IDisposable
         BookingsCreated = _meter.CreateCounter<long>("coworking.bookings.created", "{booking}", "Bookings made, by who made them (staff or member)");
         Webhooks = _meter.CreateCounter<long>("coworking.webhooks.received", "{event}", "Stripe webhook events by outcome (applied, ignored, already_processed, refused)");
         BillingRuns = _meter.CreateCounter<long>("coworking.billing.runs", "{run}", "Invoice runs this instance finished");
+        EventsIngested = _meter.CreateCounter<long>("coworking.edge.events.ingested", "{event}", "Events edges uploaded, by outcome (stored, rejected: can never be stored)");
         _meter.CreateObservableGauge("coworking.edges.connected", () => _sample.EdgesConnected, "{edge}", "Enrolled edges with a stream open to a hub instance");
         _meter.CreateObservableGauge(
             "coworking.edge.change_log.lag",
@@ -28,6 +30,8 @@ internal sealed class HubMetrics : IDisposable
             "{change}",
             "Changes of its location's log a connected edge has not applied yet");
         _meter.CreateObservableGauge("coworking.mail.outbox.depth", () => _sample.MailWaiting, "{message}", "E-mails waiting to be sent (not sent, not given up)");
+        _meter.CreateObservableGauge("coworking.reports.replica.lag", () => ReplicaLag(s => s.LagSeconds), "s", "How far the reports replica is behind the primary (absent without a replica)");
+        _meter.CreateObservableGauge("coworking.reports.replica.lag_bytes", () => ReplicaLag(s => s.LagBytes), "By", "WAL the primary wrote that the reports replica has not replayed");
         _meter.CreateObservableGauge("coworking.metrics.sampled_age", () => _sample.Age(), "s", "Seconds since the gauges were last read from the database");
     }
 
@@ -37,17 +41,37 @@ internal sealed class HubMetrics : IDisposable
 
     public Counter<long> BillingRuns { get; }
 
+    public Counter<long> EventsIngested { get; }
+
+    /// <summary>Counts one uploaded batch: what was stored (a resent event counts again; the database keeps it once) and what never can be.</summary>
+    public void Ingested(int stored, int rejected)
+    {
+        if (stored > 0)
+        {
+            EventsIngested.Add(stored, new KeyValuePair<string, object?>("outcome", "stored"));
+        }
+
+        if (rejected > 0)
+        {
+            EventsIngested.Add(rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+        }
+    }
+
     /// <summary>The gauges' values as last read from the database.</summary>
     public void Publish(MetricsSample sample) => _sample = sample;
 
     public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<double>> ReplicaLag(Func<ReportsSourceStatus, double?> value) =>
+        _sample.Reports is { Source: "replica" } status && value(status) is { } lag ? [new Measurement<double>(lag)] : [];
 }
 
 /// <summary>One edge's change-log lag: its location's last seq minus what it applied.</summary>
 internal readonly record struct EdgeLag(Guid EdgeId, Guid LocationId, long Behind);
 
 /// <summary>What the gauges report, read at <see cref="SampledAt"/>.</summary>
-internal sealed record MetricsSample(long EdgesConnected, IReadOnlyList<EdgeLag> Lag, long MailWaiting, DateTimeOffset? SampledAt, TimeProvider? Clock)
+internal sealed record MetricsSample(long EdgesConnected, IReadOnlyList<EdgeLag> Lag, long MailWaiting, DateTimeOffset? SampledAt, TimeProvider? Clock,
+    ReportsSourceStatus? Reports = null)
 {
     public static MetricsSample Empty { get; } = new(0, [], 0, null, null);
 

@@ -9,7 +9,8 @@ namespace Coworking.Hub.Telemetry;
 /// span organisations): three small aggregate queries, so a scrape never waits on the database and many scrapes cost
 /// nothing more. Every hub instance reports the same values; sum counters across instances, not these.
 /// </summary>
-internal sealed partial class MetricsSampler(TenantDataSource db, HubMetrics metrics, TimeProvider time, ILogger<MetricsSampler> logger) : BackgroundService
+internal sealed partial class MetricsSampler(TenantDataSource db, HubMetrics metrics, TimeProvider time, ILogger<MetricsSampler> logger, ReportsDataSource? reports = null)
+    : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
 
@@ -44,7 +45,8 @@ internal sealed partial class MetricsSampler(TenantDataSource db, HubMetrics met
             cancellationToken: cancellationToken))).ToList();
         var mail = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL", cancellationToken: cancellationToken));
-        metrics.Publish(new MetricsSample(lag.Count, lag, mail, time.GetUtcNow(), time));
+        var replica = reports is { UsesReplica: true } ? await reports.StatusAsync(cancellationToken) : null;
+        metrics.Publish(new MetricsSample(lag.Count, lag, mail, time.GetUtcNow(), time, replica));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the metrics' gauges failed; retrying at the next tick")]

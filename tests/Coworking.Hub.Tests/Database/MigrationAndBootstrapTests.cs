@@ -63,7 +63,7 @@ public sealed class MigrationAndBootstrapTests
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("hub_unready");
         await using var db = NpgsqlDataSource.Create(connectionString);
 
-        var result = await HealthApi.Ready(db, NullLogger<HealthResponse>.Instance, CancellationToken.None);
+        var result = await HealthApi.Ready(db, new ReportsDataSource(db, connectionString, null), NullLogger<HealthResponse>.Instance, CancellationToken.None);
 
         Assert.Equal(503, Assert.IsType<ProblemHttpResult>(result.Result).StatusCode);
     }
