@@ -17,6 +17,8 @@ public static class ReportsApi
         var api = routes.MapGroup("/reports").WithTags("Reports");
         api.MapGet("/revenue", GetRevenue);
         api.MapGet("/aged-debt", GetAgedDebt);
+        api.MapGet("/mrr", GetMrr);
+        api.MapGet("/members", GetMembers);
         return routes;
     }
 
@@ -87,6 +89,74 @@ public static class ReportsApi
             result.Rows.Select(r => new object?[]
             {
                 r.LocationId, r.Location, r.Currency, r.NotDueMinor, r.Days0To30Minor, r.Days31To60Minor, r.Days61To90Minor, r.Over90Minor, r.TotalMinor, r.Invoices,
+            }));
+    }
+
+    internal static async Task<Results<Ok<MrrReportResponse>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetMrr(
+        Caller caller, MrrReport report, TimeProvider time, string? from, string? to, Guid? locationId, Guid? tierId, string? format,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var csv = IsCsv(format, errors);
+        var period = ReportPeriod.Parse(from, to, time.GetUtcNow(), errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (locationId is { } location && !caller.Covers(location))
+        {
+            return Problems.OutsideScope("locationId");
+        }
+
+        var result = await report.RunAsync(new ReportFilter(caller, locationId, period!, tierId), cancellationToken);
+        if (!csv)
+        {
+            return TypedResults.Ok(result);
+        }
+
+        return InvoicesApi.Csv(
+            $"mrr-{result.From}-{result.To}.csv",
+            ["location_id", "location", "month", "currency", "opening_mrr_minor", "new_minor", "expansion_minor", "contraction_minor", "churned_minor",
+                "reactivated_minor", "closing_mrr_minor", "arr_minor", "paying_members"],
+            result.Rows.Select(r => new object?[]
+            {
+                r.LocationId, r.Location, r.Month, r.Currency, r.OpeningMrrMinor, r.NewMinor, r.ExpansionMinor, r.ContractionMinor, r.ChurnedMinor,
+                r.ReactivatedMinor, r.ClosingMrrMinor, r.ArrMinor, r.PayingMembers,
+            }));
+    }
+
+    internal static async Task<Results<Ok<MembersReportResponse>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetMembers(
+        Caller caller, MembersReport report, TimeProvider time, string? from, string? to, Guid? locationId, Guid? tierId, string? format,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var csv = IsCsv(format, errors);
+        var period = ReportPeriod.Parse(from, to, time.GetUtcNow(), errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (locationId is { } location && !caller.Covers(location))
+        {
+            return Problems.OutsideScope("locationId");
+        }
+
+        var result = await report.RunAsync(new ReportFilter(caller, locationId, period!, tierId), cancellationToken);
+        if (!csv)
+        {
+            return TypedResults.Ok(result);
+        }
+
+        return InvoicesApi.Csv(
+            $"members-{result.From}-{result.To}.csv",
+            ["location_id", "location", "month", "tier_id", "tier", "active_at_start", "joined", "moved_in", "moved_out", "churned", "active_at_end", "logo_churn_rate",
+                "currency", "opening_mrr_minor", "churned_mrr_minor", "revenue_churn_rate"],
+            result.Rows.Select(r => new object?[]
+            {
+                r.LocationId, r.Location, r.Month, r.TierId, r.Tier, r.ActiveAtStart, r.Joined, r.MovedIn, r.MovedOut, r.Churned, r.ActiveAtEnd, r.LogoChurnRate,
+                r.Currency, r.OpeningMrrMinor, r.ChurnedMrrMinor, r.RevenueChurnRate,
             }));
     }
 

@@ -85,6 +85,8 @@ public static class ReportsSetup
 
         services.AddSingleton<RevenueReport>();
         services.AddSingleton<AgedDebtReport>();
+        services.AddSingleton<MrrReport>();
+        services.AddSingleton<MembersReport>();
         return services;
     }
 }

@@ -11,7 +11,9 @@ namespace Coworking.Hub.Tests.Reports;
 /// Canal Street (London, VAT 20 % included) Ada joins Flex (hot desk, £300.00) on 10 January 2026 and pays at once, moves
 /// up to Resident (dedicated desk, £450.00) on the 20th, books 8 meeting-room hours and buys a £15.00 day pass; her
 /// invoice of 10 February (£626.61) is credited £24.00 on the 12th and paid on 20 April. At Harbour (Dublin, no tax) Ben
-/// joins Virtual (€40.00) on 15 January and pays nothing.
+/// joins Virtual (€40.00) on 15 January and pays nothing. For MRR ("MRR"): Cy joins Flex on 16 February and moves up
+/// to Resident on 4 March, Ada moves down to Flex on 3 March, Cy pauses on 6 April; Ben cancels on 20 February (in force
+/// at his period end, 15 March) and joins again on 10 April.
 /// </summary>
 public sealed class RevenueAndDebtTests(RevenueAndDebtTests.Example example) : IClassFixture<RevenueAndDebtTests.Example>
 {
@@ -118,6 +120,59 @@ public sealed class RevenueAndDebtTests(RevenueAndDebtTests.Example example) : I
         Assert.Contains($"{example.CanalStreet},Canal Street,GBP,0,0,60261,0,0,60261,1", debt, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Mrr_bridge_moves_opening_to_closing_by_new_expansion_contraction_churn_and_reactivation()
+    {
+        var report = await example.Owner.GetJsonAsync("/api/v1/reports/mrr?from=2026-01&to=2026-04");
+        var csv = await example.Owner.GetStringAsync("/api/v1/reports/mrr?from=2026-03&to=2026-03&format=csv");
+
+        Assert.Equal(
+            [
+                // Ada's MRR at the end of January is Resident's (she moved up on the 20th): new.
+                Mrr("Canal Street", "2026-01", "GBP", 0, 45000, 0, 0, 0, 0, 45000, 1),
+                Mrr("Canal Street", "2026-02", "GBP", 45000, 30000, 0, 0, 0, 0, 75000, 2),
+                // Ada down to Flex (-150.00), Cy up to Resident (+150.00).
+                Mrr("Canal Street", "2026-03", "GBP", 75000, 0, 15000, 15000, 0, 0, 75000, 2),
+                // Cy's pause stops his 450.00.
+                Mrr("Canal Street", "2026-04", "GBP", 75000, 0, 0, 0, 45000, 0, 30000, 1),
+                Mrr("Harbour", "2026-01", "EUR", 0, 4000, 0, 0, 0, 0, 4000, 1),
+                // A cancellation given in February is in force from 15 March.
+                Mrr("Harbour", "2026-02", "EUR", 4000, 0, 0, 0, 0, 0, 4000, 1),
+                Mrr("Harbour", "2026-03", "EUR", 4000, 0, 0, 0, 4000, 0, 0, 0),
+                Mrr("Harbour", "2026-04", "EUR", 0, 0, 0, 0, 0, 4000, 4000, 1),
+            ],
+            Mrrs(report));
+        Assert.All(report["rows"]!.AsArray(), r => Assert.Equal(r!["closingMrrMinor"]!.GetValue<long>() * 12, r["arrMinor"]!.GetValue<long>()));
+        Assert.Contains($"{example.CanalStreet},Canal Street,2026-03,GBP,75000,0,15000,15000,0,0,75000,900000,2", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Members_by_tier_count_joins_moves_and_churn_with_logo_and_revenue_churn_rates()
+    {
+        var report = await example.Owner.GetJsonAsync("/api/v1/reports/members?from=2026-01&to=2026-04");
+        var resident = await example.Owner.GetJsonAsync($"/api/v1/reports/members?from=2026-04&to=2026-04&tierId={example.Resident}");
+
+        Assert.Equal(
+            [
+                Members("Canal Street", "2026-01", "Resident", 0, 1, 0, 0, 0, 1, null, 0, 0),
+                Members("Canal Street", "2026-02", "Flex", 0, 1, 0, 0, 0, 1, null, 0, 0),
+                Members("Canal Street", "2026-02", "Resident", 1, 0, 0, 0, 0, 1, 0.0, 45000, 0),
+                // Ada moves down to Flex as Cy moves up to Resident: moves, not churn.
+                Members("Canal Street", "2026-03", "Flex", 1, 0, 1, 1, 0, 1, 0.0, 30000, 0),
+                Members("Canal Street", "2026-03", "Resident", 1, 0, 1, 1, 0, 1, 0.0, 45000, 0),
+                Members("Canal Street", "2026-04", "Flex", 1, 0, 0, 0, 0, 1, 0.0, 30000, 0),
+                // Cy pauses: Resident loses its one member and all its MRR.
+                Members("Canal Street", "2026-04", "Resident", 1, 0, 0, 0, 1, 0, 1.0, 45000, 45000),
+                Members("Harbour", "2026-01", "Virtual", 0, 1, 0, 0, 0, 1, null, 0, 0),
+                Members("Harbour", "2026-02", "Virtual", 1, 0, 0, 0, 0, 1, 0.0, 4000, 0),
+                Members("Harbour", "2026-03", "Virtual", 1, 0, 0, 0, 1, 0, 1.0, 4000, 4000),
+                Members("Harbour", "2026-04", "Virtual", 0, 1, 0, 0, 0, 1, null, 0, 0),
+            ],
+            MembersRows(report));
+        var row = Assert.Single(resident["rows"]!.AsArray())!;
+        Assert.Equal((1.0, 1.0), (row["logoChurnRate"]!.GetValue<double>(), row["revenueChurnRate"]!.GetValue<double>()));
+    }
+
     [Theory]
     [InlineData("/api/v1/reports/revenue?format=xml", "format")]
     [InlineData("/api/v1/reports/revenue?from=2026-13", "from")]
@@ -161,6 +216,41 @@ public sealed class RevenueAndDebtTests(RevenueAndDebtTests.Example example) : I
             r["days31To60Minor"]!.GetValue<long>(), r["days61To90Minor"]!.GetValue<long>(), r["over90Minor"]!.GetValue<long>(), r["invoices"]!.GetValue<int>()))];
     }
 
+    private static (string, string, string, long, long, long, long, long, long, long, int) Mrr(
+        string location, string month, string currency, long opening, long added, long expansion, long contraction, long churned, long reactivated, long closing,
+        int paying) =>
+        (location, month, currency, opening, added, expansion, contraction, churned, reactivated, closing, paying);
+
+    private static List<(string, string, string, long, long, long, long, long, long, long, int)> Mrrs(JsonObject report)
+    {
+        var rows = report["rows"]!.AsArray().Select(r => r!.AsObject()).ToList();
+        Assert.All(rows, r => Assert.Equal(
+            r["openingMrrMinor"]!.GetValue<long>() + r["newMinor"]!.GetValue<long>() + r["expansionMinor"]!.GetValue<long>() - r["contractionMinor"]!.GetValue<long>()
+            - r["churnedMinor"]!.GetValue<long>() + r["reactivatedMinor"]!.GetValue<long>(),
+            r["closingMrrMinor"]!.GetValue<long>()));
+        return [.. rows.Select(r => Mrr(
+            r["location"]!.GetValue<string>(), r["month"]!.GetValue<string>(), r["currency"]!.GetValue<string>(), r["openingMrrMinor"]!.GetValue<long>(),
+            r["newMinor"]!.GetValue<long>(), r["expansionMinor"]!.GetValue<long>(), r["contractionMinor"]!.GetValue<long>(), r["churnedMinor"]!.GetValue<long>(),
+            r["reactivatedMinor"]!.GetValue<long>(), r["closingMrrMinor"]!.GetValue<long>(), r["payingMembers"]!.GetValue<int>()))];
+    }
+
+    private static (string, string, string, int, int, int, int, int, int, double?, long, long) Members(
+        string location, string month, string tier, int atStart, int joined, int movedIn, int movedOut, int churned, int atEnd, double? logoChurn, long openingMrr,
+        long churnedMrr) =>
+        (location, month, tier, atStart, joined, movedIn, movedOut, churned, atEnd, logoChurn, openingMrr, churnedMrr);
+
+    private static List<(string, string, string, int, int, int, int, int, int, double?, long, long)> MembersRows(JsonObject report)
+    {
+        var rows = report["rows"]!.AsArray().Select(r => r!.AsObject()).ToList();
+        Assert.All(rows, r => Assert.Equal(
+            r["activeAtStart"]!.GetValue<int>() + r["joined"]!.GetValue<int>() + r["movedIn"]!.GetValue<int>() - r["movedOut"]!.GetValue<int>() - r["churned"]!.GetValue<int>(),
+            r["activeAtEnd"]!.GetValue<int>()));
+        return [.. rows.Select(r => Members(
+            r["location"]!.GetValue<string>(), r["month"]!.GetValue<string>(), r["tier"]!.GetValue<string>(), r["activeAtStart"]!.GetValue<int>(),
+            r["joined"]!.GetValue<int>(), r["movedIn"]!.GetValue<int>(), r["movedOut"]!.GetValue<int>(), r["churned"]!.GetValue<int>(), r["activeAtEnd"]!.GetValue<int>(),
+            r["logoChurnRate"]?.GetValue<double>(), r["openingMrrMinor"]!.GetValue<long>(), r["churnedMrrMinor"]!.GetValue<long>()))];
+    }
+
     /// <summary>The hub on a fake clock with the example's history lived once, in an organisation of its own.</summary>
     public sealed class Example : ClockedHubFixture, IAsyncLifetime
     {
@@ -201,6 +291,7 @@ public sealed class RevenueAndDebtTests(RevenueAndDebtTests.Example example) : I
             var room = await Workspace.ResourceAsync(Owner, canal, "meeting_room");
             var ada = await HubFixture.CreateMemberAsync(Owner, CanalStreet);
             var ben = await HubFixture.CreateMemberAsync(Owner, Harbour);
+            var cy = await HubFixture.CreateMemberAsync(Owner, CanalStreet);
 
             At(2026, 1, 10, 9, 0);
             await Owner.PostJsonAsync($"/api/v1/members/{ada}/membership", new { tierId = Flex, channel = "website" });
@@ -226,6 +317,22 @@ public sealed class RevenueAndDebtTests(RevenueAndDebtTests.Example example) : I
             await Owner.PostJsonAsync($"/api/v1/invoices/{february}/credit-notes", new { lines = new[] { new { description = "Goodwill: air conditioning out", amountMinor = 2400 } } });
             At(2026, 2, 15, 0, 5);
             await RunBillingAsync();
+
+            // After the last invoice run: what follows moves MRR, and posts to the ledger nothing an invoice carries yet.
+            At(2026, 2, 16, 10, 0);
+            await Owner.PostJsonAsync($"/api/v1/members/{cy}/membership", new { tierId = Flex, channel = "referral" });
+            At(2026, 2, 20, 10, 0);
+            await Owner.PostJsonAsync($"/api/v1/members/{ben}/membership/cancel", new { });
+            At(2026, 3, 3, 10, 0);
+            await Owner.PostJsonAsync($"/api/v1/members/{ada}/membership/tier", new { tierId = Flex, effective = "now" });
+            At(2026, 3, 4, 10, 0);
+            await Owner.PostJsonAsync($"/api/v1/members/{cy}/membership/tier", new { tierId = Resident, effective = "now" });
+            At(2026, 3, 16, 1, 0);
+            await Services.GetRequiredService<MembershipStore>().ApplyDueAsync(default);
+            At(2026, 4, 6, 10, 0);
+            await Owner.PostJsonAsync($"/api/v1/members/{cy}/membership/pause", new { });
+            At(2026, 4, 10, 10, 0);
+            await Owner.PostJsonAsync($"/api/v1/members/{ben}/membership", new { tierId = virtualTier, channel = "partner" });
 
             At(2026, 4, 20, 9, 0);
             await Owner.PostJsonAsync($"/api/v1/invoices/{february}/payments", new { method = "bank_transfer", reference = "ADA-FEB" });
