@@ -19,6 +19,7 @@ public static class ReportsApi
         api.MapGet("/aged-debt", GetAgedDebt);
         api.MapGet("/mrr", GetMrr);
         api.MapGet("/members", GetMembers);
+        api.MapGet("/channels", GetChannels);
         return routes;
     }
 
@@ -157,6 +158,40 @@ public static class ReportsApi
             {
                 r.LocationId, r.Location, r.Month, r.TierId, r.Tier, r.ActiveAtStart, r.Joined, r.MovedIn, r.MovedOut, r.Churned, r.ActiveAtEnd, r.LogoChurnRate,
                 r.Currency, r.OpeningMrrMinor, r.ChurnedMrrMinor, r.RevenueChurnRate,
+            }));
+    }
+
+    internal static async Task<Results<Ok<ChannelsReportResponse>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetChannels(
+        Caller caller, ChannelsReport report, TimeProvider time, string? from, string? to, DateTimeOffset? at, Guid? locationId, Guid? tierId, string? format,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var csv = IsCsv(format, errors);
+        var period = ReportPeriod.Parse(from, to, time.GetUtcNow(), errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (locationId is { } location && !caller.Covers(location))
+        {
+            return Problems.OutsideScope("locationId");
+        }
+
+        var result = await report.RunAsync(new ReportFilter(caller, locationId, period!, tierId), (at ?? time.GetUtcNow()).ToUniversalTime(), cancellationToken);
+        if (!csv)
+        {
+            return TypedResults.Ok(result);
+        }
+
+        return InvoicesApi.Csv(
+            $"channels-{result.From}-{result.To}.csv",
+            ["location_id", "location", "channel", "joined", "due_30", "retained_30", "retention_30", "due_90", "retained_90", "retention_90", "due_180", "retained_180",
+                "retention_180"],
+            result.Rows.Select(r => new object?[]
+            {
+                r.LocationId, r.Location, r.Channel, r.Joined, r.Due30, r.Retained30, r.Retention30, r.Due90, r.Retained90, r.Retention90, r.Due180, r.Retained180,
+                r.Retention180,
             }));
     }
 

@@ -87,6 +87,7 @@ public static class ReportsSetup
         services.AddSingleton<AgedDebtReport>();
         services.AddSingleton<MrrReport>();
         services.AddSingleton<MembersReport>();
+        services.AddSingleton<ChannelsReport>();
         return services;
     }
 }

@@ -173,6 +173,22 @@ public sealed class RevenueAndDebtTests(RevenueAndDebtTests.Example example) : I
         Assert.Equal((1.0, 1.0), (row["logoChurnRate"]!.GetValue<double>(), row["revenueChurnRate"]!.GetValue<double>()));
     }
 
+    [Fact]
+    public async Task Channels_show_who_each_channel_brought_and_who_still_paid_30_90_and_180_days_on()
+    {
+        var report = await example.Owner.GetJsonAsync("/api/v1/reports/channels?from=2026-01&to=2026-04&at=2026-04-20T09:00:00Z");
+
+        var rows = report["rows"]!.AsArray().Select(r => (
+            r!["location"]!.GetValue<string>(), r["channel"]!.GetValue<string>(), r["joined"]!.GetValue<int>(), r["due30"]!.GetValue<int>(),
+            r["retained30"]!.GetValue<int>(), r["due90"]!.GetValue<int>(), r["retained90"]!.GetValue<int>(), r["due180"]!.GetValue<int>(),
+            r["retention180"]?.GetValue<double>())).ToList();
+        // Cy (referral, 16 Feb) has not reached 90 days by 20 April; nobody has reached 180. Ben (partner) was paying
+        // again on day 90 (15 April), having joined again on the 10th.
+        Assert.Equal(
+            [("Canal Street", "referral", 1, 1, 1, 0, 0, 0, (double?)null), ("Canal Street", "website", 1, 1, 1, 1, 1, 0, (double?)null), ("Harbour", "partner", 1, 1, 1, 1, 1, 0, (double?)null)],
+            rows);
+    }
+
     [Theory]
     [InlineData("/api/v1/reports/revenue?format=xml", "format")]
     [InlineData("/api/v1/reports/revenue?from=2026-13", "from")]
