@@ -19,6 +19,7 @@ using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Passkeys;
+using Coworking.Hub.Reports;
 using Coworking.Hub.Telemetry;
 using Coworking.Hub.Resources;
 using Coworking.Hub.Sensors;
@@ -134,6 +135,7 @@ public static class HubApp
         builder.Services.AddSingleton<StripeWebhook>();
         builder.Services.AddSingleton<BillingClock>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BillingClock>());
+        builder.Services.AddReports(builder.Configuration);
 
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -197,6 +199,7 @@ public static class HubApp
         api.MapCalendarTokenApi();
         money.MapInvoicesApi();
         money.MapPaymentsApi();
+        money.MapReportsApi();
         api.MapAuditApi();
         app.MapGroup("/").AddEndpointFilterFactory(InputGuard.Filter).MapCalendarFeed();
         app.MapWeb();
