@@ -143,8 +143,33 @@ pids+=("$!")
 for _ in $(seq 1 50); do [ -e "$bus_edge" ] && [ -e "$bus_dev" ] && break; sleep 0.1; done
 [ -e "$bus_edge" ] || { say "socat did not make the pty pair; see $logs/socat.log"; exit 1; }
 
+# Occupancy sensors (docs/SENSORS.md): the edge's embedded MQTT broker with one gateway, the demo sensors configured at
+# the hub (once), and the same firmware-sim playing them over MQTT with a working day of their own.
+mqtt_port=${MQTT_PORT:-$(deploy/local/free-port.sh)}
+mqtt_user=demo-gateway
+mqtt_password_file=$local_dir/mqtt-gateway-password
+[ -s "$mqtt_password_file" ] || (umask 077; head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$mqtt_password_file")
+mqtt_password=$(cat "$mqtt_password_file")
+demo_sensor_topic=zigbee2mqtt/boardroom-presence
+sensor() {
+  curl -fsS -H "Authorization: Bearer $api_key" "$hub_url/api/v1/locations/$DEMO_LOCATION_ID/sensors" | jq -e --arg t "$2" '.items[] | select(.topic == $t)' >/dev/null \
+    || curl -fsS -X POST -H "Authorization: Bearer $api_key" -H "Content-Type: application/json" \
+      -d "{\"name\":\"$1\",\"kind\":\"$3\",\"adapter\":\"$4\",\"topic\":\"$2\",\"resourceId\":\"$DEMO_ROOM_ID\"}" \
+      "$hub_url/api/v1/locations/$DEMO_LOCATION_ID/sensors" >/dev/null
+}
+sensor "Boardroom presence" "$demo_sensor_topic" presence zigbee2mqtt
+sensor "Boardroom CO2" zigbee2mqtt/boardroom-co2 co2 zigbee2mqtt
+
 cat > "$local_dir/sim.json" <<JSON
 {
+  "sensors": {
+    "broker": { "host": "127.0.0.1", "port": $mqtt_port, "username": "$mqtt_user", "password": "$mqtt_password" },
+    "day": { "timeZone": "Europe/London" },
+    "devices": [
+      { "name": "boardroom-presence", "kind": "presence", "shape": "zigbee2mqtt", "topic": "$demo_sensor_topic" },
+      { "name": "boardroom-co2", "kind": "co2", "shape": "zigbee2mqtt", "topic": "zigbee2mqtt/boardroom-co2" }
+    ]
+  },
   "buses": [
     {
       "port": "$bus_dev",
@@ -195,6 +220,9 @@ Osdp__Buses__0__Readers__1__SecureChannel=true \
 Osdp__Buses__0__Readers__2__Address=3 \
 Osdp__Buses__0__Readers__2__DoorId=$DEMO_STAIRS_DOOR_ID \
 Edge__Sync__HubUrls__0=$sync_url \
+Edge__Sensors__Port=$mqtt_port \
+Edge__Sensors__Gateways__0__Username=$mqtt_user \
+Edge__Sensors__Gateways__0__Password=$mqtt_password \
   dotnet "$edge_dll" run > "$logs/edge.log" 2>&1 &
 edge_pid=$!
 pids+=("$edge_pid")
@@ -233,6 +261,8 @@ done
   echo "MAILBOX_DIR=$mailbox_dir"
   echo "CONSOLE_URL=$hub_url/console"
   echo "PORTAL_URL=$hub_url/portal"
+  echo "MQTT_URL=mqtt://$mqtt_user:$mqtt_password@127.0.0.1:$mqtt_port"
+  echo "DEMO_SENSOR_TOPIC=$demo_sensor_topic"
   cat "$seed_file"
 } > "$local_dir/demo.env"
 

@@ -66,6 +66,10 @@ internal static class SimApp
             builder.Services.AddSingleton<SensorDirectory>();
             builder.Services.AddSingleton<SensorPublisher>();
             builder.Services.AddHostedService(services => services.GetRequiredService<SensorPublisher>());
+            if (sensors.Day is not null)
+            {
+                builder.Services.AddHostedService<SensorDayPlayer>();
+            }
         }
 
         if (options.Kisi is { } kisi)

@@ -17,6 +17,7 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["sync-catchup"] = Coworking.Benchmarks.Sync.SyncBenchmarks.CatchUpAsync,
     ["sync-latency"] = Coworking.Benchmarks.Sync.SyncBenchmarks.LatencyAsync,
     ["sync-upload"] = Coworking.Benchmarks.Sync.SyncBenchmarks.UploadAsync,
+    ["sensors-mqtt"] = Coworking.Benchmarks.Sensors.MqttIngestBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))

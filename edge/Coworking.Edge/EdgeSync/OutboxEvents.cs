@@ -30,6 +30,7 @@ internal static class OutboxEvents
                 EdgeEventKind.DoorUnlockedBySchedule => ProtoKind.DoorUnlockedBySchedule,
                 EdgeEventKind.DoorLockedBySchedule => ProtoKind.DoorLockedBySchedule,
                 EdgeEventKind.OccupancyChanged => ProtoKind.OccupancyChanged,
+                EdgeEventKind.OccupancyAggregate => ProtoKind.OccupancyAggregate,
                 _ => ProtoKind.Unspecified,
             },
             OccurredAt = Timestamp.FromDateTimeOffset(e.OccurredAt),

@@ -28,6 +28,8 @@ public enum EdgeEventKind
     DoorLockedBySchedule,
     /// <summary>A watched resource or area became occupied or vacant, or its count changed (<see cref="EdgeEvent.Occupancy"/>).</summary>
     OccupancyChanged,
+    /// <summary>Five minutes of a watched resource or area summed up (<see cref="EdgeEvent.Occupancy"/> with its window).</summary>
+    OccupancyAggregate,
 }
 
 /// <summary>
@@ -82,6 +84,7 @@ public static class EdgeEventKindNames
         EdgeEventKind.DoorUnlockedBySchedule => "door_unlocked_by_schedule",
         EdgeEventKind.DoorLockedBySchedule => "door_locked_by_schedule",
         EdgeEventKind.OccupancyChanged => "occupancy_changed",
+        EdgeEventKind.OccupancyAggregate => "occupancy_aggregate",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -27,6 +27,7 @@ public sealed record SensorStatus(
 /// <param name="Mode">embedded, external or none.</param>
 /// <param name="Connected">The embedded broker is listening, or the edge is connected to the building's broker.</param>
 /// <param name="Bridges">What each Zigbee2MQTT bridge last said of itself, by base topic (online or offline).</param>
+/// <param name="Candidates">Sensors Home Assistant discovery configs announce, for the installer to configure at the hub.</param>
 public sealed record SensorsStatus(
     string Mode,
     bool Connected,
@@ -35,7 +36,8 @@ public sealed record SensorsStatus(
     long MalformedPayloads,
     IReadOnlyList<SensorStatus> Sensors,
     IReadOnlyDictionary<string, string> Bridges,
-    IReadOnlyList<IngestProblem> RecentProblems);
+    IReadOnlyList<IngestProblem> RecentProblems,
+    IReadOnlyList<SensorCandidate> Candidates);
 
 /// <summary>A sensor with what is known of it at one instant, for occupancy.</summary>
 internal sealed record SensorSnapshot(SensorConfig Config, bool Online, bool? Occupied, DateTimeOffset? LastMotionAt, int? Count, double? Co2);
@@ -49,6 +51,7 @@ public sealed class SensorIngest
 {
     private const string AvailabilitySuffix = "/availability";
     private const int PayloadShown = 200;
+    private const int CandidatesKept = 500;
 
     private readonly ISensorCatalog _catalog;
     private readonly SensorOptions _options;
@@ -56,6 +59,7 @@ public sealed class SensorIngest
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SensorState> _states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _bridges = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SensorCandidate> _candidates = new(StringComparer.Ordinal);
     private IReadOnlyCollection<SensorConfig>? _mappedFrom;
     private Dictionary<string, SensorConfig> _byTopic = new(StringComparer.Ordinal);
     private long _messages;
@@ -125,7 +129,9 @@ public sealed class SensorIngest
                     state?.Occupied, state?.Count, state?.Co2, state?.Illuminance);
             }).ToList();
             var bridges = _bridges.ToDictionary(b => b.Key, b => b.Value ? "online" : "offline", StringComparer.Ordinal);
-            return new SensorsStatus(_options.Mode, Connected, Messages, Problems.UnknownTopics, Problems.MalformedPayloads, sensors, bridges, Problems.Recent());
+            var candidates = _candidates.Values.OrderBy(c => c.StateTopic, StringComparer.Ordinal).ThenBy(c => c.DiscoveryTopic, StringComparer.Ordinal)
+                .Select(c => c with { Configured = _byTopic.ContainsKey(c.StateTopic) }).ToList();
+            return new SensorsStatus(_options.Mode, Connected, Messages, Problems.UnknownTopics, Problems.MalformedPayloads, sensors, bridges, Problems.Recent(), candidates);
         }
     }
 
@@ -181,8 +187,32 @@ public sealed class SensorIngest
             }
         }
 
+        if (HomeAssistantDiscovery.IsConfigTopic(topic))
+        {
+            Discover(topic, payload, now);
+            return false;
+        }
+
         Problems.UnknownTopic(now, topic);
         return false;
+    }
+
+    private void Discover(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now)
+    {
+        var candidate = HomeAssistantDiscovery.Read(topic, payload, out var problem);
+        if (problem is not null)
+        {
+            Problems.Malformed(now, topic, problem);
+        }
+
+        if (candidate is null)
+        {
+            _candidates.Remove(topic);
+        }
+        else if (_candidates.Count < CandidatesKept || _candidates.ContainsKey(topic))
+        {
+            _candidates[topic] = candidate;
+        }
     }
 
     private bool Apply(SensorConfig sensor, string topic, ReadOnlySpan<byte> payload, AdapterResult result, DateTimeOffset now)

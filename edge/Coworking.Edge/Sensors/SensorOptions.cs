@@ -40,7 +40,7 @@ public sealed class ExternalBrokerOptions
     public string ClientId { get; set; } = "";
 
     /// <summary>What the edge subscribes to.</summary>
-    public List<string> Topics { get; set; } = ["zigbee2mqtt/#", "coworking/v1/sensors/#", "people-counter/#"];
+    public List<string> Topics { get; set; } = ["zigbee2mqtt/#", "coworking/v1/sensors/#", "people-counter/#", "homeassistant/#"];
 
     /// <summary>The first reconnect waits up to this long; each failure doubles the ceiling up to <see cref="ReconnectMaxDelayMs"/>.</summary>
     public int ReconnectInitialDelayMs { get; set; } = 500;

@@ -18,6 +18,9 @@ internal sealed record SensorSimOptions
 
     public IReadOnlyList<SimSensorOptions> Devices { get; init; } = [];
 
+    /// <summary>When given, the sensors play a working day by themselves (<see cref="SimulatedDay"/>).</summary>
+    public SimDayOptions? Day { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -34,6 +37,11 @@ internal sealed record SensorSimOptions
         if (RepublishSeconds is < 1 or > 86_400)
         {
             errors.Add("sensors.republishSeconds must be 1-86400");
+        }
+
+        if (Day is not null)
+        {
+            errors.AddRange(Day.Validate());
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -50,6 +50,7 @@ internal static class SensorsApi
             return TypedResults.ValidationProblem(errors ?? new() { ["body"] = ["is required"] });
         }
 
+        sensor.TakeOver();
         if (sensor.Set(body.Occupied, body.Count, body.Co2, body.Alive) || body.Alive == true)
         {
             publisher.Publish(sensor);

@@ -22,6 +22,11 @@ internal sealed class SimulatedSensor(SimSensorOptions options)
 
     public string Name => options.Name;
 
+    /// <summary>Set through the control API: the played day (<see cref="SensorDayPlayer"/>) leaves it alone from then on.</summary>
+    public bool TakenOver { get; private set; }
+
+    public void TakeOver() => TakenOver = true;
+
     /// <summary>Sets what is given; true when something changed.</summary>
     public bool Set(bool? occupied, int? count, double? co2, bool? alive)
     {

@@ -167,7 +167,7 @@ internal sealed class EventIntake(TenantDataSource db, TimeProvider time, ILogge
             return true;
         }
 
-        if (e.Kind == ReportedEventKind.OccupancyChanged)
+        if (e.Kind is ReportedEventKind.OccupancyChanged or ReportedEventKind.OccupancyAggregate)
         {
             return samples.TryAdd(e, now) is null;
         }

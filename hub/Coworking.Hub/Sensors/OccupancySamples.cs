@@ -18,10 +18,14 @@ internal enum SampleProblem
 
     /// <summary>Further back than the hub keeps samples for, or ahead of the hub's clock by more than a day.</summary>
     OutOfRange,
+
+    /// <summary>A 5-minute aggregate without its window, or with figures that cannot be (occupied longer than the window).</summary>
+    BadWindow,
 }
 
 /// <summary>
-/// The occupancy events of one intake batch as rows of sensor_samples (migration 0121), written in the intake's own
+/// The occupancy events of one intake batch as rows of sensor_samples (migration 0121) and the 5-minute aggregates as rows
+/// of occupancy_windows (migration 0190), written in the intake's own
 /// batch: one transaction with the batch's other events, so an acknowledged batch is stored whole. The month partitions
 /// the rows fall in are made first when the partition job has not made them yet.
 /// </summary>
@@ -42,9 +46,19 @@ internal sealed class OccupancySamples(int capacity)
     private readonly List<double?> co2 = new(capacity);
     private readonly List<DateTimeOffset> occurredAt = new(capacity);
 
+    private readonly List<string> windowEventIds = [];
+    private readonly List<Guid?> windowResourceIds = [];
+    private readonly List<Guid?> windowAreaIds = [];
+    private readonly List<DateTimeOffset> windowStarts = [];
+    private readonly List<int> windowSeconds = [];
+    private readonly List<int> windowOccupied = [];
+    private readonly List<int?> windowPeaks = [];
+    private readonly List<double?> windowCo2Means = [];
+    private readonly List<double?> windowCo2Maxes = [];
+
     private readonly Dictionary<SampleProblem, int> rejected = [];
 
-    public int Count => eventIds.Count;
+    public int Count => eventIds.Count + windowEventIds.Count;
 
     /// <summary>How many events were refused, by why.</summary>
     public IReadOnlyDictionary<SampleProblem, int> Rejected => rejected;
@@ -86,6 +100,11 @@ internal sealed class OccupancySamples(int capacity)
             return SampleProblem.OutOfRange;
         }
 
+        if (e.Kind == ReportedEventKind.OccupancyAggregate)
+        {
+            return AddWindow(e.EventId, resource, area, report);
+        }
+
         eventIds.Add(e.EventId);
         resourceIds.Add(resource);
         areaIds.Add(area);
@@ -97,9 +116,87 @@ internal sealed class OccupancySamples(int capacity)
         return null;
     }
 
-    /// <summary>The statements that make the missing month partitions and write the samples, for the intake's batch.</summary>
+    private SampleProblem? AddWindow(string eventId, Guid? resource, Guid? area, OccupancyReport report)
+    {
+        static bool Ppm(double value) => value == 0 || (double.IsFinite(value) && value > 0);
+        if (report.WindowStart is null || report.WindowS is < 1 or > 3600 || report.OccupiedS < 0 || report.OccupiedS > report.WindowS
+            || report.PeakCount < -1 || !Ppm(report.Co2MeanPpm) || !Ppm(report.Co2MaxPpm))
+        {
+            return SampleProblem.BadWindow;
+        }
+
+        windowEventIds.Add(eventId);
+        windowResourceIds.Add(resource);
+        windowAreaIds.Add(area);
+        windowStarts.Add(report.WindowStart.ToDateTimeOffset());
+        windowSeconds.Add(report.WindowS);
+        windowOccupied.Add(report.OccupiedS);
+        windowPeaks.Add(report.PeakCount >= 0 ? report.PeakCount : null);
+        windowCo2Means.Add(report.Co2MeanPpm > 0 ? report.Co2MeanPpm : null);
+        windowCo2Maxes.Add(report.Co2MaxPpm > 0 ? report.Co2MaxPpm : null);
+        return null;
+    }
+
+    /// <summary>The statements that make the missing month partitions and write the samples and aggregates, for the intake's batch.</summary>
     public IEnumerable<NpgsqlBatchCommand> Commands(EdgeIdentity edge, DateTimeOffset now)
     {
+        if (windowEventIds.Count > 0)
+        {
+            yield return new NpgsqlBatchCommand(
+                """
+                INSERT INTO occupancy_windows (organisation_id, location_id, edge_id, event_id, resource_id, area_id, window_start, window_s, occupied_s,
+                                               peak_count, co2_mean_ppm, co2_max_ppm, received_at)
+                SELECT @organisationId, @locationId, @edgeId, t.event_id, t.resource_id, t.area_id, t.window_start, t.window_s, t.occupied_s,
+                       t.peak_count, t.co2_mean, t.co2_max, @now
+                FROM unnest(@eventIds, @resourceIds, @areaIds, @starts, @seconds, @occupied, @peaks, @co2Means, @co2Maxes)
+                     AS t(event_id, resource_id, area_id, window_start, window_s, occupied_s, peak_count, co2_mean, co2_max)
+                ON CONFLICT (edge_id, event_id) DO NOTHING
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                    new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                    new NpgsqlParameter<string>("edgeId", edge.EdgeId.ToString()),
+                    new NpgsqlParameter<DateTimeOffset>("now", now),
+                    new NpgsqlParameter<string[]>("eventIds", [.. windowEventIds]),
+                    new NpgsqlParameter<Guid?[]>("resourceIds", [.. windowResourceIds]),
+                    new NpgsqlParameter<Guid?[]>("areaIds", [.. windowAreaIds]),
+                    new NpgsqlParameter<DateTimeOffset[]>("starts", [.. windowStarts]),
+                    new NpgsqlParameter<int[]>("seconds", [.. windowSeconds]),
+                    new NpgsqlParameter<int[]>("occupied", [.. windowOccupied]),
+                    new NpgsqlParameter<int?[]>("peaks", [.. windowPeaks]),
+                    new NpgsqlParameter<double?[]>("co2Means", [.. windowCo2Means]),
+                    new NpgsqlParameter<double?[]>("co2Maxes", [.. windowCo2Maxes]),
+                },
+            };
+        }
+
+        // The rollup counts these resources again from the earliest quarter a sample or aggregate touches (UtilisationRollup).
+        yield return new NpgsqlBatchCommand(
+            """
+            INSERT INTO utilisation_stale (resource_id, organisation_id, location_id, from_quarter)
+            SELECT t.resource_id, @organisationId, @locationId, min(date_bin('15 minutes', t.occurred_at, timestamptz '2000-01-01 00:00Z'))
+            FROM unnest(@resourceIds, @occurredAt) AS t(resource_id, occurred_at)
+            WHERE t.resource_id IS NOT NULL
+            GROUP BY t.resource_id
+            ON CONFLICT (location_id, resource_id) DO UPDATE SET from_quarter = least(utilisation_stale.from_quarter, excluded.from_quarter)
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
+                new NpgsqlParameter<Guid>("locationId", edge.LocationId),
+                new NpgsqlParameter<Guid?[]>("resourceIds", [.. resourceIds, .. windowResourceIds]),
+                new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt, .. windowStarts]),
+            },
+        };
+
+        if (eventIds.Count == 0)
+        {
+            yield break;
+        }
+
         var months = occurredAt.Select(at => new DateTimeOffset(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero)).Distinct().ToArray();
         yield return new NpgsqlBatchCommand("SELECT sensor_samples_partition(m) FROM unnest(@months) AS m")
         {
@@ -129,26 +226,6 @@ internal sealed class OccupancySamples(int capacity)
                 new NpgsqlParameter<bool[]>("occupied", [.. occupied]),
                 new NpgsqlParameter<int?[]>("counts", [.. counts]),
                 new NpgsqlParameter<double?[]>("co2", [.. co2]),
-                new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt]),
-            },
-        };
-
-        // The rollup counts these resources again from the earliest hour a sample touches (UtilisationRollup).
-        yield return new NpgsqlBatchCommand(
-            """
-            INSERT INTO utilisation_stale (resource_id, organisation_id, location_id, from_hour)
-            SELECT t.resource_id, @organisationId, @locationId, min(date_trunc('hour', t.occurred_at, 'UTC'))
-            FROM unnest(@resourceIds, @occurredAt) AS t(resource_id, occurred_at)
-            WHERE t.resource_id IS NOT NULL
-            GROUP BY t.resource_id
-            ON CONFLICT (location_id, resource_id) DO UPDATE SET from_hour = least(utilisation_stale.from_hour, excluded.from_hour)
-            """)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid>("organisationId", edge.OrganisationId),
-                new NpgsqlParameter<Guid>("locationId", edge.LocationId),
-                new NpgsqlParameter<Guid?[]>("resourceIds", [.. resourceIds]),
                 new NpgsqlParameter<DateTimeOffset[]>("occurredAt", [.. occurredAt]),
             },
         };

@@ -8,7 +8,8 @@ namespace Coworking.Hub.Sensors;
 /// <summary>
 /// Keeps sensor_samples' month partitions (migration 0121): makes the current month's and
 /// <see cref="SensorOptions.PartitionsAhead"/> more, and drops the months that ended before the raw retention. Creating
-/// and dropping run as the tables' owner inside the SQL functions; several hub instances may run this at once.
+/// and dropping run as the tables' owner inside the SQL functions; several hub instances may run this at once. The edges'
+/// 5-minute aggregates (occupancy_windows, migration 0190) older than the retention are deleted in the same round.
 /// </summary>
 public sealed class SamplePartitions(TenantDataSource db, TimeProvider time, IOptions<SensorOptions> options, ILogger<SamplePartitions> log)
     : BackgroundService
@@ -43,6 +44,8 @@ public sealed class SamplePartitions(TenantDataSource db, TimeProvider time, IOp
             "SELECT sensor_samples_partition(m) FROM unnest(@ahead) AS m", new { ahead }, tx, cancellationToken: cancellationToken));
         var dropped = (await conn.QueryAsync<string>(new CommandDefinition(
             "SELECT sensor_samples_drop_before(@cutoff)", new { cutoff = now - options.Value.RawRetention }, tx, cancellationToken: cancellationToken))).ToList();
+        await conn.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM occupancy_windows WHERE window_start < @cutoff", new { cutoff = now - options.Value.RawRetention }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         if (dropped.Count > 0)
         {

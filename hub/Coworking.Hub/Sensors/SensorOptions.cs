@@ -5,7 +5,7 @@ public sealed class SensorOptions
 {
     public const string Section = "Sensors";
 
-    /// <summary>Raw samples are kept this long, then dropped a whole month at a time; the hourly rollups are kept.</summary>
+    /// <summary>Raw samples are kept this long, then dropped a whole month at a time; the 15-minute rollups are kept.</summary>
     public TimeSpan RawRetention { get; set; } = TimeSpan.FromDays(90);
 
     /// <summary>Month partitions are made this many months ahead of the current one.</summary>
@@ -16,6 +16,9 @@ public sealed class SensorOptions
 
     /// <summary>How often the utilisation rollup counts what changed.</summary>
     public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the no-show policy looks for bookings to release.</summary>
+    public TimeSpan NoShowInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How far back the very first rollup of a database counts bookings and samples.</summary>
     public TimeSpan FirstRollupLookBack { get; set; } = TimeSpan.FromDays(7);

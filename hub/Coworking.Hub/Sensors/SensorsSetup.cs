@@ -1,6 +1,6 @@
 namespace Coworking.Hub.Sensors;
 
-/// <summary>Wires the sensors feature: sensor configuration, occupancy samples and utilisation.</summary>
+/// <summary>Wires the sensors feature: sensor configuration, occupancy samples, utilisation and the no-show policy.</summary>
 public static class SensorsSetup
 {
     public static IServiceCollection AddSensors(this IServiceCollection services, IConfiguration configuration)
@@ -11,6 +11,9 @@ public static class SensorsSetup
         services.AddHostedService(sp => sp.GetRequiredService<SamplePartitions>());
         services.AddSingleton<UtilisationRollup>();
         services.AddHostedService(sp => sp.GetRequiredService<UtilisationRollup>());
+        services.AddSingleton<NoShowReleaser>();
+        services.AddHostedService(sp => sp.GetRequiredService<NoShowReleaser>());
+        services.AddSingleton<Mail.IMailComposer>(sp => sp.GetRequiredService<NoShowReleaser>());
         return services;
     }
 }

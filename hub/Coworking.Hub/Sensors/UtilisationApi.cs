@@ -28,7 +28,7 @@ public sealed record UtilisationItem(
 /// <summary>A location's utilisation from <see cref="From"/> to <see cref="To"/> (local dates, both included).</summary>
 public sealed record UtilisationResponse(Guid LocationId, string From, string To, UtilisationGrouping By, IReadOnlyList<UtilisationItem> Items);
 
-/// <summary>Utilisation of a location: booked hours against occupied hours, from the hourly rollups (ARCHITECTURE §11).</summary>
+/// <summary>Utilisation of a location: booked hours against occupied hours, from the 15-minute rollups (ARCHITECTURE §11).</summary>
 public static class UtilisationApi
 {
     /// <summary>The longest range one request may ask for.</summary>
@@ -37,6 +37,8 @@ public static class UtilisationApi
     public static IEndpointRouteBuilder MapUtilisationApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/locations/{id:guid}/utilisation", GetUtilisation).WithTags("Sensors");
+        routes.MapUtilisationInsightsApi();
+        routes.MapNoShowPolicyApi();
         return routes;
     }
 
@@ -77,7 +79,7 @@ public static class UtilisationApi
                    coalesce(sum(u.booked_s), 0) AS bookedseconds, coalesce(sum(u.occupied_s), 0) AS occupiedseconds
             FROM resources r
             JOIN areas a ON a.id = r.area_id
-            LEFT JOIN utilisation_hours u ON u.resource_id = r.id AND u.location_id = r.location_id AND u.hour >= @start AND u.hour < @end
+            LEFT JOIN utilisation_quarters u ON u.resource_id = r.id AND u.location_id = r.location_id AND u.quarter >= @start AND u.quarter < @end
             WHERE r.location_id = @id AND (r.removed_at IS NULL OR u.resource_id IS NOT NULL)
             GROUP BY r.id, a.name
             ORDER BY r.kind, r.name, r.id
@@ -104,7 +106,7 @@ public static class UtilisationApi
             resourceId, areaId, kind, name, rows.Count, Math.Round(booked / 60.0, 2), Math.Round(occupied / 60.0, 2), booked == 0 ? null : Math.Round((double)occupied / booked, 3));
     }
 
-    private static DateOnly? Date(string? text, string field, ValidationErrors errors)
+    internal static DateOnly? Date(string? text, string field, ValidationErrors errors)
     {
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value) && value.Year is >= 2000 and <= 2200)
         {
@@ -115,7 +117,7 @@ public static class UtilisationApi
         return null;
     }
 
-    private static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    internal static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private sealed record ResourceRow
     {

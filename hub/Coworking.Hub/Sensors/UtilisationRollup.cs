@@ -6,10 +6,11 @@ using Npgsql;
 namespace Coworking.Hub.Sensors;
 
 /// <summary>
-/// Keeps utilisation_hours (migration 0122) up to date: for each resource and UTC hour, the seconds it was occupied (a
-/// sample's state lasts until the resource's next sample) and the seconds members had it booked. Each round counts every
-/// live resource again from the hour the last round reached (so the current hour grows and the one before is finished),
-/// and the resources late samples touched from the earliest hour they touch. An hour is always counted whole, replacing
+/// Keeps utilisation_quarters (migration 0190) up to date: for each resource and UTC quarter of an hour, the seconds it was
+/// occupied (a sample's state lasts until the resource's next sample), the seconds members had it booked, the most people
+/// counted and CO2 from the edges' 5-minute aggregates. Each round counts every live resource again from the quarter the
+/// last round reached (so the current quarter grows and the one before is finished), and the resources late samples
+/// touched from the earliest quarter they touch. A quarter is always counted whole, replacing
 /// what was there, so a round run twice writes the same. A booking changed after its hours were finished is not counted
 /// again unless a sample touches them. One hub instance rolls up at a time (an advisory lock).
 /// </summary>
@@ -17,6 +18,9 @@ public sealed class UtilisationRollup(TenantDataSource db, TimeProvider time, IO
     : BackgroundService
 {
     private const long RollupLockKey = 0x726f6c6c7570;
+
+    /// <summary>Quarters are counted from the hour: any instant on a UTC hour serves as date_bin's origin.</summary>
+    private static readonly DateTimeOffset QuarterOrigin = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,7 +39,7 @@ public sealed class UtilisationRollup(TenantDataSource db, TimeProvider time, IO
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Counts what changed since the last round, up to now; the resource-hours written.</summary>
+    /// <summary>Counts what changed since the last round, up to now; the resource-quarters written.</summary>
     public async Task<long> RollUpAsync(CancellationToken cancellationToken)
     {
         using var system = TenantScope.System("utilisation rollup: every organisation's samples and bookings");
@@ -46,23 +50,23 @@ public sealed class UtilisationRollup(TenantDataSource db, TimeProvider time, IO
         var written = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
             """
             WITH progress AS (
-                SELECT date_trunc('hour', coalesce((SELECT through FROM utilisation_progress), @now - @firstLookBack), 'UTC') AS from_hour
+                SELECT date_bin('15 minutes', coalesce((SELECT through FROM utilisation_progress), @now - @firstLookBack), @origin) AS from_quarter
             ), stale AS (
-                DELETE FROM utilisation_stale RETURNING location_id, resource_id, from_hour
+                DELETE FROM utilisation_stale RETURNING location_id, resource_id, from_quarter
             ), wanted AS (
-                SELECT r.id AS resource_id, (SELECT from_hour FROM progress) AS from_hour FROM resources r WHERE r.removed_at IS NULL
+                SELECT r.id AS resource_id, (SELECT from_quarter FROM progress) AS from_quarter FROM resources r WHERE r.removed_at IS NULL
                 UNION ALL
-                SELECT r.id, s.from_hour FROM stale s JOIN resources r ON r.id = s.resource_id AND r.location_id = s.location_id
+                SELECT r.id, date_bin('15 minutes', s.from_quarter, @origin) FROM stale s JOIN resources r ON r.id = s.resource_id AND r.location_id = s.location_id
             ), targets AS (
-                SELECT w.resource_id, r.location_id, l.organisation_id, least(min(w.from_hour), date_trunc('hour', @now, 'UTC')) AS from_hour
+                SELECT w.resource_id, r.location_id, l.organisation_id, least(min(w.from_quarter), date_bin('15 minutes', @now, @origin)) AS from_quarter
                 FROM wanted w JOIN resources r ON r.id = w.resource_id JOIN locations l ON l.id = r.location_id
                 GROUP BY w.resource_id, r.location_id, l.organisation_id
-            ), hours AS (
-                SELECT t.resource_id, t.location_id, t.organisation_id, h AS hour
-                FROM targets t, generate_series(t.from_hour, date_trunc('hour', @now, 'UTC'), interval '1 hour') AS h
+            ), quarters AS (
+                SELECT t.resource_id, t.location_id, t.organisation_id, q AS quarter
+                FROM targets t, generate_series(t.from_quarter, date_bin('15 minutes', @now, @origin), interval '15 minutes') AS q
             ), samples AS (
                 -- Each sample's state from its time until the resource's next sample, starting with the last one before
-                -- the first hour counted; only samples an edge of the resource's own location reported.
+                -- the first quarter counted; only samples an edge of the resource's own location reported.
                 SELECT x.resource_id, x.occurred_at, x.occupied, x.people_count,
                        coalesce(lead(x.occurred_at) OVER (PARTITION BY x.resource_id ORDER BY x.occurred_at, x.event_id), @now) AS until
                 FROM targets t
@@ -72,43 +76,54 @@ public sealed class UtilisationRollup(TenantDataSource db, TimeProvider time, IO
                     WHERE s.resource_id = t.resource_id AND s.location_id = t.location_id AND s.occurred_at < @now
                       AND s.occurred_at >= coalesce(
                           (SELECT max(p.occurred_at) FROM sensor_samples p
-                           WHERE p.resource_id = t.resource_id AND p.location_id = t.location_id AND p.occurred_at < t.from_hour),
-                          t.from_hour)
+                           WHERE p.resource_id = t.resource_id AND p.location_id = t.location_id AND p.occurred_at < t.from_quarter),
+                          t.from_quarter)
                 ) x ON true
             ), occupied AS (
-                SELECT h.resource_id, h.hour,
-                       coalesce(sum(extract(epoch FROM least(s.until, h.hour + interval '1 hour') - greatest(s.occurred_at, h.hour)))
+                SELECT q.resource_id, q.quarter,
+                       coalesce(sum(extract(epoch FROM least(s.until, q.quarter + interval '15 minutes') - greatest(s.occurred_at, q.quarter)))
                                 FILTER (WHERE s.occupied), 0) AS seconds,
                        -- (least and greatest skip NULLs: each sum counts only the rows its FILTER keeps.)
                        max(s.people_count) AS peak_count
-                FROM hours h
-                LEFT JOIN samples s ON s.resource_id = h.resource_id AND s.occurred_at < h.hour + interval '1 hour' AND s.until > h.hour
-                GROUP BY h.resource_id, h.hour
+                FROM quarters q
+                LEFT JOIN samples s ON s.resource_id = q.resource_id AND s.occurred_at < q.quarter + interval '15 minutes' AND s.until > q.quarter
+                GROUP BY q.resource_id, q.quarter
             ), booked AS (
-                SELECT h.resource_id, h.hour,
-                       coalesce(sum(extract(epoch FROM least(b.ends_at, h.hour + interval '1 hour', @now) - greatest(b.starts_at, h.hour)))
+                SELECT q.resource_id, q.quarter,
+                       coalesce(sum(extract(epoch FROM least(b.ends_at, q.quarter + interval '15 minutes', @now) - greatest(b.starts_at, q.quarter)))
                                 FILTER (WHERE b.id IS NOT NULL), 0) AS seconds
-                FROM hours h
-                LEFT JOIN bookings b ON b.resource_id = h.resource_id AND b.kind = 'member' AND b.cancelled_at IS NULL
-                                    AND b.starts_at < least(h.hour + interval '1 hour', @now) AND b.ends_at > h.hour
-                GROUP BY h.resource_id, h.hour
+                FROM quarters q
+                LEFT JOIN bookings b ON b.resource_id = q.resource_id AND b.kind = 'member' AND b.cancelled_at IS NULL
+                                    AND b.starts_at < least(q.quarter + interval '15 minutes', @now) AND b.ends_at > q.quarter
+                GROUP BY q.resource_id, q.quarter
+            ), air AS (
+                -- CO2 from the edges' 5-minute aggregates that start in the quarter, the mean weighted by each window's length.
+                SELECT q.resource_id, q.quarter,
+                       sum(w.co2_mean_ppm * w.window_s) / nullif(sum(w.window_s) FILTER (WHERE w.co2_mean_ppm IS NOT NULL), 0) AS co2_mean,
+                       max(w.co2_max_ppm) AS co2_max
+                FROM quarters q
+                JOIN occupancy_windows w ON w.resource_id = q.resource_id AND w.location_id = q.location_id
+                                        AND w.window_start >= q.quarter AND w.window_start < q.quarter + interval '15 minutes'
+                GROUP BY q.resource_id, q.quarter
             ), counted AS (
-                SELECT h.organisation_id, h.location_id, h.resource_id, h.hour, round(o.seconds)::int AS occupied_s, round(b.seconds)::int AS booked_s,
-                       o.peak_count
-                FROM hours h
-                JOIN occupied o ON o.resource_id = h.resource_id AND o.hour = h.hour
-                JOIN booked b ON b.resource_id = h.resource_id AND b.hour = h.hour
-                WHERE round(o.seconds) > 0 OR round(b.seconds) > 0 OR o.peak_count IS NOT NULL
+                SELECT q.organisation_id, q.location_id, q.resource_id, q.quarter, round(o.seconds)::int AS occupied_s, round(b.seconds)::int AS booked_s,
+                       o.peak_count, round(a.co2_mean::numeric, 1)::double precision AS co2_mean, a.co2_max
+                FROM quarters q
+                JOIN occupied o ON o.resource_id = q.resource_id AND o.quarter = q.quarter
+                JOIN booked b ON b.resource_id = q.resource_id AND b.quarter = q.quarter
+                LEFT JOIN air a ON a.resource_id = q.resource_id AND a.quarter = q.quarter
+                WHERE round(o.seconds) > 0 OR round(b.seconds) > 0 OR o.peak_count IS NOT NULL OR a.co2_max IS NOT NULL
             ), cleared AS (
-                -- Hours counted again that now hold nothing; disjoint from the rows written below, so the two never meet.
-                DELETE FROM utilisation_hours u USING targets t
-                WHERE u.resource_id = t.resource_id AND u.hour >= t.from_hour
-                  AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.resource_id = u.resource_id AND c.hour = u.hour)
+                -- Quarters counted again that now hold nothing; disjoint from the rows written below, so the two never meet.
+                DELETE FROM utilisation_quarters u USING targets t
+                WHERE u.resource_id = t.resource_id AND u.quarter >= t.from_quarter
+                  AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.resource_id = u.resource_id AND c.quarter = u.quarter)
             ), written AS (
-                INSERT INTO utilisation_hours (organisation_id, location_id, resource_id, hour, occupied_s, booked_s, peak_count)
-                SELECT organisation_id, location_id, resource_id, hour, occupied_s, booked_s, peak_count FROM counted
-                ON CONFLICT (resource_id, hour) DO UPDATE
-                    SET occupied_s = excluded.occupied_s, booked_s = excluded.booked_s, peak_count = excluded.peak_count
+                INSERT INTO utilisation_quarters (organisation_id, location_id, resource_id, quarter, occupied_s, booked_s, peak_count, co2_mean_ppm, co2_max_ppm)
+                SELECT organisation_id, location_id, resource_id, quarter, occupied_s, booked_s, peak_count, co2_mean, co2_max FROM counted
+                ON CONFLICT (resource_id, quarter) DO UPDATE
+                    SET occupied_s = excluded.occupied_s, booked_s = excluded.booked_s, peak_count = excluded.peak_count,
+                        co2_mean_ppm = excluded.co2_mean_ppm, co2_max_ppm = excluded.co2_max_ppm
                 RETURNING 1
             ), moved AS (
                 INSERT INTO utilisation_progress (only_row, through) VALUES (true, @now)
@@ -116,7 +131,7 @@ public sealed class UtilisationRollup(TenantDataSource db, TimeProvider time, IO
             )
             SELECT count(*) FROM written
             """,
-            new { now, firstLookBack = options.Value.FirstRollupLookBack },
+            new { now, firstLookBack = options.Value.FirstRollupLookBack, origin = QuarterOrigin },
             tx,
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);

@@ -16,6 +16,19 @@ public static class OccupancyReports
         Occupancy = new OccupancyReport { ResourceId = resourceId.ToString(), AreaId = areaId.ToString(), Occupied = occupied, Count = count },
     };
 
+    /// <summary>A 5-minute aggregate as the edge sends it: the state at the window's end with the window's figures.</summary>
+    public static ReportedEvent Window(Guid resourceId, Guid areaId, DateTimeOffset start, int occupiedSeconds, double co2Mean, double co2Max, string? eventId = null) => new()
+    {
+        EventId = eventId ?? Guid.CreateVersion7().ToString(),
+        Kind = ReportedEventKind.OccupancyAggregate,
+        OccurredAt = Timestamp.FromDateTimeOffset(start.AddMinutes(5)),
+        Occupancy = new OccupancyReport
+        {
+            ResourceId = resourceId.ToString(), AreaId = areaId.ToString(), Occupied = occupiedSeconds > 0, Count = -1, WindowStart = Timestamp.FromDateTimeOffset(start),
+            WindowS = 300, OccupiedS = occupiedSeconds, PeakCount = -1, Co2MeanPpm = co2Mean, Co2MaxPpm = co2Max,
+        },
+    };
+
     public static async Task<IntakeResultView> StoreAsync(IServiceProvider services, Guid edgeId, Guid organisationId, Guid locationId, params ReportedEvent[] events)
     {
         using var system = Coworking.Hub.Database.TenantScope.System("test: reports as an edge's sync stream does");

@@ -1,6 +1,8 @@
 using Coworking.Hub.Sensors;
 using Coworking.Hub.Tests.Support;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Coworking.Hub.Tests.Sensors;
 
@@ -65,6 +67,36 @@ public sealed class UtilisationTests(ClockedHubFixture hub) : IClassFixture<Cloc
 
         Assert.Equal(50, after["occupiedMinutes"]!.GetValue<double>());
         Assert.Equal(after.ToJsonString(), (await RoomAsync(site, room)).ToJsonString());
+    }
+
+    [Fact]
+    public async Task Rollup_counts_quarters_of_an_hour_with_co2_from_the_edges_aggregates_stored_once()
+    {
+        var (site, room, _) = await BookedRoomAndFreeDeskAsync();
+        var edge = Guid.NewGuid();
+        hub.Time.AdjustTime(Monday.AddHours(13));
+        var window = OccupancyReports.Window(room, site.AreaId, Monday.AddHours(10).AddMinutes(20), 240, co2Mean: 800, co2Max: 950);
+        await OccupancyReports.StoreAsync(
+            hub.Services, edge, hub.OrganisationId, site.LocationId,
+            OccupancyReports.Change(room, site.AreaId, occupied: true, Monday.AddHours(10).AddMinutes(10)),
+            OccupancyReports.Change(room, site.AreaId, occupied: false, Monday.AddHours(10).AddMinutes(40)),
+            window,
+            OccupancyReports.Window(room, site.AreaId, Monday.AddHours(10).AddMinutes(25), 300, co2Mean: 1000, co2Max: 1100));
+        var again = await OccupancyReports.StoreAsync(hub.Services, edge, hub.OrganisationId, site.LocationId, window);
+        Assert.Equal([window.EventId], again.Stored);
+
+        await RollUpAsync();
+
+        await using var conn = new NpgsqlConnection(hub.ConnectionString);
+        var quarters = (await conn.QueryAsync<(DateTime Quarter, int OccupiedS, int BookedS, double? Co2Mean, double? Co2Max)>(
+            "SELECT quarter, occupied_s, booked_s, co2_mean_ppm, co2_max_ppm FROM utilisation_quarters WHERE resource_id = @room AND quarter < @noon ORDER BY quarter",
+            new { room, noon = Monday.AddHours(12) })).ToList();
+        Assert.Equal(
+            [(Monday.AddHours(10).UtcDateTime, 300, 900), (Monday.AddHours(10.25).UtcDateTime, 900, 900), (Monday.AddHours(10.5).UtcDateTime, 600, 900), (Monday.AddHours(10.75).UtcDateTime, 0, 900)],
+            quarters.Take(4).Select(q => (q.Quarter, q.OccupiedS, q.BookedS)));
+        Assert.Equal((900.0, 1100.0), (quarters[1].Co2Mean!.Value, quarters[1].Co2Max!.Value));
+        Assert.Null(quarters[0].Co2Mean);
+        Assert.Equal(30, (await RoomAsync(site, room))["occupiedMinutes"]!.GetValue<double>());
     }
 
     [Fact]
