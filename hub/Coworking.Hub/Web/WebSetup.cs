@@ -47,6 +47,7 @@ public static class WebSetup
         builder.Services.AddScoped<ConsoleAudit>();
         builder.Services.AddSingleton<DoorAlarmStore>();
         builder.Services.AddScoped<AccessLogReader>();
+        builder.Services.AddSingleton<Console.Billing.InvoiceSearch>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
