@@ -48,6 +48,8 @@ public static class WebSetup
         builder.Services.AddSingleton<DoorAlarmStore>();
         builder.Services.AddScoped<AccessLogReader>();
         builder.Services.AddSingleton<Console.Billing.InvoiceSearch>();
+        builder.Services.AddSingleton<LiveSignals>();
+        builder.Services.AddSingleton<Database.INotificationListener>(services => services.GetRequiredService<LiveSignals>());
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
