@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Coworking.Benchmarks.Support;
 using Coworking.Hub;
-using Coworking.Hub.Database;
 using Coworking.Hub.Organisations;
 using Coworking.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +30,6 @@ public static class ConsoleBenchmark
         var requests = Option(args, "--requests", 200);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_console");
-        Migrator.Apply(connectionString);
         await using var hub = HubApp.Build(
             ["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(connectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"]);
         await hub.StartAsync();
