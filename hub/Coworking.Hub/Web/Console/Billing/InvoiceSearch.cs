@@ -83,22 +83,25 @@ internal sealed class InvoiceSearch(TenantDataSource db, TimeProvider time)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<DunningRow>(new CommandDefinition(
             """
-            SELECT m.id AS member_id, m.name AS member_name, count(c.invoice_id)::int AS open_invoices, coalesce(min(i.currency), '') AS currency,
-                   coalesce(sum(c.amount_due_minor), 0)::bigint AS owed_minor, coalesce(max(c.failed_attempts), 0) AS failed_attempts,
-                   min(c.next_attempt_at) AS next_attempt_at, min(i.due_at) AS oldest_due_at,
+            WITH open AS (
+                SELECT i.member_id, i.currency, c.amount_due_minor, c.failed_attempts, c.next_attempt_at, i.due_at
+                FROM invoice_collection c JOIN invoices i ON i.id = c.invoice_id
+                WHERE c.status = 'open' AND i.kind = 'invoice' AND i.organisation_id = @organisationId
+                  AND (@memberId::uuid IS NULL OR i.member_id = @memberId)),
+            candidates AS (
+                SELECT member_id FROM open WHERE @memberId::uuid IS NOT NULL OR failed_attempts > 0 OR due_at < @now
+                UNION SELECT bc.member_id FROM billing_customers bc WHERE bc.suspended_by_dunning AND (@memberId::uuid IS NULL OR bc.member_id = @memberId)
+                UNION SELECT @memberId::uuid WHERE @memberId::uuid IS NOT NULL)
+            SELECT m.id AS member_id, m.name AS member_name, count(o.member_id)::int AS open_invoices, coalesce(min(o.currency), '') AS currency,
+                   coalesce(sum(o.amount_due_minor), 0)::bigint AS owed_minor, coalesce(max(o.failed_attempts), 0) AS failed_attempts,
+                   min(o.next_attempt_at) AS next_attempt_at, min(o.due_at) AS oldest_due_at,
                    coalesce(bool_or(bc.suspended_by_dunning), false) AS suspended_by_dunning, coalesce(bool_or(bc.payment_method_id IS NOT NULL), false) AS card_saved
-            FROM members m
+            FROM candidates x JOIN members m ON m.id = x.member_id
                 LEFT JOIN billing_customers bc ON bc.member_id = m.id
-                LEFT JOIN invoices i ON i.member_id = m.id AND i.kind = 'invoice'
-                LEFT JOIN invoice_collection c ON c.invoice_id = i.id AND c.status = 'open'
-            WHERE m.organisation_id = @organisationId
-              AND (@scope::uuid[] IS NULL OR m.home_location_id = ANY(@scope))
-              AND (@memberId::uuid IS NULL OR m.id = @memberId)
-              AND (@memberId::uuid IS NOT NULL OR bc.suspended_by_dunning OR EXISTS (
-                    SELECT 1 FROM invoices oi JOIN invoice_collection oc ON oc.invoice_id = oi.id
-                    WHERE oi.member_id = m.id AND oc.status = 'open' AND (oc.failed_attempts > 0 OR oi.due_at < @now)))
+                LEFT JOIN open o ON o.member_id = m.id
+            WHERE m.organisation_id = @organisationId AND (@scope::uuid[] IS NULL OR m.home_location_id = ANY(@scope))
             GROUP BY m.id, m.name
-            ORDER BY max(c.failed_attempts) DESC NULLS LAST, min(i.due_at) NULLS LAST, m.name
+            ORDER BY max(o.failed_attempts) DESC NULLS LAST, min(o.due_at) NULLS LAST, m.name
             LIMIT @limit
             """,
             new { organisationId = caller.OrganisationId, scope, memberId, now = time.GetUtcNow(), limit },
