@@ -47,6 +47,9 @@ public static class WebSetup
         builder.Services.AddScoped<ConsoleAudit>();
         builder.Services.AddSingleton<DoorAlarmStore>();
         builder.Services.AddScoped<AccessLogReader>();
+        builder.Services.AddSingleton<Console.Billing.InvoiceSearch>();
+        builder.Services.AddSingleton<LiveSignals>();
+        builder.Services.AddSingleton<Database.INotificationListener>(services => services.GetRequiredService<LiveSignals>());
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

@@ -45,7 +45,8 @@ public sealed class WebHub : IAsyncLifetime
         ConnectionString = await server.CreateDatabaseAsync("web");
         var created = await BootstrapAsync();
         OrganisationId = created.GetProperty("organisationId").GetGuid();
-        Hub = await HubInstance.StartAsync(ConnectionString, [$"--Mail:PickupDirectory={Mailbox}"]);
+        // The billing run every 2 s (not every minute), so an invoice a test needs is issued while it waits.
+        Hub = await HubInstance.StartAsync(ConnectionString, [$"--Mail:PickupDirectory={Mailbox}", "--Billing:ScheduleInterval=00:00:02"]);
         Admin = new HttpClient { BaseAddress = Hub.ApiUrl, Timeout = TimeSpan.FromSeconds(60) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", created.GetProperty("apiKey").GetString());
 

@@ -11,10 +11,13 @@ namespace Coworking.Hub.Web.Console.Live;
 /// something new reached the hub for the operator's locations — <c>access</c> (an access decision), <c>door</c> (a door
 /// or reader event), <c>alarms</c> (a door event, or an alarm acknowledged). The page's script (js/live.js) then fetches
 /// the page again and swaps in the parts that changed, so what is shown is always rendered, and scoped, by the page itself.
-/// Each stream reads the latest arrival times once every <see cref="Poll"/>; any hub instance serves any stream.
+/// Each stream reads the latest arrival times when <see cref="LiveSignals"/> wakes it (PostgreSQL NOTIFY from whichever
+/// instance or writer inserted the rows, migration 0140), at the latest every <see cref="KeepAlive"/>, and once every
+/// <see cref="Poll"/> while notifications are lost; any hub instance serves any stream.
 /// </summary>
 internal static class LiveEvents
 {
+    /// <summary>How often a stream reads while the notification connection is lost.</summary>
     public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
@@ -27,7 +30,7 @@ internal static class LiveEvents
 
     /// <param name="since">Unix milliseconds the page was rendered at: what reached the hub after it is new.</param>
     private static async Task StreamAsync(
-        HttpContext http, ConsoleContexts contexts, AccessEventStore access, EdgeEventStore edgeEvents, DoorAlarmStore alarms, TimeProvider time,
+        HttpContext http, ConsoleContexts contexts, AccessEventStore access, EdgeEventStore edgeEvents, DoorAlarmStore alarms, LiveSignals signals, TimeProvider time,
         IHostApplicationLifetime lifetime, [FromQuery] string? location, [FromQuery] long? since)
     {
         var context = await contexts.GetAsync(http.RequestAborted);
@@ -52,6 +55,7 @@ internal static class LiveEvents
         var start = since is { } ms && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, time.GetUtcNow().ToUnixTimeMilliseconds())) : time.GetUtcNow();
         var (lastAccess, lastDoor, lastAck) = (start, start, start);
         var quiet = TimeSpan.Zero;
+        using var subscription = signals.Subscribe(locations);
         try
         {
             await http.Response.WriteAsync("retry: 3000\n\n", token);
@@ -86,7 +90,7 @@ internal static class LiveEvents
                     sent |= await SendAsync(http, "alarms", newDoor ? lastDoor : lastAck, token);
                 }
 
-                quiet = sent ? TimeSpan.Zero : quiet + Poll;
+                quiet = sent ? TimeSpan.Zero : quiet;
                 if (quiet >= KeepAlive)
                 {
                     await http.Response.WriteAsync(": keep-alive\n\n", token);
@@ -94,7 +98,12 @@ internal static class LiveEvents
                     quiet = TimeSpan.Zero;
                 }
 
-                await Task.Delay(Poll, time, token);
+                // Woken by a NOTIFY for one of the stream's locations; polled only while notifications are lost.
+                var wait = signals.IsListening ? KeepAlive : Poll;
+                if (!await subscription.WaitAsync(wait, time, token))
+                {
+                    quiet += wait;
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
