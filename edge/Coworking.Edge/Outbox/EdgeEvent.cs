@@ -92,7 +92,7 @@ public static class EdgeEventKindNames
     /// Sensor readings: what the outbox may drop, oldest first, to stay inside its disk budget. Access decisions and
     /// door events never are.
     /// </summary>
-    public static bool IsExpendable(this EdgeEventKind kind) => kind is EdgeEventKind.OccupancyChanged;
+    public static bool IsExpendable(this EdgeEventKind kind) => kind is EdgeEventKind.OccupancyChanged or EdgeEventKind.OccupancyAggregate;
 
     public static bool TryParse(string wireName, out EdgeEventKind kind)
     {
