@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coworking.Sim.Brivo;
 using Coworking.Sim.Bus;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
@@ -18,7 +19,8 @@ namespace Coworking.Sim;
 /// Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API, and
 /// with a "stripe" section the Stripe API at /v1 and its control API at /stripe, with a "sensors" section occupancy
 /// sensors publishing over MQTT and their control API at /sensors, with a "kisi" section Kisi's API at /kisi/api and its
-/// control API at /kisi/control.
+/// control API at /kisi/control, with a "brivo" section Brivo's token endpoint and API under /brivo and its control API at
+/// /brivo/control.
 /// </summary>
 internal static class SimApp
 {
@@ -73,6 +75,11 @@ internal static class SimApp
             builder.Services.AddSingleton(new KisiStore(kisi));
         }
 
+        if (options.Brivo is { } brivo)
+        {
+            builder.Services.AddSingleton(new BrivoStore(brivo));
+        }
+
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -92,6 +99,12 @@ internal static class SimApp
         {
             app.MapKisiApi();
             app.MapKisiControlApi();
+        }
+
+        if (options.Brivo is not null)
+        {
+            app.MapBrivoApi();
+            app.MapBrivoControlApi();
         }
 
         return app;

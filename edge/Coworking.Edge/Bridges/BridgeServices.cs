@@ -1,3 +1,4 @@
+using Coworking.Edge.Bridges.Brivo;
 using Coworking.Edge.Bridges.Kisi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,10 +32,29 @@ public static class BridgeServices
         services.AddSingleton<KisiBridge>();
         services.AddSingleton<IVendorBridge>(sp => sp.GetRequiredService<KisiBridge>());
         services.AddHostedService(sp => sp.GetRequiredService<KisiBridge>());
+        services.AddSingleton(options.Brivo);
+        services.AddSingleton<BrivoTokens>();
+        foreach (var name in new[] { BrivoBridge.HttpClientName, BrivoTokens.HttpClientName })
+        {
+            services.AddHttpClient(name).AddStandardResilienceHandler(resilience => Resilience(resilience, options.Brivo.AttemptTimeoutSeconds));
+        }
+
+        services.AddSingleton<BrivoBridge>();
+        services.AddSingleton<IVendorBridge>(sp => sp.GetRequiredService<BrivoBridge>());
+        services.AddHostedService(sp => sp.GetRequiredService<BrivoBridge>());
         services.AddSingleton<KisiEventLedger>();
         services.AddSingleton<KisiWebhook>();
         services.AddSingleton<VendorBridges>();
         return services;
+    }
+
+    /// <summary>Retries with jittered backoff honouring Retry-After on 5xx, 408, 429 and timeouts; an attempt timeout; a circuit breaker.</summary>
+    private static void Resilience(HttpStandardResilienceOptions resilience, int attemptTimeoutSeconds)
+    {
+        resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(Math.Max(1, attemptTimeoutSeconds));
+        resilience.CircuitBreaker.SamplingDuration = resilience.AttemptTimeout.Timeout * 2;
+        resilience.TotalRequestTimeout.Timeout = resilience.AttemptTimeout.Timeout * 4;
+        resilience.Retry.UseJitter = true;
     }
 
     public static IEndpointRouteBuilder MapBridgeWebhooks(this IEndpointRouteBuilder app)

@@ -34,6 +34,9 @@ internal sealed record SimOptions
     /// <summary>The Kisi API simulator; null (no "kisi" section) leaves it off.</summary>
     public Kisi.KisiSimOptions? Kisi { get; init; }
 
+    /// <summary>The Brivo API simulator; null (no "brivo" section) leaves it off.</summary>
+    public Brivo.BrivoSimOptions? Brivo { get; init; }
+
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -116,6 +119,11 @@ internal sealed record SimOptions
         if (Kisi is not null)
         {
             errors.AddRange(Kisi.Validate());
+        }
+
+        if (Brivo is not null)
+        {
+            errors.AddRange(Brivo.Validate());
         }
 
         return errors;

@@ -54,7 +54,7 @@ internal static class DoorControllers
     {
         VendorKind.Kisi => ["api_key", "webhook_secret"],
         VendorKind.SaltoKs => ["client_id", "client_secret"],
-        _ => ["client_id", "client_secret", "api_key"],
+        _ => ["client_id", "client_secret", "api_key", "username", "password"],
     };
 
     public static DoorController ToProto(string controller) => controller switch

@@ -92,7 +92,7 @@ public sealed class VendorBridgesApiTests(HubFixture hub) : IClassFixture<HubFix
         using var missing = await hub.Admin.PutAsJsonAsync($"/api/v1/locations/{location}/vendor-accounts/brivo", new { secrets = new { client_id = "c", client_secret = "s" } });
         using var unknown = await hub.Admin.PutAsJsonAsync($"/api/v1/locations/{location}/vendor-accounts/acme", new { secrets = new { api_key = "k" } });
 
-        Assert.Equal(["secrets.api_key"], (await missing.ProblemAsync(400)).ErrorFields());
+        Assert.Equal(["secrets.api_key", "secrets.username", "secrets.password"], (await missing.ProblemAsync(400)).ErrorFields());
         Assert.Equal(["vendor"], (await unknown.ProblemAsync(400)).ErrorFields());
     }
 
