@@ -5,6 +5,7 @@ using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
 using Coworking.Sim.Kisi;
 using Coworking.Sim.Osdp.SecureChannel;
+using Coworking.Sim.Salto;
 using Coworking.Sim.Sensors;
 using Coworking.Sim.Stripe;
 using Coworking.Sim.Stripe.Api;
@@ -20,7 +21,7 @@ namespace Coworking.Sim;
 /// with a "stripe" section the Stripe API at /v1 and its control API at /stripe, with a "sensors" section occupancy
 /// sensors publishing over MQTT and their control API at /sensors, with a "kisi" section Kisi's API at /kisi/api and its
 /// control API at /kisi/control, with a "brivo" section Brivo's token endpoint and API under /brivo and its control API at
-/// /brivo/control.
+/// /brivo/control, with a "salto" section Salto KS's token endpoint and API under /salto and its control API at /salto/control.
 /// </summary>
 internal static class SimApp
 {
@@ -80,6 +81,11 @@ internal static class SimApp
             builder.Services.AddSingleton(new BrivoStore(brivo));
         }
 
+        if (options.Salto is { } salto)
+        {
+            builder.Services.AddSingleton(new SaltoStore(salto));
+        }
+
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -105,6 +111,12 @@ internal static class SimApp
         {
             app.MapBrivoApi();
             app.MapBrivoControlApi();
+        }
+
+        if (options.Salto is not null)
+        {
+            app.MapSaltoApi();
+            app.MapSaltoControlApi();
         }
 
         return app;

@@ -1,5 +1,6 @@
 using Coworking.Edge.Bridges.Brivo;
 using Coworking.Edge.Bridges.Kisi;
+using Coworking.Edge.Bridges.Salto;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
@@ -42,6 +43,16 @@ public static class BridgeServices
         services.AddSingleton<BrivoBridge>();
         services.AddSingleton<IVendorBridge>(sp => sp.GetRequiredService<BrivoBridge>());
         services.AddHostedService(sp => sp.GetRequiredService<BrivoBridge>());
+        services.AddSingleton(options.Salto);
+        services.AddSingleton<SaltoTokens>();
+        foreach (var name in new[] { SaltoBridge.HttpClientName, SaltoTokens.HttpClientName })
+        {
+            services.AddHttpClient(name).AddStandardResilienceHandler(resilience => Resilience(resilience, options.Salto.AttemptTimeoutSeconds));
+        }
+
+        services.AddSingleton<SaltoBridge>();
+        services.AddSingleton<IVendorBridge>(sp => sp.GetRequiredService<SaltoBridge>());
+        services.AddHostedService(sp => sp.GetRequiredService<SaltoBridge>());
         services.AddSingleton<KisiEventLedger>();
         services.AddSingleton<KisiWebhook>();
         services.AddSingleton<VendorBridges>();

@@ -37,6 +37,9 @@ internal sealed record SimOptions
     /// <summary>The Brivo API simulator; null (no "brivo" section) leaves it off.</summary>
     public Brivo.BrivoSimOptions? Brivo { get; init; }
 
+    /// <summary>The Salto KS API simulator; null (no "salto" section) leaves it off.</summary>
+    public Salto.SaltoSimOptions? Salto { get; init; }
+
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -124,6 +127,11 @@ internal sealed record SimOptions
         if (Brivo is not null)
         {
             errors.AddRange(Brivo.Validate());
+        }
+
+        if (Salto is not null)
+        {
+            errors.AddRange(Salto.Validate());
         }
 
         return errors;

@@ -53,7 +53,7 @@ internal static class DoorControllers
     public static IReadOnlyList<string> RequiredSecrets(VendorKind vendor) => vendor switch
     {
         VendorKind.Kisi => ["api_key", "webhook_secret"],
-        VendorKind.SaltoKs => ["client_id", "client_secret"],
+        VendorKind.SaltoKs => ["client_id", "client_secret", "otp_secret"],
         _ => ["client_id", "client_secret", "api_key", "username", "password"],
     };
 
