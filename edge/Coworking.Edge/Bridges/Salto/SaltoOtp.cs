@@ -34,7 +34,7 @@ internal static class SaltoOtp
             Array.Reverse(step);
         }
 
-        var hash = HMACSHA1.HashData([.. bytes], step);
+        var hash = HMACSHA1.HashData(bytes.ToArray(), step);
         var offset = hash[^1] & 0x0f;
         var binary = ((hash[offset] & 0x7f) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
         return (binary % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
