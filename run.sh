@@ -160,6 +160,11 @@ sensor() {
 sensor "Boardroom presence" "$demo_sensor_topic" presence zigbee2mqtt
 sensor "Boardroom CO2" zigbee2mqtt/boardroom-co2 co2 zigbee2mqtt
 
+# The same firmware-sim plays the demo's Kisi, Brivo and Salto KS accounts (docs/BRIDGES.md); their secrets are demo values.
+kisi_api_key=kisi_demo_key_0001
+kisi_webhook_secret=demo-kisi-webhook-secret
+vendor_secret=demo-vendor-secret-0001
+salto_otp_secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 cat > "$local_dir/sim.json" <<JSON
 {
   "sensors": {
@@ -186,7 +191,12 @@ cat > "$local_dir/sim.json" <<JSON
     "secretKey": "$stripe_secret_key",
     "statePath": "$local_dir/stripe-sim.json",
     "webhooks": [ { "url": "$hub_url/api/v1/webhooks/stripe/$org_id", "secret": "$stripe_webhook_secret" } ]
-  }
+  },
+  "kisi": { "apiKey": "$kisi_api_key", "locks": [ { "id": 101, "name": "Courtyard gate" } ] },
+  "brivo": { "clientId": "demo-brivo-client", "clientSecret": "$vendor_secret", "apiKey": "$vendor_secret", "username": "demo-admin",
+             "password": "$vendor_secret", "accessPoints": [ { "id": 901, "siteId": 77, "name": "Garage door" } ] },
+  "salto": { "clientId": "demo-salto-client", "clientSecret": "$vendor_secret", "otpSecret": "$salto_otp_secret",
+             "sites": [ { "id": "demo-site", "locks": [ { "id": "studio-lock", "name": "Studio" } ] } ] }
 }
 JSON
 dotnet firmware-sim/Coworking.Sim/bin/Debug/net10.0/coworking-sim.dll --config "$local_dir/sim.json" --urls "$sim_url" > "$logs/sim.log" 2>&1 &
@@ -239,6 +249,17 @@ for _ in $(seq 1 120); do
 done
 [ "$(curl -fsS "$edge_status_url/status" | jq -r .sync.connected)" = true ] || { say "the edge did not reach the hub; see $logs/edge.log"; exit 1; }
 
+# The vendor accounts point at the simulator, whose port changes between runs; Kisi's webhooks go to the edge.
+vendor_account() { # VENDOR JSON
+  curl -fsS -X PUT -H "Authorization: Bearer $api_key" -H "Content-Type: application/json" -d "$2" \
+    "$hub_url/api/v1/locations/$DEMO_LOCATION_ID/vendor-accounts/$1" >/dev/null || { say "could not set the demo's $1 account"; exit 1; }
+}
+vendor_account kisi "{\"apiBase\":\"$sim_url/kisi/api\",\"secrets\":{\"api_key\":\"$kisi_api_key\",\"webhook_secret\":\"$kisi_webhook_secret\"}}"
+vendor_account brivo "{\"apiBase\":\"$sim_url/brivo\",\"secrets\":{\"client_id\":\"demo-brivo-client\",\"client_secret\":\"$vendor_secret\",\"api_key\":\"$vendor_secret\",\"username\":\"demo-admin\",\"password\":\"$vendor_secret\"}}"
+vendor_account salto_ks "{\"apiBase\":\"$sim_url/salto\",\"secrets\":{\"client_id\":\"demo-salto-client\",\"client_secret\":\"$vendor_secret\",\"otp_secret\":\"$salto_otp_secret\"}}"
+curl -fsS -X PUT -H "Content-Type: application/json" -d "{\"url\":\"$edge_status_url/bridges/kisi/webhook\",\"secret\":\"$kisi_webhook_secret\"}" \
+  "$sim_url/kisi/control/webhook" >/dev/null || { say "could not point the simulated Kisi's webhook at the edge"; exit 1; }
+
 {
   echo "# Written by ./run.sh; source it:  . .local/demo.env"
   echo "HUB_URL=$hub_url"
@@ -252,6 +273,9 @@ done
   echo "STRIPE_API_BASE=$sim_url"
   echo "STRIPE_SECRET_KEY=$stripe_secret_key"
   echo "STRIPE_WEBHOOK_SECRET=$stripe_webhook_secret"
+  echo "KISI_CONTROL_URL=$sim_url/kisi/control"
+  echo "BRIVO_CONTROL_URL=$sim_url/brivo/control"
+  echo "SALTO_CONTROL_URL=$sim_url/salto/control"
   echo "EDGE_STATUS_URL=$edge_status_url"
   echo "EDGE_PID=$edge_pid"
   echo "DEMO_ADMIN_EMAIL=$demo_admin_email"

@@ -26,6 +26,13 @@ floor2=$(api POST "/locations/$location/areas" '{"name":"Second floor"}' | id)
 front=$(api POST "/locations/$location/doors" "{\"name\":\"Front door\",\"areaId\":\"$lobby\",\"failMode\":\"secure\",\"unlockMs\":5000,\"heldOpenLimitSeconds\":30}" | id)
 rooms=$(api POST "/locations/$location/doors" "{\"name\":\"Meeting rooms\",\"areaId\":\"$floor2\",\"failMode\":\"secure\",\"unlockMs\":4000,\"heldOpenLimitSeconds\":20}" | id)
 stairs=$(api POST "/locations/$location/doors" "{\"name\":\"Stair exit\",\"areaId\":\"$lobby\",\"failMode\":\"safe\",\"unlockMs\":3000,\"heldOpenLimitSeconds\":60}" | id)
+# One door of each vendor kind (docs/BRIDGES.md): their locks are the simulated vendors' in run.sh's firmware-sim.
+kisi_door=$(api POST "/locations/$location/doors" "{\"name\":\"Courtyard gate (Kisi)\",\"areaId\":\"$lobby\",\"failMode\":\"secure\",\"unlockMs\":3000,\"heldOpenLimitSeconds\":30}" | id)
+api PUT "/locations/$location/doors/$kisi_door/controller" '{"controller":"kisi","kisiLockId":"101"}' >/dev/null
+brivo_door=$(api POST "/locations/$location/doors" "{\"name\":\"Garage door (Brivo)\",\"areaId\":\"$lobby\",\"failMode\":\"secure\",\"unlockMs\":3000,\"heldOpenLimitSeconds\":30}" | id)
+api PUT "/locations/$location/doors/$brivo_door/controller" '{"controller":"brivo","brivoSiteId":"77","brivoAccessPointId":"901"}' >/dev/null
+salto_door=$(api POST "/locations/$location/doors" "{\"name\":\"Studio (Salto KS)\",\"areaId\":\"$floor2\",\"failMode\":\"secure\",\"unlockMs\":3000,\"heldOpenLimitSeconds\":30}" | id)
+api PUT "/locations/$location/doors/$salto_door/controller" '{"controller":"salto_ks","saltoSiteId":"demo-site","saltoLockId":"studio-lock"}' >/dev/null
 
 member() { # name email company location
   api POST /members "{\"name\":\"$1\",\"email\":\"$2\",\"company\":\"$3\",\"homeLocationId\":\"$4\"}" | id
@@ -79,6 +86,9 @@ DEMO_SECOND_LOCATION_ID=$second
 DEMO_DOOR_ID=$front
 DEMO_ROOMS_DOOR_ID=$rooms
 DEMO_STAIRS_DOOR_ID=$stairs
+DEMO_KISI_DOOR_ID=$kisi_door
+DEMO_BRIVO_DOOR_ID=$brivo_door
+DEMO_SALTO_DOOR_ID=$salto_door
 DEMO_MEMBER_ID=$ada
 DEMO_ROOM_ID=$boardroom
 DEMO_DESK_ID=$desk

@@ -1,9 +1,11 @@
 using System.Globalization;
+using Coworking.Sim.Brivo;
 using Coworking.Sim.Bus;
 using Coworking.Sim.Configuration;
 using Coworking.Sim.Control;
 using Coworking.Sim.Kisi;
 using Coworking.Sim.Osdp.SecureChannel;
+using Coworking.Sim.Salto;
 using Coworking.Sim.Sensors;
 using Coworking.Sim.Stripe;
 using Coworking.Sim.Stripe.Api;
@@ -18,7 +20,8 @@ namespace Coworking.Sim;
 /// Wires the sim: configuration (--config file.json, appsettings, command line), readers, bus loops, control API, and
 /// with a "stripe" section the Stripe API at /v1 and its control API at /stripe, with a "sensors" section occupancy
 /// sensors publishing over MQTT and their control API at /sensors, with a "kisi" section Kisi's API at /kisi/api and its
-/// control API at /kisi/control.
+/// control API at /kisi/control, with a "brivo" section Brivo's token endpoint and API under /brivo and its control API at
+/// /brivo/control, with a "salto" section Salto KS's token endpoint and API under /salto and its control API at /salto/control.
 /// </summary>
 internal static class SimApp
 {
@@ -77,6 +80,16 @@ internal static class SimApp
             builder.Services.AddSingleton(new KisiStore(kisi));
         }
 
+        if (options.Brivo is { } brivo)
+        {
+            builder.Services.AddSingleton(new BrivoStore(brivo));
+        }
+
+        if (options.Salto is { } salto)
+        {
+            builder.Services.AddSingleton(new SaltoStore(salto));
+        }
+
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -96,6 +109,18 @@ internal static class SimApp
         {
             app.MapKisiApi();
             app.MapKisiControlApi();
+        }
+
+        if (options.Brivo is not null)
+        {
+            app.MapBrivoApi();
+            app.MapBrivoControlApi();
+        }
+
+        if (options.Salto is not null)
+        {
+            app.MapSaltoApi();
+            app.MapSaltoControlApi();
         }
 
         return app;

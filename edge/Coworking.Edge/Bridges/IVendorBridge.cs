@@ -49,7 +49,8 @@ public sealed class VendorBridges(IEnumerable<IVendorBridge> bridges)
 
     public IVendorBridge? BridgeOf(string doorId) => _bridges.FirstOrDefault(b => b.DoorIds.Contains(doorId));
 
-    public IEnumerable<BridgeHealth> Health() => _bridges.Select(b => b.Status).Select(s => new BridgeHealth
+    /// <summary>The heartbeat's bridges: those with doors or an account at work; a vendor the location does not use stays out.</summary>
+    public IEnumerable<BridgeHealth> Health() => _bridges.Select(b => b.Status).Where(s => s.Doors > 0 || s.State != "not_configured").Select(s => new BridgeHealth
     {
         Vendor = s.Vendor,
         LastReconcileAt = s.LastReconcileAt is { } at ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(at) : null,

@@ -34,6 +34,12 @@ internal sealed record SimOptions
     /// <summary>The Kisi API simulator; null (no "kisi" section) leaves it off.</summary>
     public Kisi.KisiSimOptions? Kisi { get; init; }
 
+    /// <summary>The Brivo API simulator; null (no "brivo" section) leaves it off.</summary>
+    public Brivo.BrivoSimOptions? Brivo { get; init; }
+
+    /// <summary>The Salto KS API simulator; null (no "salto" section) leaves it off.</summary>
+    public Salto.SaltoSimOptions? Salto { get; init; }
+
     /// <summary>Every problem with the configuration, one line each; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -116,6 +122,16 @@ internal sealed record SimOptions
         if (Kisi is not null)
         {
             errors.AddRange(Kisi.Validate());
+        }
+
+        if (Brivo is not null)
+        {
+            errors.AddRange(Brivo.Validate());
+        }
+
+        if (Salto is not null)
+        {
+            errors.AddRange(Salto.Validate());
         }
 
         return errors;

@@ -53,8 +53,8 @@ internal static class DoorControllers
     public static IReadOnlyList<string> RequiredSecrets(VendorKind vendor) => vendor switch
     {
         VendorKind.Kisi => ["api_key", "webhook_secret"],
-        VendorKind.SaltoKs => ["client_id", "client_secret"],
-        _ => ["client_id", "client_secret", "api_key"],
+        VendorKind.SaltoKs => ["client_id", "client_secret", "otp_secret"],
+        _ => ["client_id", "client_secret", "api_key", "username", "password"],
     };
 
     public static DoorController ToProto(string controller) => controller switch

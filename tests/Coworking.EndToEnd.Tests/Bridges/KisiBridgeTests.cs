@@ -118,6 +118,52 @@ public sealed class KisiBridgeTests
     }
 
     [Fact]
+    public async Task Two_hundred_changes_made_while_kisi_is_away_all_reach_kisi_when_it_is_back_with_nothing_extra_left()
+    {
+        await using var kisi = await KisiSim.StartAsync(LockId);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: EdgeSettings);
+        var (area, _) = await KisiDoorAsync(site, kisi);
+        var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
+        await AssignmentOfAsync(kisi, site.AdaId);
+
+        await kisi.SetDownAsync(true);
+        var start = DateTimeOffset.UtcNow.AddHours(2);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var bookings = new List<(Guid Id, DateTimeOffset Start)>();
+        for (var i = 0; i < 160; i++)
+        {
+            var slot = start.AddMinutes(30 * i);
+            bookings.Add(((await site.Api.BookAsync(site.AdaId, room, slot, slot.AddMinutes(25))).GetProperty("id").GetGuid(), slot));
+        }
+
+        var cancelled = bookings.Where((_, i) => i % 4 == 0).ToList();
+        foreach (var (id, _) in cancelled)
+        {
+            await site.Api.CancelBookingAsync(id);
+        }
+
+        await site.SyncedAsync();
+        await kisi.SetDownAsync(false);
+        await Eventually.Async(
+            async () => (await kisi.StateAsync()).GetProperty("role_assignments").GetArrayLength() == 1 + bookings.Count - cancelled.Count
+                && (await site.Edge.StatusAsync()).GetProperty("bridges")[0].GetProperty("state").GetString() == "in_step",
+            "every booking left reaches Kisi",
+            () => site.Edge.Output[^Math.Min(4000, site.Edge.Output.Length)..],
+            TimeSpan.FromMinutes(4));
+
+        var state = await kisi.StateAsync();
+        var holderOfUser = state.GetProperty("users").EnumerateArray().ToDictionary(u => u.GetProperty("id").GetInt64(), u => Guid.Parse(u.GetProperty("email").GetString()![..36]));
+        var atKisi = state.GetProperty("role_assignments").EnumerateArray()
+            .Select(r => (Holder: holderOfUser[r.GetProperty("user_id").GetInt64()], Until: r.GetProperty("valid_until").ValueKind == JsonValueKind.String ? r.GetProperty("valid_until").GetDateTimeOffset() : (DateTimeOffset?)null))
+            .ToHashSet();
+        var expected = bookings.Except(cancelled).Select(b => (Holder: b.Id, Until: (DateTimeOffset?)b.Start.AddMinutes(25))).ToHashSet();
+        Assert.Superset(expected, atKisi);
+        Assert.Equal(expected.Count + 1, atKisi.Count);
+        Assert.Equal(expected.Count + 1, state.GetProperty("users").GetArrayLength());
+        Assert.Equal(0, state.GetProperty("rate_limited").GetInt64());
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Vendor_account_reaches_the_edge_in_a_file_only_its_user_may_read()
     {

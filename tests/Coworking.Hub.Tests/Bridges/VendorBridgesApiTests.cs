@@ -92,7 +92,7 @@ public sealed class VendorBridgesApiTests(HubFixture hub) : IClassFixture<HubFix
         using var missing = await hub.Admin.PutAsJsonAsync($"/api/v1/locations/{location}/vendor-accounts/brivo", new { secrets = new { client_id = "c", client_secret = "s" } });
         using var unknown = await hub.Admin.PutAsJsonAsync($"/api/v1/locations/{location}/vendor-accounts/acme", new { secrets = new { api_key = "k" } });
 
-        Assert.Equal(["secrets.api_key"], (await missing.ProblemAsync(400)).ErrorFields());
+        Assert.Equal(["secrets.api_key", "secrets.username", "secrets.password"], (await missing.ProblemAsync(400)).ErrorFields());
         Assert.Equal(["vendor"], (await unknown.ProblemAsync(400)).ErrorFields());
     }
 
@@ -101,7 +101,7 @@ public sealed class VendorBridgesApiTests(HubFixture hub) : IClassFixture<HubFix
     {
         using var system = Coworking.Hub.Database.TenantScope.System("test: reads the change log and the accounts as edge sync does");
         var location = await hub.CreateLocationAsync();
-        var set = await hub.Admin.PutJsonAsync($"/api/v1/locations/{location}/vendor-accounts/salto_ks", new { secrets = new { client_id = "c", client_secret = "s" } });
+        var set = await hub.Admin.PutJsonAsync($"/api/v1/locations/{location}/vendor-accounts/salto_ks", new { secrets = new { client_id = "c", client_secret = "s", otp_secret = "JBSWY3DPEHPK3PXP" } });
 
         using var removed = await hub.Admin.DeleteAsync($"/api/v1/locations/{location}/vendor-accounts/salto_ks");
 

@@ -1,0 +1,50 @@
+namespace Coworking.Sim.Brivo;
+
+/// <summary>
+/// The "brivo" section of the sim configuration: one Brivo account whose OAuth token endpoint is /brivo/oauth/token, its
+/// Access API under /brivo/v1/api and the control API under /brivo/control.
+/// { "clientId": "…", "clientSecret": "…", "apiKey": "…", "username": "…", "password": "…", "tokenSeconds": 300,
+///   "accessPoints": [ { "id": 901, "siteId": 77, "name": "Front door" } ] }.
+/// </summary>
+internal sealed record BrivoSimOptions
+{
+    public string ClientId { get; init; } = string.Empty;
+
+    public string ClientSecret { get; init; } = string.Empty;
+
+    /// <summary>The application's API key, sent in the <c>api-key</c> header of every call.</summary>
+    public string ApiKey { get; init; } = string.Empty;
+
+    /// <summary>The administrator the password grant logs in as.</summary>
+    public string Username { get; init; } = string.Empty;
+
+    public string Password { get; init; } = string.Empty;
+
+    /// <summary>How long an access token lives: Brivo's are 300 seconds.</summary>
+    public int TokenSeconds { get; init; } = 300;
+
+    public IReadOnlyList<BrivoAccessPointOptions> AccessPoints { get; init; } = [];
+
+    public IEnumerable<string> Validate()
+    {
+        foreach (var (name, value) in new[] { ("clientId", ClientId), ("clientSecret", ClientSecret), ("apiKey", ApiKey), ("username", Username), ("password", Password) })
+        {
+            if (value.Length < 4 || value.Any(char.IsWhiteSpace))
+            {
+                yield return $"brivo.{name} must be at least 4 characters without spaces";
+            }
+        }
+
+        if (TokenSeconds is < 1 or > 86_400)
+        {
+            yield return "brivo.tokenSeconds must be 1-86400";
+        }
+
+        if (AccessPoints.Select(a => a.Id).Distinct().Count() != AccessPoints.Count || AccessPoints.Any(a => a.Id <= 0))
+        {
+            yield return "brivo.accessPoints need distinct positive ids";
+        }
+    }
+}
+
+internal sealed record BrivoAccessPointOptions(long Id, long SiteId, string Name);
