@@ -43,6 +43,7 @@ public static class WebSetup
         builder.Services.AddRazorComponents();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<Portal.Plan.MemberPlanQuery>();
+        builder.Services.AddSingleton<Portal.Bookings.MemberBookingsQuery>();
         builder.Services.AddScoped<ConsoleContexts>();
         builder.Services.AddScoped<ConsoleAudit>();
         builder.Services.AddSingleton<DoorAlarmStore>();
