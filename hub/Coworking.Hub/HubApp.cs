@@ -83,7 +83,7 @@ public static class HubApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
-        builder.Services.AddSingleton<TenantDataSource>();
+        builder.Services.AddSingleton(_ => TenantDataSource.Create(connectionString));
         builder.Services.AddReportsDataSource(builder.Configuration);
         builder.Services.AddSingleton<OrganisationStore>();
         builder.Services.AddSingleton<ApiKeyCache>();
@@ -117,6 +117,8 @@ public static class HubApp
         builder.Services.AddHubTelemetry(builder.Configuration);
         builder.Services.AddSingleton<ExpiredRowSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ExpiredRowSweeper>());
+        builder.Services.AddSingleton<OpenEndedGrantBackfill>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OpenEndedGrantBackfill>());
         builder.Services.AddEdgeSync(builder.Configuration);
         builder.Services.AddDoorControl();
         builder.Services.AddSensors(builder.Configuration);
@@ -227,7 +229,10 @@ public static class HubApp
     /// The hub runs the same few statements over and over; letting Npgsql prepare them saves PostgreSQL the
     /// parse and plan on each. A connection string that sets Max Auto Prepare keeps its own value.
     /// </summary>
-    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    internal static NpgsqlDataSource CreateDataSource(string connectionString) => CreateDataSourceBuilder(connectionString).Build();
+
+    /// <summary>The builder of <see cref="CreateDataSource"/>, for a pool that adds settings of its own.</summary>
+    internal static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
 
@@ -239,6 +244,6 @@ public static class HubApp
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
         }
 
-        return builder.Build();
+        return builder;
     }
 }

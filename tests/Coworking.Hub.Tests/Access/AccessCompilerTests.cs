@@ -4,7 +4,9 @@ using Coworking.Hub.Billing;
 using Coworking.Hub.Bookings;
 using Coworking.Hub.Tests.Support;
 using Coworking.Proto.V1;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Coworking.Hub.Tests.Access;
 
@@ -151,6 +153,27 @@ public sealed class AccessCompilerTests(ClockedHubFixture hub) : IClassFixture<C
         Assert.Equal(8, afterOneYear);
         Assert.Equal(afterOneDay, afterOneYear);
         Assert.Equal(6L, sent);
+    }
+
+    [Fact]
+    public async Task Grant_sent_open_ended_before_the_upgrade_is_given_its_end_when_the_hub_starts()
+    {
+        using var system = Coworking.Hub.Database.TenantScope.System("test: reads and runs as edge sync and the clocks do");
+        var (site, member) = await MemberAsync(Workspace.Terms());
+        var backfill = hub.Services.GetRequiredService<OpenEndedGrantBackfill>();
+        Assert.Equal(0, await backfill.RunAsync(default));
+
+        // As an edge of a hub from before membership grants ended was sent it: the same grant, without validUntil.
+        await using (var superuser = new NpgsqlConnection(hub.ConnectionString))
+        {
+            await superuser.ExecuteAsync(
+                "UPDATE access_sent SET payload = payload #- '{grant,validUntil}' WHERE holder_id = @member AND entity LIKE 'grant:%'", new { member });
+        }
+
+        Assert.Equal(1, await backfill.RunAsync(default));
+        var grant = (await MembershipGrantAsync(site, member)).Grant;
+        Assert.Equal(Monday.AddDays(3), grant.ValidUntil.ToDateTimeOffset());
+        Assert.Equal(0, await backfill.RunAsync(default));
     }
 
     private async Task<(Site Site, Guid Member)> MemberAsync(System.Text.Json.Nodes.JsonObject terms)

@@ -90,6 +90,45 @@ public sealed class RowLevelSecurityTests(HubFixture hub) : IClassFixture<HubFix
     }
 
     [Fact]
+    public async Task A_row_of_one_organisation_cannot_name_a_parent_row_of_another_even_by_plain_sql()
+    {
+        var (_, otherAdmin) = await hub.NewOrganisationAsync("Parent Coworking");
+        var otherLocation = await HubFixture.CreateLocationAsync(otherAdmin, "Parent House");
+        var ownLocation = await hub.CreateLocationAsync("Child House");
+        var ownMember = await HubFixture.CreateMemberAsync(hub.Admin, ownLocation);
+        var db = hub.Services.GetRequiredService<TenantDataSource>();
+
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            // Row-level security lets the hub write its own organisation's rows; the keys make those rows' parents its own too.
+            await using var conn = await db.OpenConnectionAsync();
+            var homed = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync(
+                "UPDATE members SET home_location_id = @otherLocation WHERE id = @ownMember", new { otherLocation, ownMember }));
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, homed.SqlState);
+            var planted = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync(
+                "INSERT INTO members (id, organisation_id, name, email, status, created_at, updated_at, home_location_id) VALUES (gen_random_uuid(), @own, 'Planted', 'planted@example.test', 'active', now(), now(), @otherLocation)",
+                new { own = hub.OrganisationId, otherLocation }));
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, planted.SqlState);
+        }
+
+        await using var superuser = new NpgsqlConnection(hub.ConnectionString);
+        Assert.Equal(ownLocation, await superuser.ExecuteScalarAsync<Guid>("SELECT home_location_id FROM members WHERE id = @ownMember", new { ownMember }));
+
+        // Every foreign key between two tables that carry an organisation takes the organisation with it, but the two
+        // the migration names (written only by the hub's own jobs from the row they read).
+        var unpaired = await superuser.QueryAsync<string>(
+            """
+            SELECT con.conname FROM pg_constraint con
+            WHERE con.contype = 'f' AND con.connamespace = 'public'::regnamespace
+              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = con.conrelid AND a.attname = 'organisation_id' AND NOT a.attisdropped)
+              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = con.confrelid AND a.attname = 'organisation_id' AND NOT a.attisdropped)
+              AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey) AND a.attname = 'organisation_id')
+            ORDER BY 1
+            """);
+        Assert.Equal(["door_alarm_acknowledgements_edge_event_id_fkey", "no_show_releases_booking_id_fkey"], unpaired);
+    }
+
+    [Fact]
     public async Task The_hub_role_is_no_superuser_may_not_bypass_row_security_and_owns_no_table()
     {
         await using var superuser = new NpgsqlConnection(hub.ConnectionString);
@@ -127,5 +166,48 @@ public sealed class RowLevelSecurityTests(HubFixture hub) : IClassFixture<HubFix
         Assert.Equal(backend, raw.ProcessID);
         Assert.Equal(string.Empty, await raw.ExecuteScalarAsync<string>("SELECT coalesce(current_setting('coworking.organisation_id', true), '')"));
         Assert.Equal(0, await raw.ExecuteScalarAsync<long>("SELECT count(*) FROM members"));
+    }
+
+    [Fact]
+    public async Task The_hubs_pool_gives_each_open_its_own_organisation_whatever_the_connection_held_before()
+    {
+        var (other, otherAdmin) = await hub.NewOrganisationAsync("Pooled Coworking");
+        var otherLocation = await HubFixture.CreateLocationAsync(otherAdmin, "Pooled House");
+        await HubFixture.CreateMemberAsync(otherAdmin, otherLocation);
+        var hubRole = new NpgsqlConnectionStringBuilder(PostgresServer.As(hub.ConnectionString, PostgresServer.HubRole)) { MaxPoolSize = 1 };
+        await using var db = TenantDataSource.Create(hubRole.ConnectionString);
+        const string OthersMembers = "SELECT count(*) FROM members WHERE organisation_id = @other";
+        int backend;
+        using (TenantScope.Organisation(other))
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            backend = conn.ProcessID;
+            Assert.True(await conn.ExecuteScalarAsync<long>(OthersMembers, new { other }) > 0);
+
+            // A transaction left open when the connection goes back is rolled back, though the session is kept.
+            await conn.ExecuteAsync("BEGIN; UPDATE members SET name = 'Left Open' WHERE organisation_id = @other", new { other });
+        }
+
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            Assert.Equal(backend, conn.ProcessID);
+            Assert.Equal(hub.OrganisationId.ToString(), await conn.ExecuteScalarAsync<string>("SELECT current_setting('coworking.organisation_id')"));
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>(OthersMembers, new { other }));
+        }
+
+        // Neither an organisation nor the system, on the connection that held one a moment ago: nothing.
+        await using (var unscoped = await db.OpenConnectionAsync())
+        {
+            Assert.Equal(backend, unscoped.ProcessID);
+            Assert.Equal(0, await unscoped.ExecuteScalarAsync<long>("SELECT count(*) FROM members"));
+        }
+
+        using (TenantScope.Organisation(other))
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            Assert.True(await conn.ExecuteScalarAsync<long>(OthersMembers, new { other }) > 0);
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM members WHERE name = 'Left Open'"));
+        }
     }
 }

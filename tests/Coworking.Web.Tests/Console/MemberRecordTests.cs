@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using Coworking.Web.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -14,7 +15,7 @@ public sealed class MemberRecordTests(WebHub web)
     {
         var tag = Guid.NewGuid().ToString("N")[..6];
         var location = await web.NewLocationAsync($"Estrela {tag}");
-        var (memberId, name, _) = await web.NewMemberAsync($"Record{tag} Silva", location);
+        var (memberId, name, oldEmail) = await web.NewMemberAsync($"Record{tag} Silva", location);
         var page = await web.NewPageAsync();
         await WebHub.LogInAsync(page);
         await page.GetByRole(AriaRole.Link, new() { Name = "Members", Exact = true }).ClickAsync();
@@ -60,6 +61,14 @@ public sealed class MemberRecordTests(WebHub web)
         var audit = await web.GetTextAsync($"/api/v1/audit-events?objectKind=members&objectId={memberId}&limit=50");
         Assert.Contains("PATCH /api/v1/members/{id:guid}", audit);
         Assert.Contains("POST /api/v1/members/{id:guid}/suspend", audit);
+        // With what each write changed, before and after, as the API's own writes are recorded.
+        var events = JsonDocument.Parse(audit).RootElement.GetProperty("items").EnumerateArray().ToList();
+        var patched = events.Single(e => e.GetProperty("action").GetString() == "PATCH /api/v1/members/{id:guid}");
+        Assert.Equal(oldEmail, patched.GetProperty("before").GetProperty("email").GetString());
+        Assert.Equal(newEmail, patched.GetProperty("after").GetProperty("email").GetString());
+        var suspended = events.Single(e => e.GetProperty("action").GetString() == "POST /api/v1/members/{id:guid}/suspend");
+        Assert.Equal("active", suspended.GetProperty("before").GetProperty("status").GetString());
+        Assert.Equal("suspended", suspended.GetProperty("after").GetProperty("status").GetString());
         var issued = await web.GetTextAsync("/api/v1/audit-events?action=POST%20/api/v1/members/%7Bid:guid%7D/credentials&limit=200");
         Assert.Contains("[redacted]", issued);
         Assert.DoesNotContain("90817278", issued);
