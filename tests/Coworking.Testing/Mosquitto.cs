@@ -51,8 +51,18 @@ public sealed class Mosquitto : IAsyncDisposable
 
         await File.WriteAllTextAsync(config, listener);
         var process = ChildProcess.Start(Broker, ["-c", config], name: "mosquitto");
-        await process.WaitForOutputAsync("running", TimeSpan.FromSeconds(20));
-        return new Mosquitto(directory, port, process);
+        var mosquitto = new Mosquitto(directory, port, process);
+        try
+        {
+            await process.WaitForOutputAsync("running", TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            await mosquitto.DisposeAsync();
+            throw;
+        }
+
+        return mosquitto;
     }
 
     /// <summary>
