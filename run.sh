@@ -143,12 +143,21 @@ pids+=("$!")
 for _ in $(seq 1 50); do [ -e "$bus_edge" ] && [ -e "$bus_dev" ] && break; sleep 0.1; done
 [ -e "$bus_edge" ] || { say "socat did not make the pty pair; see $logs/socat.log"; exit 1; }
 
-# Occupancy sensors (docs/SENSORS.md): the edge's embedded MQTT broker with one gateway, the demo sensors configured at
-# the hub (once), and the same firmware-sim playing them over MQTT with a working day of their own.
+# Occupancy sensors (docs/SENSORS.md): the edge's embedded MQTT broker with one gateway the hub issued, the demo sensors
+# configured at the hub (once), and the same firmware-sim playing them over MQTT with a working day of their own.
 mqtt_port=${MQTT_PORT:-$(deploy/local/free-port.sh)}
 mqtt_user=demo-gateway
 mqtt_password_file=$local_dir/mqtt-gateway-password
-[ -s "$mqtt_password_file" ] || (umask 077; head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$mqtt_password_file")
+# The hub answers a gateway's password once: it is kept here, and a new one is asked for when the file is gone.
+gateways_url="$hub_url/api/v1/locations/$DEMO_LOCATION_ID/sensor-gateways"
+gateway_id=$(curl -fsS -H "Authorization: Bearer $api_key" "$gateways_url" | jq -r --arg u "$mqtt_user" '.items[] | select(.username == $u) | .id')
+issued=
+if [ -z "$gateway_id" ]; then
+  issued=$(curl -fsS -X POST -H "Authorization: Bearer $api_key" -H "Content-Type: application/json" -d "{\"username\":\"$mqtt_user\"}" "$gateways_url")
+elif [ ! -s "$mqtt_password_file" ]; then
+  issued=$(curl -fsS -X POST -H "Authorization: Bearer $api_key" "$gateways_url/$gateway_id/password")
+fi
+[ -z "$issued" ] || (umask 077; jq -r .password <<<"$issued" > "$mqtt_password_file")
 mqtt_password=$(cat "$mqtt_password_file")
 demo_sensor_topic=zigbee2mqtt/boardroom-presence
 sensor() {
@@ -231,8 +240,6 @@ Osdp__Buses__0__Readers__2__Address=3 \
 Osdp__Buses__0__Readers__2__DoorId=$DEMO_STAIRS_DOOR_ID \
 Edge__Sync__HubUrls__0=$sync_url \
 Edge__Sensors__Port=$mqtt_port \
-Edge__Sensors__Gateways__0__Username=$mqtt_user \
-Edge__Sensors__Gateways__0__Password=$mqtt_password \
   dotnet "$edge_dll" run > "$logs/edge.log" 2>&1 &
 edge_pid=$!
 pids+=("$edge_pid")

@@ -2,11 +2,12 @@
 # Install the Debian packages the project runs against, when any is missing.
 #   deploy/local/install-deps.sh [--browser]
 set -euo pipefail
-want=(postgresql postgresql-contrib socat mosquitto ca-certificates openssl curl jq python3-icalendar faketime libfaketime
+want=(postgresql postgresql-contrib socat mosquitto mosquitto-clients ca-certificates openssl curl jq python3-icalendar faketime libfaketime
   qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 # kubernetes-client: `kubectl kustomize` renders deploy/k8s for the manifest test — Debian's, unless a kubectl is already
 # installed (another kubectl package owns /usr/bin/kubectl and the two cannot both be installed).
 command -v kubectl >/dev/null 2>&1 || want+=(kubernetes-client)
+# mosquitto-clients: mosquitto_pub, as docs/SENSORS.md's demo line and the end-to-end sensor tests publish.
 # qemu-user-static and the arm64 cross C libraries: the packaging test starts the linux-arm64 edge build on this x64 box.
 [ "${1:-}" = "--browser" ] && want+=(chromium fonts-dejavu-core)
 # The build runs `npm ci` for the web assets (hub/Coworking.Hub/package-lock.json). Debian's nodejs and npm unless a

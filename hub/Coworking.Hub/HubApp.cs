@@ -193,6 +193,7 @@ public static class HubApp
         api.MapAuthApi();
         configuration.MapResourcesApi();
         configuration.MapSensorsApi();
+        configuration.MapSensorGatewaysApi();
         configuration.MapTiersApi();
         money.MapMembershipsApi();
         api.MapBookingsApi();

@@ -23,6 +23,8 @@ public static class ChangeNames
         Change.KindOneofCase.Sensor => $"sensor:{change.Sensor.SensorId}",
         Change.KindOneofCase.SensorRemoved => $"sensor:{change.SensorRemoved.SensorId}",
         Change.KindOneofCase.VendorAccount => $"vendor_account:{change.VendorAccount.Vendor}",
+        Change.KindOneofCase.SensorGateway => $"sensor_gateway:{change.SensorGateway.GatewayId}",
+        Change.KindOneofCase.SensorGatewayRemoved => $"sensor_gateway:{change.SensorGatewayRemoved.GatewayId}",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.KindCase, "a change must say what changed"),
     };
 
@@ -42,6 +44,8 @@ public static class ChangeNames
         Change.KindOneofCase.Sensor => "sensor",
         Change.KindOneofCase.SensorRemoved => "sensor_removed",
         Change.KindOneofCase.VendorAccount => "vendor_account",
+        Change.KindOneofCase.SensorGateway => "sensor_gateway",
+        Change.KindOneofCase.SensorGatewayRemoved => "sensor_gateway_removed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a change must say what changed"),
     };
 }

@@ -32,9 +32,11 @@ public sealed class CacheIndex
         Dictionary<string, int> doorSlots,
         IndexInterner? interner,
         DoorControlPolicy? doorControl = null,
-        Dictionary<string, SensorConfig>? sensors = null)
+        Dictionary<string, SensorConfig>? sensors = null,
+        Dictionary<string, SensorGatewayConfig>? sensorGateways = null)
     {
         SensorMap = sensors ?? [];
+        SensorGatewayMap = sensorGateways ?? [];
         DoorControl = doorControl ?? DoorControlPolicy.None;
         Seq = seq;
         LocationId = locationId;
@@ -77,6 +79,11 @@ public sealed class CacheIndex
     public IReadOnlyCollection<SensorConfig> Sensors => SensorMap.Values;
 
     internal Dictionary<string, SensorConfig> SensorMap { get; }
+
+    /// <summary>The sensor gateways the hub issued, allowed at the embedded broker beside those of the edge's own config.</summary>
+    public IReadOnlyCollection<SensorGatewayConfig> SensorGateways => SensorGatewayMap.Values;
+
+    internal Dictionary<string, SensorGatewayConfig> SensorGatewayMap { get; }
 
     public IEnumerable<CachedCredential> Credentials => _credentials.Values;
 

@@ -20,6 +20,7 @@ internal sealed class CacheIndexBuilder
     private readonly CopyOnWrite<string, DoorPolicy> _doors;
     private readonly CopyOnWrite<string, int> _doorSlots;
     private readonly CopyOnWrite<string, SensorConfig> _sensors;
+    private readonly CopyOnWrite<string, SensorGatewayConfig> _sensorGateways;
     private readonly IndexInterner _interner;
     private LocationPolicy? _location;
     private DoorControlPolicy _doorControl;
@@ -39,6 +40,7 @@ internal sealed class CacheIndexBuilder
         _doors = new(index.DoorMap);
         _doorSlots = new(index.DoorSlotMap);
         _sensors = new(index.SensorMap);
+        _sensorGateways = new(index.SensorGatewayMap);
         _interner = index.Interner ?? new IndexInterner();
     }
 
@@ -53,6 +55,7 @@ internal sealed class CacheIndexBuilder
         _doors = new([], owned: true);
         _doorSlots = new([], owned: true);
         _sensors = new([], owned: true);
+        _sensorGateways = new([], owned: true);
         _interner = new IndexInterner();
         _doorControl = DoorControlPolicy.None;
     }
@@ -76,6 +79,8 @@ internal sealed class CacheIndexBuilder
             Change.KindOneofCase.DoorControl => ApplyDoorControl(change.DoorControl),
             Change.KindOneofCase.Sensor => ApplySensor(change.Sensor),
             Change.KindOneofCase.SensorRemoved => RemoveSensor(change.SensorRemoved.SensorId),
+            Change.KindOneofCase.SensorGateway => ApplySensorGateway(change.SensorGateway),
+            Change.KindOneofCase.SensorGatewayRemoved => RemoveSensorGateway(change.SensorGatewayRemoved.GatewayId),
             // The account itself comes beside the log (HubMessage.vendor_accounts); the marker only orders it.
             Change.KindOneofCase.VendorAccount => null,
             _ => "unknown change kind",
@@ -85,7 +90,7 @@ internal sealed class CacheIndexBuilder
 
     public CacheIndex Build(long seq, string locationId) =>
         new(seq, locationId, _location, _credentials.Build(), _cards.Build(), _pins.Build(), _holders.Build(), _holderCount, _grants.Build(),
-            _doors.Current, _doorSlots.Current, _interner, _doorControl, _sensors.Current);
+            _doors.Current, _doorSlots.Current, _interner, _doorControl, _sensors.Current, _sensorGateways.Current);
 
     private string? ApplySensor(SensorUpsert sensor)
     {
@@ -103,6 +108,32 @@ internal sealed class CacheIndexBuilder
         if (_sensors.Current.ContainsKey(sensorId))
         {
             _sensors.Write.Remove(sensorId);
+        }
+
+        return null;
+    }
+
+    private string? ApplySensorGateway(SensorGatewayUpsert gateway)
+    {
+        if (gateway.GatewayId.Length == 0 || gateway.Username.Length == 0)
+        {
+            return "sensor gateway without id or username";
+        }
+
+        if (!GatewayPasswords.IsWellFormed(gateway.PasswordVerifier))
+        {
+            return "sensor gateway with an unusable password verifier";
+        }
+
+        _sensorGateways.Write[gateway.GatewayId] = new SensorGatewayConfig(gateway.GatewayId, gateway.Username, gateway.PasswordVerifier);
+        return null;
+    }
+
+    private string? RemoveSensorGateway(string gatewayId)
+    {
+        if (_sensorGateways.Current.ContainsKey(gatewayId))
+        {
+            _sensorGateways.Write.Remove(gatewayId);
         }
 
         return null;

@@ -629,6 +629,14 @@ public sealed class GrantCache : IDisposable
             yield return new Change { Sensor = Sensors.SensorConfigs.ToUpsert(sensor) };
         }
 
+        foreach (var gateway in index.SensorGateways)
+        {
+            yield return new Change
+            {
+                SensorGateway = new SensorGatewayUpsert { GatewayId = gateway.GatewayId, Username = gateway.Username, PasswordVerifier = gateway.PasswordVerifier },
+            };
+        }
+
         foreach (var holder in index.Holders)
         {
             yield return new Change { Holder = new HolderUpsert { HolderId = holder.Id, Status = holder.Status } };

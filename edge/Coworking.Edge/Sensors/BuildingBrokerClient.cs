@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -8,11 +10,16 @@ namespace Coworking.Edge.Sensors;
 /// A client of the building's own broker (Edge:Sensors:Mode "external", e.g. mosquitto): subscribes to the
 /// configured topics and hands every message to <see cref="SensorIngest"/>. After a refused or lost connection it
 /// waits a random time up to a ceiling that starts at ReconnectInitialDelayMs and doubles per failure up to
-/// ReconnectMaxDelayMs, and tries again; a connection that lived 30 s resets the ceiling.
+/// ReconnectMaxDelayMs, and tries again; a connection that lived 30 s resets the ceiling. With External:Tls the
+/// connection is TLS and the broker's certificate must name the host and chain to External:CaCertificatePath (or to
+/// the machine's roots when none is given); a broker that fails that check is refused and retried like one that is down.
 /// </summary>
 public sealed class BuildingBrokerClient(SensorOptions options, SensorIngest ingest, TimeProvider time, ILogger<BuildingBrokerClient> log) : BackgroundService
 {
     private static readonly TimeSpan StableConnection = TimeSpan.FromSeconds(30);
+
+    // Why the certificate check of the current attempt refused the broker, for /status.
+    private volatile string? _certificateProblem;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +48,19 @@ public sealed class BuildingBrokerClient(SensorOptions options, SensorIngest ing
             builder = builder.WithCredentials(username, external.Password ?? "");
         }
 
+        X509Certificate2Collection? authority = null;
+        if (external.Tls && external.CaCertificatePath.Length > 0)
+        {
+            authority = [];
+            authority.ImportFromPemFile(external.CaCertificatePath);
+        }
+
+        if (external.Tls)
+        {
+            builder = builder.WithTlsOptions(tls => tls.UseTls().WithTargetHost(external.Host)
+                .WithCertificateValidationHandler(e => Trusted(e.Certificate, e.SslPolicyErrors, authority)));
+        }
+
         var clientOptions = builder.Build();
         var subscribe = factory.CreateSubscribeOptionsBuilder();
         foreach (var topic in external.Topics)
@@ -53,14 +73,17 @@ public sealed class BuildingBrokerClient(SensorOptions options, SensorIngest ing
         while (!stoppingToken.IsCancellationRequested)
         {
             var connectedAt = time.GetTimestamp();
+            _certificateProblem = null;
             try
             {
                 await client.ConnectAsync(clientOptions, stoppingToken);
                 await client.SubscribeAsync(subscription, stoppingToken);
+                ingest.BrokerProblem = null;
                 ingest.Connected = true;
                 log.LogInformation("Connected to the building's broker {Host}:{Port}, subscribed to {Topics}", external.Host, external.Port, external.Topics);
                 await lost.WaitAsync(stoppingToken);
                 log.LogWarning("Lost the building's broker {Host}:{Port}", external.Host, external.Port);
+                ingest.BrokerProblem = "lost the connection";
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -68,7 +91,8 @@ public sealed class BuildingBrokerClient(SensorOptions options, SensorIngest ing
             }
             catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Adapter.MqttConnectingFailedException or InvalidOperationException)
             {
-                log.LogWarning("Cannot reach the building's broker {Host}:{Port}: {Problem}", external.Host, external.Port, e.Message);
+                ingest.BrokerProblem = _certificateProblem ?? e.Message;
+                log.LogWarning("Cannot reach the building's broker {Host}:{Port}: {Problem}", external.Host, external.Port, ingest.BrokerProblem);
             }
 
             ingest.Connected = false;
@@ -93,6 +117,39 @@ public sealed class BuildingBrokerClient(SensorOptions options, SensorIngest ing
         {
             await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The broker's certificate names the host and chains to the building's CA (only that CA: a certificate from any
+    /// other authority is refused), or with no CA given passes the machine's own validation.
+    /// </summary>
+    private bool Trusted(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2Collection? authority)
+    {
+        if (presented is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            _certificateProblem = $"the broker's certificate does not name {options.External.Host} ({errors})";
+            return false;
+        }
+
+        if (authority is null)
+        {
+            _certificateProblem = errors == SslPolicyErrors.None ? null : $"the broker's certificate is not trusted by this machine ({errors})";
+            return errors == SslPolicyErrors.None;
+        }
+
+        using var loaded = presented is X509Certificate2 ? null : X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        var certificate = presented as X509Certificate2 ?? loaded!;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain.Build(certificate))
+        {
+            return true;
+        }
+
+        _certificateProblem = $"the broker's certificate is not signed by the CA of {options.External.CaCertificatePath}";
+        return false;
     }
 
     /// <summary>"Full jitter", as the hub link does: edges of one building do not all return in the same instant.</summary>

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Coworking.Proto.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
@@ -8,13 +10,16 @@ using MQTTnet.Server;
 namespace Coworking.Edge.Sensors;
 
 /// <summary>
-/// The edge's own MQTT broker (the default, Edge:Sensors:Mode "embedded"): sensor gateways connect with the
-/// username and password configured for them and publish; every publish is read by <see cref="SensorIngest"/> and
-/// still delivered to any subscriber (an installer watching with mosquitto_sub). Plain TCP on
-/// Edge:Sensors:Port; TLS is not offered yet.
+/// The edge's own MQTT broker (the default, Edge:Sensors:Mode "embedded"): sensor gateways connect with a username
+/// and password — one the hub issued (its verifier reached the edge through the change log) or one of the edge's own
+/// config (Edge:Sensors:Gateways) — and publish; every publish is read by <see cref="SensorIngest"/> and still delivered
+/// to any subscriber (an installer watching with mosquitto_sub). Plain TCP on Edge:Sensors:Port.
 /// </summary>
-public sealed class EmbeddedBroker(SensorOptions options, SensorIngest ingest, ILogger<EmbeddedBroker> log) : BackgroundService
+public sealed class EmbeddedBroker(SensorOptions options, ISensorCatalog catalog, SensorIngest ingest, ILogger<EmbeddedBroker> log) : BackgroundService
 {
+    // A verifier costs 100,000 PBKDF2 rounds to check; a gateway that reconnects (Wi-Fi drops, a power cut of the whole
+    // floor) is checked once and then against the SHA-256 of the password it proved.
+    private readonly ConcurrentDictionary<string, byte[]> _proven = new(StringComparer.Ordinal);
     private MqttServer? _server;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,7 +50,9 @@ public sealed class EmbeddedBroker(SensorOptions options, SensorIngest ingest, I
         }
 
         ingest.Connected = true;
-        log.LogInformation("Sensor broker listening on port {Port} for {Gateways} gateways", options.Port, options.Gateways.Count);
+        log.LogInformation(
+            "Sensor broker listening on port {Port} for {Gateways} gateways of the edge's config and {Issued} issued by the hub",
+            options.Port, options.Gateways.Count, catalog.Gateways.Count);
         try
         {
             await Task.Delay(Timeout.Infinite, stoppingToken);
@@ -71,7 +78,8 @@ public sealed class EmbeddedBroker(SensorOptions options, SensorIngest ingest, I
 
     private Task Validate(ValidatingConnectionEventArgs e)
     {
-        var allowed = options.Gateways.Any(g => g.Username.Length > 0 && g.Username == e.UserName && SameSecret(g.Password, e.Password));
+        var allowed = options.Gateways.Any(g => g.Username.Length > 0 && g.Username == e.UserName && SameSecret(g.Password, e.Password))
+            || catalog.Gateways.Any(g => g.Username == e.UserName && Proves(g.PasswordVerifier, e.Password));
         if (!allowed)
         {
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
@@ -79,6 +87,28 @@ public sealed class EmbeddedBroker(SensorOptions options, SensorIngest ingest, I
         }
 
         return Task.CompletedTask;
+    }
+
+    private bool Proves(string verifier, string? password)
+    {
+        if (password is null)
+        {
+            return false;
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(password));
+        if (_proven.TryGetValue(verifier, out var known))
+        {
+            return CryptographicOperations.FixedTimeEquals(known, digest);
+        }
+
+        if (!GatewayPasswords.Matches(verifier, password))
+        {
+            return false;
+        }
+
+        _proven[verifier] = digest;
+        return true;
     }
 
     private static bool SameSecret(string expected, string? given) =>

@@ -50,10 +50,15 @@ public sealed record SensorConfig(
     public string Watched => ResourceId ?? AreaId ?? "";
 }
 
-/// <summary>The sensors the edge knows of now.</summary>
+/// <summary>A sensor gateway the hub issued (docs/SENSORS.md "Gateways"): its MQTT username and the verifier of its password.</summary>
+public sealed record SensorGatewayConfig(string GatewayId, string Username, string PasswordVerifier);
+
+/// <summary>The sensors and the hub's sensor gateways the edge knows of now.</summary>
 public interface ISensorCatalog
 {
     IReadOnlyCollection<SensorConfig> Sensors { get; }
+
+    IReadOnlyCollection<SensorGatewayConfig> Gateways { get; }
 }
 
 public static class SensorNames

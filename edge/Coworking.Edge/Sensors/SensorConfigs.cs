@@ -62,4 +62,6 @@ public static class SensorConfigs
 public sealed class CachedSensorCatalog(GrantCache cache) : ISensorCatalog
 {
     public IReadOnlyCollection<SensorConfig> Sensors => cache.Index.Sensors;
+
+    public IReadOnlyCollection<SensorGatewayConfig> Gateways => cache.Index.SensorGateways;
 }

@@ -28,9 +28,11 @@ public sealed record SensorStatus(
 /// <param name="Connected">The embedded broker is listening, or the edge is connected to the building's broker.</param>
 /// <param name="Bridges">What each Zigbee2MQTT bridge last said of itself, by base topic (online or offline).</param>
 /// <param name="Candidates">Sensors Home Assistant discovery configs announce, for the installer to configure at the hub.</param>
+/// <param name="BrokerProblem">Why the edge is not connected to the building's broker (refused, unreachable, an untrusted certificate); null when it is.</param>
 public sealed record SensorsStatus(
     string Mode,
     bool Connected,
+    string? BrokerProblem,
     long Messages,
     long UnknownTopics,
     long MalformedPayloads,
@@ -64,6 +66,7 @@ public sealed class SensorIngest
     private Dictionary<string, SensorConfig> _byTopic = new(StringComparer.Ordinal);
     private long _messages;
     private volatile bool _connected;
+    private string? _brokerProblem;
 
     public SensorIngest(ISensorCatalog catalog, SensorOptions options, TimeProvider time)
     {
@@ -85,6 +88,13 @@ public sealed class SensorIngest
     {
         get => _connected;
         set => _connected = value;
+    }
+
+    /// <summary>Set by the building's broker client: why its last connection attempt failed, null once connected.</summary>
+    public string? BrokerProblem
+    {
+        get => Volatile.Read(ref _brokerProblem);
+        set => Volatile.Write(ref _brokerProblem, value);
     }
 
     public void Receive(string topic, ReadOnlySequence<byte> payload)
@@ -131,7 +141,7 @@ public sealed class SensorIngest
             var bridges = _bridges.ToDictionary(b => b.Key, b => b.Value ? "online" : "offline", StringComparer.Ordinal);
             var candidates = _candidates.Values.OrderBy(c => c.StateTopic, StringComparer.Ordinal).ThenBy(c => c.DiscoveryTopic, StringComparer.Ordinal)
                 .Select(c => c with { Configured = _byTopic.ContainsKey(c.StateTopic) }).ToList();
-            return new SensorsStatus(_options.Mode, Connected, Messages, Problems.UnknownTopics, Problems.MalformedPayloads, sensors, bridges, Problems.Recent(), candidates);
+            return new SensorsStatus(_options.Mode, Connected, BrokerProblem, Messages, Problems.UnknownTopics, Problems.MalformedPayloads, sensors, bridges, Problems.Recent(), candidates);
         }
     }
 

@@ -36,6 +36,15 @@ public sealed class ExternalBrokerOptions
 
     public string? Password { get; set; }
 
+    /// <summary>Connect over TLS (mosquitto's 8883 listener); the broker's certificate must chain to <see cref="CaCertificatePath"/>.</summary>
+    public bool Tls { get; set; }
+
+    /// <summary>
+    /// PEM file of the CA that signed the broker's certificate (a building's own CA); empty means the machine's trusted
+    /// roots. The broker's certificate must also name <see cref="Host"/>.
+    /// </summary>
+    public string CaCertificatePath { get; set; } = "";
+
     /// <summary>The edge's client id at the broker; empty means "coworking-edge-" and the machine name.</summary>
     public string ClientId { get; set; } = "";
 

@@ -63,7 +63,7 @@ public sealed class ChangeLogStore(Database.TenantDataSource db)
                 FROM change_log WHERE location_id = @locationId AND seq <= @seq
                 ORDER BY entity, seq DESC
             ) newest
-            WHERE kind NOT IN ('door_removed', 'credential_revoked', 'grant_removed', 'holder_removed', 'sensor_removed')
+            WHERE kind NOT IN ('door_removed', 'credential_revoked', 'grant_removed', 'holder_removed', 'sensor_removed', 'sensor_gateway_removed')
             """,
             new { locationId, seq },
             tx);

@@ -31,6 +31,7 @@ internal sealed partial class AuditSnapshots(TenantDataSource db)
         ["operators"] = "operators", ["members"] = "members", ["bookings"] = "bookings", ["visitors"] = "visitors",
         ["credentials"] = "credentials", ["invoices"] = "invoices", ["edges"] = "edges", ["lockdowns"] = "lockdowns",
         ["api-keys"] = "api_keys", ["enrolment-codes"] = "edge_enrolment_codes", ["organisation"] = "organisations",
+        ["sensor-gateways"] = "sensor_gateways",
     };
 
     /// <summary>The row a route changes in place (an update, an action on it, a delete), or null for a create or an unknown route.</summary>

@@ -60,7 +60,7 @@ public sealed class ChangeLogCompactor(Database.TenantDataSource db, TimeProvide
                 DELETE FROM change_log c
                 USING horizon h
                 WHERE c.location_id = h.location_id AND c.seq <= h.through
-                  AND (c.kind IN ('door_removed', 'credential_revoked', 'grant_removed', 'holder_removed', 'sensor_removed')
+                  AND (c.kind IN ('door_removed', 'credential_revoked', 'grant_removed', 'holder_removed', 'sensor_removed', 'sensor_gateway_removed')
                        OR EXISTS (SELECT 1 FROM change_log n WHERE n.location_id = c.location_id AND n.entity = c.entity AND n.seq > c.seq))
                 RETURNING c.location_id
             ), marked AS (

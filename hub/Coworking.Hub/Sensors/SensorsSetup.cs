@@ -7,6 +7,7 @@ public static class SensorsSetup
     {
         services.AddOptions<SensorOptions>().Bind(configuration.GetSection(SensorOptions.Section));
         services.AddSingleton<SensorStore>();
+        services.AddSingleton<SensorGatewayStore>();
         services.AddSingleton<SamplePartitions>();
         services.AddHostedService(sp => sp.GetRequiredService<SamplePartitions>());
         services.AddSingleton<UtilisationRollup>();

@@ -31,8 +31,9 @@ internal static class MqttIngestBenchmark
             .ToList();
         var edgePort = FreePort.Next();
         var options = new SensorOptions { Port = edgePort, Gateways = [new SensorGatewayOptions { Username = "gw", Password = "bench-secret" }] };
-        var ingest = new SensorIngest(new FixedCatalog(sensors), options, TimeProvider.System);
-        using (var broker = new EmbeddedBroker(options, ingest, NullLogger<EmbeddedBroker>.Instance))
+        var catalog = new FixedCatalog(sensors);
+        var ingest = new SensorIngest(catalog, options, TimeProvider.System);
+        using (var broker = new EmbeddedBroker(options, catalog, ingest, NullLogger<EmbeddedBroker>.Instance))
         {
             await broker.StartAsync(CancellationToken.None);
             while (!ingest.Connected)
@@ -134,5 +135,7 @@ internal static class MqttIngestBenchmark
     private sealed class FixedCatalog(IReadOnlyCollection<SensorConfig> sensors) : ISensorCatalog
     {
         public IReadOnlyCollection<SensorConfig> Sensors => sensors;
+
+        public IReadOnlyCollection<SensorGatewayConfig> Gateways => [];
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Coworking.Edge.Sensors;
 using Coworking.Edge.Tests.Support;
+using Coworking.Proto.V1;
 using MQTTnet;
 
 namespace Coworking.Edge.Tests.Sensors;
@@ -14,8 +15,9 @@ public sealed class BrokerTests
     public async Task Gateway_publishing_to_the_embedded_broker_is_heard_and_a_wrong_password_is_refused()
     {
         var options = new SensorOptions { Port = FreePort.Next(), Gateways = [new SensorGatewayOptions { Username = "gw-1", Password = "s3cret" }] };
-        var ingest = new SensorIngest(new SettableSensorCatalog(Presence), options, TimeProvider.System);
-        using var broker = new EmbeddedBroker(options, ingest, Logs.For<EmbeddedBroker>());
+        var catalog = new SettableSensorCatalog(Presence);
+        var ingest = new SensorIngest(catalog, options, TimeProvider.System);
+        using var broker = new EmbeddedBroker(options, catalog, ingest, Logs.For<EmbeddedBroker>());
         await broker.StartAsync(CancellationToken.None);
         await TestSensors.WaitForAsync(() => ingest.Connected, "the broker listening");
 
@@ -32,6 +34,30 @@ public sealed class BrokerTests
 
         await TestSensors.WaitForAsync(() => ingest.Status().Sensors[0].Occupied == true, "the presence message");
         Assert.Equal(90, ingest.Status().Sensors[0].Battery);
+        await broker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Gateway_the_hub_issued_connects_with_its_password_and_is_refused_once_renewed_or_removed()
+    {
+        var options = new SensorOptions { Port = FreePort.Next() };
+        var catalog = new SettableSensorCatalog(Presence) { Gateways = [new SensorGatewayConfig("g1", "hall-gw", GatewayPasswords.Verifier("first-password"))] };
+        var ingest = new SensorIngest(catalog, options, TimeProvider.System);
+        using var broker = new EmbeddedBroker(options, catalog, ingest, Logs.For<EmbeddedBroker>());
+        await broker.StartAsync(CancellationToken.None);
+        await TestSensors.WaitForAsync(() => ingest.Connected, "the broker listening");
+
+        var first = await ConnectsAsync(options.Port, "hall-gw", "first-password");
+        var again = await ConnectsAsync(options.Port, "hall-gw", "first-password");
+        var wrong = await ConnectsAsync(options.Port, "hall-gw", "first-passwore");
+        catalog.Gateways = [new SensorGatewayConfig("g1", "hall-gw", GatewayPasswords.Verifier("second-password"))];
+        var old = await ConnectsAsync(options.Port, "hall-gw", "first-password");
+        var renewed = await ConnectsAsync(options.Port, "hall-gw", "second-password");
+        catalog.Gateways = [];
+        var removed = await ConnectsAsync(options.Port, "hall-gw", "second-password");
+
+        Assert.Equal((true, true, false), (first, again, wrong));
+        Assert.Equal((false, true, false), (old, renewed, removed));
         await broker.StopAsync(CancellationToken.None);
     }
 
@@ -60,5 +86,59 @@ public sealed class BrokerTests
         await TestSensors.WaitForAsync(() => ingest.Status().Sensors[0].Occupied == true && ingest.Problems.MalformedPayloads == 1, "the presence and the garbage");
         Assert.Equal("online", ingest.Status().Sensors[0].State);
         await client.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Edge_connects_to_mosquitto_over_tls_trusting_the_buildings_ca_and_refuses_a_broker_signed_by_another()
+    {
+        using var building = await TestCertificateAuthority.CreateAsync("Canal Street building CA");
+        using var stranger = await TestCertificateAuthority.CreateAsync("Someone else's CA");
+        await using var mosquitto = await Mosquitto.StartAsync(new Dictionary<string, string> { ["edge"] = "edge-s3cret", ["gw-1"] = "gw-s3cret" }, tls: building);
+
+        var wary = TlsOptions(mosquitto.Port, stranger.CertificatePath);
+        var waryIngest = new SensorIngest(new SettableSensorCatalog(Presence), wary, TimeProvider.System);
+        using (var refused = new BuildingBrokerClient(wary, waryIngest, TimeProvider.System, Logs.For<BuildingBrokerClient>()))
+        {
+            await refused.StartAsync(CancellationToken.None);
+            await TestSensors.WaitForAsync(() => waryIngest.Status().BrokerProblem is not null, "the untrusted broker refused");
+            await refused.StopAsync(CancellationToken.None);
+        }
+
+        var trusting = TlsOptions(mosquitto.Port, building.CertificatePath);
+        var ingest = new SensorIngest(new SettableSensorCatalog(Presence), trusting, TimeProvider.System);
+        using var client = new BuildingBrokerClient(trusting, ingest, TimeProvider.System, Logs.For<BuildingBrokerClient>());
+        await client.StartAsync(CancellationToken.None);
+        await TestSensors.WaitForAsync(() => ingest.Connected, "the edge subscribed at mosquitto over TLS");
+        await Mosquitto.PublishAsync("gw-1", "gw-s3cret", mosquitto.Port, "zigbee2mqtt/room-1-presence", """{"presence":true}""", caFile: building.CertificatePath);
+
+        await TestSensors.WaitForAsync(() => ingest.Status().Sensors[0].Occupied == true, "the presence published over TLS");
+        Assert.Contains("not signed by the CA", waryIngest.Status().BrokerProblem, StringComparison.Ordinal);
+        Assert.False(waryIngest.Connected);
+        Assert.Null(ingest.Status().BrokerProblem);
+        await client.StopAsync(CancellationToken.None);
+    }
+
+    private static SensorOptions TlsOptions(int port, string caCertificate) => new()
+    {
+        Mode = "external",
+        External = new ExternalBrokerOptions
+        {
+            Host = "127.0.0.1", Port = port, Username = "edge", Password = "edge-s3cret", ClientId = "edge-" + Guid.NewGuid().ToString("N")[..8],
+            Tls = true, CaCertificatePath = caCertificate,
+        },
+    };
+
+    private static async Task<bool> ConnectsAsync(int port, string username, string password)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        try
+        {
+            var result = await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials(username, password).Build());
+            return result.ResultCode == MqttClientConnectResultCode.Success;
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException)
+        {
+            return false;
+        }
     }
 }

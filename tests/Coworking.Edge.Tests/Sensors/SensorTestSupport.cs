@@ -6,6 +6,8 @@ namespace Coworking.Edge.Tests.Sensors;
 public sealed class SettableSensorCatalog(params SensorConfig[] sensors) : ISensorCatalog
 {
     public IReadOnlyCollection<SensorConfig> Sensors { get; set; } = sensors;
+
+    public IReadOnlyCollection<SensorGatewayConfig> Gateways { get; set; } = [];
 }
 
 public static class TestSensors

@@ -101,6 +101,7 @@ public sealed class ScopeWalkTests(AuthorityHubFixture authority) : IClassFixtur
             ["tiers"] = await Workspace.TierAsync(admin, Workspace.Terms()),
             ["sensors"] = (await admin.PostJsonAsync(
                 $"/api/v1/locations/{site.LocationId}/sensors", new { name = "Hall PIR", kind = "pir", adapter = "coworking", areaId = site.AreaId })).Id(),
+            ["gateways"] = (await admin.PostJsonAsync($"/api/v1/locations/{site.LocationId}/sensor-gateways", new { username = "hall-gw" })).Id(),
         };
     }
 
@@ -113,7 +114,7 @@ public sealed class ScopeWalkTests(AuthorityHubFixture authority) : IClassFixtur
             $"/api/v1/locations/{ids["locations"]}", $"/api/v1/locations/{ids["locations"]}/areas", $"/api/v1/locations/{ids["locations"]}/doors",
             $"/api/v1/locations/{ids["locations"]}/resources", $"/api/v1/members/{ids["members"]}", $"/api/v1/members/{ids["members"]}/credentials",
             $"/api/v1/members/{ids["members"]}/invoices", $"/api/v1/tiers/{ids["tiers"]}", $"/api/v1/locations/{ids["locations"]}/changes",
-            $"/api/v1/locations/{ids["locations"]}/sensors",
+            $"/api/v1/locations/{ids["locations"]}/sensors", $"/api/v1/locations/{ids["locations"]}/sensor-gateways",
         })
         {
             using var response = await owner.GetAsync(path);

@@ -88,6 +88,7 @@ public sealed class LocationHeaderTests(AuthorityHubFixture authority) : IClassF
         {
             name = "Room 1 presence", kind = "presence", adapter = "zigbee2mqtt", topic = "zigbee2mqtt/room-1", resourceId = room,
         });
+        await CreateAsync(admin, "POST /api/v1/locations/{id}/sensor-gateways", $"/api/v1/locations/{location}/sensor-gateways", new { username = "walk-gw" });
         await CreateAsync(admin, "POST /api/v1/locations/{id}/edges/enrolment-codes", $"/api/v1/locations/{location}/edges/enrolment-codes", new { name = "Edge 1" });
         await admin.PutJsonAsync($"/api/v1/tiers/{tier}/prices/day_pass", new { name = "Day pass", unitPriceMinor = 1500 });
         await CreateAsync(admin, "POST /api/v1/members/{id}/charges", $"/api/v1/members/{member}/charges", new { code = "day_pass", quantity = 1 });

@@ -15,15 +15,17 @@ public sealed class HubInstance : IAsyncDisposable
     private readonly string _connectionString;
     private readonly string _authorityDirectory;
     private readonly IReadOnlyList<string> _settings;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private readonly int _apiPort = FreePort.Next();
     private readonly int _syncPort = FreePort.Next();
     private ChildProcess? _process;
 
-    private HubInstance(string connectionString, string authorityDirectory, IReadOnlyList<string> settings)
+    private HubInstance(string connectionString, string authorityDirectory, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string>? environment)
     {
         _connectionString = connectionString;
         _authorityDirectory = authorityDirectory;
         _settings = settings;
+        _environment = environment;
     }
 
     public Uri ApiUrl => new($"http://127.0.0.1:{_apiPort.ToString(CultureInfo.InvariantCulture)}");
@@ -35,9 +37,10 @@ public sealed class HubInstance : IAsyncDisposable
     /// <summary>The running process's id (for its CPU time in /proc), or 0.</summary>
     public int Pid => _process?.Pid ?? 0;
 
-    public static async Task<HubInstance> StartAsync(string connectionString, IReadOnlyList<string>? settings = null)
+    /// <param name="environment">Environment variables added to the process (e.g. an <see cref="EdgeClock"/>'s, to run the hub on that clock).</param>
+    public static async Task<HubInstance> StartAsync(string connectionString, IReadOnlyList<string>? settings = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var hub = new HubInstance(connectionString, await EdgeAuthority.DirectoryAsync(), settings ?? []);
+        var hub = new HubInstance(connectionString, await EdgeAuthority.DirectoryAsync(), settings ?? [], environment);
         await hub.StartAsync();
         return hub;
     }
@@ -56,7 +59,7 @@ public sealed class HubInstance : IAsyncDisposable
             $"--EdgeSync:AuthorityCertificatePath={Path.Combine(_authorityDirectory, "ca.pem")}",
             $"--EdgeSync:PublicUrl={SyncUrl}",
             .. _settings,
-        ]);
+        ], _environment);
         using var http = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(5) };
         await Eventually.Async(
             async () =>

@@ -43,9 +43,10 @@ public sealed class SyncSite : IAsyncDisposable
     /// <param name="reader">Whether a simulated reader serves the front door.</param>
     /// <param name="edgeSettings">Extra edge settings (environment variables) for every edge of the site.</param>
     /// <param name="adaJoined">Whether Ada starts with a membership of an all-hours tier (without one she opens no door).</param>
+    /// <param name="hubEnvironment">Extra environment variables for every hub instance (an <see cref="EdgeClock"/>'s puts the hubs on it too).</param>
     public static async Task<SyncSite> StartAsync(
         int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true, IReadOnlyDictionary<string, string>? edgeSettings = null,
-        bool adaJoined = true)
+        bool adaJoined = true, IReadOnlyDictionary<string, string>? hubEnvironment = null)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sync");
         var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", .. PostgresServer.HubSettings(database)]);
@@ -55,7 +56,7 @@ public sealed class SyncSite : IAsyncDisposable
         var instances = new List<HubInstance>();
         for (var i = 0; i < hubs; i++)
         {
-            instances.Add(await HubInstance.StartAsync(database, hubSettings));
+            instances.Add(await HubInstance.StartAsync(database, hubSettings, hubEnvironment));
         }
 
         var api = new HubApi(apiKey, database);
