@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Coworking.Hub;
 using Coworking.Hub.Billing;
-using Coworking.Hub.Database;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Testing;
@@ -25,7 +24,6 @@ public static class BillingRunBenchmark
         var members = args.SkipWhile(a => a != "--members").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_billing");
-        Migrator.Apply(connectionString);
         string[] settings = ["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(connectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"];
         await using var first = HubApp.Build(settings);
         await using var second = HubApp.Build(settings);
