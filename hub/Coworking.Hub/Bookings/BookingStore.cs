@@ -409,16 +409,11 @@ internal sealed partial class BookingStore(TenantDataSource db, TimeProvider tim
     public async Task<Http.Page<BookingResponse>> ListAsync(
         Caller caller, BookingFilter filter, int limit, Http.PageCursor? after, CancellationToken cancellationToken)
     {
-        // A location's day (the day board, the dashboard) repeats its filter as the index bookings_location reads it:
-        // the catch-all conditions below cannot use an index, and a prepared statement's generic plan keeps them so.
-        var window = filter is { LocationId: not null, From: not null, To: not null, IncludeCancelled: false }
-            ? "AND location_id = @locationId AND tstzrange(starts_at, ends_at) && tstzrange(@from, @to) AND cancelled_at IS NULL"
-            : "";
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = (await conn.QueryAsync<BookingRow>(new CommandDefinition(
             $"""
             SELECT {BookingRow.Columns} FROM bookings
-            WHERE organisation_id = @organisationId {window}
+            WHERE organisation_id = @organisationId
               AND (@scope::uuid[] IS NULL OR location_id = ANY(@scope))
               AND (@memberId::uuid IS NULL OR member_id = @memberId)
               AND (@resourceId::uuid IS NULL OR resource_id = @resourceId)

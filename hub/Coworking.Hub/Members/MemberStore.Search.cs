@@ -38,8 +38,6 @@ internal sealed partial class MemberStore
         };
         var text = string.IsNullOrWhiteSpace(query.Text) ? null : query.Text.Trim();
         var pattern = text is null ? null : "%" + text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
-        // Written out only when there is text, so a prepared statement's plan reads the trigram index members_search.
-        var matching = pattern is null ? "" : "AND (name ILIKE @pattern OR email ILIKE @pattern OR company ILIKE @pattern)";
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<MemberRow>(new CommandDefinition(
             $"""
@@ -47,7 +45,7 @@ internal sealed partial class MemberStore
             WHERE organisation_id = @organisationId
               AND (@scope::uuid[] IS NULL OR home_location_id = ANY(@scope))
               AND (@status::text IS NULL OR status = @status)
-              {matching}
+              AND (@pattern::text IS NULL OR name ILIKE @pattern OR email ILIKE @pattern OR company ILIKE @pattern)
             ORDER BY {order}
             OFFSET @offset LIMIT @limit
             """,
