@@ -81,6 +81,7 @@ public static class BillingRunBenchmark
             """
             INSERT INTO locations (id, organisation_id, name, time_zone, currency, country, created_at)
             VALUES (@location, @organisation, 'Bench House', 'Etc/UTC', 'GBP', 'GB', now());
+            INSERT INTO location_seq (location_id, last_seq) VALUES (@location, 0);
             INSERT INTO location_tax_rates (location_id, name, parts_per_million, inclusive, updated_at) VALUES (@location, 'VAT', 200000, true, now());
             INSERT INTO tiers (id, organisation_id, name, terms, created_at, updated_at)
             VALUES (@tier, @organisation, 'Resident', '{"kind":"hot_desk","priceMinor":45000,"currency":"GBP","billingInterval":"monthly","roomHoursPerMonth":5,"access":"all_hours"}', now(), now());
