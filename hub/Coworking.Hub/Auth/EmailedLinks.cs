@@ -7,11 +7,12 @@ using Npgsql;
 namespace Coworking.Hub.Auth;
 
 /// <summary>What an e-mailed link is composed from, as the mail outbox keeps it until sent (then the payload is erased).</summary>
-internal sealed record LinkMail(string Name, string Email, string Organisation, string Link);
+internal sealed record LinkMail(string Name, string Email, string Organisation, string Link, string? InvitedBy = null);
 
 /// <summary>
-/// The links the hub e-mails for signing in: an operator's password reset (<see cref="OneTimeTokens.PasswordResetLifetime"/>)
-/// and a member's sign-in link (<see cref="OneTimeTokens.MemberSignInLifetime"/>). The token and its e-mail are written
+/// The links the hub e-mails for signing in: an operator's password reset (<see cref="OneTimeTokens.PasswordResetLifetime"/>),
+/// an invited operator's link to choose their first password (<see cref="OneTimeTokens.InvitationLifetime"/>) and a
+/// member's sign-in link (<see cref="OneTimeTokens.MemberSignInLifetime"/>). The token and its e-mail are written
 /// in one transaction through the durable mail outbox. Asking for an address nobody has sends nothing and answers
 /// the same; an address shared by people of several organisations gets one link for each.
 /// </summary>
@@ -19,10 +20,42 @@ internal sealed class EmailedLinks(Database.TenantDataSource db, MailQueue queue
 {
     public const string PasswordResetKind = "password_reset";
     public const string MemberSignInKind = "member_sign_in";
+    public const string InvitationKind = "operator_invitation";
     public const string PasswordResetPath = "/auth/password-reset/";
     public const string MemberSignInPath = "/auth/sign-in/";
+    public const string InvitationPath = "/auth/invitation/";
 
-    public IReadOnlyCollection<string> Kinds { get; } = [PasswordResetKind, MemberSignInKind];
+    public IReadOnlyCollection<string> Kinds { get; } = [PasswordResetKind, MemberSignInKind, InvitationKind];
+
+    /// <summary>
+    /// E-mails a newly created operator the link to accept the invitation and choose a password; an invitation sent
+    /// again supersedes the one before (its link stops working), so only the newest mail works.
+    /// </summary>
+    public async Task OperatorInvitationAsync(Guid organisationId, Guid operatorId, string invitedBy, string publicUrl, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var person = await conn.QuerySingleAsync<Person>(new CommandDefinition(
+            """
+            SELECT o.id, o.organisation_id, o.name, o.email, g.name AS organisation
+            FROM operators o JOIN organisations g ON g.id = o.organisation_id
+            WHERE o.id = @operatorId AND o.organisation_id = @organisationId AND o.disabled_at IS NULL
+            """,
+            new { operatorId, organisationId }, tx, cancellationToken: cancellationToken));
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE one_time_tokens SET used_at = @now
+            WHERE purpose = @purpose AND organisation_id = @organisationId AND subject_id = @operatorId AND used_at IS NULL
+            """,
+            new { now, purpose = Database.DbText.ToDb(TokenPurpose.OperatorInvitation), organisationId, operatorId }, tx, cancellationToken: cancellationToken));
+        var token = await OneTimeTokens.CreateAsync(conn, tx, TokenPurpose.OperatorInvitation, new TokenSubject(organisationId, operatorId), now, cancellationToken);
+        await queue.QueueAsync(
+            conn, tx, InvitationKind, new LinkMail(person.Name, person.Email, person.Organisation, publicUrl + InvitationPath + token, invitedBy),
+            $"{InvitationKind} link to {person.Id}", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        queue.WakeSender();
+    }
 
     public Task PasswordResetAsync(string email, string publicUrl, CancellationToken cancellationToken) => SendAsync(
         """
@@ -69,6 +102,9 @@ internal sealed class EmailedLinks(Database.TenantDataSource db, MailQueue queue
             PasswordResetKind => (
                 $"Reset your password for {mail.Organisation}",
                 "Someone (hopefully you) asked to reset your console password. The link works once, for an hour; if you did not ask, ignore this e-mail."),
+            InvitationKind => (
+                $"{mail.InvitedBy ?? "An administrator"} invited you to the {mail.Organisation} console",
+                $"{mail.InvitedBy ?? "An administrator"} made you an operator of {mail.Organisation}'s coworking console. Follow the link to accept and choose your password; it works once, within three days. If you did not expect this, ignore this e-mail."),
             MemberSignInKind => (
                 $"Sign in to {mail.Organisation}",
                 "Follow the link to sign in to the member portal. It works once, for 15 minutes; if you did not ask for it, ignore this e-mail."),

@@ -8,6 +8,7 @@ internal enum TokenPurpose
     PasswordReset,
     MemberSignIn,
     SecondFactor,
+    OperatorInvitation,
 }
 
 /// <summary>Whom a one-time token was made for.</summary>
@@ -22,11 +23,13 @@ internal sealed class OneTimeTokens(Database.TenantDataSource db, TimeProvider t
     public static readonly TimeSpan PasswordResetLifetime = TimeSpan.FromHours(1);
     public static readonly TimeSpan MemberSignInLifetime = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan SecondFactorLifetime = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(3);
 
     public static TimeSpan LifetimeOf(TokenPurpose purpose) => purpose switch
     {
         TokenPurpose.PasswordReset => PasswordResetLifetime,
         TokenPurpose.MemberSignIn => MemberSignInLifetime,
+        TokenPurpose.OperatorInvitation => InvitationLifetime,
         _ => SecondFactorLifetime,
     };
 

@@ -56,6 +56,8 @@ public static class SessionsApi
         auth.MapPost("/password-reset", RequestPasswordReset).AllowAnonymous().RequireRateLimiting(LinkLimit);
         auth.MapGet("/password-reset/{token}", PasswordResetPage).AllowAnonymous().RequireRateLimiting(LinkLimit).WithMetadata(SecretInPath.Instance);
         auth.MapPost("/password-reset/{token}", ResetPassword).AllowAnonymous().RequireRateLimiting(LinkLimit).WithMetadata(SecretInPath.Instance);
+        auth.MapGet("/invitation/{token}", InvitationPage).AllowAnonymous().RequireRateLimiting(LinkLimit).WithMetadata(SecretInPath.Instance);
+        auth.MapPost("/invitation/{token}", AcceptInvitation).AllowAnonymous().RequireRateLimiting(LinkLimit).WithMetadata(SecretInPath.Instance);
         auth.MapPost("/totp", EnrolTotp).RequireAuthorization(HubAuthentication.OperatorPolicy);
         auth.MapPost("/totp/confirm", ConfirmTotp).RequireAuthorization(HubAuthentication.OperatorPolicy).RequireRateLimiting(LoginLimit);
         auth.MapPost("/totp/disable", DisableTotp).RequireAuthorization(HubAuthentication.OperatorPolicy).RequireRateLimiting(LoginLimit);
@@ -222,6 +224,46 @@ public static class SessionsApi
         var account = new Actor(ActorKind.Operator, subject.SubjectId);
         await audit.RecordAsync(context, subject.OrganisationId, account, account, new JsonObject { ["outcome"] = "password_reset" }, cancellationToken);
         return form ? Redirect(LoginPath(configuration) + "?reset=done") : TypedResults.NoContent();
+    }
+
+    /// <summary>An invited operator's link: accept the invitation by choosing a password (the link is checked first, so a dead one says so at once).</summary>
+    internal static async Task<ContentHttpResult> InvitationPage(string token, HttpContext context, IAntiforgery antiforgery, OneTimeTokens tokens, CancellationToken cancellationToken) =>
+        await tokens.FindAsync(TokenPurpose.OperatorInvitation, token, cancellationToken) is null
+            ? HtmlPage("Invitation not valid", "<p>This invitation was accepted already, was sent again, or has expired. Ask an administrator to invite you again.</p>", 401)
+            : HtmlPage(
+                "Accept the invitation",
+                $"""
+                <p>Choose the password you will log in to the console with. This link works once, within three days of the invitation.</p>
+                <form method="post">{AntiforgeryField(context, antiforgery)}
+                  <label for="password">Your password (at least 12 characters)</label>
+                  <input id="password" name="password" type="password" autocomplete="new-password" minlength="12" maxlength="200" required>
+                  <button type="submit">Accept and set password</button>
+                </form>
+                """);
+
+    internal static async Task<Results<NoContent, RedirectHttpResult, ContentHttpResult, ValidationProblem, ProblemHttpResult>> AcceptInvitation(
+        string token, HttpContext context, OneTimeTokens tokens, OperatorLogin login, AuthAudit audit, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var form = context.Request.HasFormContentType;
+        var request = await ReadAsync(context.Request, f => new NewPasswordRequest(f["password"]), cancellationToken);
+        var errors = new ValidationErrors();
+        ValidateNewPassword("password", request?.Password, errors);
+        if (errors.Any)
+        {
+            return form ? HtmlPage("Accept the invitation", "<p>The password must be 12 to 200 characters. Go back and try again.</p>", 400) : errors.ToProblem();
+        }
+
+        if (await tokens.UseAsync(TokenPurpose.OperatorInvitation, token, cancellationToken) is not { } subject)
+        {
+            return form
+                ? HtmlPage("Invitation not valid", "<p>This invitation was accepted already, was sent again, or has expired. Ask an administrator to invite you again.</p>", 401)
+                : LinkNotValid();
+        }
+
+        await login.SetPasswordAsync(subject.SubjectId, request!.Password!, keep: null, cancellationToken);
+        var account = new Actor(ActorKind.Operator, subject.SubjectId);
+        await audit.RecordAsync(context, subject.OrganisationId, account, account, new JsonObject { ["outcome"] = "invitation_accepted" }, cancellationToken);
+        return form ? Redirect(LoginPath(configuration) + "?invitation=accepted") : TypedResults.NoContent();
     }
 
     internal static async Task<Results<Ok<TotpEnrolment>, ProblemHttpResult>> EnrolTotp(

@@ -22,7 +22,7 @@ internal static class RequestLogging
         ];
 
     // Where secret-bearing routes live: a path under one of these that matched no route (a mangled link) is cut too.
-    private static readonly string[] SecretPrefixes = ["/calendar/", Auth.EmailedLinks.MemberSignInPath, Auth.EmailedLinks.PasswordResetPath];
+    private static readonly string[] SecretPrefixes = ["/calendar/", Auth.EmailedLinks.MemberSignInPath, Auth.EmailedLinks.PasswordResetPath, Auth.EmailedLinks.InvitationPath];
 
     /// <summary>
     /// The path as logged: the route pattern (e.g. /calendar/{token}.ics) when the path holds a secret, and only the

@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Coworking.Benchmarks.Support;
 using Coworking.Hub;
-using Coworking.Hub.Database;
 using Coworking.Hub.Organisations;
 using Coworking.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +25,6 @@ public static class ApiMembersBenchmark
         var clients = Option(args, "--clients", 8);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_api");
-        Migrator.Apply(connectionString);
 
         await using var hub = HubApp.Build(
         [

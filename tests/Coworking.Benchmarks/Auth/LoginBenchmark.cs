@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using Coworking.Benchmarks.Support;
 using Coworking.Hub;
 using Coworking.Hub.Auth;
-using Coworking.Hub.Database;
 using Coworking.Hub.Organisations;
 using Coworking.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +35,6 @@ public static class LoginBenchmark
 
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_login");
-        Migrator.Apply(connectionString);
         await using var hub = HubApp.Build(["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(connectionString), "--Serilog:MinimumLevel:Default=Warning"]);
         await hub.StartAsync();
         const string email = "owner@bench.coworking.test";

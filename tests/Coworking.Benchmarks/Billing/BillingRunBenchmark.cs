@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Coworking.Hub;
 using Coworking.Hub.Billing;
-using Coworking.Hub.Database;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Testing;
@@ -25,7 +24,6 @@ public static class BillingRunBenchmark
         var members = args.SkipWhile(a => a != "--members").Skip(1).Select(int.Parse).FirstOrDefault(10_000);
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync("bench_billing");
-        Migrator.Apply(connectionString);
         string[] settings = ["--urls", "http://127.0.0.1:0", .. PostgresServer.HubSettings(connectionString), "--Serilog:MinimumLevel:Default=Warning", "--Billing:RunSchedules=false"];
         await using var first = HubApp.Build(settings);
         await using var second = HubApp.Build(settings);
@@ -83,6 +81,7 @@ public static class BillingRunBenchmark
             """
             INSERT INTO locations (id, organisation_id, name, time_zone, currency, country, created_at)
             VALUES (@location, @organisation, 'Bench House', 'Etc/UTC', 'GBP', 'GB', now());
+            INSERT INTO location_seq (location_id, last_seq) VALUES (@location, 0);
             INSERT INTO location_tax_rates (location_id, name, parts_per_million, inclusive, updated_at) VALUES (@location, 'VAT', 200000, true, now());
             INSERT INTO tiers (id, organisation_id, name, terms, created_at, updated_at)
             VALUES (@tier, @organisation, 'Resident', '{"kind":"hot_desk","priceMinor":45000,"currency":"GBP","billingInterval":"monthly","roomHoursPerMonth":5,"access":"all_hours"}', now(), now());

@@ -14,7 +14,8 @@ namespace Coworking.Benchmarks.Web;
 /// console: server render time of the operator console's main pages (the whole HTTP answer, Kestrel in-process, real
 /// PostgreSQL) for a signed-in organisation admin, on one location with N members (each with a membership), M bookings
 /// on 50 rooms around today and K invoices: the dashboard, a member search, a member record, today's day board and the
-/// invoice list (newest first, and filtered to open ones). Requests one at a time, after a warm-up.
+/// invoice list (newest first, and filtered to open ones), and the members in dunning (a page of its own). Requests one
+/// at a time, after a warm-up.
 ///   dotnet run -c Release --project tests/Coworking.Benchmarks -- console [--members 10000] [--bookings 100000] [--invoices 50000] [--requests 200]
 /// </summary>
 public static class ConsoleBenchmark
@@ -54,6 +55,7 @@ public static class ConsoleBenchmark
             ("day board (50 rooms)", $"/console/bookings?location={locationId}&date={today}"),
             ("invoice list", "/console/billing"),
             ("invoice list, open only", "/console/billing?status=open"),
+            ("collection and dunning", "/console/billing/dunning"),
         ];
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         System.Console.WriteLine(

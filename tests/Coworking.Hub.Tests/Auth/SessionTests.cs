@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Coworking.Hub.Auth;
+using Coworking.Hub.Database;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -151,6 +153,42 @@ public sealed class SessionTests(ClockedHubFixture hub) : IClassFixture<ClockedH
         using var old = await browser.LoginAsync(email, Password);
         await old.ProblemAsync(401);
         (await browser.LoginAsync(email, "a brand new passphrase")).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task An_invitation_link_sets_the_first_password_once_and_its_own_mail_says_who_invited()
+    {
+        var email = await InvitedAsync();
+        var message = await MailAsync(email);
+        Assert.Equal("Ivy Admin invited you to the Clocked Coworking console", message.Subject);
+        var link = await Browser.LinkInMailAsync(hub.Mailbox, email, "/auth/invitation/");
+        Assert.DoesNotContain("/auth/password-reset/", message.TextBody, StringComparison.Ordinal);
+
+        using var browser = new Browser(hub.BaseAddress);
+        using var page = await browser.Http.GetAsync(link.PathAndQuery);
+        Assert.Contains("Accept the invitation", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var accepted = await browser.Http.PostAsJsonAsync(link.PathAndQuery, new { password = "my very own passphrase" });
+        Assert.Equal(HttpStatusCode.NoContent, accepted.StatusCode);
+        using var again = await browser.Http.PostAsJsonAsync(link.PathAndQuery, new { password = "someone else's passphrase" });
+        await again.ProblemAsync(401);
+        using var used = await browser.Http.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Unauthorized, used.StatusCode);
+        Assert.Contains("Invitation not valid", await used.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        (await browser.LoginAsync(email, "my very own passphrase")).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task An_invitation_link_expires_after_three_days()
+    {
+        var email = await InvitedAsync();
+        var link = await Browser.LinkInMailAsync(hub.Mailbox, email, "/auth/invitation/");
+        hub.Time.Advance(OneTimeTokens.InvitationLifetime + TimeSpan.FromMinutes(1));
+
+        using var browser = new Browser(hub.BaseAddress);
+        using var late = await browser.Http.PostAsJsonAsync(link.PathAndQuery, new { password = "too late a passphrase" });
+        await late.ProblemAsync(401);
+        using var login = await browser.LoginAsync(email, "too late a passphrase");
+        await login.ProblemAsync(401);
     }
 
     [Fact]
@@ -344,6 +382,37 @@ public sealed class SessionTests(ClockedHubFixture hub) : IClassFixture<ClockedH
         using var manager = await new Browser(hub.BaseAddress).SignedInAsync(await OperatorAsync("location_manager"), Password);
         using var notAdmin = await manager.Http.GetAsync("/api/v1/audit-events");
         await notAdmin.ProblemAsync(403);
+    }
+
+    /// <summary>A new front-desk operator invited by e-mail as the console's settings page invites one; its e-mail.</summary>
+    private async Task<string> InvitedAsync()
+    {
+        var location = (await Workspace.SiteAsync(hub.Admin, name: $"Site {Guid.NewGuid():N}"[..12])).LocationId;
+        var email = $"invited-{Guid.NewGuid():N}@example.com";
+        var created = await hub.Admin.PostJsonAsync(
+            "/api/v1/operators", new { email, name = "Ines Invited", password = "nobody knows this one", role = "front_desk", locationIds = new[] { location } });
+        var id = Guid.Parse(created["id"]!.GetValue<string>());
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            await hub.Services.GetRequiredService<EmailedLinks>().OperatorInvitationAsync(hub.OrganisationId, id, "Ivy Admin", hub.BaseAddress.ToString().TrimEnd('/'), CancellationToken.None);
+        }
+
+        return email;
+    }
+
+    private async Task<MimeKit.MimeMessage> MailAsync(string address)
+    {
+        await Browser.LinkInMailAsync(hub.Mailbox, address, "/auth/invitation/");
+        foreach (var file in Directory.GetFiles(hub.Mailbox, "*.eml"))
+        {
+            var message = await MimeKit.MimeMessage.LoadAsync(file);
+            if (message.To.Mailboxes.Any(m => m.Address == address))
+            {
+                return message;
+            }
+        }
+
+        throw new InvalidOperationException($"no mail to {address}");
     }
 
     /// <summary>A new operator with <see cref="Password"/>; its e-mail.</summary>

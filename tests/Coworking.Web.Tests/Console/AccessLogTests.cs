@@ -1,10 +1,14 @@
+using Coworking.Testing.Sync;
 using Coworking.Web.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Coworking.Web.Tests.Console;
 
-/// <summary>The console's access log (filters, CSV, the live tail) and the dashboard's live door alarms.</summary>
+/// <summary>
+/// The console's access log (filters, CSV, the live tail) and the dashboard's live door alarms, from an edge's report and
+/// from a door forced open at the simulated reader through the real edge.
+/// </summary>
 [Collection(WebCollection.Name)]
 public sealed class AccessLogTests(WebHub web)
 {
@@ -78,5 +82,25 @@ public sealed class AccessLogTests(WebHub web)
         await page.GotoAsync("/console/doors");
         var row = page.GetByRole(AriaRole.Table, new() { Name = $"Doors at {name}" }).GetByRole(AriaRole.Row).Filter(new() { HasText = door });
         await Expect(row).ToContainTextAsync("Forced open");
+    }
+
+    [Fact]
+    public async Task Door_forced_open_at_the_sim_appears_on_an_open_dashboard_through_the_real_edge()
+    {
+        await using var site = await SyncSite.StartAsync();
+        var email = $"watch-{Guid.NewGuid():N}@sync.coworking.test";
+        const string password = "sim-alarm-watch-1";
+        await site.Api.PostAsync("/api/v1/operators", new { email, name = "Alarm Watch", password, role = "location_manager", locationIds = new[] { site.LocationId } });
+        var page = await web.NewPageAtAsync(site.Hub.ApiUrl.Port);
+        await WebHub.LogInAsync(page, email, password);
+        var alarms = page.GetByRole(AriaRole.Region, new() { Name = "Door alarms" });
+        await Expect(alarms).ToContainTextAsync("No open door alarms");
+
+        await site.Reader!.SetContactAsync(site.DoorId, open: true);
+        await Expect(alarms).ToContainTextAsync("Forced open: Front door", Live);
+        await site.Reader.SetContactAsync(site.DoorId, open: false);
+        await page.AssertAccessibleAsync();
+        await alarms.GetByRole(AriaRole.Button, new() { Name = "Acknowledge forced open at Front door" }).ClickAsync();
+        await Expect(alarms).ToContainTextAsync("No open door alarms");
     }
 }

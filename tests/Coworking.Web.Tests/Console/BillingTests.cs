@@ -34,6 +34,13 @@ public sealed class BillingTests(WebHub web)
         await Expect(invoices).ToContainTextAsync("EUR 150.00");
         await page.AssertAccessibleAsync();
         await page.ScreenshotAsync("console-billing");
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Billing" }).GetByRole(AriaRole.Link, new() { Name = "Collection and dunning" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Collection and dunning", Exact = true })).ToBeVisibleAsync();
+        await page.AssertAccessibleAsync();
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Billing" }).GetByRole(AriaRole.Link, new() { Name = "Invoices" }).ClickAsync();
+        await Expect(invoices).ToBeVisibleAsync();
+        await page.GetByLabel("Member or number").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
 
         await invoices.GetByRole(AriaRole.Link, new() { Name = number }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Invoice {number}" })).ToBeVisibleAsync();
@@ -93,6 +100,9 @@ public sealed class BillingTests(WebHub web)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Billing is for location managers" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Invoices" })).ToHaveCountAsync(0);
         await page.AssertAccessibleAsync();
+        var dunning = await page.GotoAsync("/console/billing/dunning");
+        Assert.Equal((int)HttpStatusCode.Forbidden, dunning!.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Billing is for location managers" })).ToBeVisibleAsync();
 
         var one = await page.GotoAsync($"/console/billing/invoices/{invoiceId}");
         Assert.Equal((int)HttpStatusCode.Forbidden, one!.Status);

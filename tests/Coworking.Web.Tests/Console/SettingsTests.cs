@@ -40,9 +40,14 @@ public sealed class SettingsTests(WebHub web)
 
         const string password = "invited-desk-pass-1";
         var invitee = await web.NewPageAsync();
-        await invitee.GotoAsync((await web.LinkInMailAsync(email, "/auth/password-reset/")).ToString());
-        await invitee.GetByLabel("New password (at least 12 characters)").FillAsync(password);
-        await invitee.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        var invitation = (await web.LinkInMailAsync(email, "/auth/invitation/")).ToString();
+        await invitee.GotoAsync(invitation);
+        await Expect(invitee.GetByRole(AriaRole.Heading, new() { Name = "Accept the invitation" })).ToBeVisibleAsync();
+        await invitee.GetByLabel("Your password (at least 12 characters)").FillAsync(password);
+        await invitee.GetByRole(AriaRole.Button, new() { Name = "Accept and set password" }).ClickAsync();
+        await Expect(invitee.GetByRole(AriaRole.Status)).ToContainTextAsync("Welcome: your password is set");
+        await invitee.GotoAsync(invitation);
+        await Expect(invitee.GetByRole(AriaRole.Heading, new() { Name = "Invitation not valid" })).ToBeVisibleAsync();
         await WebHub.LogInAsync(invitee, email, password);
 
         await row.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();

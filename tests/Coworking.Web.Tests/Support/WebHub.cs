@@ -92,12 +92,18 @@ public sealed class WebHub : IAsyncLifetime
     /// address of its own (X-Forwarded-For, which the hub believes from loopback), so one test's sign-ins do not use up
     /// another's share of the per-address rate limits, as two people's browsers would not.
     /// </summary>
-    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
+    public Task<IPage> NewPageAsync(int width = 1280, int height = 900) => NewPageAsync(BrowserUrl, width, height);
+
+    /// <summary>A fresh browser context as <see cref="NewPageAsync(int, int)"/>, on another hub (one a test started itself) listening on <paramref name="hubPort"/>.</summary>
+    public Task<IPage> NewPageAtAsync(int hubPort) =>
+        NewPageAsync(new Uri($"http://localhost:{hubPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/"), 1280, 900);
+
+    private async Task<IPage> NewPageAsync(Uri hub, int width, int height)
     {
         var client = Interlocked.Increment(ref lastClient);
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BrowserUrl.ToString(),
+            BaseURL = hub.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             ExtraHTTPHeaders = new Dictionary<string, string> { ["X-Forwarded-For"] = $"10.88.{client / 250}.{(client % 250) + 1}" },
         });

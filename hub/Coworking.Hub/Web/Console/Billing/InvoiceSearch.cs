@@ -74,15 +74,34 @@ internal sealed class InvoiceSearch(TenantDataSource db, TimeProvider time)
         return TablePage<InvoiceListRow>.From([.. rows.Select(r => r.ToRow())], query);
     }
 
+    public static readonly string[] DunningSorts = ["failed", "overdue", "owed", "member"];
+
+    /// <summary>Where collecting from one member stands (null when the member is not in the caller's scope).</summary>
+    public async Task<DunningState?> DunningOfAsync(Caller caller, Guid[]? scope, Guid memberId, CancellationToken cancellationToken) =>
+        (await DunningAsync(caller, scope, memberId, "failed", true, 0, 1, cancellationToken)).FirstOrDefault();
+
     /// <summary>
-    /// Members with an open invoice past its due date or a failed card attempt, or suspended by dunning: most failed
-    /// attempts first, then the longest overdue. At most <paramref name="limit"/>.
+    /// One page (plus one row) of the members with an open invoice past its due date or a failed card attempt, or
+    /// suspended by dunning, sorted by <see cref="TableQuery.Sort"/>: failed card attempts (then the longest overdue),
+    /// oldest due date, amount owed, or name. Its own page, so the invoice list never pays for it.
     /// </summary>
-    public async Task<IReadOnlyList<DunningState>> DunningAsync(Caller caller, Guid[]? scope, Guid? memberId, int limit, CancellationToken cancellationToken)
+    public async Task<TablePage<DunningState>> DunningPageAsync(Caller caller, Guid[]? scope, TableQuery query, CancellationToken cancellationToken) =>
+        TablePage<DunningState>.From(await DunningAsync(caller, scope, null, query.Sort, query.Descending, query.Offset, query.Size + 1, cancellationToken), query);
+
+    private async Task<IReadOnlyList<DunningState>> DunningAsync(
+        Caller caller, Guid[]? scope, Guid? memberId, string sort, bool descending, int offset, int limit, CancellationToken cancellationToken)
     {
+        var direction = descending ? "DESC" : "ASC";
+        var order = sort switch
+        {
+            "overdue" => $"min(o.due_at) {direction} NULLS LAST",
+            "owed" => $"coalesce(sum(o.amount_due_minor), 0) {direction}",
+            "member" => $"m.name {direction}",
+            _ => $"coalesce(max(o.failed_attempts), 0) {direction}, min(o.due_at) NULLS LAST",
+        };
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<DunningRow>(new CommandDefinition(
-            """
+            $"""
             WITH open AS (
                 SELECT i.member_id, i.currency, c.amount_due_minor, c.failed_attempts, c.next_attempt_at, i.due_at
                 FROM invoice_collection c JOIN invoices i ON i.id = c.invoice_id
@@ -101,10 +120,10 @@ internal sealed class InvoiceSearch(TenantDataSource db, TimeProvider time)
                 LEFT JOIN open o ON o.member_id = m.id
             WHERE m.organisation_id = @organisationId AND (@scope::uuid[] IS NULL OR m.home_location_id = ANY(@scope))
             GROUP BY m.id, m.name
-            ORDER BY max(o.failed_attempts) DESC NULLS LAST, min(o.due_at) NULLS LAST, m.name
-            LIMIT @limit
+            ORDER BY {order}, m.name, m.id
+            OFFSET @offset LIMIT @limit
             """,
-            new { organisationId = caller.OrganisationId, scope, memberId, now = time.GetUtcNow(), limit },
+            new { organisationId = caller.OrganisationId, scope, memberId, now = time.GetUtcNow(), offset, limit },
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToState())];
     }
