@@ -45,6 +45,11 @@ public static class HubApp
             return await BootstrapCommand.RunAsync(args[1..]);
         }
 
+        if (args is [LogEpochCommand.Verb, ..])
+        {
+            return await LogEpochCommand.RunAsync(args[1..]);
+        }
+
         await using var app = Build(args);
         await app.RunAsync();
         return 0;

@@ -29,10 +29,14 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    /// <summary>Starts a built program of the solution (e.g. "hub/Coworking.Hub", "coworking-hub").</summary>
-    public static ChildProcess StartProject(string projectDir, string assemblyName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts a built program of the solution (e.g. "hub/Coworking.Hub", "coworking-hub"), of this checkout or of the one
+    /// at <paramref name="root"/>.
+    /// </summary>
+    public static ChildProcess StartProject(
+        string projectDir, string assemblyName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? root = null)
     {
-        var dll = Path.Combine(RepoPaths.Root, projectDir, "bin", BuildConfiguration, "net10.0", assemblyName + ".dll");
+        var dll = Path.Combine(root ?? RepoPaths.Root, projectDir, "bin", BuildConfiguration, "net10.0", assemblyName + ".dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"{dll} is not built: run dotnet build Coworking.sln first", dll);

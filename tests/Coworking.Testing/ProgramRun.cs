@@ -8,9 +8,11 @@ public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>Runs a built program of the solution to its end, as an installer's shell would (e.g. `coworking-edge enroll`).</summary>
 public static class ProgramRun
 {
-    public static async Task<ProgramResult> RunAsync(string projectDir, string assemblyName, IEnumerable<string> args, CancellationToken cancellationToken = default)
+    /// <param name="root">The checkout the program is built in; this one when null.</param>
+    public static async Task<ProgramResult> RunAsync(
+        string projectDir, string assemblyName, IEnumerable<string> args, CancellationToken cancellationToken = default, string? root = null)
     {
-        var dll = Path.Combine(RepoPaths.Root, projectDir, "bin", ChildProcess.BuildConfiguration, "net10.0", assemblyName + ".dll");
+        var dll = Path.Combine(root ?? RepoPaths.Root, projectDir, "bin", ChildProcess.BuildConfiguration, "net10.0", assemblyName + ".dll");
         var psi = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,

@@ -65,12 +65,14 @@ public sealed class GrantCache : IDisposable
     private long _deltaChanges;
     private SnapshotLoad? _load;
     private bool _disposed;
+    private string _logEpoch;
 
-    private GrantCache(LiteDbFile file, string? path, string cacheId, CacheIndex index, ILogger<GrantCache> log)
+    private GrantCache(LiteDbFile file, string? path, string cacheId, string logEpoch, CacheIndex index, ILogger<GrantCache> log)
     {
         _file = file;
         _path = path;
         CacheId = cacheId;
+        _logEpoch = logEpoch;
         _index = index;
         _log = log;
     }
@@ -82,6 +84,12 @@ public sealed class GrantCache : IDisposable
     public CacheIndex Index => Volatile.Read(ref _index);
 
     public long AppliedSeq => Index.Seq;
+
+    /// <summary>
+    /// The epoch of the hub's change log the applied seq belongs to (docs/SYNC.md), kept with it; empty until a hub that
+    /// has epochs was followed. After a restore the hub's log has a new one, and the edge naming the old one gets a snapshot.
+    /// </summary>
+    public string LogEpoch => Volatile.Read(ref _logEpoch);
 
     /// <summary>Changes skipped as unusable since the cache was opened.</summary>
     public long RejectedChanges => Interlocked.Read(ref _rejectedChanges);
@@ -175,7 +183,8 @@ public sealed class GrantCache : IDisposable
     /// in with one rename. Until then the cache is untouched; a crash at any point leaves either the old
     /// cache or the new one, and a load that is dropped (or replaced by a new one) leaves no trace.
     /// </summary>
-    public SnapshotLoad BeginSnapshot(string locationId, long seq)
+    /// <param name="logEpoch">The log epoch the snapshot comes from, kept with the cache once it is applied; empty keeps the one the cache has.</param>
+    public SnapshotLoad BeginSnapshot(string locationId, long seq, string logEpoch = "")
     {
         lock (_writer)
         {
@@ -183,13 +192,13 @@ public sealed class GrantCache : IDisposable
             SnapshotLoad load;
             if (_path is null)
             {
-                load = new SnapshotLoad(this, locationId, seq, file: null);
+                load = new SnapshotLoad(this, locationId, seq, logEpoch, file: null);
             }
             else
             {
                 var snapshotPath = SnapshotPathOf(_path);
                 DeleteFiles(snapshotPath);
-                load = new SnapshotLoad(this, locationId, seq, LiteDbFile.OpenScratch(snapshotPath));
+                load = new SnapshotLoad(this, locationId, seq, logEpoch, LiteDbFile.OpenScratch(snapshotPath));
             }
 
             _load = load;
@@ -216,9 +225,10 @@ public sealed class GrantCache : IDisposable
 
             Interlocked.Add(ref _rejectedChanges, load.Rejected);
             var next = builder.Build(load.Seq, load.LocationId);
+            var epoch = load.LogEpoch.Length > 0 ? load.LogEpoch : LogEpoch;
             if (load.File is { } file)
             {
-                WriteState(file.Database, next);
+                WriteState(file.Database, next, epoch);
                 file.MakeDurable();
                 file.Dispose();
                 load.Release();
@@ -226,14 +236,34 @@ public sealed class GrantCache : IDisposable
             }
             else
             {
-                ReplaceInPlace(next, heldPacks.Select(p => new BsonDocument { ["p"] = p }));
+                ReplaceInPlace(next, heldPacks.Select(p => new BsonDocument { ["p"] = p }), epoch);
             }
 
+            Volatile.Write(ref _logEpoch, epoch);
             _load = null;
             _baseChanges = load.Accepted;
             _deltaChanges = 0;
             Volatile.Write(ref _index, next);
             return new ApplyResult(ApplyOutcome.Applied, next.Seq, load.Rejected);
+        }
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="logEpoch"/> as the epoch of the applied seq: the hub let the edge resume from it in that
+    /// epoch. Empty (a hub without epochs) keeps the one the cache has.
+    /// </summary>
+    public void KeepLogEpoch(string logEpoch)
+    {
+        lock (_writer)
+        {
+            if (logEpoch.Length == 0 || logEpoch == LogEpoch)
+            {
+                return;
+            }
+
+            WriteState(_file.Database, Index, logEpoch);
+            _file.MakeDurable();
+            Volatile.Write(ref _logEpoch, logEpoch);
         }
     }
 
@@ -313,6 +343,7 @@ public sealed class GrantCache : IDisposable
             var db = file.Database;
             var state = db.GetCollection(Meta).FindById(StateId);
             var cacheId = state?["cacheId"].AsString;
+            var logEpoch = state is not null && state.TryGetValue("logEpoch", out var storedEpoch) ? storedEpoch.AsString : "";
             if (cacheId is null)
             {
                 cacheId = Guid.NewGuid().ToString("N");
@@ -349,7 +380,7 @@ public sealed class GrantCache : IDisposable
             var deltaChanges = ReplayLegacy(Replay) + Replay(Delta, Pack);
 
             var index = builder.Build(state?["seq"].AsInt64 ?? 0, state?["locationId"].AsString ?? "");
-            var cache = new GrantCache(file, path, cacheId, index, log)
+            var cache = new GrantCache(file, path, cacheId, logEpoch, index, log)
             {
                 _rejectedChanges = unusable, _baseChanges = baseChanges, _deltaChanges = deltaChanges,
             };
@@ -496,7 +527,7 @@ public sealed class GrantCache : IDisposable
         var total = _deltaChanges;
         if (_path is null)
         {
-            ReplaceInPlace(index, documents);
+            ReplaceInPlace(index, documents, LogEpoch);
         }
         else
         {
@@ -537,7 +568,7 @@ public sealed class GrantCache : IDisposable
     }
 
     /// <summary>Without a path (a database handed over open): everything replaced in one transaction.</summary>
-    private void ReplaceInPlace(CacheIndex next, IEnumerable<BsonDocument> packs)
+    private void ReplaceInPlace(CacheIndex next, IEnumerable<BsonDocument> packs, string logEpoch)
     {
         var db = _file.Database;
         if (!db.BeginTrans())
@@ -559,7 +590,7 @@ public sealed class GrantCache : IDisposable
                 db.GetCollection(Base).Insert(document);
             }
 
-            WriteState(db, next);
+            WriteState(db, next, logEpoch);
             db.Commit();
         }
         catch
@@ -571,11 +602,14 @@ public sealed class GrantCache : IDisposable
         _file.MakeDurable();
     }
 
-    private void WriteState(LiteDatabase db, CacheIndex index)
+    private void WriteState(LiteDatabase db, CacheIndex index) => WriteState(db, index, LogEpoch);
+
+    private void WriteState(LiteDatabase db, CacheIndex index, string logEpoch)
     {
         var state = new BsonDocument
         {
             ["_id"] = StateId, ["cacheId"] = CacheId, ["seq"] = index.Seq, ["locationId"] = index.LocationId, ["format"] = Format,
+            ["logEpoch"] = logEpoch,
         };
         db.GetCollection(Meta).Upsert(state);
     }

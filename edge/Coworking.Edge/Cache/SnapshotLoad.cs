@@ -8,7 +8,7 @@ namespace Coworking.Edge.Cache;
 /// new file as it arrives, so the edge holds the index it is building and one chunk, never the snapshot
 /// twice nor the hub's messages. Nothing reaches the cache before <see cref="Complete"/>, which makes the
 /// new file durable and swaps it and the new index in, in one step
-/// (<see cref="GrantCache.BeginSnapshot(string, long)"/>). Disposing a load that did not complete drops it.
+/// (<see cref="GrantCache.BeginSnapshot(string, long, string)"/>). Disposing a load that did not complete drops it.
 /// </summary>
 public sealed class SnapshotLoad : IDisposable
 {
@@ -29,11 +29,12 @@ public sealed class SnapshotLoad : IDisposable
     private bool _completed;
     private bool _abandoned;
 
-    internal SnapshotLoad(GrantCache cache, string locationId, long seq, LiteDbFile? file)
+    internal SnapshotLoad(GrantCache cache, string locationId, long seq, string logEpoch, LiteDbFile? file)
     {
         _cache = cache;
         LocationId = locationId;
         Seq = seq;
+        LogEpoch = logEpoch;
         File = file;
     }
 
@@ -41,6 +42,9 @@ public sealed class SnapshotLoad : IDisposable
 
     /// <summary>The seq the snapshot ends at.</summary>
     public long Seq { get; }
+
+    /// <summary>The hub's log epoch the snapshot comes from; empty from a hub without epochs.</summary>
+    public string LogEpoch { get; }
 
     /// <summary>Changes received so far.</summary>
     public long Changes { get; private set; }

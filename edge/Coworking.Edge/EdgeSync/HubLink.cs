@@ -147,6 +147,7 @@ public sealed class HubLink(
                 LocationId = enrolment.LocationId,
                 AppliedSeq = cache.AppliedSeq,
                 CacheId = cache.CacheId,
+                LogEpoch = cache.LogEpoch,
                 SoftwareVersion = EdgeVersion.Current,
                 EdgeTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
                 DoorIds = { DrivenDoorIds() },
@@ -165,17 +166,22 @@ public sealed class HubLink(
         }
 
         var welcome = await ReadWelcomeAsync(call.ResponseStream, stream.Token);
+        if (welcome.Start == SyncStart.Resume)
+        {
+            cache.KeepLogEpoch(welcome.LogEpoch);
+        }
+
         var now = time.GetUtcNow();
         Update(s => s with { Connected = true, ConnectedSince = now, LastContactAt = now, LastError = null });
-        log.LogInformation("Connected to the hub at {Hub} as edge {EdgeId}: {Start} from applied seq {Seq} (location at {LocationSeq})",
-            url, welcome.EdgeId, welcome.Start, cache.AppliedSeq, welcome.LocationSeq);
+        log.LogInformation("Connected to the hub at {Hub} as edge {EdgeId}: {Start} from applied seq {Seq} (location at {LocationSeq}, log epoch {LogEpoch})",
+            url, welcome.EdgeId, welcome.Start, cache.AppliedSeq, welcome.LocationSeq, welcome.LogEpoch);
 
         using var window = new SemaphoreSlim(options.UploadWindow, options.UploadWindow);
         var acknowledged = Channel.CreateUnbounded<IReadOnlyList<Guid>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var heartbeat = TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs > 0 ? welcome.HeartbeatIntervalMs : 5000);
         var loops = new[]
         {
-            ReceiveAsync(call.ResponseStream, writer, window, acknowledged.Writer, stream.Token),
+            ReceiveAsync(call.ResponseStream, welcome.LogEpoch, writer, window, acknowledged.Writer, stream.Token),
             UploadAsync(writer, window, stream.Token),
             DeleteAcknowledgedAsync(acknowledged.Reader, stream.Token),
             HeartbeatAsync(writer, heartbeat, stream.Token),
@@ -207,9 +213,10 @@ public sealed class HubLink(
     }
 
     private async Task ReceiveAsync(
-        IAsyncStreamReader<HubMessage> responses, Writer writer, SemaphoreSlim window, ChannelWriter<IReadOnlyList<Guid>> acknowledged, CancellationToken cancellationToken)
+        IAsyncStreamReader<HubMessage> responses, string logEpoch, Writer writer, SemaphoreSlim window, ChannelWriter<IReadOnlyList<Guid>> acknowledged,
+        CancellationToken cancellationToken)
     {
-        using var snapshot = new SnapshotAssembly(cache);
+        using var snapshot = new SnapshotAssembly(cache, logEpoch);
         while (await responses.MoveNext(cancellationToken))
         {
             var message = responses.Current;

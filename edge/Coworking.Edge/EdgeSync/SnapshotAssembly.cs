@@ -6,9 +6,10 @@ namespace Coworking.Edge.EdgeSync;
 /// <summary>
 /// Follows a snapshot's chunks: the first starts a <see cref="SnapshotLoad"/>, each one goes into it as it
 /// arrives, the last completes it. Chunks out of order end the stream; a new stream starts a new snapshot,
-/// and the load cut short is dropped with what it had written (the cache never saw it).
+/// and the load cut short is dropped with what it had written (the cache never saw it). Every snapshot of the stream
+/// comes from the log epoch its Welcome named, kept with the cache as it is applied.
 /// </summary>
-internal sealed class SnapshotAssembly(GrantCache cache) : IDisposable
+internal sealed class SnapshotAssembly(GrantCache cache, string logEpoch) : IDisposable
 {
     private SnapshotLoad? _load;
     private int _next;
@@ -22,7 +23,7 @@ internal sealed class SnapshotAssembly(GrantCache cache) : IDisposable
         if (chunk.Index == 0)
         {
             _load?.Dispose();
-            _load = cache.BeginSnapshot(chunk.LocationId, chunk.Seq);
+            _load = cache.BeginSnapshot(chunk.LocationId, chunk.Seq, logEpoch);
             _next = 0;
         }
 

@@ -8,8 +8,11 @@ using Npgsql;
 
 namespace Coworking.Hub.Access;
 
-/// <summary>Where a location's log stands: its newest seq, and up to which seq it is compacted.</summary>
-public sealed record ChangeLogPosition(long LastSeq, long CompactedThrough);
+/// <summary>
+/// Where a location's log stands: its newest seq, up to which seq it is compacted, and which history it is (a new
+/// <paramref name="LogEpoch"/> after a restore from backup, <see cref="LogEpochCommand"/>).
+/// </summary>
+public sealed record ChangeLogPosition(long LastSeq, long CompactedThrough, Guid LogEpoch);
 
 /// <summary>A part of a snapshot: live entities' newest upserts, as of <paramref name="Seq"/>.</summary>
 public sealed record SnapshotPart(long Seq, IReadOnlyList<Change> Changes);
@@ -30,13 +33,13 @@ public sealed class ChangeLogStore(Database.TenantDataSource db)
         return [.. rows.Select(row => row.ToChange())];
     }
 
-    /// <summary>The location's newest seq and compaction point; null when the location has no log.</summary>
+    /// <summary>The location's newest seq, compaction point and log epoch; null when the location has no log.</summary>
     public async Task<ChangeLogPosition?> ReadPositionAsync(Guid locationId, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         return await conn.QuerySingleOrDefaultAsync<ChangeLogPosition>(new CommandDefinition(
             """
-            SELECT s.last_seq AS lastseq, coalesce(c.compacted_through, 0) AS compactedthrough
+            SELECT s.last_seq AS lastseq, coalesce(c.compacted_through, 0) AS compactedthrough, s.log_epoch AS logepoch
             FROM location_seq s LEFT JOIN change_log_compaction c ON c.location_id = s.location_id
             WHERE s.location_id = @locationId
             """,

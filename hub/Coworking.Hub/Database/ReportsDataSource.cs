@@ -1,3 +1,5 @@
+using System.Data;
+using Coworking.Hub.Reports;
 using Dapper;
 using Npgsql;
 
@@ -14,10 +16,12 @@ public sealed record ReportsSourceStatus(string Source, double? LagSeconds = nul
 /// <c>ConnectionStrings:Reports</c> names, else to the primary. Opened like <see cref="TenantDataSource"/>'s (the tenant
 /// scope in the session, so row-level security holds), in a read-only session, so a report that tried to write fails on
 /// the primary as it would on a replica. A replica may be a little behind: <see cref="StatusAsync"/> says how much.
+/// The one seam for read-only work: the reports take it as their <see cref="IReportsDatabase"/>.
 /// </summary>
-public sealed class ReportsDataSource
+public sealed class ReportsDataSource : IReportsDatabase, IAsyncDisposable
 {
     private readonly TenantDataSource _reads;
+    private readonly NpgsqlDataSource _readPool;
     private readonly NpgsqlDataSource _primary;
     private readonly NpgsqlDataSource? _replica;
 
@@ -26,8 +30,9 @@ public sealed class ReportsDataSource
         _primary = primary;
         var readOnly = new NpgsqlConnectionStringBuilder(reportsConnectionString ?? primaryConnectionString);
         readOnly.Options = $"{readOnly.Options} -c default_transaction_read_only=on".Trim();
-        _replica = reportsConnectionString is null ? null : HubApp.CreateDataSource(readOnly.ConnectionString);
-        _reads = new TenantDataSource(_replica ?? HubApp.CreateDataSource(readOnly.ConnectionString));
+        _readPool = HubApp.CreateDataSource(readOnly.ConnectionString);
+        _replica = reportsConnectionString is null ? null : _readPool;
+        _reads = new TenantDataSource(_readPool);
     }
 
     /// <summary>True when reads go to a replica.</summary>
@@ -35,6 +40,27 @@ public sealed class ReportsDataSource
 
     /// <summary>A read-only connection with the current tenant scope, on the replica when there is one.</summary>
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => _reads.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// A read-only connection in a repeatable-read transaction, so every query of one report sees the same snapshot and
+    /// none takes a lock a booking would wait for.
+    /// </summary>
+    public async Task<ReportSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _reads.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return new ReportSnapshot(connection, await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the pool of read-only connections (the primary's pool is the hub's).</summary>
+    public ValueTask DisposeAsync() => _readPool.DisposeAsync();
 
     /// <summary>Where reports read, and how far behind that is.</summary>
     public async Task<ReportsSourceStatus> StatusAsync(CancellationToken cancellationToken)
@@ -73,9 +99,14 @@ public sealed class ReportsDataSource
 
 public static class ReportsDataSourceSetup
 {
-    /// <summary>Registers <see cref="ReportsDataSource"/> on <c>ConnectionStrings:Reports</c>, or on the primary when unset.</summary>
+    /// <summary>
+    /// Registers <see cref="ReportsDataSource"/> on <c>ConnectionStrings:Reports</c>, or on the primary when unset, and
+    /// the same instance as the reports' <see cref="IReportsDatabase"/>.
+    /// </summary>
     public static IServiceCollection AddReportsDataSource(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton(provider => new ReportsDataSource(provider.GetRequiredService<NpgsqlDataSource>(),
-            configuration.GetConnectionString("Hub") ?? throw new InvalidOperationException("set the database in ConnectionStrings:Hub (env ConnectionStrings__Hub)"),
-            configuration.GetConnectionString("Reports") is { Length: > 0 } reports ? reports : null));
+        services
+            .AddSingleton(provider => new ReportsDataSource(provider.GetRequiredService<NpgsqlDataSource>(),
+                configuration.GetConnectionString("Hub") ?? throw new InvalidOperationException("set the database in ConnectionStrings:Hub (env ConnectionStrings__Hub)"),
+                configuration.GetConnectionString(IReportsDatabase.ConnectionName) is { Length: > 0 } reports ? reports : null))
+            .AddSingleton<IReportsDatabase>(provider => provider.GetRequiredService<ReportsDataSource>());
 }

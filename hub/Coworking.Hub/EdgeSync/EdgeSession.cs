@@ -46,8 +46,8 @@ internal sealed class EdgeSession(
             throw Revoked();
         }
 
-        log.LogInformation("Edge {EdgeId} connected at applied seq {AppliedSeq} with cache {CacheId} (location at {LocationSeq}): {Start}",
-            edge.EdgeId, hello.AppliedSeq, hello.CacheId, position.LastSeq, snapshot ? "snapshot" : "resume");
+        log.LogInformation("Edge {EdgeId} connected at applied seq {AppliedSeq} of log epoch {EdgeLogEpoch} with cache {CacheId} (location at {LocationSeq} of epoch {LogEpoch}): {Start}",
+            edge.EdgeId, hello.AppliedSeq, hello.LogEpoch, hello.CacheId, position.LastSeq, position.LogEpoch, snapshot ? "snapshot" : "resume");
         await _outgoing.Writer.WriteAsync(
             new HubMessage
             {
@@ -58,6 +58,7 @@ internal sealed class EdgeSession(
                     LocationSeq = position.LastSeq,
                     HubTime = Timestamp.FromDateTimeOffset(since),
                     HeartbeatIntervalMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
+                    LogEpoch = position.LogEpoch.ToString(),
                 },
             },
             callCancelled);
@@ -92,10 +93,13 @@ internal sealed class EdgeSession(
 
     /// <summary>
     /// A snapshot when the edge cannot resume from its seq: an empty or new cache, a seq inside the compacted
-    /// part of the log, or a seq this log never reached (the edge's cache came from another history).
+    /// part of the log, a seq this log never reached, or a cache that followed another epoch of the log (both say the
+    /// edge's cache came from another history: the database was restored from a backup). An edge that names no epoch
+    /// predates them, or never met a hub that had them: its seq alone decides.
     /// </summary>
     private static bool NeedsSnapshot(Hello hello, ChangeLogPosition position) =>
-        hello.AppliedSeq <= 0 || hello.CacheId.Length == 0 || hello.AppliedSeq < position.CompactedThrough || hello.AppliedSeq > position.LastSeq;
+        hello.AppliedSeq <= 0 || hello.CacheId.Length == 0 || hello.AppliedSeq < position.CompactedThrough || hello.AppliedSeq > position.LastSeq
+        || (hello.LogEpoch.Length > 0 && !(Guid.TryParse(hello.LogEpoch, out var epoch) && epoch == position.LogEpoch));
 
     private async Task<Hello> ReadHelloAsync(CancellationToken cancellationToken)
     {

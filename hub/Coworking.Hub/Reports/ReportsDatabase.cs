@@ -1,4 +1,3 @@
-using System.Data;
 using Coworking.Hub.Database;
 using Npgsql;
 
@@ -31,58 +30,14 @@ public sealed class ReportSnapshot(NpgsqlConnection connection, NpgsqlTransactio
     }
 }
 
-/// <summary>
-/// Reads from <c>ConnectionStrings:Reports</c> when it is set (a replica: heavy reports stay off the primary), else from
-/// the hub's own pool. Either way each connection carries the request's tenant scope (<see cref="TenantDataSource"/>),
-/// so row-level security holds on the replica as on the primary.
-/// </summary>
-internal sealed class ReportsDatabase(TenantDataSource tenants, NpgsqlDataSource? ownPool = null) : IReportsDatabase, IAsyncDisposable
-{
-    /// <summary>Closes the replica's pool, which the reports opened themselves; the primary's is the hub's.</summary>
-    public ValueTask DisposeAsync() => ownPool?.DisposeAsync() ?? ValueTask.CompletedTask;
-
-    public async Task<ReportSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken)
-    {
-        var connection = await tenants.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-            await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
-            {
-                await readOnly.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return new ReportSnapshot(connection, transaction);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-}
-
 public static class ReportsSetup
 {
     /// <summary>
-    /// Registers the reports: their database (the <see cref="IReportsDatabase.ConnectionName"/> connection string when set,
-    /// else the primary) and their queries.
+    /// Registers the reports' queries; their database is the <see cref="ReportsDataSource"/>
+    /// (<see cref="ReportsDataSourceSetup.AddReportsDataSource"/>).
     /// </summary>
     public static IServiceCollection AddReports(this IServiceCollection services, IConfiguration configuration)
     {
-        if (configuration.GetConnectionString(IReportsDatabase.ConnectionName) is { Length: > 0 } replica)
-        {
-            services.AddSingleton<IReportsDatabase>(_ =>
-            {
-                var pool = HubApp.CreateDataSource(replica);
-                return new ReportsDatabase(new TenantDataSource(pool), pool);
-            });
-        }
-        else
-        {
-            services.AddSingleton<IReportsDatabase>(services => new ReportsDatabase(services.GetRequiredService<TenantDataSource>()));
-        }
-
         services.AddSingleton<RevenueReport>();
         services.AddSingleton<AgedDebtReport>();
         services.AddSingleton<MrrReport>();

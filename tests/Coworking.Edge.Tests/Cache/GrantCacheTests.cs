@@ -278,6 +278,26 @@ public sealed class GrantCacheTests : IDisposable
     }
 
     [Fact]
+    public void Log_epoch_is_kept_with_the_snapshot_that_brought_it_and_not_with_one_cut_short()
+    {
+        _cache.Apply(Location(), Holder("alice"));
+        _cache.Cache.KeepLogEpoch("epoch-1");
+        var afterResume = _cache.Reopen().LogEpoch;
+        var cutShort = _cache.Cache.BeginSnapshot(LocationId, 40, "epoch-2");
+        cutShort.Add([Location()]);
+        cutShort.Dispose();
+        var afterCutShort = _cache.Reopen().LogEpoch;
+        var load = _cache.Cache.BeginSnapshot(LocationId, 50, "epoch-2");
+        load.Add([Location(), Holder("bob")]);
+        load.Complete();
+        var afterSnapshot = _cache.Reopen().LogEpoch;
+        _cache.Cache.KeepLogEpoch("");
+
+        Assert.Equal(("epoch-1", "epoch-1", "epoch-2"), (afterResume, afterCutShort, afterSnapshot));
+        Assert.Equal(("epoch-2", 50L), (_cache.Reopen().LogEpoch, _cache.Cache.AppliedSeq));
+    }
+
+    [Fact]
     public void Snapshot_of_many_packs_written_across_checkpoints_is_whole_after_reopening()
     {
         const int members = 12_000;

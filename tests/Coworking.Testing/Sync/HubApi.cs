@@ -13,6 +13,9 @@ public sealed class HubApi(string apiKey, string connectionString) : IDisposable
 
     public string ConnectionString => connectionString;
 
+    /// <summary>Which database the read-only checks look at (a restored copy, say).</summary>
+    public void UseDatabase(string database) => connectionString = database;
+
     /// <summary>Which hub instance the calls go to.</summary>
     public void UseHub(HubInstance hub)
     {

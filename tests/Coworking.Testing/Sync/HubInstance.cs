@@ -12,7 +12,8 @@ public sealed class HubInstance : IAsyncDisposable
     public const int SigStop = 19;
     public const int SigCont = 18;
 
-    private readonly string _connectionString;
+    private string _connectionString;
+    private HubBuild _build;
     private readonly string _authorityDirectory;
     private readonly IReadOnlyList<string> _settings;
     private readonly IReadOnlyDictionary<string, string>? _environment;
@@ -20,9 +21,10 @@ public sealed class HubInstance : IAsyncDisposable
     private readonly int _syncPort = FreePort.Next();
     private ChildProcess? _process;
 
-    private HubInstance(string connectionString, string authorityDirectory, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string>? environment)
+    private HubInstance(string connectionString, string authorityDirectory, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string>? environment, HubBuild build)
     {
         _connectionString = connectionString;
+        _build = build;
         _authorityDirectory = authorityDirectory;
         _settings = settings;
         _environment = environment;
@@ -34,13 +36,18 @@ public sealed class HubInstance : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The hub version this instance runs.</summary>
+    public HubBuild Build => _build;
+
     /// <summary>The running process's id (for its CPU time in /proc), or 0.</summary>
     public int Pid => _process?.Pid ?? 0;
 
     /// <param name="environment">Environment variables added to the process (e.g. an <see cref="EdgeClock"/>'s, to run the hub on that clock).</param>
-    public static async Task<HubInstance> StartAsync(string connectionString, IReadOnlyList<string>? settings = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="build">The hub version to run; this checkout's when null.</param>
+    public static async Task<HubInstance> StartAsync(
+        string connectionString, IReadOnlyList<string>? settings = null, IReadOnlyDictionary<string, string>? environment = null, HubBuild? build = null)
     {
-        var hub = new HubInstance(connectionString, await EdgeAuthority.DirectoryAsync(), settings ?? [], environment);
+        var hub = new HubInstance(connectionString, await EdgeAuthority.DirectoryAsync(), settings ?? [], environment, build ?? HubBuild.Current);
         await hub.StartAsync();
         return hub;
     }
@@ -59,7 +66,7 @@ public sealed class HubInstance : IAsyncDisposable
             $"--EdgeSync:AuthorityCertificatePath={Path.Combine(_authorityDirectory, "ca.pem")}",
             $"--EdgeSync:PublicUrl={SyncUrl}",
             .. _settings,
-        ], _environment);
+        ], _environment, _build.Root);
         using var http = new HttpClient { BaseAddress = ApiUrl, Timeout = TimeSpan.FromSeconds(5) };
         await Eventually.Async(
             async () =>
@@ -82,6 +89,22 @@ public sealed class HubInstance : IAsyncDisposable
             },
             "the hub is ready",
             () => Output);
+    }
+
+    /// <summary>Stops the process and starts <paramref name="build"/> in its place, at the same addresses: one step of a rolling upgrade.</summary>
+    public async Task UpgradeToAsync(HubBuild build)
+    {
+        await KillAsync();
+        _build = build;
+        await StartAsync();
+    }
+
+    /// <summary>Stops the process and starts it again on another database (a restored copy), at the same addresses.</summary>
+    public async Task RestartOnAsync(string connectionString)
+    {
+        await KillAsync();
+        _connectionString = connectionString;
+        await StartAsync();
     }
 
     /// <summary>kill -9: no goodbye to anyone, mid-whatever it was doing.</summary>

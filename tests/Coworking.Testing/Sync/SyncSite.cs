@@ -44,19 +44,22 @@ public sealed class SyncSite : IAsyncDisposable
     /// <param name="edgeSettings">Extra edge settings (environment variables) for every edge of the site.</param>
     /// <param name="adaJoined">Whether Ada starts with a membership of an all-hours tier (without one she opens no door).</param>
     /// <param name="hubEnvironment">Extra environment variables for every hub instance (an <see cref="EdgeClock"/>'s puts the hubs on it too).</param>
+    /// <param name="hubBuild">The hub version that bootstraps the database and every instance runs; this checkout's when null.</param>
     public static async Task<SyncSite> StartAsync(
         int hubs = 1, IReadOnlyList<string>? hubSettings = null, bool reader = true, IReadOnlyDictionary<string, string>? edgeSettings = null,
-        bool adaJoined = true, IReadOnlyDictionary<string, string>? hubEnvironment = null)
+        bool adaJoined = true, IReadOnlyDictionary<string, string>? hubEnvironment = null, HubBuild? hubBuild = null)
     {
+        hubBuild ??= HubBuild.Current;
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sync");
-        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", .. PostgresServer.HubSettings(database)]);
+        var bootstrap = await ProgramRun.RunAsync("hub/Coworking.Hub", "coworking-hub", ["bootstrap", "--org", "Sync Coworking", .. PostgresServer.HubSettings(database)],
+            root: hubBuild.Root);
         Succeeded(bootstrap);
         var apiKey = JsonDocument.Parse(bootstrap.Stdout).RootElement.GetProperty("apiKey").GetString()!;
 
         var instances = new List<HubInstance>();
         for (var i = 0; i < hubs; i++)
         {
-            instances.Add(await HubInstance.StartAsync(database, hubSettings, hubEnvironment));
+            instances.Add(await HubInstance.StartAsync(database, hubSettings, hubEnvironment, hubBuild));
         }
 
         var api = new HubApi(apiKey, database);

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Coworking.Testing;
 using Npgsql;
 
-namespace Coworking.Hub.Tests.Operations;
+namespace Coworking.Testing;
 
 /// <summary>
 /// A second PostgreSQL cluster made from the test cluster with <c>pg_basebackup</c>, as an operator makes one: a streaming
