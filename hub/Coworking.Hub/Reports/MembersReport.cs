@@ -19,7 +19,7 @@ internal sealed class MembersReport(IReportsDatabase db)
     /// The member states of <see cref="MrrReport"/> (status, tier and MRR at each month end), compared with the month
     /// before: a member paying in tier X before and not paying now churned from X; paying in another tier moved.
     /// </summary>
-    private static readonly string Sql =
+    private const string Sql =
         """
         WITH people AS MATERIALIZED (
             SELECT m.id, m.home_location_id AS location_id, l.time_zone, NULL::timestamptz AS first_joined

@@ -27,7 +27,7 @@ internal sealed class MrrReport(IReportsDatabase db)
     /// monthly price at that location when the status pays (active or suspended). Movements compare each month with the
     /// one before.
     /// </summary>
-    private static readonly string Sql =
+    private const string Sql =
         """
         WITH people AS MATERIALIZED (
             SELECT m.id, m.home_location_id AS location_id, l.time_zone,
