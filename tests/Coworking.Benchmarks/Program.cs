@@ -20,6 +20,7 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["sync-latency"] = Coworking.Benchmarks.Sync.SyncBenchmarks.LatencyAsync,
     ["sync-upload"] = Coworking.Benchmarks.Sync.SyncBenchmarks.UploadAsync,
     ["sensors-mqtt"] = Coworking.Benchmarks.Sensors.MqttIngestBenchmark.RunAsync,
+    ["reports"] = Coworking.Benchmarks.Reports.ReportsBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))

@@ -50,7 +50,15 @@ public sealed class ReportsDataSource : IReportsDatabase, IAsyncDisposable
         var connection = await _reads.OpenConnectionAsync(cancellationToken);
         try
         {
-            return new ReportSnapshot(connection, await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken));
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+
+            // JIT compiling a report's plan costs more than running it (seconds under load, for queries of a second at most).
+            await using (var noJit = new NpgsqlCommand("SET LOCAL jit = off", connection, transaction))
+            {
+                await noJit.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return new ReportSnapshot(connection, transaction);
         }
         catch
         {

@@ -19,7 +19,7 @@ internal sealed class ChannelsReport(IReportsDatabase db)
     /// Each member's first join (its channel and tier are the joined event's), in the period by the home location's months;
     /// at each of 30, 90 and 180 days after it, their status then, as in <see cref="MrrReport"/>.
     /// </summary>
-    private const string Sql =
+    private static readonly string Sql =
         """
         WITH cohort AS (
             SELECT m.id, l.id AS location_id, l.name AS location_name, j.channel, j.occurred_at AS joined_at
@@ -34,29 +34,33 @@ internal sealed class ChannelsReport(IReportsDatabase db)
               AND (@tierId::uuid IS NULL OR j.tier_id = @tierId)
               AND (j.occurred_at AT TIME ZONE l.time_zone) >= @from AND (j.occurred_at AT TIME ZONE l.time_zone) < @to
         ),
+        people AS (SELECT id FROM cohort),
         checks AS (
-            SELECT c.*, d.days, c.joined_at + make_interval(days => d.days) AS checked_at
+            SELECT c.*, d.days, c.joined_at + make_interval(days => d.days) AS at
             FROM cohort c CROSS JOIN (VALUES (30), (90), (180)) AS d (days)
+            WHERE c.joined_at + make_interval(days => d.days) <= @at
         ),
+        """ + "\n" + MemberTimeline.Ctes + ",\n" +
+        """
         states AS (
-            SELECT ch.*,
-                   (SELECT CASE e.kind WHEN 'status_changed' THEN e.detail->>'to' WHEN 'joined' THEN 'active' WHEN 'resumed' THEN 'active' ELSE e.kind END
-                    FROM member_events e
-                    WHERE e.member_id = ch.id AND e.kind IN ('joined', 'paused', 'resumed', 'cancelled', 'status_changed')
-                      AND coalesce((e.detail->>'at')::timestamptz, e.occurred_at) < ch.checked_at
-                    ORDER BY coalesce((e.detail->>'at')::timestamptz, e.occurred_at) DESC, e.occurred_at DESC LIMIT 1) AS status
+            SELECT ch.location_id, ch.channel, ch.days, ss.status IN ('active', 'suspended') AS paying
             FROM checks ch
-            WHERE ch.checked_at <= @at
+        """ + "\n" + MemberTimeline.JoinAt("ch") + "\n" +
+        """
+        ),
+        checked AS (
+            SELECT location_id, channel,
+                   count(*) FILTER (WHERE days = 30)::int AS due30, count(*) FILTER (WHERE days = 30 AND paying)::int AS retained30,
+                   count(*) FILTER (WHERE days = 90)::int AS due90, count(*) FILTER (WHERE days = 90 AND paying)::int AS retained90,
+                   count(*) FILTER (WHERE days = 180)::int AS due180, count(*) FILTER (WHERE days = 180 AND paying)::int AS retained180
+            FROM states
+            GROUP BY location_id, channel
         )
         SELECT c.location_id, c.location_name AS location, c.channel, count(*)::int AS joined,
-               (SELECT count(*) FROM states s WHERE s.location_id = c.location_id AND s.channel = c.channel AND s.days = 30)::int AS due30,
-               (SELECT count(*) FROM states s WHERE s.location_id = c.location_id AND s.channel = c.channel AND s.days = 30 AND s.status IN ('active', 'suspended'))::int AS retained30,
-               (SELECT count(*) FROM states s WHERE s.location_id = c.location_id AND s.channel = c.channel AND s.days = 90)::int AS due90,
-               (SELECT count(*) FROM states s WHERE s.location_id = c.location_id AND s.channel = c.channel AND s.days = 90 AND s.status IN ('active', 'suspended'))::int AS retained90,
-               (SELECT count(*) FROM states s WHERE s.location_id = c.location_id AND s.channel = c.channel AND s.days = 180)::int AS due180,
-               (SELECT count(*) FROM states s WHERE s.location_id = c.location_id AND s.channel = c.channel AND s.days = 180 AND s.status IN ('active', 'suspended'))::int AS retained180
-        FROM cohort c
-        GROUP BY c.location_id, c.location_name, c.channel
+               coalesce(k.due30, 0) AS due30, coalesce(k.retained30, 0) AS retained30, coalesce(k.due90, 0) AS due90,
+               coalesce(k.retained90, 0) AS retained90, coalesce(k.due180, 0) AS due180, coalesce(k.retained180, 0) AS retained180
+        FROM cohort c LEFT JOIN checked k ON k.location_id = c.location_id AND k.channel = c.channel
+        GROUP BY c.location_id, c.location_name, c.channel, k.due30, k.retained30, k.due90, k.retained90, k.due180, k.retained180
         ORDER BY c.location_name, c.location_id, c.channel
         """;
 

@@ -21,68 +21,45 @@ internal sealed class MembersReport(IReportsDatabase db)
     /// </summary>
     private const string Sql =
         """
-        WITH months AS (
-            SELECT month::date AS month FROM generate_series(@opening::date, @last::date, interval '1 month') AS month
-        ),
-        points AS (
-            SELECT m.id, l.id AS location_id, l.name AS location_name, mo.month,
-                   ((mo.month + interval '1 month')::timestamp AT TIME ZONE l.time_zone) AS at
-            FROM members m JOIN locations l ON l.id = m.home_location_id CROSS JOIN months mo
+        WITH people AS MATERIALIZED (
+            SELECT m.id, m.home_location_id AS location_id, l.time_zone, NULL::timestamptz AS first_joined
+            FROM members m JOIN locations l ON l.id = m.home_location_id
             WHERE m.organisation_id = @organisationId
               AND (@scope::uuid[] IS NULL OR l.id = ANY(@scope))
               AND (@locationId::uuid IS NULL OR l.id = @locationId)
-              AND EXISTS (SELECT 1 FROM member_events e WHERE e.member_id = m.id AND e.kind = 'joined')
         ),
-        states AS (
-            SELECT pt.*,
-                   (SELECT CASE e.kind WHEN 'status_changed' THEN e.detail->>'to' WHEN 'joined' THEN 'active' WHEN 'resumed' THEN 'active' ELSE e.kind END
-                    FROM member_events e
-                    WHERE e.member_id = pt.id AND e.kind IN ('joined', 'paused', 'resumed', 'cancelled', 'status_changed')
-                      AND coalesce((e.detail->>'at')::timestamptz, e.occurred_at) < pt.at
-                    ORDER BY coalesce((e.detail->>'at')::timestamptz, e.occurred_at) DESC, e.occurred_at DESC LIMIT 1) AS status,
-                   (SELECT coalesce(e.detail->>'to', e.detail->>'tierId')::uuid
-                    FROM member_events e
-                    WHERE e.member_id = pt.id AND e.kind IN ('joined', 'tier_changed') AND coalesce((e.detail->>'at')::timestamptz, e.occurred_at) < pt.at
-                    ORDER BY coalesce((e.detail->>'at')::timestamptz, e.occurred_at) DESC, e.occurred_at DESC LIMIT 1) AS tier_id
-            FROM points pt
-        ),
+        """ + MemberTimeline.MonthEnds + ",\n" + MemberTimeline.Prices + ",\n" +
+        """
         valued AS (
-            SELECT s.id, s.location_id, s.location_name, s.month,
-                   CASE WHEN s.status IN ('active', 'suspended') THEN s.tier_id END AS paying_tier,
-                   CASE coalesce(o.terms->>'billingInterval', t.terms->>'billingInterval')
-                       WHEN 'weekly' THEN round(coalesce(o.terms->>'priceMinor', t.terms->>'priceMinor')::numeric * 52 / 12)::bigint
-                       ELSE coalesce(o.terms->>'priceMinor', t.terms->>'priceMinor')::bigint
-                   END AS mrr
-            FROM states s
-                LEFT JOIN tiers t ON t.id = s.tier_id
-                LEFT JOIN tier_overrides o ON o.tier_id = s.tier_id AND o.location_id = s.location_id
+            SELECT me.id, me.location_id, me.k, me.month, CASE WHEN me.status IN ('active', 'suspended') THEN me.tier_id END AS paying_tier, pr.price AS mrr
+            FROM month_ends me LEFT JOIN prices pr ON pr.tier_id = me.tier_id AND pr.location_id = me.location_id
         ),
         paired AS (
-            SELECT v.*, lag(v.paying_tier) OVER w AS prev_tier, lag(v.mrr) OVER w AS prev_mrr, lag(v.month) OVER w AS prev_month
+            SELECT v.*, lag(v.paying_tier) OVER w AS prev_tier, lag(v.mrr) OVER w AS prev_mrr
             FROM valued v
-            WINDOW w AS (PARTITION BY v.id ORDER BY v.month)
+            WINDOW w AS (PARTITION BY v.id ORDER BY v.k)
         ),
         facts AS (
             -- The member as the tier they hold at the month's end sees them...
-            SELECT location_id, location_name, month, paying_tier AS tier_id,
+            SELECT location_id, month, paying_tier AS tier_id,
                    coalesce(prev_tier = paying_tier, false)::int AS at_start, (prev_tier IS NULL)::int AS joined,
                    (prev_tier IS NOT NULL AND prev_tier <> paying_tier)::int AS moved_in, 0 AS moved_out, 0 AS churned, 1 AS at_end,
                    CASE WHEN prev_tier = paying_tier THEN prev_mrr ELSE 0 END AS opening_mrr, 0::bigint AS churned_mrr
-            FROM paired WHERE prev_month IS NOT NULL AND paying_tier IS NOT NULL
+            FROM paired WHERE k > 0 AND paying_tier IS NOT NULL
             UNION ALL
             -- ...and as the tier they held at its start, when they left it.
-            SELECT location_id, location_name, month, prev_tier, 1, 0, 0, (paying_tier IS NOT NULL)::int, (paying_tier IS NULL)::int, 0,
+            SELECT location_id, month, prev_tier, 1, 0, 0, (paying_tier IS NOT NULL)::int, (paying_tier IS NULL)::int, 0,
                    prev_mrr, CASE WHEN paying_tier IS NULL THEN prev_mrr ELSE 0 END
-            FROM paired WHERE prev_month IS NOT NULL AND prev_tier IS NOT NULL AND prev_tier IS DISTINCT FROM paying_tier
+            FROM paired WHERE k > 0 AND prev_tier IS NOT NULL AND prev_tier IS DISTINCT FROM paying_tier
         )
-        SELECT f.location_id, f.location_name AS location, f.month, f.tier_id, t.name AS tier,
+        SELECT f.location_id, l.name AS location, f.month, f.tier_id, t.name AS tier,
                sum(f.at_start)::int AS active_at_start, sum(f.joined)::int AS joined, sum(f.moved_in)::int AS moved_in, sum(f.moved_out)::int AS moved_out,
                sum(f.churned)::int AS churned, sum(f.at_end)::int AS active_at_end, trim(t.terms->>'currency') AS currency,
                sum(f.opening_mrr)::bigint AS opening_mrr_minor, sum(f.churned_mrr)::bigint AS churned_mrr_minor
-        FROM facts f JOIN tiers t ON t.id = f.tier_id
+        FROM facts f JOIN tiers t ON t.id = f.tier_id JOIN locations l ON l.id = f.location_id
         WHERE @tierId::uuid IS NULL OR f.tier_id = @tierId
-        GROUP BY f.location_id, f.location_name, f.month, f.tier_id, t.name, t.terms->>'currency'
-        ORDER BY f.location_name, f.location_id, f.month, t.name, f.tier_id
+        GROUP BY f.location_id, l.name, f.month, f.tier_id, t.name, t.terms->>'currency'
+        ORDER BY l.name, f.location_id, f.month, t.name, f.tier_id
         """;
 
     public async Task<MembersReportResponse> RunAsync(ReportFilter filter, CancellationToken cancellationToken)
@@ -93,7 +70,8 @@ internal sealed class MembersReport(IReportsDatabase db)
             new
             {
                 organisationId = filter.Caller.OrganisationId, scope = filter.Scope, filter.LocationId, filter.TierId,
-                opening = filter.Period.From.AddMonths(-1), last = filter.Period.To,
+                opening = filter.Period.From.AddMonths(-1), openingIndex = MemberTimeline.MonthIndex(filter.Period.From.AddMonths(-1)),
+                steps = filter.Period.Months().Count(),
             },
             snapshot.Transaction,
             cancellationToken: cancellationToken)))

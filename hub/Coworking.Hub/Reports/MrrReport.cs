@@ -29,59 +29,29 @@ internal sealed class MrrReport(IReportsDatabase db)
     /// </summary>
     private const string Sql =
         """
-        WITH months AS (
-            SELECT month::date AS month FROM generate_series(@opening::date, @last::date, interval '1 month') AS month
-        ),
-        people AS (
-            SELECT m.id, l.id AS location_id, l.name AS location_name, l.time_zone,
+        WITH people AS MATERIALIZED (
+            SELECT m.id, m.home_location_id AS location_id, l.time_zone,
                    (SELECT min(e.occurred_at) FROM member_events e WHERE e.member_id = m.id AND e.kind = 'joined') AS first_joined
             FROM members m JOIN locations l ON l.id = m.home_location_id
             WHERE m.organisation_id = @organisationId
               AND (@scope::uuid[] IS NULL OR l.id = ANY(@scope))
               AND (@locationId::uuid IS NULL OR l.id = @locationId)
         ),
-        points AS (
-            SELECT p.id, p.location_id, p.location_name, p.first_joined, mo.month,
-                   ((mo.month + interval '1 month')::timestamp AT TIME ZONE p.time_zone) AS at
-            FROM people p CROSS JOIN months mo
-            WHERE p.first_joined IS NOT NULL
-        ),
-        states AS (
-            SELECT pt.*,
-                   (SELECT CASE e.kind WHEN 'status_changed' THEN e.detail->>'to' WHEN 'joined' THEN 'active' WHEN 'resumed' THEN 'active' ELSE e.kind END
-                    FROM member_events e
-                    WHERE e.member_id = pt.id AND e.kind IN ('joined', 'paused', 'resumed', 'cancelled', 'status_changed')
-                      AND coalesce((e.detail->>'at')::timestamptz, e.occurred_at) < pt.at
-                    ORDER BY coalesce((e.detail->>'at')::timestamptz, e.occurred_at) DESC, e.occurred_at DESC LIMIT 1) AS status,
-                   (SELECT coalesce(e.detail->>'to', e.detail->>'tierId')::uuid
-                    FROM member_events e
-                    WHERE e.member_id = pt.id AND e.kind IN ('joined', 'tier_changed') AND coalesce((e.detail->>'at')::timestamptz, e.occurred_at) < pt.at
-                    ORDER BY coalesce((e.detail->>'at')::timestamptz, e.occurred_at) DESC, e.occurred_at DESC LIMIT 1) AS tier_id
-            FROM points pt
-        ),
+        """ + MemberTimeline.MonthEnds + ",\n" + MemberTimeline.Prices + ",\n" +
+        """
         valued AS (
-            SELECT s.id, s.location_id, s.location_name, s.month, s.at, s.first_joined,
-                   trim(coalesce(o.terms->>'currency', t.terms->>'currency')) AS currency,
-                   CASE WHEN s.status IN ('active', 'suspended') AND (@tierId::uuid IS NULL OR s.tier_id = @tierId) THEN
-                       CASE coalesce(o.terms->>'billingInterval', t.terms->>'billingInterval')
-                           WHEN 'weekly' THEN round(coalesce(o.terms->>'priceMinor', t.terms->>'priceMinor')::numeric * 52 / 12)::bigint
-                           ELSE coalesce(o.terms->>'priceMinor', t.terms->>'priceMinor')::bigint
-                       END
-                   ELSE 0 END AS mrr
-            FROM states s
-                LEFT JOIN tiers t ON t.id = s.tier_id
-                LEFT JOIN tier_overrides o ON o.tier_id = s.tier_id AND o.location_id = s.location_id
+            SELECT me.id, me.location_id, me.k, me.month, me.first_joined, pr.currency,
+                   (me.month::timestamp AT TIME ZONE me.time_zone) AS prev_at,
+                   CASE WHEN me.status IN ('active', 'suspended') AND (@tierId::uuid IS NULL OR me.tier_id = @tierId) THEN pr.price ELSE 0 END AS mrr
+            FROM month_ends me LEFT JOIN prices pr ON pr.tier_id = me.tier_id AND pr.location_id = me.location_id
         ),
         paired AS (
-            SELECT v.*,
-                   coalesce(lag(v.mrr) OVER w, 0) AS prev_mrr,
-                   coalesce(lag(v.currency) OVER w, v.currency) AS prev_currency,
-                   lag(v.at) OVER w AS prev_at
+            SELECT v.*, coalesce(lag(v.mrr) OVER w, 0) AS prev_mrr, coalesce(lag(v.currency) OVER w, v.currency) AS prev_currency
             FROM valued v
-            WINDOW w AS (PARTITION BY v.id ORDER BY v.month)
+            WINDOW w AS (PARTITION BY v.id ORDER BY v.k)
         ),
         moves AS (
-            SELECT location_id, location_name, month, currency,
+            SELECT location_id, month, currency,
                    CASE WHEN prev_currency = currency THEN prev_mrr ELSE 0 END AS opening,
                    CASE WHEN mrr > 0 AND (prev_mrr = 0 OR prev_currency <> currency) AND first_joined >= prev_at THEN mrr ELSE 0 END AS new,
                    CASE WHEN prev_mrr > 0 AND prev_currency = currency AND mrr > prev_mrr THEN mrr - prev_mrr ELSE 0 END AS expansion,
@@ -90,20 +60,20 @@ internal sealed class MrrReport(IReportsDatabase db)
                    CASE WHEN mrr > 0 AND (prev_mrr = 0 OR prev_currency <> currency) AND first_joined < prev_at THEN mrr ELSE 0 END AS reactivated,
                    mrr AS closing,
                    CASE WHEN mrr > 0 THEN 1 ELSE 0 END AS paying
-            FROM paired WHERE prev_at IS NOT NULL
+            FROM paired WHERE k > 0
             UNION ALL
             -- A member now paying in another currency has left the old one.
-            SELECT location_id, location_name, month, prev_currency, prev_mrr, 0, 0, 0, prev_mrr, 0, 0, 0
-            FROM paired WHERE prev_at IS NOT NULL AND prev_mrr > 0 AND prev_currency <> currency
+            SELECT location_id, month, prev_currency, prev_mrr, 0, 0, 0, prev_mrr, 0, 0, 0
+            FROM paired WHERE k > 0 AND prev_mrr > 0 AND prev_currency <> currency
         )
-        SELECT location_id, location_name AS location, month, currency,
+        SELECT mv.location_id, l.name AS location, mv.month, mv.currency,
                sum(opening)::bigint AS opening_mrr_minor, sum(new)::bigint AS new_minor, sum(expansion)::bigint AS expansion_minor,
                sum(contraction)::bigint AS contraction_minor, sum(churned)::bigint AS churned_minor, sum(reactivated)::bigint AS reactivated_minor,
                sum(closing)::bigint AS closing_mrr_minor, sum(paying)::int AS paying_members
-        FROM moves
-        WHERE currency IS NOT NULL
-        GROUP BY location_id, location_name, month, currency
-        ORDER BY location_name, location_id, month, currency
+        FROM moves mv JOIN locations l ON l.id = mv.location_id
+        WHERE mv.currency IS NOT NULL
+        GROUP BY mv.location_id, l.name, mv.month, mv.currency
+        ORDER BY l.name, mv.location_id, mv.month, mv.currency
         """;
 
     public async Task<MrrReportResponse> RunAsync(ReportFilter filter, CancellationToken cancellationToken)
@@ -114,7 +84,8 @@ internal sealed class MrrReport(IReportsDatabase db)
             new
             {
                 organisationId = filter.Caller.OrganisationId, scope = filter.Scope, filter.LocationId, filter.TierId,
-                opening = filter.Period.From.AddMonths(-1), last = filter.Period.To,
+                opening = filter.Period.From.AddMonths(-1), openingIndex = MemberTimeline.MonthIndex(filter.Period.From.AddMonths(-1)),
+                steps = filter.Period.Months().Count(),
             },
             snapshot.Transaction,
             cancellationToken: cancellationToken)))

@@ -11,7 +11,7 @@ public interface IReportsDatabase
 
     /// <summary>
     /// Opens a connection with a read-only, repeatable-read transaction, so every query of one report sees the same
-    /// snapshot and none takes a lock a booking would wait for.
+    /// snapshot and none takes a lock a booking would wait for. JIT is off for the transaction.
     /// </summary>
     Task<ReportSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken);
 }
