@@ -9,6 +9,7 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["billing"] = Coworking.Benchmarks.Billing.BillingRunBenchmark.RunAsync,
     ["console"] = Coworking.Benchmarks.Web.ConsoleBenchmark.RunAsync,
     ["console-alarm"] = Coworking.Benchmarks.Web.DoorAlarmLatencyBenchmark.RunAsync,
+    ["portal"] = Coworking.Benchmarks.Web.PortalBenchmark.RunAsync,
     ["osdp"] = Coworking.Benchmarks.Osdp.OsdpBenchmark.RunAsync,
     ["edge-apply"] = Coworking.Benchmarks.Edge.EdgeApplyBenchmark.RunAsync,
     ["edge-door"] = Coworking.Benchmarks.Edge.EdgeDoorBenchmark.RunAsync,

@@ -3,6 +3,7 @@ using Coworking.Hub.Doors;
 using Coworking.Hub.Web.Console;
 using Coworking.Hub.Web.Console.AccessLog;
 using Coworking.Hub.Web.Console.Live;
+using Coworking.Hub.Web.Portal.Book;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -51,6 +52,9 @@ public static class WebSetup
         builder.Services.AddSingleton<Console.Billing.InvoiceSearch>();
         builder.Services.AddSingleton<LiveSignals>();
         builder.Services.AddSingleton<Database.INotificationListener>(services => services.GetRequiredService<LiveSignals>());
+        builder.Services.AddSingleton<Portal.Book.BookingSignals>();
+        builder.Services.AddSingleton<Database.INotificationListener>(services => services.GetRequiredService<Portal.Book.BookingSignals>());
+        builder.Services.AddSingleton<Portal.Book.MemberAvailability>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, WebPageAuthenticationHandler>(WebPageAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -75,6 +79,7 @@ public static class WebSetup
         app.MapSignOut();
         app.MapAccessLogExport();
         app.MapLiveEvents();
+        app.MapAvailabilityEvents();
         app.MapRazorComponents<App>();
         return app;
     }

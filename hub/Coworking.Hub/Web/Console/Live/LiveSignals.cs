@@ -8,19 +8,29 @@ namespace Coworking.Hub.Web.Console.Live;
 /// 0140: a commit that inserted access decisions, door events or alarm acknowledgements, once per location), so a
 /// stream reads the database only when something happened at one of its locations, whichever instance wrote it. While
 /// the notification connection is lost, the streams poll (<see cref="IsListening"/>), and are woken when it is back to
-/// catch up on what they may have missed.
+/// catch up on what they may have missed. <see cref="Portal.Book.BookingSignals"/> is the same for the bookings channel.
 /// </summary>
-internal sealed class LiveSignals : INotificationListener
+internal class LiveSignals : INotificationListener
 {
     public const string Channel = "console_live";
 
     private readonly ConcurrentDictionary<Subscription, byte> subscriptions = new();
 
+    private readonly IReadOnlyCollection<string> channels;
+
     private volatile bool listening;
+
+    public LiveSignals()
+        : this(Channel)
+    {
+    }
+
+    /// <param name="channel">The channel whose "&lt;kind&gt;:&lt;location id&gt;" notifications wake the streams.</param>
+    protected LiveSignals(string channel) => channels = [channel];
 
     public bool IsListening => listening;
 
-    IReadOnlyCollection<string> INotificationListener.Channels { get; } = [Channel];
+    IReadOnlyCollection<string> INotificationListener.Channels => channels;
 
     /// <summary>A stream's subscription to the notifications of <paramref name="locationIds"/>; dispose it when the stream ends.</summary>
     public Subscription Subscribe(IReadOnlyCollection<Guid> locationIds)
