@@ -16,6 +16,7 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["edge-decide"] = Coworking.Benchmarks.Edge.EdgeDecideBenchmark.RunAsync,
     ["edge-outbox"] = Coworking.Benchmarks.Edge.EdgeOutboxBenchmark.RunAsync,
     ["edge-memory"] = Coworking.Benchmarks.Edge.EdgeMemoryBenchmark.RunAsync,
+    ["kisi-reconcile"] = Coworking.Benchmarks.Bridges.KisiReconcileBenchmark.RunAsync,
     ["sync-snapshot"] = Coworking.Benchmarks.Sync.SyncBenchmarks.SnapshotAsync,
     ["sync-catchup"] = Coworking.Benchmarks.Sync.SyncBenchmarks.CatchUpAsync,
     ["sync-latency"] = Coworking.Benchmarks.Sync.SyncBenchmarks.LatencyAsync,

@@ -34,7 +34,8 @@ public sealed class KisiSim : IAsyncDisposable
 
     public string Output => _sim.Output;
 
-    public static async Task<KisiSim> StartAsync(params long[] lockIds)
+    /// <param name="requestsPerSecond">What the simulated key takes a second before it answers 429 (Kisi's is 5).</param>
+    public static async Task<KisiSim> StartAsync(long lockId, int requestsPerSecond = 5)
     {
         var directory = Path.Combine(Path.GetTempPath(), "coworking-kisi-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
@@ -42,7 +43,7 @@ public sealed class KisiSim : IAsyncDisposable
         var apiKey = "kisi_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
-            kisi = new { apiKey, requestsPerSecond = 5, duplicateEvery = 2, locks = lockIds.Select(id => new { id, name = $"Lock {id}" }) },
+            kisi = new { apiKey, requestsPerSecond, duplicateEvery = 2, locks = new[] { new { id = lockId, name = $"Lock {lockId}" } } },
         }));
         var sim = ChildProcess.StartProject("firmware-sim/Coworking.Sim", "coworking-sim", ["--config", config, "--urls", "http://127.0.0.1:0"]);
         return new KisiSim(directory, sim, await sim.ListeningAddressAsync(TimeSpan.FromSeconds(60)), apiKey);

@@ -34,7 +34,7 @@ public sealed class SaltoSim : IAsyncDisposable
 
     public string Output => _sim.Output;
 
-    public static async Task<SaltoSim> StartAsync(string siteId, string lockId, int provisioningDelayMs = 1500)
+    public static async Task<SaltoSim> StartAsync(string siteId, string lockId, int provisioningDelayMs = 1500, int requestsPerSecond = 10)
     {
         var directory = Path.Combine(Path.GetTempPath(), "coworking-salto-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
@@ -50,7 +50,7 @@ public sealed class SaltoSim : IAsyncDisposable
         {
             salto = new
             {
-                clientId = secrets["client_id"], clientSecret = secrets["client_secret"], otpSecret = secrets["otp_secret"], provisioningDelayMs,
+                clientId = secrets["client_id"], clientSecret = secrets["client_secret"], otpSecret = secrets["otp_secret"], provisioningDelayMs, requestsPerSecond,
                 sites = new[] { new { id = siteId, locks = new[] { new { id = lockId, name = $"Lock {lockId}" } } } },
             },
         }));

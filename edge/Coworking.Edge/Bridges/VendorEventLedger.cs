@@ -30,25 +30,39 @@ public sealed class VendorEventLedger
         }
     }
 
-    /// <summary>True when the id is new and nobody is recording it; the caller then records it and calls <see cref="Complete"/>.</summary>
-    public bool TryBegin(string id)
+    /// <summary>
+    /// Runs <paramref name="record"/> for an id not recorded yet and nobody is recording; false, and nothing run, for one
+    /// that is. A record that fails leaves the id free to be tried again.
+    /// </summary>
+    public async Task<bool> RecordOnceAsync(string id, Func<Task> record)
     {
         lock (_sync)
         {
-            return !_ids.Contains(id) && _inFlight.Add(id);
+            if (_ids.Contains(id) || !_inFlight.Add(id))
+            {
+                return false;
+            }
         }
-    }
 
-    /// <summary>Recording failed: the id may be tried again.</summary>
-    public void Abandon(string id)
-    {
-        lock (_sync)
+        try
         {
-            _inFlight.Remove(id);
+            await record();
         }
+        catch
+        {
+            lock (_sync)
+            {
+                _inFlight.Remove(id);
+            }
+
+            throw;
+        }
+
+        Complete(id);
+        return true;
     }
 
-    public void Complete(string id)
+    private void Complete(string id)
     {
         lock (_sync)
         {

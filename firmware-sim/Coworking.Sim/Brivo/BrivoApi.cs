@@ -50,9 +50,21 @@ internal static class BrivoApi
 
     public static IResult Error(int status, string message) => Results.Json(new { code = status, message }, Json, statusCode: status);
 
+    /// <summary>Over the account's requests a second: 429 with Retry-After, in Brivo's error shape.</summary>
+    private static IResult TooManyRequests(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return Error(429, "Rate limit exceeded");
+    }
+
     private static async Task<IResult> TokenAsync(HttpRequest request, BrivoStore store, TimeProvider time)
     {
         var options = store.Options;
+        if (!store.Rate.Admit(time.GetUtcNow()))
+        {
+            return TooManyRequests(request.HttpContext);
+        }
+
         var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.ClientId}:{options.ClientSecret}"));
         if (request.Headers.Authorization.ToString() != basic || request.Headers["api-key"].ToString() != options.ApiKey)
         {
@@ -100,9 +112,13 @@ internal static class BrivoApi
         var http = context.HttpContext;
         var store = http.RequestServices.GetRequiredService<BrivoStore>();
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!store.Rate.Admit(now))
+        {
+            return ValueTask.FromResult<object?>(TooManyRequests(http));
+        }
+
         lock (store.Sync)
         {
-            store.Requests++;
             if (http.Request.Headers["api-key"].ToString() != store.Options.ApiKey)
             {
                 return ValueTask.FromResult<object?>(Error(403, "Developer Inactive: a valid api-key header is required"));

@@ -25,8 +25,16 @@ internal sealed record BrivoSimOptions
 
     public IReadOnlyList<BrivoAccessPointOptions> AccessPoints { get; init; } = [];
 
+    /// <summary>Requests a second the account takes (the API and the token endpoint together); more are answered 429 and counted.</summary>
+    public int RequestsPerSecond { get; init; } = 10;
+
     public IEnumerable<string> Validate()
     {
+        if (RequestsPerSecond is < 1 or > 1000)
+        {
+            yield return "brivo.requestsPerSecond must be 1-1000";
+        }
+
         foreach (var (name, value) in new[] { ("clientId", ClientId), ("clientSecret", ClientSecret), ("apiKey", ApiKey), ("username", Username), ("password", Password) })
         {
             if (value.Length < 4 || value.Any(char.IsWhiteSpace))

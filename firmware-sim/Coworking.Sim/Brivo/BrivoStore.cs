@@ -81,7 +81,12 @@ internal sealed class BrivoStore(BrivoSimOptions options)
 
     public List<BrivoToken> Tokens { get; } = [];
 
-    public long Requests { get; set; }
+    /// <summary>The account's requests a second; the requests and the 429s counted.</summary>
+    public Control.RequestRate Rate { get; } = new(options.RequestsPerSecond);
+
+    public long Requests => Rate.Requests;
+
+    public long RateLimited => Rate.RateLimited;
 
     public long TokensIssued { get; set; }
 

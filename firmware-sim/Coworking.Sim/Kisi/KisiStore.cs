@@ -16,7 +16,6 @@ internal sealed record SimEvent(long Id, string Action, string ActorType, long? 
 internal sealed class KisiStore
 {
     private readonly Lock _sync = new();
-    private readonly Queue<DateTimeOffset> _recent = new();
     private long _nextId = 1000;
 
     public KisiStore(KisiSimOptions options)
@@ -24,6 +23,7 @@ internal sealed class KisiStore
         Options = options;
         Locks = options.Locks.Select(l => new SimLock(l.Id, l.Name)).ToList();
         Webhook = options.Webhook;
+        Rate = new Control.RequestRate(options.RequestsPerSecond);
     }
 
     public KisiSimOptions Options { get; }
@@ -44,9 +44,12 @@ internal sealed class KisiStore
 
     public KisiWebhookOptions? Webhook { get; set; }
 
-    public long Requests { get; private set; }
+    /// <summary>Kisi's 5 requests a second per key; the requests and the 429s counted.</summary>
+    public Control.RequestRate Rate { get; }
 
-    public long RateLimited { get; private set; }
+    public long Requests => Rate.Requests;
+
+    public long RateLimited => Rate.RateLimited;
 
     /// <summary>Every API call answered 503 while true (Kisi or the internet away).</summary>
     public bool Down { get; set; }
@@ -61,26 +64,7 @@ internal sealed class KisiStore
     public long NextId() => Interlocked.Increment(ref _nextId);
 
     /// <summary>Counts the request; false when it is over the per-second limit (any 1 s window), which is counted too.</summary>
-    public bool Admit(DateTimeOffset now)
-    {
-        lock (_sync)
-        {
-            Requests++;
-            while (_recent.Count > 0 && now - _recent.Peek() >= TimeSpan.FromSeconds(1))
-            {
-                _recent.Dequeue();
-            }
-
-            if (_recent.Count >= Options.RequestsPerSecond)
-            {
-                RateLimited++;
-                return false;
-            }
-
-            _recent.Enqueue(now);
-            return true;
-        }
-    }
+    public bool Admit(DateTimeOffset now) => Rate.Admit(now);
 
     /// <summary>Whether the user may open the lock now: a group_basic assignment, valid now, in a group with the lock.</summary>
     public bool MayOpen(long userId, long lockId, DateTimeOffset now)

@@ -62,8 +62,20 @@ internal static class SaltoApi
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new Dictionary<string, string> { ["ErrorCode"] = code, ["Message"] = message }, statusCode: status);
 
-    private static async Task<IResult> TokenAsync(HttpRequest request, SaltoStore store)
+    /// <summary>Over the tenant's requests a second: 429 with Retry-After, in Salto's error shape.</summary>
+    private static IResult TooManyRequests(HttpContext http)
     {
+        http.Response.Headers.RetryAfter = "1";
+        return Error(429, "429", "Too many requests");
+    }
+
+    private static async Task<IResult> TokenAsync(HttpRequest request, SaltoStore store, TimeProvider time)
+    {
+        if (!store.Rate.Admit(time.GetUtcNow()))
+        {
+            return TooManyRequests(request.HttpContext);
+        }
+
         if (!request.HasFormContentType)
         {
             return Results.Json(new Dictionary<string, string> { ["error"] = "invalid_request" }, statusCode: 400);
@@ -89,9 +101,13 @@ internal static class SaltoApi
         var http = context.HttpContext;
         var store = http.RequestServices.GetRequiredService<SaltoStore>();
         var auth = http.Request.Headers.Authorization.ToString();
+        if (!store.Rate.Admit(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+        {
+            return ValueTask.FromResult<object?>(TooManyRequests(http));
+        }
+
         lock (store.Sync)
         {
-            store.Requests++;
             if (!auth.StartsWith("Bearer ", StringComparison.Ordinal) || !store.Tokens.Contains(auth[7..]))
             {
                 return ValueTask.FromResult<object?>(Error(401, "401", "Unauthorized: a bearer token from /connect/token is required"));

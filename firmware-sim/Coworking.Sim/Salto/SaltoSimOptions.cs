@@ -22,8 +22,16 @@ internal sealed record SaltoSimOptions
 
     public IReadOnlyList<SaltoSiteOptions> Sites { get; init; } = [];
 
+    /// <summary>Requests a second the account takes (the API and the token endpoint together); more are answered 429 and counted.</summary>
+    public int RequestsPerSecond { get; init; } = 10;
+
     public IEnumerable<string> Validate()
     {
+        if (RequestsPerSecond is < 1 or > 1000)
+        {
+            yield return "salto.requestsPerSecond must be 1-1000";
+        }
+
         if (ClientId.Length < 4 || ClientSecret.Length < 4)
         {
             yield return "salto.clientId and salto.clientSecret must be at least 4 characters";

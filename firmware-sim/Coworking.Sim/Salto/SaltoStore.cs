@@ -56,7 +56,12 @@ internal sealed class SaltoStore(SaltoSimOptions options)
 
     public Dictionary<string, int> Openings { get; } = [];
 
-    public long Requests { get; set; }
+    /// <summary>The account's requests a second; the requests and the 429s counted.</summary>
+    public Control.RequestRate Rate { get; } = new(options.RequestsPerSecond);
+
+    public long Requests => Rate.Requests;
+
+    public long RateLimited => Rate.RateLimited;
 
     /// <summary>Answers 403 2203 / 404 2202 given while something was not yet provisioned.</summary>
     public long NotYetProvisioned { get; set; }

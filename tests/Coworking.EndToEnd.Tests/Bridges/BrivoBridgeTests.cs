@@ -21,7 +21,7 @@ public sealed class BrivoBridgeTests
     [Fact]
     public async Task Confirmed_booking_behind_a_brivo_door_becomes_a_brivo_permission_with_the_booking_window_and_a_suspended_member_leaves_nothing_at_brivo()
     {
-        await using var brivo = await BrivoSim.StartAsync(SiteId, AccessPointId);
+        await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId]);
         await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: EdgeSettings);
         var (area, _) = await BrivoDoorAsync(site, brivo);
         var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
@@ -52,7 +52,7 @@ public sealed class BrivoBridgeTests
     [Fact]
     public async Task Access_at_a_brivo_door_is_in_the_hub_access_log_once_and_remote_unlock_goes_through_brivo()
     {
-        await using var brivo = await BrivoSim.StartAsync(SiteId, AccessPointId);
+        await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId]);
         await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: EdgeSettings);
         var (_, door) = await BrivoDoorAsync(site, brivo);
         await ScheduleOfAsync(brivo, site.AdaId);
@@ -72,7 +72,7 @@ public sealed class BrivoBridgeTests
     [Fact]
     public async Task Expired_brivo_token_is_renewed_and_a_membership_removed_at_brivo_is_restored_after_brivo_failed_for_a_while()
     {
-        await using var brivo = await BrivoSim.StartAsync(SiteId, AccessPointId);
+        await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId]);
         await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: EdgeSettings);
         await BrivoDoorAsync(site, brivo);
         await ScheduleOfAsync(brivo, site.AdaId);
@@ -89,6 +89,31 @@ public sealed class BrivoBridgeTests
         Assert.True(state.GetProperty("invalidTokens").GetInt64() >= 1);
         Assert.True(state.GetProperty("tokensIssued").GetInt64() >= 2);
         Assert.Single(state.GetProperty("users").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Bookings_reach_brivo_without_the_bridge_ever_exceeding_the_accounts_rate_limit()
+    {
+        await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId], requestsPerSecond: 4);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: new Dictionary<string, string>(EdgeSettings) { ["Edge__Bridges__Brivo__RequestsPerSecond"] = "4" });
+        var (area, _) = await BrivoDoorAsync(site, brivo);
+        var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
+        var start = DateTimeOffset.UtcNow.AddHours(2);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var bookings = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            bookings.Add((await site.Api.BookAsync(site.AdaId, room, start.AddHours(i), start.AddHours(i).AddMinutes(30))).GetProperty("id").GetGuid());
+        }
+
+        foreach (var booking in bookings)
+        {
+            await ScheduleOfAsync(brivo, booking);
+        }
+
+        var state = await brivo.StateAsync();
+        Assert.Equal(0, state.GetProperty("rateLimited").GetInt64());
+        Assert.True(state.GetProperty("requests").GetInt64() > 8 * 5, "every booking took Brivo several calls");
     }
 
     private static readonly Dictionary<string, string> EdgeSettings = new()

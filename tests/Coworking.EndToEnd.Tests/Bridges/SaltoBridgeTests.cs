@@ -60,6 +60,31 @@ public sealed class SaltoBridgeTests
         Assert.Equal(1, (await salto.StateAsync()).GetProperty("openings").GetProperty(LockId).GetInt32());
     }
 
+    [Fact]
+    public async Task Bookings_reach_salto_without_the_bridge_ever_exceeding_the_tenants_rate_limit()
+    {
+        await using var salto = await SaltoSim.StartAsync(SiteId, LockId, provisioningDelayMs: 300, requestsPerSecond: 4);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: new Dictionary<string, string>(EdgeSettings) { ["Edge__Bridges__Salto__RequestsPerSecond"] = "4" });
+        var (area, _) = await SaltoDoorAsync(site, salto);
+        var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
+        var start = DateTimeOffset.UtcNow.AddHours(2);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var bookings = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            bookings.Add((await site.Api.BookAsync(site.AdaId, room, start.AddHours(i), start.AddHours(i).AddMinutes(30))).GetProperty("id").GetGuid());
+        }
+
+        foreach (var booking in bookings)
+        {
+            await AccessGroupOfAsync(salto, booking);
+        }
+
+        var state = await salto.StateAsync();
+        Assert.Equal(0, state.GetProperty("rate_limited").GetInt64());
+        Assert.True(state.GetProperty("requests").GetInt64() > 8 * 4, "every booking took Salto KS several calls");
+    }
+
     private static readonly Dictionary<string, string> EdgeSettings = new()
     {
         ["Edge__Bridges__Salto__ReconcileSeconds"] = "2",

@@ -1,8 +1,6 @@
-using Coworking.Edge.Cache;
-using Coworking.Edge.Configuration;
 using Coworking.Edge.Decisions;
 using Coworking.Edge.Outbox;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Coworking.Edge.Bridges.Brivo;
@@ -16,129 +14,34 @@ namespace Coworking.Edge.Bridges.Brivo;
 /// access events are read from <c>/events/access</c> every <see cref="BrivoOptions.EventPollSeconds"/> into the outbox,
 /// once per event uuid.
 /// </summary>
-public sealed class BrivoBridge : BackgroundService, IVendorBridge
+public sealed class BrivoBridge : VendorBridgeLoop<long>
 {
     public const string VendorName = "brivo";
-    public const string HttpClientName = "brivo";
 
-    private readonly GrantCache _cache;
-    private readonly VendorAccountStore _accounts;
     private readonly BrivoOptions _options;
-    private readonly IHttpClientFactory _httpClients;
     private readonly BrivoTokens _tokens;
-    private readonly IEventRecorder _recorder;
-    private readonly TimeProvider _time;
-    private readonly ILogger<BrivoBridge> _log;
-    private readonly VendorEventLedger _seen;
-    private readonly SemaphoreSlim _nudged = new(0, 1);
-    private readonly Lock _sync = new();
-    private DateTimeOffset? _lastReconcileAt;
-    private int _queueDepth;
-    private int _changesWaiting;
-    private string? _lastError;
-    private string _state = "not_configured";
-    private long _calls;
-    private long _rateLimited;
-    private DateTimeOffset _eventsAfter;
-    private volatile IReadOnlyDictionary<long, string> _holdersByUser = new Dictionary<long, string>();
 
-    public BrivoBridge(GrantCache cache, VendorAccountStore accounts, BrivoOptions options, IHttpClientFactory httpClients, BrivoTokens tokens,
-        IEventRecorder recorder, EdgeOptions edge, TimeProvider time, ILogger<BrivoBridge> log)
+    public BrivoBridge(BridgeDependencies dependencies, BrivoOptions options, BrivoTokens tokens, [FromKeyedServices(VendorName)] VendorRateGate gate, ILogger<BrivoBridge> log)
+        : base(VendorName, "Brivo", "brivo-events.log", dependencies, options, gate, log)
     {
-        (_cache, _accounts, _options, _httpClients, _tokens, _recorder, _time, _log) = (cache, accounts, options, httpClients, tokens, recorder, time, log);
-        _seen = new VendorEventLedger(Path.Combine(edge.DataDirectory, "brivo-events.log"));
-        _eventsAfter = time.GetUtcNow().AddMinutes(-5);
+        (_options, _tokens) = (options, tokens);
     }
 
-    public string Vendor => VendorName;
+    protected override bool PollsEvents => true;
 
-    public BridgeStatus Status
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return new BridgeStatus(VendorName, _state, DoorIds.Count, _lastReconcileAt, Math.Max(_queueDepth, _changesWaiting), _lastError,
-                    Interlocked.Read(ref _calls), Interlocked.Read(ref _rateLimited));
-            }
-        }
-    }
+    protected override IReadOnlyCollection<string> VendorDoorIds() => BrivoDesiredState.BrivoDoors(Cache.Index).Keys;
 
-    public IReadOnlyCollection<string> DoorIds => _accounts.Get(VendorName) is null ? [] : BrivoDesiredState.BrivoDoors(_cache.Index).Keys;
+    protected override string RequiredSecret => "api_key";
 
-    public void Nudge()
-    {
-        Interlocked.Increment(ref _changesWaiting);
-        if (_nudged.CurrentCount == 0)
-        {
-            try
-            {
-                _nudged.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another nudge got there first: one reconcile covers both.
-            }
-        }
-    }
+    protected override Task UnlockThroughVendorAsync(string doorId, CancellationToken cancellationToken) =>
+        Client()!.UnlockAsync(BrivoDesiredState.BrivoDoors(Cache.Index)[doorId], cancellationToken);
 
-    public async Task<bool> UnlockAsync(string doorId, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        if (Client() is not { } client || !BrivoDesiredState.BrivoDoors(_cache.Index).TryGetValue(doorId, out var accessPointId))
-        {
-            return false;
-        }
-
-        try
-        {
-            await client.UnlockAsync(accessPointId, cancellationToken);
-            return true;
-        }
-        catch (Exception ex) when (ex is BrivoException or HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
-        {
-            _log.LogWarning("Brivo did not unlock access point {AccessPointId} of door {DoorId}: {Error}", accessPointId, doorId, ex.Message);
-            return false;
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        _accounts.Changed += (_, vendors) =>
-        {
-            if (vendors.Contains(VendorName))
-            {
-                Nudge();
-            }
-        };
-        var events = PollEventsAsync(stoppingToken);
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var wait = TimeSpan.FromSeconds(Math.Max(1, _options.ReconcileSeconds));
-            try
-            {
-                await ReconcileAsync(stoppingToken);
-                failures = 0;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                SetError(ex is BrivoException or HttpRequestException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
-                _log.LogWarning("Brivo reconcile failed ({Failures} in a row): {Error}", failures, ex.Message);
-                wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(60_000, 1000 * Math.Pow(2, Math.Min(failures, 6))) + 500);
-            }
-
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            await Task.WhenAny(Task.Delay(wait, _time, waiting.Token), _nudged.WaitAsync(waiting.Token));
-            await waiting.CancelAsync();
-        }
-
-        await events;
-    }
+    protected override Task PollEventsOnceAsync(CancellationToken cancellationToken) =>
+        RecordEventsAsync(Client()!, BrivoDesiredState.BrivoDoors(Cache.Index), cancellationToken);
 
     private BrivoClient? Client()
     {
-        if (_accounts.Get(VendorName) is not { } account || account.Secret("api_key").Length == 0)
+        if (Account is not { } account || account.Secret("api_key").Length == 0)
         {
             return null;
         }
@@ -147,34 +50,13 @@ public sealed class BrivoBridge : BackgroundService, IVendorBridge
         var (apiBase, tokenUrl) = account.ApiBase.Length > 0
             ? (new Uri(account.ApiBase.TrimEnd('/') + "/v1/api"), new Uri(account.ApiBase.TrimEnd('/') + "/oauth/token"))
             : (new Uri(_options.DefaultApiBase), new Uri(_options.DefaultTokenUrl));
-        return new BrivoClient(_httpClients.CreateClient(HttpClientName), apiBase, tokenUrl, account, _tokens, Answered);
+        return new BrivoClient(Http(), apiBase, tokenUrl, account, _tokens);
     }
 
-    private void Answered(int status)
+    protected override async Task ReconcileAsync(bool full, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _calls);
-        if (status == 429)
-        {
-            Interlocked.Increment(ref _rateLimited);
-        }
-    }
-
-    private async Task ReconcileAsync(CancellationToken cancellationToken)
-    {
-        var doors = BrivoDesiredState.BrivoDoors(_cache.Index);
-        if (Client() is not { } client || doors.Count == 0)
-        {
-            lock (_sync)
-            {
-                (_state, _queueDepth, _lastError, _changesWaiting) = ("not_configured", 0, null, 0);
-            }
-
-            return;
-        }
-
-        SetState("reconciling");
-        var waitingAtStart = Volatile.Read(ref _changesWaiting);
-        var started = _time.GetTimestamp();
+        var client = Client()!;
+        var doors = BrivoDesiredState.BrivoDoors(Cache.Index);
         var users = (await client.UsersAsync(cancellationToken)).Where(u => u.ExternalId?.StartsWith(BrivoDesiredState.UserPrefix, StringComparison.Ordinal) == true).ToList();
         var credentials = (await client.CredentialsAsync(cancellationToken)).Where(c => c.ReferenceId.StartsWith(BrivoDesiredState.UserPrefix, StringComparison.Ordinal)).ToList();
         var schedules = (await client.SchedulesAsync(cancellationToken)).Where(s => s.Name.StartsWith(BrivoDesiredState.SchedulePrefix, StringComparison.Ordinal)).ToList();
@@ -188,7 +70,7 @@ public sealed class BrivoBridge : BackgroundService, IVendorBridge
         }
 
         // The cache is read after Brivo, so the plan follows the newest state the edge holds.
-        var desired = VendorGrants.Compute(_cache.Index, doors, _time.GetUtcNow(), TimeSpan.FromDays(Math.Max(1, _options.HorizonDays)));
+        var desired = VendorGrants.Compute(Cache.Index, doors, Time.GetUtcNow(), TimeSpan.FromDays(Math.Max(1, _options.HorizonDays)));
         var wantedGroups = desired.Select(d => (d.LockSet, Window: BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil))).ToHashSet();
         var wantedWindows = desired.GroupBy(d => BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil)).ToDictionary(g => g.Key, g => g.First());
         var wantedMembers = desired.Select(d => (d.HolderId, d.LockSet, Window: BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil))).ToHashSet();
@@ -201,7 +83,7 @@ public sealed class BrivoBridge : BackgroundService, IVendorBridge
         }
 
         var holderByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key);
-        _holdersByUser = holderByUser;
+        RememberUsers(userByHolder);
         var obsoleteMembers = groups.Where(g => wantedGroups.Contains((g.Set, g.Window)))
             .SelectMany(g => g.Members.Where(m => !holderByUser.TryGetValue(m.Id, out var holder) || !wantedMembers.Contains((holder, g.Set, g.Window))).Select(m => (g.Group.Id, m.Id)))
             .ToList();
@@ -312,38 +194,9 @@ public sealed class BrivoBridge : BackgroundService, IVendorBridge
             SetQueue(--pending);
         }
 
-        _holdersByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key);
-        lock (_sync)
-        {
-            (_state, _lastReconcileAt, _queueDepth, _lastError) = ("in_step", _time.GetUtcNow(), 0, null);
-        }
-
-        Interlocked.Add(ref _changesWaiting, -waitingAtStart);
-        _log.LogInformation("Brivo reconciled in {Elapsed} ms: {Desired} grants wanted, {Removed} memberships removed, {Added} added, {Users} users made, {Gone} users removed",
-            (int)_time.GetElapsedTime(started).TotalMilliseconds, desired.Count, obsoleteMembers.Count, missingMembers.Count, newUsers.Count, goneUsers.Count);
-    }
-
-    private async Task PollEventsAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, _options.EventPollSeconds)), _time, stoppingToken);
-                if (Client() is { } client && BrivoDesiredState.BrivoDoors(_cache.Index) is { Count: > 0 } doors)
-                {
-                    await RecordEventsAsync(client, doors, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is BrivoException or HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
-            {
-                _log.LogWarning("Reading Brivo's access events failed: {Error}", ex.Message);
-            }
-        }
+        RememberUsers(userByHolder);
+        Log.LogInformation("Brivo: {Desired} grants wanted, {Removed} memberships removed, {Added} added, {Users} users made, {Gone} users removed",
+            desired.Count, obsoleteMembers.Count, missingMembers.Count, newUsers.Count, goneUsers.Count);
     }
 
     /// <summary>Each access event at one of the location's Brivo doors becomes an access decision in the outbox, once per uuid.</summary>
@@ -352,68 +205,32 @@ public sealed class BrivoBridge : BackgroundService, IVendorBridge
         var doorByAccessPoint = doors.ToDictionary(d => d.Value, d => d.Key);
 
         // A minute back from the newest event seen, so an event Brivo lists late is still read; the ledger drops repeats.
-        foreach (var brivoEvent in (await client.AccessEventsAsync(_eventsAfter.AddMinutes(-1), cancellationToken)).OrderBy(e => e.Occurred))
+        foreach (var brivoEvent in (await client.AccessEventsAsync(EventsAfter.AddMinutes(-1), cancellationToken)).OrderBy(e => e.Occurred))
         {
-            if (brivoEvent.Occurred > _eventsAfter)
+            if (brivoEvent.Occurred > EventsAfter)
             {
-                _eventsAfter = brivoEvent.Occurred;
+                EventsAfter = brivoEvent.Occurred;
             }
 
-            if (brivoEvent.EventObject is not { } accessPoint || !doorByAccessPoint.TryGetValue(accessPoint.Id, out var doorId) || !_seen.TryBegin(brivoEvent.Uuid))
+            if (brivoEvent.EventObject is not { } accessPoint || !doorByAccessPoint.TryGetValue(accessPoint.Id, out var doorId))
             {
                 continue;
             }
 
-            try
-            {
-                var allowed = brivoEvent.EventData?.ActionAllowed == true;
-                await _recorder.AppendAsync(
+            var allowed = brivoEvent.EventData?.ActionAllowed == true;
+            if (await RecordAccessOnceAsync(
+                    brivoEvent.Uuid,
                     new EdgeEvent(EdgeEventKind.AccessDecision, brivoEvent.Occurred.ToUniversalTime(), doorId)
                     {
                         ReaderId = $"brivo:{accessPoint.Id}",
                         Reason = allowed ? DecisionReason.Granted : DecisionReason.NoGrantForDoor,
-                        HolderId = brivoEvent.Actor is { } actor && _holdersByUser.TryGetValue(actor.Id, out var holder) ? holder : null,
+                        HolderId = brivoEvent.Actor is { } actor ? HolderOf(actor.Id) : null,
                         Presented = "brivo",
                     },
-                    cancellationToken);
-                _seen.Complete(brivoEvent.Uuid);
-                _log.LogInformation("Brivo event {BrivoEventId}: access at door {DoorId} {Outcome}", brivoEvent.Uuid, doorId, allowed ? "granted" : "denied");
-            }
-            catch
+                    cancellationToken))
             {
-                _seen.Abandon(brivoEvent.Uuid);
-                throw;
+                Log.LogInformation("Brivo event {BrivoEventId}: access at door {DoorId} {Outcome}", brivoEvent.Uuid, doorId, allowed ? "granted" : "denied");
             }
         }
-    }
-
-    private void SetState(string state)
-    {
-        lock (_sync)
-        {
-            _state = state;
-        }
-    }
-
-    private void SetQueue(int depth)
-    {
-        lock (_sync)
-        {
-            _queueDepth = depth;
-        }
-    }
-
-    private void SetError(string error)
-    {
-        lock (_sync)
-        {
-            (_state, _lastError) = ("failing", error);
-        }
-    }
-
-    public override void Dispose()
-    {
-        _nudged.Dispose();
-        base.Dispose();
     }
 }

@@ -18,11 +18,10 @@ public sealed class BrivoClient
     private readonly Uri _tokenUrl;
     private readonly VendorAccountSettings _account;
     private readonly BrivoTokens _tokens;
-    private readonly Action<int> _answered;
 
-    internal BrivoClient(HttpClient http, Uri apiBase, Uri tokenUrl, VendorAccountSettings account, BrivoTokens tokens, Action<int> answered)
+    internal BrivoClient(HttpClient http, Uri apiBase, Uri tokenUrl, VendorAccountSettings account, BrivoTokens tokens)
     {
-        (_http, _apiBase, _tokenUrl, _account, _tokens, _answered) = (http, apiBase, tokenUrl, account, tokens, answered);
+        (_http, _apiBase, _tokenUrl, _account, _tokens) = (http, apiBase, tokenUrl, account, tokens);
     }
 
     internal Task<List<BrivoUser>> UsersAsync(CancellationToken cancellationToken) => ListAsync<BrivoUser>("users", cancellationToken);
@@ -103,21 +102,15 @@ public sealed class BrivoClient
             var token = await _tokens.GetAsync(_account, _tokenUrl, cancellationToken);
             using var request = new HttpRequestMessage(method, new Uri(_apiBase.ToString().TrimEnd('/') + "/" + path))
             {
-                Content = body is null ? null : JsonContent.Create(body, options: BrivoJson.Options),
+                Content = body is null ? null : JsonContent.Create(body, options: VendorJson.CamelCase),
             };
             request.Headers.TryAddWithoutValidation("api-key", _account.Secret("api_key"));
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
             request.Headers.Accept.ParseAdd("application/json");
             using var response = await _http.SendAsync(request, cancellationToken);
-            _answered((int)response.StatusCode);
             if (response.IsSuccessStatusCode)
             {
-                if (response.StatusCode == System.Net.HttpStatusCode.NoContent || typeof(T) == typeof(JsonElement?))
-                {
-                    return default!;
-                }
-
-                return (await response.Content.ReadFromJsonAsync<T>(BrivoJson.Options, cancellationToken))!;
+                return await VendorJson.ReadAsync<T>(response, VendorJson.CamelCase, cancellationToken);
             }
 
             var error = await ErrorAsync(response, cancellationToken);
@@ -131,23 +124,10 @@ public sealed class BrivoClient
         }
     }
 
+    /// <summary>Brivo's <c>{code, message}</c>, or OAuth's <c>{error, error_description}</c> from the token endpoint.</summary>
     internal static async Task<BrivoException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var (code, message) = (((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), response.ReasonPhrase ?? "");
-        try
-        {
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            if (body.ValueKind == JsonValueKind.Object)
-            {
-                code = body.TryGetProperty("error", out var e) ? e.ToString() : body.TryGetProperty("code", out var c) ? c.ToString() : code;
-                message = body.TryGetProperty("error_description", out var d) ? d.ToString() : body.TryGetProperty("message", out var m) ? m.ToString() : message;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Brivo's error shape (a proxy's page): the status says enough.
-        }
-
-        return new BrivoException((int)response.StatusCode, code, message);
+        var (status, code, message) = await VendorApiException.ReadAsync(response, ["error", "code"], ["error_description", "message"], cancellationToken);
+        return new BrivoException(status, code, message);
     }
 }

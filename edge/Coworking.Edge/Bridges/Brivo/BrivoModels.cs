@@ -1,16 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Coworking.Edge.Bridges.Brivo;
-
-/// <summary>Brivo's JSON: camelCase names, ids as integers.</summary>
-internal static class BrivoJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-}
 
 /// <summary>A page of a Brivo list.</summary>
 internal sealed record BrivoPage<T>(List<T> Data, int Offset, int PageSize, int Count);
@@ -47,9 +37,4 @@ internal sealed record BrivoTokenResponse(
     [property: JsonPropertyName("expires_in")] int ExpiresIn);
 
 /// <summary>Brivo answered an error (<c>{code, message}</c>, or OAuth's <c>{error, error_description}</c>); <see cref="StatusCode"/> is the HTTP status.</summary>
-public sealed class BrivoException(int statusCode, string code, string message) : Exception($"Brivo {statusCode} {code}: {message}")
-{
-    public int StatusCode { get; } = statusCode;
-
-    public string Code { get; } = code;
-}
+public sealed class BrivoException(int statusCode, string code, string message) : VendorApiException("Brivo", statusCode, code, message);

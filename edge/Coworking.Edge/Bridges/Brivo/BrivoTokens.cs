@@ -12,64 +12,35 @@ namespace Coworking.Edge.Bridges.Brivo;
 /// expire. A token Brivo refuses anyway (<c>invalid_token</c>) is dropped and the next call gets a fresh one. The token is
 /// never logged.
 /// </summary>
-public sealed class BrivoTokens(IHttpClientFactory httpClients, BrivoOptions options, TimeProvider time)
+public sealed class BrivoTokens(IHttpClientFactory httpClients, BrivoOptions options, TimeProvider time) : IDisposable
 {
-    public const string HttpClientName = "brivo-auth";
-
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Key, string Token, string? Refresh, DateTimeOffset Expires)? _current;
+    private readonly VendorTokenCache _cache = new(time);
     private long _issued;
 
     /// <summary>Tokens fetched since the edge started (for /status).</summary>
     public long Issued => Interlocked.Read(ref _issued);
 
-    internal async Task<string> GetAsync(VendorAccountSettings account, Uri tokenUrl, CancellationToken cancellationToken)
-    {
-        var key = $"{account.Version}|{tokenUrl}";
-        await _gate.WaitAsync(cancellationToken);
-        try
+    internal Task<string> GetAsync(VendorAccountSettings account, Uri tokenUrl, CancellationToken cancellationToken) =>
+        _cache.GetAsync($"{account.Version}|{tokenUrl}", TimeSpan.FromSeconds(options.RefreshBeforeSeconds), async (refresh, ct) =>
         {
-            var now = time.GetUtcNow();
-            if (_current is { } current && current.Key == key && current.Expires - now > TimeSpan.FromSeconds(options.RefreshBeforeSeconds))
-            {
-                return current.Token;
-            }
-
             BrivoTokenResponse token;
-            if (_current is { Refresh: { } refresh } previous && previous.Key == key)
+            try
             {
-                try
-                {
-                    token = await RequestAsync(account, tokenUrl, [new("grant_type", "refresh_token"), new("refresh_token", refresh)], cancellationToken);
-                }
-                catch (BrivoException)
-                {
-                    token = await PasswordGrantAsync(account, tokenUrl, cancellationToken);
-                }
+                token = refresh is null
+                    ? await PasswordGrantAsync(account, tokenUrl, ct)
+                    : await RequestAsync(account, tokenUrl, [new("grant_type", "refresh_token"), new("refresh_token", refresh)], ct);
             }
-            else
+            catch (BrivoException) when (refresh is not null)
             {
-                token = await PasswordGrantAsync(account, tokenUrl, cancellationToken);
+                token = await PasswordGrantAsync(account, tokenUrl, ct);
             }
 
             Interlocked.Increment(ref _issued);
-            _current = (key, token.AccessToken, token.RefreshToken, time.GetUtcNow().AddSeconds(Math.Max(1, token.ExpiresIn)));
-            return token.AccessToken;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return (token.AccessToken, token.RefreshToken, token.ExpiresIn);
+        }, cancellationToken);
 
     /// <summary>Brivo refused this token: the next <see cref="GetAsync"/> fetches another.</summary>
-    internal void Invalidate(string token)
-    {
-        if (_current is { } current && current.Token == token)
-        {
-            _current = current with { Expires = DateTimeOffset.MinValue };
-        }
-    }
+    internal void Invalidate(string token) => _cache.Invalidate(token);
 
     private Task<BrivoTokenResponse> PasswordGrantAsync(VendorAccountSettings account, Uri tokenUrl, CancellationToken cancellationToken) =>
         RequestAsync(account, tokenUrl, [new("grant_type", "password"), new("username", account.Secret("username")), new("password", account.Secret("password"))], cancellationToken);
@@ -80,15 +51,17 @@ public sealed class BrivoTokens(IHttpClientFactory httpClients, BrivoOptions opt
         request.Headers.Authorization = new AuthenticationHeaderValue(
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{account.Secret("client_id")}:{account.Secret("client_secret")}")));
         request.Headers.TryAddWithoutValidation("api-key", account.Secret("api_key"));
-        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        using var response = await httpClients.CreateClient(BrivoBridge.VendorName).SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw await BrivoClient.ErrorAsync(response, cancellationToken);
         }
 
-        return await response.Content.ReadFromJsonAsync<BrivoTokenResponse>(BrivoJson.Options, cancellationToken)
+        return await response.Content.ReadFromJsonAsync<BrivoTokenResponse>(VendorJson.CamelCase, cancellationToken)
             ?? throw new BrivoException((int)response.StatusCode, "invalid_response", "the token endpoint answered no token");
     }
 
     internal static bool IsInvalidToken(BrivoException error) => error.StatusCode == 401 && error.Code == "invalid_token";
+
+    public void Dispose() => _cache.Dispose();
 }

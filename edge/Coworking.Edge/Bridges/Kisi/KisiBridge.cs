@@ -1,180 +1,64 @@
-using Coworking.Edge.Cache;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Coworking.Edge.Bridges.Kisi;
 
 /// <summary>
-/// The Kisi bridge (docs/BRIDGES.md): reconciles Kisi with the grant cache after every applied batch and every
-/// <see cref="KisiOptions.ReconcileSeconds"/> — desired assignments from <see cref="KisiDesiredState"/>, actual ones read from
-/// Kisi, then the difference applied in a fixed order (revocations first, then users, groups, new assignments, and users
-/// left with nothing). While Kisi is away the plan waits and is worked out again from the newest cache when it is back,
-/// so what Kisi ends with is exactly the cache's state, nothing extra.
+/// The Kisi bridge (docs/BRIDGES.md): desired assignments from <see cref="KisiDesiredState"/>, actual ones from Kisi, the
+/// difference applied in a fixed order (revocations first, then users, groups, new assignments, and users left with
+/// nothing). A full reconcile lists Kisi's users, groups, group locks and assignments; a nudged one works from what the
+/// bridge last listed and wrote since (<see cref="KisiHoldings"/>), so a suspension costs Kisi the two deletes and no list.
+/// While Kisi is away the plan is worked out again from the newest cache when it is back, so what Kisi ends with is
+/// exactly the cache's state, nothing extra.
 /// </summary>
 public sealed class KisiBridge(
-    GrantCache cache,
-    VendorAccountStore accounts,
-    KisiOptions options,
-    IHttpClientFactory httpClients,
-    KisiRateGate gate,
-    TimeProvider time,
-    ILogger<KisiBridge> log)
-    : BackgroundService, IVendorBridge
+    BridgeDependencies dependencies, KisiOptions options, [FromKeyedServices(KisiBridge.VendorName)] VendorRateGate gate, ILogger<KisiBridge> log)
+    : VendorBridgeLoop<long>(VendorName, "Kisi", "kisi-events.log", dependencies, options, gate, log)
 {
     public const string VendorName = "kisi";
-    public const string HttpClientName = "kisi";
     internal const string UserEmailDomain = "@holders.coworking.invalid";
     internal const string GroupPrefix = "coworking doors ";
 
-    private readonly SemaphoreSlim _nudged = new(0, 1);
-    private readonly Lock _sync = new();
-    private DateTimeOffset? _lastReconcileAt;
-    private int _queueDepth;
 
-    // Applied batches since the last reconcile that completed: what waits while Kisi cannot even be read.
-    private int _changesWaiting;
-    private string? _lastError;
-    private string _state = "not_configured";
-    private volatile IReadOnlyDictionary<long, string> _holdersByUser = new Dictionary<long, string>();
+    // What Kisi held after the last reconcile, kept up to date by every write since; null: list it again.
+    private KisiHoldings? _holdings;
 
-    public string Vendor => VendorName;
+    protected override IReadOnlyCollection<string> VendorDoorIds() => KisiDesiredState.KisiDoors(Cache.Index).Keys;
 
-    public BridgeStatus Status
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return new BridgeStatus(VendorName, _state, DoorIds.Count, _lastReconcileAt, Math.Max(_queueDepth, _changesWaiting), _lastError, gate.Calls, gate.RateLimited);
-            }
-        }
-    }
+    protected override string RequiredSecret => "api_key";
 
-    public IReadOnlyCollection<string> DoorIds => accounts.Get(VendorName) is null ? [] : KisiDesiredState.KisiDoors(cache.Index).Keys;
-
-    /// <summary>The holder a Kisi user stands for, as the last reconcile saw the users.</summary>
-    internal string? HolderOf(long userId) => _holdersByUser.TryGetValue(userId, out var holder) ? holder : null;
-
-    public void Nudge()
-    {
-        Interlocked.Increment(ref _changesWaiting);
-        if (_nudged.CurrentCount == 0)
-        {
-            try
-            {
-                _nudged.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another nudge got there first: one reconcile covers both.
-            }
-        }
-    }
-
-    public async Task<bool> UnlockAsync(string doorId, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        if (Client() is not { } client || !KisiDesiredState.KisiDoors(cache.Index).TryGetValue(doorId, out var lockId))
-        {
-            return false;
-        }
-
-        try
-        {
-            await client.UnlockAsync(lockId, cancellationToken);
-            return true;
-        }
-        catch (Exception ex) when (ex is KisiException or HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
-        {
-            log.LogWarning("Kisi did not unlock lock {LockId} of door {DoorId}: {Error}", lockId, doorId, ex.Message);
-            return false;
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        accounts.Changed += (_, vendors) =>
-        {
-            if (vendors.Contains(VendorName))
-            {
-                Nudge();
-            }
-        };
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var wait = TimeSpan.FromSeconds(Math.Max(1, options.ReconcileSeconds));
-            try
-            {
-                await ReconcileAsync(stoppingToken);
-                failures = 0;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                SetError(ex is KisiException or HttpRequestException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
-                log.LogWarning("Kisi reconcile failed ({Failures} in a row): {Error}", failures, ex.Message);
-                wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(60_000, 1000 * Math.Pow(2, Math.Min(failures, 6))) + 500);
-            }
-
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            await Task.WhenAny(Task.Delay(wait, time, waiting.Token), _nudged.WaitAsync(waiting.Token));
-            await waiting.CancelAsync();
-        }
-    }
+    protected override Task UnlockThroughVendorAsync(string doorId, CancellationToken cancellationToken) =>
+        Client()!.UnlockAsync(KisiDesiredState.KisiDoors(Cache.Index)[doorId], cancellationToken);
 
     private KisiClient? Client()
     {
-        if (accounts.Get(VendorName) is not { } account || account.Secret("api_key").Length == 0)
+        if (Account is not { } account || account.Secret("api_key").Length == 0)
         {
             return null;
         }
 
         var apiBase = new Uri(account.ApiBase.Length > 0 ? account.ApiBase : options.DefaultApiBase);
-        return new KisiClient(httpClients.CreateClient(HttpClientName), apiBase, account.Secret("api_key"));
+        return new KisiClient(Http(), apiBase, account.Secret("api_key"));
     }
 
-    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(bool full, CancellationToken cancellationToken)
     {
-        var doors = KisiDesiredState.KisiDoors(cache.Index);
-        if (Client() is not { } client || doors.Count == 0)
-        {
-            lock (_sync)
-            {
-                (_state, _queueDepth, _lastError, _changesWaiting) = ("not_configured", 0, null, 0);
-            }
-
-            return;
-        }
-
-        SetState("reconciling");
-        var waitingAtStart = Volatile.Read(ref _changesWaiting);
-        var started = time.GetTimestamp();
-        var users = (await client.UsersAsync(cancellationToken)).Where(u => u.Email.EndsWith(UserEmailDomain, StringComparison.Ordinal)).ToList();
-        var groups = (await client.GroupsAsync(cancellationToken)).Where(g => g.Name.StartsWith(GroupPrefix, StringComparison.Ordinal)).ToList();
-        var groupLocks = await client.GroupLocksAsync(cancellationToken);
-        var assignments = await client.RoleAssignmentsAsync(cancellationToken);
+        var client = Client()!;
+        var doors = KisiDesiredState.KisiDoors(Cache.Index);
+        var holdings = full || _holdings is null ? null : _holdings;
+        _holdings = null;
+        holdings ??= await KisiHoldings.ReadAsync(client, cancellationToken);
 
         // The cache is read after Kisi, so the plan follows the newest state the edge holds.
-        var now = time.GetUtcNow();
-        var desired = KisiDesiredState.Compute(cache.Index, doors, now, TimeSpan.FromDays(Math.Max(1, options.HorizonDays)));
-        var userByHolder = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var user in users)
-        {
-            userByHolder.TryAdd(user.Email[..^UserEmailDomain.Length], user.Id);
-        }
-
-        _holdersByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key);
-        var groupBySet = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var group in groups)
-        {
-            groupBySet.TryAdd(group.Name[GroupPrefix.Length..], group.Id);
-        }
-
+        var desired = KisiDesiredState.Compute(Cache.Index, doors, Time.GetUtcNow(), TimeSpan.FromDays(Math.Max(1, options.HorizonDays)));
+        var userByHolder = holdings.UserByHolder;
+        var groupBySet = holdings.GroupBySet;
+        RememberUsers(userByHolder);
         var holderByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key);
         var setByGroup = groupBySet.ToDictionary(p => p.Value, p => p.Key);
         var kept = new HashSet<DesiredAssignment>();
         var obsolete = new List<KisiRoleAssignment>();
-        foreach (var assignment in assignments)
+        foreach (var assignment in holdings.Assignments)
         {
             if (!holderByUser.TryGetValue(assignment.UserId, out var holder) || assignment.GroupId is not { } groupId || !setByGroup.TryGetValue(groupId, out var set))
             {
@@ -194,13 +78,14 @@ public sealed class KisiBridge(
         var newUsers = missing.Select(d => d.HolderId).Distinct().Where(h => !userByHolder.ContainsKey(h)).ToList();
         var newGroups = missing.Select(d => d.LockSet).Distinct().Where(s => !groupBySet.ContainsKey(s)).ToList();
         var wantedHolders = desired.Select(d => d.HolderId).ToHashSet(StringComparer.Ordinal);
-        var goneUsers = userByHolder.Where(p => !wantedHolders.Contains(p.Key)).Select(p => p.Value).ToList();
+        var goneUsers = userByHolder.Where(p => !wantedHolders.Contains(p.Key)).ToList();
         var pending = obsolete.Count + newUsers.Count + newGroups.Count + missing.Count + goneUsers.Count;
         SetQueue(pending);
 
         foreach (var assignment in obsolete)
         {
             await client.UnassignAsync(assignment.Id, cancellationToken);
+            holdings.Assignments.Remove(assignment);
             SetQueue(--pending);
         }
 
@@ -214,74 +99,67 @@ public sealed class KisiBridge(
         foreach (var set in newGroups)
         {
             var group = await client.CreateGroupAsync(GroupPrefix + set, "Kept in step by coworking-edge; do not edit", cancellationToken);
-            foreach (var lockId in set.Split(',').Select(long.Parse))
-            {
-                await client.AddGroupLockAsync(group.Id, lockId, cancellationToken);
-            }
-
             groupBySet[set] = group.Id;
             SetQueue(--pending);
         }
 
-        var lockedGroups = groupLocks.Select(g => (g.GroupId, g.LockId)).ToHashSet();
-        foreach (var (set, groupId) in groupBySet.Where(g => desired.Any(d => d.LockSet == g.Key)))
+        foreach (var (set, groupId) in groupBySet.Where(g => desired.Any(d => d.LockSet == g.Key)).ToList())
         {
-            foreach (var lockId in set.Split(',').Select(long.Parse).Where(l => !lockedGroups.Contains((groupId, l)) && !newGroups.Contains(set)))
+            foreach (var lockId in set.Split(',').Select(long.Parse).Where(l => !holdings.GroupLocks.Contains((groupId, l))))
             {
                 await client.AddGroupLockAsync(groupId, lockId, cancellationToken);
+                holdings.GroupLocks.Add((groupId, lockId));
             }
         }
 
         foreach (var assignment in missing)
         {
-            await client.AssignAsync(userByHolder[assignment.HolderId], groupBySet[assignment.LockSet], assignment.ValidFrom, assignment.ValidUntil, cancellationToken);
+            holdings.Assignments.Add(await client.AssignAsync(userByHolder[assignment.HolderId], groupBySet[assignment.LockSet], assignment.ValidFrom, assignment.ValidUntil, cancellationToken));
             SetQueue(--pending);
         }
 
-        foreach (var userId in goneUsers)
+        foreach (var (holder, userId) in goneUsers)
         {
             await client.DeleteUserAsync(userId, cancellationToken);
+            userByHolder.Remove(holder);
+            holdings.Assignments.RemoveAll(a => a.UserId == userId);
             SetQueue(--pending);
         }
 
-        _holdersByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key);
-        lock (_sync)
+        RememberUsers(userByHolder);
+        _holdings = holdings;
+        Log.LogInformation("Kisi: {Desired} assignments wanted, {Removed} removed, {Added} added, {Users} users made, {Gone} users removed",
+            desired.Count, obsolete.Count, missing.Count, newUsers.Count, goneUsers.Count);
+    }
+}
+
+/// <summary>What Kisi holds of the bridge's own: its users by holder, its groups by lock set, their locks and the assignments.</summary>
+internal sealed class KisiHoldings
+{
+    public Dictionary<string, long> UserByHolder { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, long> GroupBySet { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<(long GroupId, long LockId)> GroupLocks { get; } = [];
+
+    public List<KisiRoleAssignment> Assignments { get; } = [];
+
+    /// <summary>Everything listed from Kisi: the bridge's users and groups, every group lock and every role assignment.</summary>
+    public static async Task<KisiHoldings> ReadAsync(KisiClient client, CancellationToken cancellationToken)
+    {
+        var holdings = new KisiHoldings();
+        foreach (var user in (await client.UsersAsync(cancellationToken)).Where(u => u.Email.EndsWith(KisiBridge.UserEmailDomain, StringComparison.Ordinal)))
         {
-            (_state, _lastReconcileAt, _queueDepth, _lastError) = ("in_step", time.GetUtcNow(), 0, null);
+            holdings.UserByHolder.TryAdd(user.Email[..^KisiBridge.UserEmailDomain.Length], user.Id);
         }
 
-        Interlocked.Add(ref _changesWaiting, -waitingAtStart);
-        log.LogInformation("Kisi reconciled in {Elapsed} ms: {Desired} assignments wanted, {Removed} removed, {Added} added, {Users} users made, {Gone} users removed",
-            (int)time.GetElapsedTime(started).TotalMilliseconds, desired.Count, obsolete.Count, missing.Count, newUsers.Count, goneUsers.Count);
-    }
-
-    private void SetState(string state)
-    {
-        lock (_sync)
+        foreach (var group in (await client.GroupsAsync(cancellationToken)).Where(g => g.Name.StartsWith(KisiBridge.GroupPrefix, StringComparison.Ordinal)))
         {
-            _state = state;
+            holdings.GroupBySet.TryAdd(group.Name[KisiBridge.GroupPrefix.Length..], group.Id);
         }
-    }
 
-    private void SetQueue(int depth)
-    {
-        lock (_sync)
-        {
-            _queueDepth = depth;
-        }
-    }
-
-    private void SetError(string error)
-    {
-        lock (_sync)
-        {
-            (_state, _lastError) = ("failing", error);
-        }
-    }
-
-    public override void Dispose()
-    {
-        _nudged.Dispose();
-        base.Dispose();
+        holdings.GroupLocks.UnionWith((await client.GroupLocksAsync(cancellationToken)).Select(g => (g.GroupId, g.LockId)));
+        holdings.Assignments.AddRange(await client.RoleAssignmentsAsync(cancellationToken));
+        return holdings;
     }
 }

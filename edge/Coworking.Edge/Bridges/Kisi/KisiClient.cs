@@ -52,7 +52,7 @@ public sealed class KisiClient(HttpClient http, Uri apiBase, string apiKey)
             using var request = Request(HttpMethod.Get, $"{path}?limit={PageSize}&offset={all.Count}", null);
             using var response = await http.SendAsync(request, cancellationToken);
             await ThrowIfFailedAsync(response, cancellationToken);
-            var page = await response.Content.ReadFromJsonAsync<List<T>>(KisiJson.Options, cancellationToken) ?? [];
+            var page = await response.Content.ReadFromJsonAsync<List<T>>(VendorJson.SnakeCase, cancellationToken) ?? [];
             all.AddRange(page);
             if (page.Count == 0 || !HasMore(response, all.Count))
             {
@@ -78,19 +78,14 @@ public sealed class KisiClient(HttpClient http, Uri apiBase, string apiKey)
         using var request = Request(method, path, body);
         using var response = await http.SendAsync(request, cancellationToken);
         await ThrowIfFailedAsync(response, cancellationToken);
-        if (response.StatusCode == System.Net.HttpStatusCode.NoContent || typeof(T) == typeof(JsonElement?))
-        {
-            return default!;
-        }
-
-        return (await response.Content.ReadFromJsonAsync<T>(KisiJson.Options, cancellationToken))!;
+        return await VendorJson.ReadAsync<T>(response, VendorJson.SnakeCase, cancellationToken);
     }
 
     private HttpRequestMessage Request(HttpMethod method, string path, object? body)
     {
         var request = new HttpRequestMessage(method, new Uri(apiBase.ToString().TrimEnd('/') + "/" + path))
         {
-            Content = body is null ? null : JsonContent.Create(body, options: KisiJson.Options),
+            Content = body is null ? null : JsonContent.Create(body, options: VendorJson.SnakeCase),
         };
         request.Headers.TryAddWithoutValidation("Authorization", $"KISI-LOGIN {apiKey}");
         request.Headers.Accept.ParseAdd("application/json");
@@ -99,23 +94,10 @@ public sealed class KisiClient(HttpClient http, Uri apiBase, string apiKey)
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (response.IsSuccessStatusCode)
+        if (!response.IsSuccessStatusCode)
         {
-            return;
+            var (status, code, message) = await VendorApiException.ReadAsync(response, ["code"], ["error"], cancellationToken);
+            throw new KisiException(status, code, message);
         }
-
-        var (code, error) = ("unknown", response.ReasonPhrase ?? "");
-        try
-        {
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            code = body.TryGetProperty("code", out var c) ? c.ToString() : code;
-            error = body.TryGetProperty("error", out var e) ? e.ToString() : error;
-        }
-        catch (JsonException)
-        {
-            // Not Kisi's error shape (a proxy's page): the status says enough.
-        }
-
-        throw new KisiException((int)response.StatusCode, code, error);
     }
 }

@@ -1,17 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Coworking.Edge.Bridges.Kisi;
-
-/// <summary>Kisi's JSON: snake_case names, ids as integers.</summary>
-internal static class KisiJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-}
 
 internal sealed record KisiUser(long Id, string Name, string Email);
 
@@ -26,9 +13,4 @@ internal sealed record KisiEvent(
     long Id, string Action, string? ActorType, long? ActorId, string? ObjectType, long? ObjectId, bool Success, DateTimeOffset CreatedAt);
 
 /// <summary>Kisi answered an error ({code, error}); <see cref="StatusCode"/> is the HTTP status.</summary>
-public sealed class KisiException(int statusCode, string code, string message) : Exception($"Kisi {statusCode} {code}: {message}")
-{
-    public int StatusCode { get; } = statusCode;
-
-    public string Code { get; } = code;
-}
+public sealed class KisiException(int statusCode, string code, string message) : VendorApiException("Kisi", statusCode, code, message);

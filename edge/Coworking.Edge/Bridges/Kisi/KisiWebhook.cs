@@ -13,8 +13,7 @@ namespace Coworking.Edge.Bridges.Kisi;
 /// (hex HMAC-SHA256 with the account's webhook secret) before it is read; each unlock at a Kisi door of this location
 /// becomes an access event in the outbox, once per Kisi event id however often Kisi sends it.
 /// </summary>
-public sealed class KisiWebhook(KisiBridge bridge, VendorAccountStore accounts, Coworking.Edge.Cache.GrantCache cache, IEventRecorder recorder,
-    KisiEventLedger seen, ILogger<KisiWebhook> log)
+public sealed class KisiWebhook(KisiBridge bridge, VendorAccountStore accounts, Coworking.Edge.Cache.GrantCache cache, ILogger<KisiWebhook> log)
 {
     public const string Path = "/bridges/kisi/webhook";
     private const int MaxBody = 64 * 1024;
@@ -37,7 +36,7 @@ public sealed class KisiWebhook(KisiBridge bridge, VendorAccountStore accounts, 
         KisiEvent? kisiEvent;
         try
         {
-            kisiEvent = JsonSerializer.Deserialize<KisiEvent>(body, KisiJson.Options);
+            kisiEvent = JsonSerializer.Deserialize<KisiEvent>(body, VendorJson.SnakeCase);
         }
         catch (JsonException)
         {
@@ -63,14 +62,9 @@ public sealed class KisiWebhook(KisiBridge bridge, VendorAccountStore accounts, 
             return;
         }
 
-        if (!seen.TryBegin(kisiEvent.Id))
-        {
-            log.LogDebug("Kisi event {KisiEventId} was recorded already", kisiEvent.Id);
-            return;
-        }
-
         var holder = kisiEvent.ActorType == "User" && kisiEvent.ActorId is { } userId ? bridge.HolderOf(userId) : null;
-        await recorder.AppendAsync(
+        var recorded = await bridge.RecordAccessOnceAsync(
+            kisiEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
             new EdgeEvent(EdgeEventKind.AccessDecision, kisiEvent.CreatedAt.ToUniversalTime(), doorId)
             {
                 ReaderId = $"kisi:{kisiEvent.ObjectId}",
@@ -79,8 +73,14 @@ public sealed class KisiWebhook(KisiBridge bridge, VendorAccountStore accounts, 
                 Presented = "kisi",
             },
             cancellationToken);
-        seen.Complete(kisiEvent.Id);
-        log.LogInformation("Kisi event {KisiEventId}: unlock at door {DoorId} {Outcome}", kisiEvent.Id, doorId, kisiEvent.Success ? "granted" : "denied");
+        if (recorded)
+        {
+            log.LogInformation("Kisi event {KisiEventId}: unlock at door {DoorId} {Outcome}", kisiEvent.Id, doorId, kisiEvent.Success ? "granted" : "denied");
+        }
+        else
+        {
+            log.LogDebug("Kisi event {KisiEventId} was recorded already", kisiEvent.Id);
+        }
     }
 
     internal static bool SignatureMatches(string secret, byte[] body, string signature)

@@ -19,11 +19,11 @@ public sealed class SaltoClient
     private readonly VendorAccountSettings _account;
     private readonly SaltoOptions _options;
     private readonly TimeProvider _time;
-    private readonly Action<bool> _answered;
+    private readonly Action _notYetProvisioned;
 
-    internal SaltoClient(HttpClient http, Uri apiBase, SaltoTokens tokens, VendorAccountSettings account, SaltoOptions options, TimeProvider time, Action<bool> answered)
+    internal SaltoClient(HttpClient http, Uri apiBase, SaltoTokens tokens, VendorAccountSettings account, SaltoOptions options, TimeProvider time, Action notYetProvisioned)
     {
-        (_http, _apiBase, _tokens, _account, _options, _time, _answered) = (http, apiBase, tokens, account, options, time, answered);
+        (_http, _apiBase, _tokens, _account, _options, _time, _notYetProvisioned) = (http, apiBase, tokens, account, options, time, notYetProvisioned);
     }
 
     internal Task<List<SaltoUser>> UsersAsync(string site, CancellationToken cancellationToken) => ListAsync<SaltoUser>($"v1.2/sites/{site}/users", cancellationToken);
@@ -104,23 +104,21 @@ public sealed class SaltoClient
     {
         var token = await _tokens.GetAsync(_account, cancellationToken);
         var uri = path.StartsWith("http", StringComparison.Ordinal) ? new Uri(path) : new Uri(_apiBase.ToString().TrimEnd('/') + "/" + path);
-        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body, options: SaltoJson.Options) };
+        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body, options: VendorJson.SnakeCase) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Accept.ParseAdd("application/json");
         using var response = await _http.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            _answered(false);
-            if (response.StatusCode == System.Net.HttpStatusCode.NoContent || typeof(T) == typeof(JsonElement?))
-            {
-                return default!;
-            }
-
-            return (await response.Content.ReadFromJsonAsync<T>(SaltoJson.Options, cancellationToken))!;
+            return await VendorJson.ReadAsync<T>(response, VendorJson.SnakeCase, cancellationToken);
         }
 
         var error = await ErrorAsync(response, cancellationToken);
-        _answered(error.NotYetProvisioned);
+        if (error.NotYetProvisioned)
+        {
+            _notYetProvisioned();
+        }
+
         if (error.StatusCode == 401)
         {
             _tokens.Invalidate(token);
@@ -131,45 +129,24 @@ public sealed class SaltoClient
 
     internal static async Task<SaltoException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var (code, message) = (((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), response.ReasonPhrase ?? "");
-        try
-        {
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            if (body.ValueKind == JsonValueKind.Object)
-            {
-                code = body.TryGetProperty("ErrorCode", out var c) ? c.ToString() : body.TryGetProperty("error", out var e) ? e.ToString() : code;
-                message = body.TryGetProperty("Message", out var m) ? m.ToString() : message;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Salto's error shape (a proxy's page): the status says enough.
-        }
-
-        return new SaltoException((int)response.StatusCode, code, message);
+        var (status, code, message) = await VendorApiException.ReadAsync(response, ["ErrorCode", "error"], ["Message", "error_description"], cancellationToken);
+        return new SaltoException(status, code, message);
     }
 }
 
-/// <summary>Salto KS's bearer tokens (client credentials, a form), kept until a minute before they expire; never logged.</summary>
-public sealed class SaltoTokens(IHttpClientFactory httpClients, SaltoOptions options, TimeProvider time)
+/// <summary>
+/// Salto KS's bearer tokens: client credentials as a form to the identity server's <c>/connect/token</c> (the account's API
+/// base for a simulator, else <see cref="SaltoOptions.Endpoints"/>), kept until a minute before they expire; never logged.
+/// </summary>
+public sealed class SaltoTokens(IHttpClientFactory httpClients, SaltoOptions options, TimeProvider time) : IDisposable
 {
-    public const string HttpClientName = "salto-auth";
+    private readonly VendorTokenCache _cache = new(time);
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Key, string Token, DateTimeOffset Expires)? _current;
-
-    internal async Task<string> GetAsync(VendorAccountSettings account, CancellationToken cancellationToken)
+    internal Task<string> GetAsync(VendorAccountSettings account, CancellationToken cancellationToken)
     {
-        var tokenUrl = account.ApiBase.Length > 0 ? new Uri(account.ApiBase.TrimEnd('/') + "/connect/token") : new Uri(options.DefaultTokenUrl);
-        var key = $"{account.Version}|{tokenUrl}";
-        await _gate.WaitAsync(cancellationToken);
-        try
+        var tokenUrl = new Uri((account.ApiBase.Length > 0 ? account.ApiBase : options.Endpoints().IdentityUrl.ToString()).TrimEnd('/') + "/connect/token");
+        return _cache.GetAsync($"{account.Version}|{tokenUrl}", TimeSpan.FromSeconds(60), async (_, ct) =>
         {
-            if (_current is { } current && current.Key == key && current.Expires - time.GetUtcNow() > TimeSpan.FromSeconds(60))
-            {
-                return current.Token;
-            }
-
             using var request = new HttpRequestMessage(HttpMethod.Post, tokenUrl)
             {
                 Content = new FormUrlEncodedContent(
@@ -178,28 +155,19 @@ public sealed class SaltoTokens(IHttpClientFactory httpClients, SaltoOptions opt
                     new("scope", "user_api.full_access"),
                 ]),
             };
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            using var response = await httpClients.CreateClient(SaltoBridge.VendorName).SendAsync(request, ct);
             if (!response.IsSuccessStatusCode)
             {
-                throw await SaltoClient.ErrorAsync(response, cancellationToken);
+                throw await SaltoClient.ErrorAsync(response, ct);
             }
 
-            var token = await response.Content.ReadFromJsonAsync<SaltoTokenResponse>(SaltoJson.Options, cancellationToken)
+            var token = await response.Content.ReadFromJsonAsync<SaltoTokenResponse>(VendorJson.SnakeCase, ct)
                 ?? throw new SaltoException((int)response.StatusCode, "invalid_response", "the token endpoint answered no token");
-            _current = (key, token.AccessToken, time.GetUtcNow().AddSeconds(Math.Max(1, token.ExpiresIn)));
-            return token.AccessToken;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            return (token.AccessToken, null, token.ExpiresIn);
+        }, cancellationToken);
     }
 
-    internal void Invalidate(string token)
-    {
-        if (_current is { } current && current.Token == token)
-        {
-            _current = current with { Expires = DateTimeOffset.MinValue };
-        }
-    }
+    internal void Invalidate(string token) => _cache.Invalidate(token);
+
+    public void Dispose() => _cache.Dispose();
 }

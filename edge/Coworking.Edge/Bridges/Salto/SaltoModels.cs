@@ -1,17 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Coworking.Edge.Bridges.Salto;
-
-/// <summary>Salto KS's JSON: snake_case names, ids as strings.</summary>
-internal static class SaltoJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-}
 
 internal sealed record SaltoPage<T>(List<T> Items, string? NextPageLink);
 
@@ -34,12 +23,8 @@ internal sealed record SaltoTokenResponse(
     [property: JsonPropertyName("expires_in")] int ExpiresIn);
 
 /// <summary>Salto KS answered an error (<c>{ErrorCode, Message}</c>); <see cref="StatusCode"/> is the HTTP status.</summary>
-public sealed class SaltoException(int statusCode, string code, string message) : Exception($"Salto KS {statusCode} {code}: {message}")
+public sealed class SaltoException(int statusCode, string code, string message) : VendorApiException("Salto KS", statusCode, code, message)
 {
-    public int StatusCode { get; } = statusCode;
-
-    public string Code { get; } = code;
-
     /// <summary>Salto KS has not provisioned what was just created yet (403 2203, 404 2202): worth asking again shortly.</summary>
     public bool NotYetProvisioned => (StatusCode, Code) is (403, "2203") or (404, "2202");
 }

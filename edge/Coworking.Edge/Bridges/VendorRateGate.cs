@@ -1,20 +1,20 @@
 using System.Net;
 
-namespace Coworking.Edge.Bridges.Kisi;
+namespace Coworking.Edge.Bridges;
 
 /// <summary>
-/// A token bucket of one token, in front of every attempt (retries included), so the bridge never sends Kisi more than
-/// its 5 requests in any second as Kisi counts them. The token comes back 1/rate seconds (plus a margin) after the
-/// previous answer arrived, not after it was sent: Kisi counts arrivals, and a slow first request followed by quick
-/// ones would otherwise land six inside one second. Calls therefore go one at a time, which 5 a second allows anyway.
-/// A 429 keeps the token for Retry-After (or a second) plus jitter, for every caller: Kisi's limit is per key.
-/// Counts calls and 429s for /status.
+/// One vendor account's rate limit: a token bucket of one token in front of every attempt (retries and token requests
+/// included), so the bridge never sends the vendor more than its requests in any second as the vendor counts them. The
+/// token comes back 1/rate seconds (plus a margin) after the previous answer arrived, not after it was sent: vendors
+/// count arrivals, and a slow first request followed by quick ones would otherwise land one too many inside a second.
+/// Calls therefore go one at a time. A 429 keeps the token for Retry-After (or a second) plus jitter, for every caller:
+/// the limit is per account. Counts calls and 429s for /status.
 /// </summary>
-public sealed class KisiRateGate(KisiOptions options, TimeProvider time) : IDisposable
+public sealed class VendorRateGate(double requestsPerSecond, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(15);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly TimeSpan _interval = TimeSpan.FromSeconds(1 / Math.Clamp(options.RequestsPerSecond, 0.1, 100)) + Margin;
+    private readonly TimeSpan _interval = TimeSpan.FromSeconds(1 / Math.Clamp(requestsPerSecond, 0.1, 100)) + Margin;
     private DateTimeOffset _next = DateTimeOffset.MinValue;
     private long _calls;
     private long _rateLimited;
@@ -61,8 +61,8 @@ public sealed class KisiRateGate(KisiOptions options, TimeProvider time) : IDisp
     public void Dispose() => _gate.Dispose();
 }
 
-/// <summary>The gate as the innermost handler of the Kisi HttpClient: under the retries, so each attempt takes a token.</summary>
-public sealed class KisiRateGateHandler(KisiRateGate gate) : DelegatingHandler
+/// <summary>The gate as the innermost handler of a vendor's HttpClients: under the retries, so each attempt takes a token.</summary>
+public sealed class VendorRateGateHandler(VendorRateGate gate) : DelegatingHandler
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         gate.SendAsync(request, base.SendAsync, cancellationToken);
