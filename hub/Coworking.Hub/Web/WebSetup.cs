@@ -3,6 +3,7 @@ using Coworking.Hub.Doors;
 using Coworking.Hub.Web.Console;
 using Coworking.Hub.Web.Console.AccessLog;
 using Coworking.Hub.Web.Console.Live;
+using Coworking.Hub.Web.Portal.Billing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -73,6 +74,7 @@ public static class WebSetup
         app.MapGet("/", () => TypedResults.Redirect("/portal")).ExcludeFromDescription();
         app.MapLocationSwitch();
         app.MapSignOut();
+        app.MapPortalInvoicePdf();
         app.MapAccessLogExport();
         app.MapLiveEvents();
         app.MapRazorComponents<App>();
