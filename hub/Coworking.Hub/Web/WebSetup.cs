@@ -3,7 +3,8 @@ using Coworking.Hub.Doors;
 using Coworking.Hub.Web.Console;
 using Coworking.Hub.Web.Console.AccessLog;
 using Coworking.Hub.Web.Console.Live;
-using Coworking.Hub.Web.Portal.Billing;
+using Coworking.Hub.Web.Portal.Payments;
+using Coworking.Hub.Web.Portal.MyData;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -75,6 +76,7 @@ public static class WebSetup
         app.MapLocationSwitch();
         app.MapSignOut();
         app.MapPortalInvoicePdf();
+        app.MapMyDataDownload();
         app.MapAccessLogExport();
         app.MapLiveEvents();
         app.MapRazorComponents<App>();

@@ -3,7 +3,7 @@ using Coworking.Hub.Billing;
 using Coworking.Hub.Organisations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Coworking.Hub.Web.Portal.Billing;
+namespace Coworking.Hub.Web.Portal.Payments;
 
 /// <summary>The billing page's PDF links: one of the signed-in member's own invoices, written as the console's are.</summary>
 internal static class PortalInvoicePdf
