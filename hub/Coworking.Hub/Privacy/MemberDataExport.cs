@@ -118,36 +118,30 @@ internal sealed class MemberDataExport(TenantDataSource db)
     /// <summary>A header row of the set's columns, then its rows; instants in ISO 8601 UTC, invariant culture.</summary>
     private static string Csv(IReadOnlyList<IDictionary<string, object?>> rows)
     {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using var csv = new CsvWriter(text, CultureInfo.InvariantCulture);
         if (rows.Count == 0)
         {
             return string.Empty;
         }
 
-        foreach (var column in rows[0].Keys)
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, CsvWriterOptions.Default, leaveOpen: true))
         {
-            csv.WriteField(column);
-        }
-
-        csv.NextRecord();
-        foreach (var row in rows)
-        {
-            foreach (var value in row.Values)
+            csv.WriteRecord([.. rows[0].Keys]);
+            foreach (var row in rows)
             {
-                csv.WriteField(value switch
-                {
-                    DateTime at => new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)).ToString("O", CultureInfo.InvariantCulture),
-                    DateTimeOffset at => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
-                    IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-                    _ => value?.ToString(),
-                });
+                csv.WriteRecord([.. row.Values.Select(Field)]);
             }
-
-            csv.NextRecord();
         }
 
-        csv.Flush();
         return text.ToString();
     }
+
+    private static string Field(object? value) => value switch
+    {
+        null => string.Empty,
+        DateTime at => new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)).ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset at => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
 }
