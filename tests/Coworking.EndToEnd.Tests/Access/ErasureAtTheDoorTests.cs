@@ -1,4 +1,5 @@
 using Coworking.EndToEnd.Tests.Sync;
+using Coworking.Testing.Sync;
 using Npgsql;
 using Xunit.Abstractions;
 
