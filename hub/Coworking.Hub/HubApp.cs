@@ -19,6 +19,7 @@ using Coworking.Hub.Members;
 using Coworking.Hub.Memberships;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Passkeys;
+using Coworking.Hub.Privacy;
 using Coworking.Hub.Reports;
 using Coworking.Hub.Telemetry;
 using Coworking.Hub.Resources;
@@ -131,6 +132,8 @@ public static class HubApp
         builder.Services.AddSingleton(_ => BillingOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<BillingCatalogStore>();
         builder.Services.AddSingleton<InvoiceStore>();
+        builder.Services.AddSingleton<Privacy.MemberDataExport>();
+        builder.Services.AddSingleton<Privacy.MemberErasure>();
         builder.Services.AddSingleton<Dunning>();
         builder.Services.AddSingleton(_ => StripeOptions.Read(builder.Configuration));
         builder.Services.AddSingleton<IPaymentGateway, StripePaymentGateway>();
@@ -208,6 +211,7 @@ public static class HubApp
         money.MapInvoicesApi();
         money.MapPaymentsApi();
         money.MapReportsApi();
+        money.MapPrivacyApi();
         api.MapAuditApi();
         app.MapGroup("/").AddEndpointFilterFactory(InputGuard.Filter).MapCalendarFeed();
         app.MapWeb();

@@ -12,7 +12,7 @@ internal sealed partial class CardSetupLinks(Database.TenantDataSource db, Strip
 {
     public async Task<Uri> UpdateCardLinkAsync(Guid memberId, CancellationToken cancellationToken)
     {
-        var portal = new Uri(options.PortalBaseUrl, $"members/{memberId}/billing");
+        var portal = new Uri(options.PortalBaseUrl, "portal/billing");
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var customer = await conn.QuerySingleOrDefaultAsync<(Guid OrganisationId, string? Customer)?>(new CommandDefinition(
             "SELECT m.organisation_id, bc.stripe_customer_id FROM billing_customers bc JOIN members m ON m.id = bc.member_id WHERE bc.member_id = @memberId",

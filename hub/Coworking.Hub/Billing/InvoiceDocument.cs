@@ -100,7 +100,7 @@ internal static class InvoiceDocument
         }
 
         Line($"Total {Amount(invoice.GrossMinor, invoice.Currency)} (net {Amount(invoice.NetMinor, invoice.Currency)}, tax {Amount(invoice.TaxMinor, invoice.Currency)}); amount due {Amount(invoice.AmountDueMinor, invoice.Currency)}", bold: true);
-        return pdf.ToBytes(Title(invoice));
+        return pdf.ToBytes(Title(invoice), invoice.IssuedAt);
     }
 
     private static string RateLabel(string name, int partsPerMillion, bool inclusive) =>

@@ -53,18 +53,11 @@ internal static class MembershipLedger
             return;
         }
 
-        if (after.TierId != before.TierId && billable)
+        if (after.TierId != before.TierId && billable && ProrationOf(context, before, after.TierId) is { } change)
         {
-            var period = new BillingPeriod(start, end);
-            var today = ZoneTime.DateOf(context.Now, zone);
+            var (credit, charge, period, today) = change;
             var oldTier = TierOf(context, before.TierId);
             var newTier = TierOf(context, after.TierId);
-            if (!period.Contains(today) || oldTier.Terms.Currency != newTier.Terms.Currency)
-            {
-                return;
-            }
-
-            var (credit, charge) = Proration.Change(PriceOf(oldTier), PriceOf(newTier), period, today);
             var days = period.End.DayNumber - today.DayNumber;
             var key = $"{context.MemberId}:{today:yyyy-MM-dd}:{before.TierId}:{after.TierId}";
             await PostAsync(conn, tx, context, LedgerKind.Proration,
@@ -74,6 +67,26 @@ internal static class MembershipLedger
                 $"{newTier.Name}: {days} of {period.Days} days, {Ledger.Describe(today, period.End)}", charge, today, period.End,
                 $"proration-charge:{key}", after.PeriodEnd, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// What changing <paramref name="plan"/> to <paramref name="newTierId"/> today posts: a credit for the old tier's unused
+    /// days of the period and a charge for the new tier over the same days; null when nothing is prorated (today is not in
+    /// the period, or the tiers charge in different currencies).
+    /// </summary>
+    internal static (Money Credit, Money Charge, BillingPeriod Period, DateOnly Today)? ProrationOf(PlanContext context, PlanState plan, Guid newTierId)
+    {
+        var period = new BillingPeriod(ZoneTime.DateOf(plan.PeriodStart, context.Zone), ZoneTime.DateOf(plan.PeriodEnd, context.Zone));
+        var today = ZoneTime.DateOf(context.Now, context.Zone);
+        var oldTier = TierOf(context, plan.TierId);
+        var newTier = TierOf(context, newTierId);
+        if (!period.Contains(today) || oldTier.Terms.Currency != newTier.Terms.Currency)
+        {
+            return null;
+        }
+
+        var (credit, charge) = Proration.Change(PriceOf(oldTier), PriceOf(newTier), period, today);
+        return (credit, charge, period, today);
     }
 
     private static Task ChargePlanAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PlanContext context, Guid tierId, DateOnly start, DateOnly end, CancellationToken cancellationToken)

@@ -152,7 +152,7 @@ public static class PaymentsApi
                 cancellationToken: cancellationToken));
         }
 
-        var returnUrl = request?.ReturnUrl ?? new Uri(options.PortalBaseUrl, $"members/{id}/billing");
+        var returnUrl = request?.ReturnUrl ?? new Uri(options.PortalBaseUrl, "portal/billing");
         return TypedResults.Ok(new CardSetupResponse(await account.Gateway.CreateCardSetupAsync(customer, id, returnUrl, cancellationToken)));
     }
 

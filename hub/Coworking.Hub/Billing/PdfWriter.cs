@@ -1,101 +1,98 @@
-using System.Globalization;
-using System.Text;
+using PdfSharp.Drawing;
+using PdfSharp.Fonts;
+using PdfSharp.Pdf;
 
 namespace Coworking.Hub.Billing;
 
 /// <summary>
-/// A small PDF 1.4 writer for text documents such as invoices: pages of text lines in two of the standard 14 fonts
-/// (Helvetica for words, Courier for right-aligned amounts), which every PDF reader has, so nothing is embedded.
-/// Text is encoded as WinAnsi (Windows-1252), which covers £, € and the en dash; other characters print as '?'.
-/// The project writes its own because the only PDF library the package mirror serves under a licence we can ship
-/// (docs/BILLING.md, "Invoices") would have been AGPL-3.0.
+/// Pages of text lines for documents such as invoices, written with PDFsharp 6.2.4 (MIT; later versions name the AGPL)
+/// in DejaVu Sans, which is embedded (as the subset of glyphs used) so every member's name prints as it is spelt:
+/// "Łukasz Ødegård", "Zoë", "Ελένη". Text is written as Unicode with a ToUnicode map, so it can be searched and copied.
 /// </summary>
 internal sealed class PdfWriter
 {
     public const double PageWidth = 595.28;
     public const double PageHeight = 841.89;
 
-    private readonly List<StringBuilder> pages = [];
+    private static readonly XPdfFontOptions Embedded = new(PdfFontEncoding.Unicode, PdfFontEmbedding.TryComputeSubset);
+
+    private readonly PdfDocument document = new();
+    private readonly Dictionary<(double Size, bool Bold), XFont> fonts = [];
+    private XGraphics? graphics;
+
+    static PdfWriter() => DejaVuFonts.Install();
 
     public PdfWriter() => NewPage();
 
-    public void NewPage() => pages.Add(new StringBuilder());
+    public void NewPage()
+    {
+        graphics?.Dispose();
+        var page = document.AddPage();
+        page.Width = XUnit.FromPoint(PageWidth);
+        page.Height = XUnit.FromPoint(PageHeight);
+        graphics = XGraphics.FromPdfPage(page);
+    }
 
     /// <summary>Writes <paramref name="text"/> with its left edge at x, its baseline at y from the top of the page.</summary>
     public void Text(double x, double y, string text, double size, bool bold = false) =>
-        Show(bold ? "F2" : "F1", x, y, text, size);
+        graphics!.DrawString(text, Font(size, bold), XBrushes.Black, new XPoint(x, y));
 
-    /// <summary>Writes <paramref name="text"/> in Courier with its right edge at <paramref name="right"/>.</summary>
-    public void RightAligned(double right, double y, string text, double size) =>
-        Show("F3", right - (0.6 * size * text.Length), y, text, size);
-
-    public byte[] ToBytes(string title)
+    /// <summary>Writes <paramref name="text"/> with its right edge at <paramref name="right"/>.</summary>
+    public void RightAligned(double right, double y, string text, double size)
     {
-        var objects = new List<byte[]>();
-        var pageIds = new List<int>();
-        var firstPage = 6;
-        objects.Add(Ascii("<< /Type /Catalog /Pages 2 0 R >>"));
-        objects.Add([]);
-        objects.Add(Ascii("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"));
-        objects.Add(Ascii("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"));
-        objects.Add(Ascii("<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>"));
-        foreach (var page in pages)
-        {
-            var id = firstPage + (2 * pageIds.Count);
-            pageIds.Add(id);
-            var content = WinAnsi(page.ToString());
-            objects.Add(Ascii(string.Create(CultureInfo.InvariantCulture,
-                $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PageWidth:0.##} {PageHeight:0.##}] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents {id + 1} 0 R >>")));
-            objects.Add([.. Ascii(string.Create(CultureInfo.InvariantCulture, $"<< /Length {content.Length} >>\nstream\n")), .. content, .. Ascii("\nendstream")]);
-        }
+        var font = Font(size, bold: false);
+        graphics!.DrawString(text, font, XBrushes.Black, new XPoint(right - graphics.MeasureString(text, font).Width, y));
+    }
 
-        objects[1] = Ascii($"<< /Type /Pages /Kids [{string.Join(' ', pageIds.Select(id => $"{id} 0 R"))}] /Count {pageIds.Count} >>");
-        objects.Add([.. Ascii("<< /Title ("), .. WinAnsi(Escape(title)), .. Ascii(") /Producer (Coworking Hub) >>")]);
-
+    /// <summary>The document, dated <paramref name="created"/> (an invoice: when it was issued).</summary>
+    public byte[] ToBytes(string title, DateTimeOffset created)
+    {
+        graphics?.Dispose();
+        graphics = null;
+        document.Info.Title = title;
+        document.Info.Creator = "Coworking Hub";
+        document.Info.CreationDate = created.UtcDateTime;
+        document.Info.ModificationDate = created.UtcDateTime;
         using var pdf = new MemoryStream();
-        pdf.Write(Ascii("%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n"));
-        var offsets = new List<long>();
-        for (var i = 0; i < objects.Count; i++)
-        {
-            offsets.Add(pdf.Position);
-            pdf.Write(Ascii(string.Create(CultureInfo.InvariantCulture, $"{i + 1} 0 obj\n")));
-            pdf.Write(objects[i]);
-            pdf.Write(Ascii("\nendobj\n"));
-        }
-
-        var xref = pdf.Position;
-        var table = new StringBuilder();
-        table.Append(CultureInfo.InvariantCulture, $"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
-        foreach (var offset in offsets)
-        {
-            table.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
-        }
-
-        table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R /Info {objects.Count} 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        pdf.Write(Ascii(table.ToString()));
+        document.Save(pdf, closeStream: false);
+        document.Dispose();
         return pdf.ToArray();
     }
 
-    private void Show(string font, double x, double y, string text, double size) =>
-        pages[^1].Append(CultureInfo.InvariantCulture, $"BT /{font} {size:0.##} Tf {x:0.##} {PageHeight - y:0.##} Td ({Escape(text)}) Tj ET\n");
-
-    private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("(", "\\(", StringComparison.Ordinal).Replace(")", "\\)", StringComparison.Ordinal);
-
-    private static byte[] Ascii(string text) => Encoding.Latin1.GetBytes(text);
-
-    /// <summary>Windows-1252: Latin-1 plus the typographic characters it puts at 0x80-0x9F.</summary>
-    private static byte[] WinAnsi(string text) =>
-        [.. text.Select(c => c switch
+    private XFont Font(double size, bool bold)
+    {
+        if (!fonts.TryGetValue((size, bold), out var font))
         {
-            < '\u0080' => (byte)c,
-            >= '\u00a0' and <= '\u00ff' => (byte)c,
-            '€' => (byte)0x80,
-            '‘' => (byte)0x91,
-            '’' => (byte)0x92,
-            '“' => (byte)0x93,
-            '”' => (byte)0x94,
-            '–' => (byte)0x96,
-            '—' => (byte)0x97,
-            _ => (byte)'?',
-        })];
+            font = new XFont(DejaVuFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular, Embedded);
+            fonts[(size, bold)] = font;
+        }
+
+        return font;
+    }
+
+    /// <summary>The DejaVu Sans files shipped inside the hub (Billing/Fonts, Bitstream Vera licence), for every family PDFsharp asks for.</summary>
+    private sealed class DejaVuFonts : IFontResolver
+    {
+        public const string Family = "DejaVu Sans";
+
+        private static readonly Lazy<byte[]> Regular = new(() => Read("DejaVuSans.ttf"));
+        private static readonly Lazy<byte[]> Bold = new(() => Read("DejaVuSans-Bold.ttf"));
+
+        /// <summary>PDFsharp keeps one resolver for the process and refuses a change once a font was used, so it is set once here.</summary>
+        public static void Install() => GlobalFontSettings.FontResolver ??= new DejaVuFonts();
+
+        public FontResolverInfo ResolveTypeface(string familyName, bool isBold, bool isItalic) =>
+            new(isBold ? "DejaVuSans-Bold" : "DejaVuSans", mustSimulateBold: false, mustSimulateItalic: isItalic);
+
+        public byte[] GetFont(string faceName) => faceName == "DejaVuSans-Bold" ? Bold.Value : Regular.Value;
+
+        private static byte[] Read(string file)
+        {
+            using var stream = typeof(DejaVuFonts).Assembly.GetManifestResourceStream($"Coworking.Hub.Billing.Fonts.{file}")
+                ?? throw new InvalidOperationException($"The font {file} is not embedded in the hub.");
+            using var bytes = new MemoryStream();
+            stream.CopyTo(bytes);
+            return bytes.ToArray();
+        }
+    }
 }

@@ -45,6 +45,17 @@ internal enum MembershipWrite
     AlreadyCancelling,
 }
 
+/// <summary>
+/// What a membership change would do, shown before the member confirms: the credit and charge of a tier change now
+/// (null when it is not prorated) over <see cref="Days"/> of the period's <see cref="PeriodDays"/>, and the day a
+/// cancellation would end the membership.
+/// </summary>
+internal sealed record MembershipQuote(Money? Credit, Money? Charge, int Days, int PeriodDays, DateTimeOffset CancelAt, int NoticeDays)
+{
+    /// <summary>What the member owes for the change (negative: is owed).</summary>
+    public Money? Total => Credit is { } credit && Charge is { } charge ? credit + charge : null;
+}
+
 internal sealed record MembershipWriteResult(MembershipWrite Outcome, MembershipResponse? Membership = null);
 
 /// <summary>
@@ -179,15 +190,53 @@ internal sealed class MembershipStore(TenantDataSource db, TimeProvider time)
             }
 
             var tier = await TierStore.EffectiveAsync(step.Conn, step.Tx, caller.OrganisationId, current.TierId, member.HomeLocationId!.Value, cancellationToken);
-            var noticeEnds = step.Now.AddDays(tier!.Terms.NoticeDays);
-            var cancelAt = noticeEnds <= current.PeriodEnd
-                ? current.PeriodEnd
-                : PeriodAfter(current.JoinedAt, noticeEnds.AddTicks(-1), tier.Terms.BillingInterval, step.Zone).End;
-
+            var cancelAt = CancelAt(step.Now, current, tier!.Terms, step.Zone);
             step.Membership = current with { CancelAt = cancelAt };
             step.Event(MemberEvents.CancellationScheduled, new { at = cancelAt, noticeDays = tier.Terms.NoticeDays });
             return MembershipWrite.Done;
         });
+
+    /// <summary>
+    /// What the member would be told before confirming: for a tier change now, the proration it posts (the same rule as
+    /// <see cref="ChangeTierAsync"/>, through <see cref="MembershipLedger.ProrationOf"/>); for a cancellation, the day it
+    /// takes effect. Null when the member or their membership is not found, or the tier is not one of theirs to choose.
+    /// </summary>
+    public async Task<MembershipQuote?> QuoteAsync(Caller caller, Guid memberId, Guid? tierId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        var member = await MemberStore.ReadAsync(conn, tx, caller.OrganisationId, memberId, forUpdate: false, cancellationToken);
+        if (member is null || !caller.Covers(member.HomeLocationId) || await ReadAsync(conn, tx, memberId, cancellationToken) is not { } current)
+        {
+            return null;
+        }
+
+        var (zone, tiers) = await new PlaceCache().GetAsync(conn, tx, caller.OrganisationId, member.HomeLocationId, cancellationToken);
+        if (tiers.FirstOrDefault(t => t.Id == current.TierId) is not { } tier || (tierId is { } wanted && tiers.All(t => t.Id != wanted)))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var billable = member.Status is MemberStatus.Active or MemberStatus.Suspended;
+        var change = tierId is { } to && to != current.TierId && billable
+            ? MembershipLedger.ProrationOf(new PlanContext(caller.OrganisationId, memberId, member.HomeLocationId, zone, tiers, now), current.ToPlan(), to)
+            : null;
+        return new MembershipQuote(
+            change?.Credit, change?.Charge, change is { } c ? c.Period.End.DayNumber - c.Today.DayNumber : 0, change?.Period.Days ?? 0,
+            current.CancelAt ?? CancelAt(now, current, tier.Terms, zone), tier.Terms.NoticeDays);
+    }
+
+    /// <summary>
+    /// The end of the first period at least the tier's notice away: a member who cancels keeps what they paid for until then.
+    /// </summary>
+    private static DateTimeOffset CancelAt(DateTimeOffset now, MembershipRow current, TierTerms terms, TimeZoneInfo zone)
+    {
+        var noticeEnds = now.AddDays(terms.NoticeDays);
+        return noticeEnds <= current.PeriodEnd
+            ? current.PeriodEnd
+            : PeriodAfter(current.JoinedAt, noticeEnds.AddTicks(-1), terms.BillingInterval, zone).End;
+    }
 
     /// <summary>How many due members one transaction of the membership clock claims.</summary>
     internal const int ClockBatch = 200;

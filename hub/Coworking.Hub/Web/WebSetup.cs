@@ -4,6 +4,8 @@ using Coworking.Hub.Web.Console;
 using Coworking.Hub.Web.Console.AccessLog;
 using Coworking.Hub.Web.Console.Live;
 using Coworking.Hub.Web.Portal.Book;
+using Coworking.Hub.Web.Portal.MyData;
+using Coworking.Hub.Web.Portal.Payments;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -77,6 +79,8 @@ public static class WebSetup
         app.MapGet("/", () => TypedResults.Redirect("/portal")).ExcludeFromDescription();
         app.MapLocationSwitch();
         app.MapSignOut();
+        app.MapPortalInvoicePdf();
+        app.MapMyDataDownload();
         app.MapAccessLogExport();
         app.MapLiveEvents();
         app.MapAvailabilityEvents();

@@ -84,12 +84,8 @@ public sealed class InvoiceApiTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Contains("GBP 200.00", html, StringComparison.Ordinal);
         Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
         var bytes = await pdf.Content.ReadAsByteArrayAsync();
-        var text = Encoding.Latin1.GetString(bytes);
-        Assert.StartsWith("%PDF-1.4", text, StringComparison.Ordinal);
-        Assert.EndsWith("%%EOF\n", text, StringComparison.Ordinal);
-        Assert.Contains($"(Invoice {number}) Tj", text, StringComparison.Ordinal);
-        var startxref = long.Parse(text[(text.LastIndexOf("startxref\n", StringComparison.Ordinal) + 10)..].Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.StartsWith("xref", text[(int)startxref..], StringComparison.Ordinal);
+        using var document = UglyToad.PdfPig.PdfDocument.Open(bytes);
+        Assert.Contains($"Invoice {number}", string.Concat(document.GetPage(1).Letters.Select(letter => letter.Value)), StringComparison.Ordinal);
         Assert.StartsWith("number,issued_at,member_id,currency,position,kind,description,", lines, StringComparison.Ordinal);
         Assert.Contains($"{number},", lines, StringComparison.Ordinal);
         Assert.Contains(",20000,", lines, StringComparison.Ordinal);
