@@ -53,6 +53,3 @@ ALTER TABLE visitors DROP CONSTRAINT visitors_location_id_fkey,
     ADD CONSTRAINT visitors_location_id_same_organisation FOREIGN KEY (organisation_id, location_id) REFERENCES locations (organisation_id, id);
 ALTER TABLE visitors DROP CONSTRAINT visitors_host_member_id_fkey,
     ADD CONSTRAINT visitors_host_member_id_same_organisation FOREIGN KEY (organisation_id, host_member_id) REFERENCES members (organisation_id, id);
-
-ALTER TABLE erasure_requests DROP CONSTRAINT erasure_requests_member_id_fkey,
-    ADD CONSTRAINT erasure_requests_member_id_same_organisation FOREIGN KEY (organisation_id, member_id) REFERENCES members (organisation_id, id);
