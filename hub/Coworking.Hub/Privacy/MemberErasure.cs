@@ -145,10 +145,16 @@ internal sealed class MemberErasure(TenantDataSource db, TimeProvider time)
         WHERE payload IS NOT NULL AND (strpos(payload::text, @Email) > 0 OR strpos(payload::text, trim(BOTH '"' FROM to_jsonb(@Name::text)::text)) > 0)
         """,
         """
-        UPDATE audit_events SET changes = replace(replace(changes::text,
+        UPDATE audit_events SET
+            changes = replace(replace(changes::text,
+                trim(BOTH '"' FROM to_jsonb(@Name::text)::text), @pseudonym), trim(BOTH '"' FROM to_jsonb(@Email::text)::text), @address)::jsonb,
+            before = replace(replace(before::text,
+                trim(BOTH '"' FROM to_jsonb(@Name::text)::text), @pseudonym), trim(BOTH '"' FROM to_jsonb(@Email::text)::text), @address)::jsonb,
+            after = replace(replace(after::text,
                 trim(BOTH '"' FROM to_jsonb(@Name::text)::text), @pseudonym), trim(BOTH '"' FROM to_jsonb(@Email::text)::text), @address)::jsonb
         WHERE organisation_id = @organisationId
-          AND (strpos(changes::text, @Email) > 0 OR strpos(changes::text, trim(BOTH '"' FROM to_jsonb(@Name::text)::text)) > 0)
+          AND (strpos(concat(changes::text, before::text, after::text), @Email) > 0
+            OR strpos(concat(changes::text, before::text, after::text), trim(BOTH '"' FROM to_jsonb(@Name::text)::text)) > 0)
         """,
         "UPDATE erasure_requests SET erased_at = @now, erased_by = @erasedBy WHERE member_id = @memberId",
     ];
