@@ -35,7 +35,8 @@ internal sealed class AuditTrail(AuditStore store, AuditSnapshots snapshots, IOp
         }
 
         var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? string.Empty;
-        var target = AuditSnapshots.Target(pattern, http.Request.RouteValues, caller);
+        var withValues = http.GetEndpoint()?.Metadata.GetMetadata<AuditWithoutValues>() is null;
+        var target = withValues ? AuditSnapshots.Target(pattern, http.Request.RouteValues, caller) : null;
         var before = target is null ? null : await snapshots.ReadAsync(target.Table, target.Id, http.RequestAborted);
         var result = await next(context);
 
@@ -72,7 +73,7 @@ internal sealed class AuditTrail(AuditStore store, AuditSnapshots snapshots, IOp
         var objectKind = ObjectKind(pattern);
         var objectId = http.Request.RouteValues.TryGetValue("id", out var id) && Guid.TryParse(id?.ToString(), out var routeId) ? routeId : (Guid?)null;
         var diff = AuditDiff.None;
-        if (CreatedId(answered, json.Value.SerializerOptions) is { } createdId)
+        if (withValues && CreatedId(answered, json.Value.SerializerOptions) is { } createdId)
         {
             objectId = createdId;
             if (AuditSnapshots.Created(pattern) is var (kind, table))
@@ -161,5 +162,18 @@ internal static class AuditTrailSetup
     {
         group.AddEndpointFilter<AuditTrail>();
         return group;
+    }
+}
+
+/// <summary>
+/// Endpoint metadata: the audit row of this route names its actor, action and object but holds no before or after
+/// values (an erasure: the values are what it removed).
+/// </summary>
+internal sealed class AuditWithoutValues
+{
+    public static AuditWithoutValues Instance { get; } = new();
+
+    private AuditWithoutValues()
+    {
     }
 }

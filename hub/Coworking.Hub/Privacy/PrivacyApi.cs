@@ -17,7 +17,8 @@ public static class PrivacyApi
         var api = routes.MapGroup("/members/{id:guid}").WithTags("Privacy");
         api.MapGet("/data-export", Export);
         api.MapPost("/erasure-request", RequestErasure);
-        api.MapPost("/erase", Erase);
+        // The erasure's own audit row names the member, never the values it erased.
+        api.MapPost("/erase", Erase).WithMetadata(Audit.AuditWithoutValues.Instance);
         return routes;
     }
 

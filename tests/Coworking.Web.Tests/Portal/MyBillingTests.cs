@@ -39,7 +39,7 @@ public sealed class MyBillingTests(WebHub web)
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Billing", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByText("You owe nothing.")).ToBeVisibleAsync();
-        var invoices = page.GetByRole(AriaRole.Region, new() { Name = "Invoices" });
+        var invoices = page.GetByRole(AriaRole.Region, new() { Name = "Invoice list" });
         await Expect(invoices).ToContainTextAsync(paidNumber);
         await Expect(invoices).ToContainTextAsync("EUR 150.00");
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Payment history" })).ToContainTextAsync("Bank transfer");
@@ -54,7 +54,7 @@ public sealed class MyBillingTests(WebHub web)
             Assert.Contains($"Billed to: Łukasz Ødegård {tag}", text, StringComparison.Ordinal);
         }
 
-        await page.GetByLabel("Add-on").SelectOptionAsync(new SelectOptionValue { Label = "Day pass, EUR 25.00" });
+        await page.GetByLabel("Add-on", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Day pass, EUR 25.00" });
         await page.GetByLabel("How many").FillAsync("0");
         await page.GetByRole(AriaRole.Button, new() { Name = "Buy" }).ClickAsync();
         await Expect(page.GetByLabel("How many")).ToHaveAttributeAsync("aria-invalid", "true");
