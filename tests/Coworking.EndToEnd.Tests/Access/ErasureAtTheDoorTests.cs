@@ -1,4 +1,5 @@
 using Coworking.EndToEnd.Tests.Sync;
+using Coworking.Testing;
 using Coworking.Testing.Sync;
 using Npgsql;
 using Xunit.Abstractions;
@@ -43,42 +44,12 @@ public sealed class ErasureAtTheDoorTests(ITestOutputHelper output)
         Assert.Equal("granted", before);
         Assert.Equal(409, refused);
         Assert.Equal("denied", after);
-        Assert.Empty(await TablesHoldingAsync(site.Api.ConnectionString, "Ada Lovelace"));
-        Assert.Empty(await TablesHoldingAsync(site.Api.ConnectionString, email));
         await using var conn = new NpgsqlConnection(site.Api.ConnectionString);
         await conn.OpenAsync();
+        Assert.Empty(await PersonalDataScan.TablesHoldingAsync(conn, "Ada Lovelace"));
+        Assert.Empty(await PersonalDataScan.TablesHoldingAsync(conn, email));
         await using var doorEvents = new NpgsqlCommand("SELECT count(*) FROM access_events WHERE door_id = @door AND member_id IS NULL", conn);
         doorEvents.Parameters.AddWithValue("door", site.DoorId);
         Assert.True((long)(await doorEvents.ExecuteScalarAsync())! >= 1, "the door's events are kept without the member");
-    }
-
-    /// <summary>Every table (but the invoices kept by law) with a row whose text holds <paramref name="needle"/>.</summary>
-    private static async Task<IReadOnlyList<string>> TablesHoldingAsync(string connectionString, string needle)
-    {
-        await using var conn = new NpgsqlConnection(connectionString);
-        await conn.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('invoices', 'invoice_lines') ORDER BY tablename", conn))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var holding = new List<string>();
-        foreach (var table in tables)
-        {
-            await using var scan = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM \"{table}\" t WHERE strpos(t::text, @needle) > 0)", conn);
-            scan.Parameters.AddWithValue("needle", needle);
-            if ((bool)(await scan.ExecuteScalarAsync())!)
-            {
-                holding.Add(table);
-            }
-        }
-
-        return holding;
     }
 }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Coworking.Testing;
 using Coworking.Testing.Sync;
 using Coworking.Web.Tests.Support;
 using Microsoft.Playwright;
@@ -83,8 +84,8 @@ public sealed class MyDataTests(WebHub web)
 
         await using var conn = new NpgsqlConnection(web.ConnectionString);
         await conn.OpenAsync();
-        Assert.Empty(await TablesHoldingAsync(conn, member.Name));
-        Assert.Empty(await TablesHoldingAsync(conn, member.Email));
+        Assert.Empty(await PersonalDataScan.TablesHoldingAsync(conn, member.Name));
+        Assert.Empty(await PersonalDataScan.TablesHoldingAsync(conn, member.Email));
         await using (var live = new NpgsqlCommand("SELECT count(*) FROM credentials WHERE member_id = @id AND revoked_at IS NULL", conn))
         {
             live.Parameters.AddWithValue("id", member.Id);
@@ -93,34 +94,6 @@ public sealed class MyDataTests(WebHub web)
 
         await page.GotoAsync("/portal/my-data");
         await Expect(page).ToHaveURLAsync(new Regex("/portal/sign-in"));
-    }
-
-    /// <summary>Every table (but the invoices kept by law) with a row whose text holds <paramref name="needle"/>.</summary>
-    private static async Task<IReadOnlyList<string>> TablesHoldingAsync(NpgsqlConnection conn, string needle)
-    {
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('invoices', 'invoice_lines') ORDER BY tablename", conn))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var holding = new List<string>();
-        foreach (var table in tables)
-        {
-            await using var scan = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM \"{table}\" t WHERE strpos(t::text, @needle) > 0)", conn);
-            scan.Parameters.AddWithValue("needle", needle);
-            if ((bool)(await scan.ExecuteScalarAsync())!)
-            {
-                holding.Add(table);
-            }
-        }
-
-        return holding;
     }
 
     private static async Task<string> ReadAsync(ZipArchive zip, string name)
