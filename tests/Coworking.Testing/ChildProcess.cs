@@ -27,7 +27,23 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public int Pid => process.Id;
 
-    public bool HasExited => process.HasExited;
+    /// <summary>
+    /// Whether the process has ended; once it says so, <see cref="Output"/> holds every line it wrote (the parameterless
+    /// WaitForExit waits for the redirected streams' end), so the error a program died of is in the message that reports it.
+    /// </summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (!process.HasExited)
+            {
+                return false;
+            }
+
+            process.WaitForExit();
+            return true;
+        }
+    }
 
     /// <summary>
     /// Starts a built program of the solution (e.g. "hub/Coworking.Hub", "coworking-hub"), of this checkout or of the one
@@ -94,7 +110,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         cts.CancelAfter(timeout);
         while (!output.Any(line => line.Contains(text, StringComparison.Ordinal)))
         {
-            if (process.HasExited)
+            if (HasExited)
             {
                 throw new InvalidOperationException($"{Name} exited ({process.ExitCode}) before printing '{text}':\n{Output}");
             }

@@ -6,12 +6,28 @@ namespace Coworking.Testing;
 
 /// <summary>
 /// A second PostgreSQL cluster made from the test cluster with <c>pg_basebackup</c>, as an operator makes one: a streaming
-/// replica (<c>-R</c>: it follows the primary, read-only) or a restore (the backup started on its own, a new primary
-/// holding what was committed before the backup). Its own port and folder; stopped and removed when disposed. As root the
-/// PostgreSQL tools run as the <c>postgres</c> user, as deploy/local/pg-start.sh does.
+/// replica (<c>-R</c>: it follows the primary, read-only) or a restore (a new primary holding what was committed before the
+/// backup). Its own port and folder; stopped and removed when disposed. As root the PostgreSQL tools run as the
+/// <c>postgres</c> user, as deploy/local/pg-start.sh does.
 /// </summary>
 public sealed class PgCopy : IAsyncDisposable
 {
+    /// <summary>How the copy starts.</summary>
+    public enum Start
+    {
+        /// <summary>A streaming replica of the primary (<c>-R</c>), read-only.</summary>
+        Standby,
+
+        /// <summary>The backup's folder started as it is, as from a file-system snapshot: the primary's WAL timeline goes on.</summary>
+        AsIs,
+
+        /// <summary>
+        /// Archive recovery, as docs/OPERATIONS.md restores a base backup (<c>recovery.signal</c>, a
+        /// <c>restore_command</c>; here the backup's own WAL is all there is): it ends on a new WAL timeline.
+        /// </summary>
+        ArchiveRecovery,
+    }
+
     private readonly string _directory;
     private readonly int _port;
 
@@ -32,7 +48,7 @@ public sealed class PgCopy : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(original) { Port = _port, Host = "127.0.0.1", Username = given.Username }.ConnectionString;
     }
 
-    public static async Task<PgCopy> BaseBackupAsync(string primary, bool standby)
+    public static async Task<PgCopy> BaseBackupAsync(string primary, Start start)
     {
         var source = new NpgsqlConnectionStringBuilder(primary);
         var directory = Path.Combine(Path.GetTempPath(), $"coworking-pgcopy-{Guid.NewGuid():N}");
@@ -40,8 +56,13 @@ public sealed class PgCopy : IAsyncDisposable
         await RunAsync(Path.Combine(bin, "pg_basebackup"),
         [
             "-h", source.Host!, "-p", source.Port.ToString(CultureInfo.InvariantCulture), "-U", source.Username ?? "postgres",
-            "-D", directory, "-X", "stream", "--checkpoint=fast", .. standby ? new[] { "-R" } : [],
+            "-D", directory, "-X", "stream", "--checkpoint=fast", .. start == Start.Standby ? new[] { "-R" } : [],
         ]);
+        if (start == Start.ArchiveRecovery)
+        {
+            await RunAsync("bash", ["-c", "touch \"$1/recovery.signal\" && echo \"restore_command = 'false'\" >> \"$1/postgresql.auto.conf\"", "recover", directory]);
+        }
+
         var copy = new PgCopy(directory, FreePort.Next());
         await RunAsync(Path.Combine(bin, "pg_ctl"),
         [

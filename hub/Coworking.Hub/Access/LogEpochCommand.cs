@@ -8,8 +8,9 @@ using Serilog.Events;
 namespace Coworking.Hub.Access;
 
 /// <summary>
-/// <c>coworking-hub new-log-epoch</c>: run once on a database restored from a backup, before any hub starts on it
-/// (docs/OPERATIONS.md, "After a restore: the edges"). Gives every location's change log a new epoch, so each edge —
+/// <c>coworking-hub new-log-epoch</c>: run once on a database restored as a copy started as it is (a file-system
+/// snapshot: the restores PostgreSQL marks, the hub notices itself, <see cref="Database.DatabaseLineage"/>), before any hub
+/// starts on it (docs/OPERATIONS.md, "After a restore: the edges"). Gives every location's change log a new epoch, so each edge —
 /// whose cache followed the history the restore cut off — takes a snapshot when it reconnects, even once the restored log
 /// has grown past the seq the edge had applied. Applies pending migrations first; prints
 /// <c>{"locations":N}</c> on stdout, everything else on stderr.

@@ -18,7 +18,8 @@ public static class Migrator
     /// Creates the database when missing and applies every script not yet in the journal, as the role of
     /// <paramref name="connectionString"/>: the tables' owner. The scripts run as the system (<c>coworking.system</c>
     /// on), since row-level security holds the owner too (FORCE). <paramref name="grantTo"/>, the hub's own role when it
-    /// is another, is then given the rows of every table (and nothing else: no DDL, no ownership).
+    /// is another, is then given the rows of every table (and nothing else: no DDL, no ownership). Last, a database restored
+    /// or failed over since the hub last started gives its change logs a new epoch (<see cref="DatabaseLineage"/>).
     /// </summary>
     public static void Apply(string connectionString, ILogger? logger = null, string? grantTo = null)
     {
@@ -59,6 +60,8 @@ public static class Migrator
                 lockConnection);
             grant.ExecuteNonQuery();
         }
+
+        DatabaseLineage.Check(lockConnection, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Names of the embedded scripts, as the journal records them.</summary>

@@ -45,7 +45,7 @@ public sealed class BackupRestoreTests(ClockedHubFixture hub) : IClassFixture<Cl
         PgCopy restored;
         try
         {
-            restored = await PgCopy.BaseBackupAsync((await PostgresServer.SharedAsync()).ConnectionString, standby: false);
+            restored = await PgCopy.BaseBackupAsync((await PostgresServer.SharedAsync()).ConnectionString, PgCopy.Start.AsIs);
         }
         finally
         {

@@ -22,7 +22,7 @@ public sealed class ReplicaHubFixture : ClockedHubFixture
         "--Telemetry:Metrics:Enabled=true",
     ];
 
-    protected override async Task BeforeStartAsync() => Replica = await PgCopy.BaseBackupAsync((await PostgresServer.SharedAsync()).ConnectionString, standby: true);
+    protected override async Task BeforeStartAsync() => Replica = await PgCopy.BaseBackupAsync((await PostgresServer.SharedAsync()).ConnectionString, PgCopy.Start.Standby);
 
     protected override async Task AfterStopAsync() => await Replica.DisposeAsync();
 }
