@@ -28,14 +28,36 @@ internal sealed class EmailedLinks(Database.TenantDataSource db, MailQueue queue
     public IReadOnlyCollection<string> Kinds { get; } = [PasswordResetKind, MemberSignInKind, InvitationKind];
 
     /// <summary>
-    /// E-mails a newly created operator the link to accept the invitation and choose a password; an invitation sent
-    /// again supersedes the one before (its link stops working), so only the newest mail works.
+    /// How many operator invitations an organisation may send in a day (24 hours), sent again ones included: enough for
+    /// any team being set up, and a cap on what a stolen admin session can make the hub e-mail to strangers.
     /// </summary>
-    public async Task OperatorInvitationAsync(Guid organisationId, Guid operatorId, string invitedBy, string publicUrl, CancellationToken cancellationToken)
+    public const int InvitationsPerDay = 20;
+
+    /// <summary>Whether the organisation may send another operator invitation now (<see cref="InvitationsPerDay"/>).</summary>
+    public async Task<bool> MayInviteAsync(Guid organisationId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await InvitationsTodayAsync(conn, null, organisationId, time.GetUtcNow(), cancellationToken) < InvitationsPerDay;
+    }
+
+    /// <summary>
+    /// E-mails an operator the link to accept the invitation and choose a password; an invitation sent again supersedes
+    /// the one before (its link stops working), so only the newest mail works. False, and nothing sent, when the
+    /// organisation has sent <see cref="InvitationsPerDay"/> in the last 24 hours.
+    /// </summary>
+    public async Task<bool> OperatorInvitationAsync(Guid organisationId, Guid operatorId, string invitedBy, string publicUrl, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        // One invitation of an organisation at a time, so two admins inviting at once cannot both take the last one.
+        await conn.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM organisations WHERE id = @organisationId FOR NO KEY UPDATE", new { organisationId }, tx, cancellationToken: cancellationToken));
+        if (await InvitationsTodayAsync(conn, tx, organisationId, now, cancellationToken) >= InvitationsPerDay)
+        {
+            return false;
+        }
+
         var person = await conn.QuerySingleAsync<Person>(new CommandDefinition(
             """
             SELECT o.id, o.organisation_id, o.name, o.email, g.name AS organisation
@@ -55,7 +77,13 @@ internal sealed class EmailedLinks(Database.TenantDataSource db, MailQueue queue
             $"{InvitationKind} link to {person.Id}", cancellationToken);
         await tx.CommitAsync(cancellationToken);
         queue.WakeSender();
+        return true;
     }
+
+    private static Task<long> InvitationsTodayAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid organisationId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM one_time_tokens WHERE purpose = @purpose AND organisation_id = @organisationId AND created_at > @since",
+            new { purpose = Database.DbText.ToDb(TokenPurpose.OperatorInvitation), organisationId, since = now.AddDays(-1) }, tx, cancellationToken: cancellationToken));
 
     public Task PasswordResetAsync(string email, string publicUrl, CancellationToken cancellationToken) => SendAsync(
         """

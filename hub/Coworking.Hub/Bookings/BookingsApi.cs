@@ -354,6 +354,15 @@ public static class BookingsApi
         };
 
     /// <summary>Why a booking write did not happen, as a problem naming the field or the rule.</summary>
+    /// <summary>The problem type of a refusal by a tier rule (<see cref="RuleProblem"/>).</summary>
+    internal const string TierRuleProblemType = "urn:coworking:problem:tier-rule";
+
+    /// <summary>The rule and limit a tier-rule problem names, for a page to say in words; null for any other problem.</summary>
+    internal static RuleViolation? ViolationOf(ProblemDetails problem) =>
+        problem.Type == TierRuleProblemType && problem.Extensions.TryGetValue("rule", out var rule) && rule is string name
+            ? new RuleViolation(Database.DbText.Parse<TierRule>(name), problem.Extensions.TryGetValue("limit", out var limit) ? limit : null)
+            : null;
+
     internal static ProblemHttpResult Refusal(BookingWriteResult result) => result.Outcome switch
     {
         BookingWrite.Overlap => Problems.Conflict("resourceId", "is already booked or blocked for part of that time"),
@@ -378,7 +387,7 @@ public static class BookingsApi
         var problem = new ProblemDetails
         {
             Status = StatusCodes.Status422UnprocessableEntity,
-            Type = "urn:coworking:problem:tier-rule",
+            Type = TierRuleProblemType,
             Title = "The member's tier does not allow this booking.",
             Detail = $"refused by the {violation.Rule.ToDb()} rule",
         };

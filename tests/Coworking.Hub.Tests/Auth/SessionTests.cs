@@ -5,6 +5,7 @@ using Coworking.Hub.Auth;
 using Coworking.Hub.Database;
 using Coworking.Hub.Organisations;
 using Coworking.Hub.Tests.Support;
+using Coworking.Testing.Sync;
 using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
 
@@ -175,6 +176,57 @@ public sealed class SessionTests(ClockedHubFixture hub) : IClassFixture<ClockedH
         Assert.Equal(HttpStatusCode.Unauthorized, used.StatusCode);
         Assert.Contains("Invitation not valid", await used.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         (await browser.LoginAsync(email, "my very own passphrase")).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task An_organisation_sends_twenty_operator_invitations_a_day_and_the_twenty_first_is_refused_until_the_day_has_passed()
+    {
+        var organisation = await hub.Services.GetRequiredService<OrganisationStore>().CreateAsync("Inviting Coworking", null, CancellationToken.None);
+        var admin = hub.Client(organisation.ApiKey);
+        var location = (await Workspace.SiteAsync(admin, name: $"Site {Guid.NewGuid():N}"[..12])).LocationId;
+        var email = $"invited-{Guid.NewGuid():N}@example.com";
+        var created = await admin.PostJsonAsync(
+            "/api/v1/operators", new { email, name = "Ines Invited", password = "nobody knows this one", role = "front_desk", locationIds = new[] { location } });
+        var id = Guid.Parse(created["id"]!.GetValue<string>());
+        var links = hub.Services.GetRequiredService<EmailedLinks>();
+        var publicUrl = hub.BaseAddress.ToString().TrimEnd('/');
+        var sent = new List<bool>();
+        bool mayThen, mayNextDay, sentNextDay;
+        using (TenantScope.Organisation(organisation.OrganisationId))
+        {
+            for (var i = 0; i <= EmailedLinks.InvitationsPerDay; i++)
+            {
+                sent.Add(await links.OperatorInvitationAsync(organisation.OrganisationId, id, "Ivy Admin", publicUrl, CancellationToken.None));
+            }
+
+            mayThen = await links.MayInviteAsync(organisation.OrganisationId, CancellationToken.None);
+            hub.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+            mayNextDay = await links.MayInviteAsync(organisation.OrganisationId, CancellationToken.None);
+            sentNextDay = await links.OperatorInvitationAsync(organisation.OrganisationId, id, "Ivy Admin", publicUrl, CancellationToken.None);
+        }
+
+        // The other organisation of this hub is not held back by this one's invitations.
+        using (TenantScope.Organisation(hub.OrganisationId))
+        {
+            Assert.True(await links.MayInviteAsync(hub.OrganisationId, CancellationToken.None));
+        }
+
+        var mailed = 0;
+        await Eventually.Async(
+            async () =>
+            {
+                mailed = 0;
+                foreach (var file in Directory.GetFiles(hub.Mailbox, "*.eml"))
+                {
+                    mailed += (await MimeKit.MimeMessage.LoadAsync(file)).To.Mailboxes.Any(m => m.Address == email) ? 1 : 0;
+                }
+
+                return mailed >= EmailedLinks.InvitationsPerDay + 1;
+            },
+            "the invitations are mailed");
+        Assert.Equal([.. Enumerable.Repeat(true, EmailedLinks.InvitationsPerDay), false], sent);
+        Assert.Equal((false, true, true), (mayThen, mayNextDay, sentNextDay));
+        Assert.Equal(EmailedLinks.InvitationsPerDay + 1, mailed);
     }
 
     [Fact]

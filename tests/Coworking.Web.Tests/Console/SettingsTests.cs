@@ -38,9 +38,24 @@ public sealed class SettingsTests(WebHub web)
         await admin.AssertAccessibleAsync();
         await admin.ScreenshotAsync("console-settings");
 
-        const string password = "invited-desk-pass-1";
+        // Sent again before it was accepted: only the newer link works.
+        await web.LinkInMailAsync(email, "/auth/invitation/");
+        await row.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Send the invitation again" }).ClickAsync();
+        await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("The invitation is sent again");
+        await admin.AssertAccessibleAsync();
         var invitee = await web.NewPageAsync();
-        var invitation = (await web.LinkInMailAsync(email, "/auth/invitation/")).ToString();
+        var headings = new Dictionary<string, string>();
+        foreach (var link in await web.LinksInMailAsync(email, "/auth/invitation/", 2))
+        {
+            await invitee.GotoAsync(link.ToString());
+            headings[link.ToString()] = await invitee.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync();
+        }
+
+        Assert.Equal(["Accept the invitation", "Invitation not valid"], headings.Values.Order());
+        var invitation = headings.Single(h => h.Value == "Accept the invitation").Key;
+
+        const string password = "invited-desk-pass-1";
         await invitee.GotoAsync(invitation);
         await Expect(invitee.GetByRole(AriaRole.Heading, new() { Name = "Accept the invitation" })).ToBeVisibleAsync();
         await invitee.GetByLabel("Your password (at least 12 characters)").FillAsync(password);
@@ -50,6 +65,7 @@ public sealed class SettingsTests(WebHub web)
         await Expect(invitee.GetByRole(AriaRole.Heading, new() { Name = "Invitation not valid" })).ToBeVisibleAsync();
         await WebHub.LogInAsync(invitee, email, password);
 
+        await admin.GotoAsync("/console/settings");
         await row.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
         await Expect(admin.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
         await admin.AssertAccessibleAsync();

@@ -170,6 +170,52 @@ public sealed class WebHub : IAsyncLifetime
         return await answer.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>The text of an e-mail to <paramref name="address"/> that contains <paramref name="containing"/>, once it is sent.</summary>
+    public async Task<string> MailTextAsync(string address, string containing)
+    {
+        var text = "";
+        await Eventually.Async(
+            async () =>
+            {
+                foreach (var file in Directory.Exists(Mailbox) ? Directory.GetFiles(Mailbox, "*.eml") : [])
+                {
+                    var message = await MimeMessage.LoadAsync(file);
+                    if (message.To.Mailboxes.Any(m => m.Address == address) && message.TextBody?.Contains(containing, StringComparison.Ordinal) == true)
+                    {
+                        text = message.TextBody;
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            $"an e-mail to {address} saying '{containing}'");
+        return text;
+    }
+
+    /// <summary>The links to <paramref name="pathPrefix"/> in the e-mails to <paramref name="address"/>, once there are <paramref name="count"/>, in no order.</summary>
+    public async Task<IReadOnlyList<Uri>> LinksInMailAsync(string address, string pathPrefix, int count)
+    {
+        var links = new List<Uri>();
+        await Eventually.Async(
+            async () =>
+            {
+                links.Clear();
+                foreach (var file in Directory.Exists(Mailbox) ? Directory.GetFiles(Mailbox, "*.eml") : [])
+                {
+                    var message = await MimeMessage.LoadAsync(file);
+                    if (message.To.Mailboxes.Any(m => m.Address == address))
+                    {
+                        links.AddRange(Regex.Matches(message.TextBody ?? "", @"https?://\S+").Select(m => new Uri(m.Value)).Where(u => u.AbsolutePath.StartsWith(pathPrefix, StringComparison.Ordinal)));
+                    }
+                }
+
+                return links.Count >= count;
+            },
+            $"{count} e-mails to {address} with a link to {pathPrefix}");
+        return links;
+    }
+
     /// <summary>
     /// The link to a path starting with <paramref name="pathPrefix"/> in the newest e-mail to <paramref name="address"/>
     /// in the mailbox, as the person would click it; the hub sends after answering, so it is waited for.

@@ -8,6 +8,11 @@ internal static class SettingsText
 {
     public static readonly Role[] StaffRoles = [Role.OrgAdmin, Role.LocationManager, Role.FrontDesk];
 
+    public const string InvitationCapTitle = "No more invitations today";
+
+    public static string InvitationCapDetail { get; } =
+        $"This organisation has sent {EmailedLinks.InvitationsPerDay} operator invitations in the last 24 hours, the most a day allows. Try again tomorrow.";
+
     public static string RoleName(Role role) => role switch
     {
         Auth.Role.OrgAdmin => "Organisation admin",
