@@ -47,23 +47,20 @@ public sealed class MembershipExpiryAtTheDoorTests(ITestOutputHelper output)
         await site.Hub.KillAsync();
         await site.Edge.WaitForConnectedAsync(false);
         clock.MoveTo(unpaidUntil.AddHours(-1));
-        var withinGrace = (await site.BadgeAsync(), await NewestReasonAsync(site.Edge));
+        var withinGrace = (await site.BadgeAsync(), await site.Edge.NewestReasonAsync());
         clock.MoveTo(unpaidUntil.AddHours(1));
-        var pastGrace = (await site.BadgeAsync(), await NewestReasonAsync(site.Edge));
+        var pastGrace = (await site.BadgeAsync(), await site.Edge.NewestReasonAsync());
 
         await site.Hub.StartAsync();
         await site.Api.PostAsync($"/api/v1/invoices/{invoice}/payments", new { method = "bank_transfer", reference = "BACS 1842" });
         await site.Edge.WaitForConnectedAsync(true);
         await site.SyncedAsync();
-        var paid = (await site.BadgeAsync(), await NewestReasonAsync(site.Edge));
+        var paid = (await site.BadgeAsync(), await site.Edge.NewestReasonAsync());
 
         Assert.Equal(("granted", "granted"), withinGrace);
         Assert.Equal(("denied", "expired"), pastGrace);
         Assert.Equal(("granted", "granted"), paid);
     }
-
-    private static async Task<string> NewestReasonAsync(EdgeInstance edge) =>
-        (await edge.StatusAsync()).GetProperty("recentDecisions")[0].GetProperty("reason").GetString()!;
 
     private static async Task<T> ScalarAsync<T>(SyncSite site, string sql)
     {

@@ -28,7 +28,7 @@ public sealed class BookingDoorTests
         foreach (var instant in new[] { start.AddMinutes(-6), start.AddMinutes(-4), start.AddMinutes(15), end.AddMinutes(1) })
         {
             clock.MoveTo(instant);
-            seen.Add((await site.KeypadAsync(pin), await NewestReasonAsync(site.Edge)));
+            seen.Add((await site.KeypadAsync(pin), await site.Edge.NewestReasonAsync()));
         }
 
         Assert.Equal([("denied", "not_yet_valid"), ("granted", "granted"), ("granted", "granted"), ("denied", "expired")], seen);
@@ -51,11 +51,8 @@ public sealed class BookingDoorTests
 
         Assert.Equal("granted", before);
         Assert.Equal("denied", await site.KeypadAsync(pin));
-        Assert.Equal("unknown_credential", await NewestReasonAsync(site.Edge));
+        Assert.Equal("unknown_credential", await site.Edge.NewestReasonAsync());
         var cache = (await site.Edge.StatusAsync()).GetProperty("cache");
         Assert.Equal((1, 1), (cache.GetProperty("credentials").GetInt32(), cache.GetProperty("holders").GetInt32()));
     }
-
-    private static async Task<string> NewestReasonAsync(EdgeInstance edge) =>
-        (await edge.StatusAsync()).GetProperty("recentDecisions")[0].GetProperty("reason").GetString()!;
 }

@@ -23,7 +23,7 @@ public sealed class DoorControlTests
         await site.SyncedAsync();
 
         var adaDuring = await site.BadgeAsync();
-        var adaReason = await NewestReasonAsync(site.Edge);
+        var adaReason = await site.Edge.NewestReasonAsync();
         var staffDuring = await site.BadgeAsync(StaffCard);
         var status = await site.Edge.StatusAsync();
         await site.Api.PostAsync($"/api/v1/locations/{site.LocationId}/lockdowns/{lockdown.GetProperty("id").GetGuid()}/lift", new { });
@@ -49,9 +49,9 @@ public sealed class DoorControlTests
 
         // The PIN alone first: after a card the reader takes the next PIN as that card's.
         var pinAlone = await site.KeypadAsync(AdaPin);
-        var pinAloneReason = await NewestReasonAsync(site.Edge);
+        var pinAloneReason = await site.Edge.NewestReasonAsync();
         var cardAlone = await site.Reader!.BadgeOutcomeAsync(site.DoorId, SyncSite.AdaCard);
-        var cardAloneReason = await NewestReasonAsync(site.Edge);
+        var cardAloneReason = await site.Edge.NewestReasonAsync();
         var both = await site.Reader.BadgeWithPinAsync(site.DoorId, SyncSite.AdaCard, AdaPin);
 
         Assert.NotEqual("granted", cardAlone.GetProperty("result").GetString());
@@ -127,7 +127,7 @@ public sealed class DoorControlTests
         var status = await site.Edge.WaitForStatusAsync(
             s => s.GetProperty("readers").EnumerateArray().Any(r => r.GetProperty("online").GetBoolean()), "reader online after the restart");
         var rightPin = await site.KeypadAsync(AdaPin);
-        var reason = await NewestReasonAsync(site.Edge);
+        var reason = await site.Edge.NewestReasonAsync();
         var lockouts = await Eventually.Async(
             () => site.Api.ListedEdgeEventsAsync(site.LocationId, "pin_lockout"), e => e.Count > 0, "the lock-out reached the hub", () => site.Edge.Output);
 
@@ -136,7 +136,4 @@ public sealed class DoorControlTests
         Assert.Equal(("denied", "locked_out"), (rightPin, reason));
         Assert.Equal("reader", lockouts[0].GetProperty("detail").GetString());
     }
-
-    private static async Task<string> NewestReasonAsync(EdgeInstance edge) =>
-        (await edge.StatusAsync()).GetProperty("recentDecisions")[0].GetProperty("reason").GetString()!;
 }

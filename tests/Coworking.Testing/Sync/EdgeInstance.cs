@@ -61,6 +61,10 @@ public sealed class EdgeInstance(string dataDirectory, IReadOnlyDictionary<strin
 
     public Task<JsonElement> StatusAsync() => _status.GetFromJsonAsync<JsonElement>("/status");
 
+    /// <summary>The reason of the edge's newest decision at any door, as its /status lists it ("granted", "expired", …).</summary>
+    public async Task<string> NewestReasonAsync() =>
+        (await StatusAsync()).GetProperty("recentDecisions")[0].GetProperty("reason").GetString()!;
+
     public async Task<long> SeqAsync() => (await StatusAsync()).GetProperty("cache").GetProperty("seq").GetInt64();
 
     public async Task<JsonElement> SyncAsync() => (await StatusAsync()).GetProperty("sync");
