@@ -106,15 +106,17 @@ public sealed class OccupancyTracker : BackgroundService
             }
 
             _windows.KeepOnly(watchedKeys);
-            foreach (var aggregate in aggregates)
-            {
-                var window = aggregate.Window!;
-                await _recorder.AppendAsync(new EdgeEvent(EdgeEventKind.OccupancyAggregate, window.Start.AddSeconds(window.Seconds), "") { Occupancy = aggregate }, cancellationToken);
-            }
 
+            // Queued together, in order (aggregates, then changes), so the outbox's group commit writes them with one
+            // sync: after a clock step or a long tick a space can close many windows at once.
+            var recording = aggregates
+                .Select(aggregate => new EdgeEvent(EdgeEventKind.OccupancyAggregate, aggregate.Window!.Start.AddSeconds(aggregate.Window.Seconds), "") { Occupancy = aggregate })
+                .Concat(changes.Select(change => new EdgeEvent(EdgeEventKind.OccupancyChanged, now, "") { Occupancy = change.State }))
+                .Select(edgeEvent => _recorder.AppendAsync(edgeEvent, cancellationToken))
+                .ToList();
+            await Task.WhenAll(recording);
             foreach (var (key, state) in changes)
             {
-                await _recorder.AppendAsync(new EdgeEvent(EdgeEventKind.OccupancyChanged, now, "") { Occupancy = state }, cancellationToken);
                 lock (_recorded)
                 {
                     _recorded[key] = state;

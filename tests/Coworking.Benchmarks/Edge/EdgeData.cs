@@ -12,7 +12,8 @@ namespace Coworking.Benchmarks.Edge;
 /// <summary>
 /// A building's worth of cache content: doors, holders with a card each and every tenth with a PIN
 /// too, grants in the shapes the hub makes (all-hours members, staffed-hours members, door-limited
-/// bookings and visitor passes with windows).
+/// bookings and visitor passes with windows). Holder, credential and grant ids are short text ("h-12"), or with
+/// <c>hubIds</c> UUIDs in the hub's lowercase form, as a hub sends them (the index keeps those without a string each).
 /// </summary>
 internal sealed class EdgeData
 {
@@ -20,8 +21,11 @@ internal sealed class EdgeData
 
     private static readonly byte[] PinKey = Encoding.ASCII.GetBytes("benchmark-pin-key-0123456789");
 
-    public EdgeData(int credentials, int doors, DateTimeOffset now)
+    private readonly bool _hubIds;
+
+    public EdgeData(int credentials, int doors, DateTimeOffset now, bool hubIds = false)
     {
+        _hubIds = hubIds;
         Credentials = credentials;
         Doors = doors;
         Now = now;
@@ -56,21 +60,21 @@ internal sealed class EdgeData
         var made = 0;
         for (var h = 0; h < Holders; h++)
         {
-            var holderId = $"h-{h}";
+            var holderId = Id('h', h);
             batch.Changes.Add(new Change { Holder = new HolderUpsert { HolderId = holderId, Status = h % 40 == 0 ? HolderStatus.Suspended : HolderStatus.Active } });
             if (made++ < Credentials)
             {
-                batch.Changes.Add(new Change { Credential = new CredentialUpsert { CredentialId = $"c-{h}", HolderId = holderId, Kind = CredentialKind.Card, FacilityCode = 12, CardNumber = (ulong)(1000 + h) } });
+                batch.Changes.Add(new Change { Credential = new CredentialUpsert { CredentialId = Id('c', h), HolderId = holderId, Kind = CredentialKind.Card, FacilityCode = 12, CardNumber = (ulong)(1000 + h) } });
             }
 
             if (h % 10 == 0 && made++ < Credentials)
             {
-                batch.Changes.Add(new Change { Credential = new CredentialUpsert { CredentialId = $"p-{h}", HolderId = holderId, Kind = CredentialKind.Pin, PinHash = ByteString.CopyFrom(HMACSHA256.HashData(PinKey, Encoding.ASCII.GetBytes(Pin(h)))) } });
+                batch.Changes.Add(new Change { Credential = new CredentialUpsert { CredentialId = Id('p', h), HolderId = holderId, Kind = CredentialKind.Pin, PinHash = ByteString.CopyFrom(HMACSHA256.HashData(PinKey, Encoding.ASCII.GetBytes(Pin(h)))) } });
             }
 
             var grant = new GrantUpsert
             {
-                GrantId = $"g-{h}",
+                GrantId = Id('g', h),
                 HolderId = holderId,
                 ValidFrom = Timestamp.FromDateTimeOffset(Now.AddDays(-random.Next(1, 300))),
                 ValidUntil = Timestamp.FromDateTimeOffset(Now.AddDays(random.Next(-10, 60))),
@@ -95,7 +99,7 @@ internal sealed class EdgeData
             {
                 var booking = new GrantUpsert
                 {
-                    GrantId = $"b-{h}",
+                    GrantId = Id('b', h),
                     HolderId = holderId,
                     ValidFrom = Timestamp.FromDateTimeOffset(Now.AddHours(-1)),
                     ValidUntil = Timestamp.FromDateTimeOffset(Now.AddHours(2)),
@@ -114,6 +118,8 @@ internal sealed class EdgeData
         batch.LastSeq = Math.Max(lastSeq, seq);
         return batch;
     }
+
+    private string Id(char kind, int n) => _hubIds ? new Guid(n + 1, (short)kind, 0x7000, 0x80, 0, 0, 0, 0, 0, 0, 0).ToString() : $"{kind}-{n}";
 
     /// <summary>Presentations as a building sees them: mostly known cards, some PINs, some strangers.</summary>
     public Presentation[] Presentations(int count, int seed)

@@ -11,9 +11,10 @@ using MQTTnet;
 namespace Coworking.Benchmarks.Edge;
 
 /// <summary>
-/// edge-memory [--credentials 100000] [--readers 16] [--buses 4] [--sensors 50] [--seconds 120] [--budget-mb 150]
+/// edge-memory [--credentials 100000] [--readers 16] [--buses 4] [--sensors 50] [--seconds 120] [--budget-mb 150] [--text-ids]
 /// The small box budget (issue 20, item 7): the real edge (Release build, its own runtime settings) with the given
-/// credentials cached (a snapshot applied to its cache file, as the hub's would be), the readers spread over socat pty
+/// credentials cached (a snapshot applied to its cache file, as the hub's would be, with the hub's UUID ids unless
+/// --text-ids), the readers spread over socat pty
 /// pairs as firmware-sim readers at 115200 baud (every other one on the secure channel), and the sensors each a
 /// gateway connection to the edge's embedded MQTT broker publishing a Zigbee2MQTT message every second. Badges are
 /// presented one after another, round the doors, for the load phase. The edge process's resident set is read from
@@ -37,7 +38,7 @@ internal static class EdgeMemoryBenchmark
         var seconds = Options.Int(args, "--seconds", 120);
         var budgetMb = Options.Int(args, "--budget-mb", 150);
         using var scratch = new ScratchDirectory(Options.Text(args, "--data-under"));
-        var data = new EdgeData(credentials, Math.Max(200, readers), DateTimeOffset.UtcNow);
+        var data = new EdgeData(credentials, Math.Max(200, readers), DateTimeOffset.UtcNow, hubIds: !args.Contains("--text-ids"));
         var edgeData = Path.Combine(scratch.Path, "edge");
         Directory.CreateDirectory(edgeData);
         using (var cache = EdgeData.OpenCache(edgeData))
