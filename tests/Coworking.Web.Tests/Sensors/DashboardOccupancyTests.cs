@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Coworking.Testing;
 using Coworking.Testing.Sync;
 using Coworking.Web.Tests.Support;
 using Microsoft.Playwright;
