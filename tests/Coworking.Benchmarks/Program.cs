@@ -22,6 +22,8 @@ var verbs = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompar
     ["sync-latency"] = Coworking.Benchmarks.Sync.SyncBenchmarks.LatencyAsync,
     ["sync-upload"] = Coworking.Benchmarks.Sync.SyncBenchmarks.UploadAsync,
     ["sensors-mqtt"] = Coworking.Benchmarks.Sensors.MqttIngestBenchmark.RunAsync,
+    ["sensors-rollup"] = Coworking.Benchmarks.Sensors.UtilisationBenchmarks.RollupAsync,
+    ["sensors-heatmap"] = Coworking.Benchmarks.Sensors.UtilisationBenchmarks.HeatmapAsync,
     ["reports"] = Coworking.Benchmarks.Reports.ReportsBenchmark.RunAsync,
 };
 

@@ -12,6 +12,9 @@ public sealed class SensorOptions
     /// <summary>The sensor gateways allowed to connect to the embedded broker, each with its own username and password.</summary>
     public List<SensorGatewayOptions> Gateways { get; set; } = [];
 
+    /// <summary>TLS on the embedded broker with the edge's own certificate (off by default).</summary>
+    public EmbeddedTlsOptions Tls { get; set; } = new();
+
     public ExternalBrokerOptions External { get; set; } = new();
 
     /// <summary>Messages that could not be used (unknown topic, bad payload) kept for /status.</summary>
@@ -23,6 +26,27 @@ public sealed class SensorGatewayOptions
     public string Username { get; set; } = "";
 
     public string Password { get; set; } = "";
+}
+
+/// <summary>
+/// The embedded broker's TLS listener (Edge:Sensors:Tls): with <see cref="Enabled"/> it serves MQTT over TLS on
+/// <see cref="Port"/> with the edge's certificate and key (PEM files), and the plain listener on
+/// <see cref="SensorOptions.Port"/> is closed unless <see cref="KeepPlain"/> says otherwise.
+/// </summary>
+public sealed class EmbeddedTlsOptions
+{
+    public bool Enabled { get; set; }
+
+    public int Port { get; set; } = 8883;
+
+    /// <summary>PEM file of the edge's certificate (the first certificate in it is served).</summary>
+    public string CertificatePath { get; set; } = "";
+
+    /// <summary>PEM file of the certificate's private key; empty means it is in <see cref="CertificatePath"/>.</summary>
+    public string KeyPath { get; set; } = "";
+
+    /// <summary>Keep the plain TCP listener open beside TLS (gateways that cannot do TLS); passwords then cross it in clear.</summary>
+    public bool KeepPlain { get; set; }
 }
 
 /// <summary>The building's own broker (e.g. mosquitto), for <see cref="SensorOptions.Mode"/> "external".</summary>

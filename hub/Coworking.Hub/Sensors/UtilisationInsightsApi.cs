@@ -28,8 +28,15 @@ public sealed record NoShow(
     Guid BookingId, Guid ResourceId, string Resource, ResourceKind Kind, Guid MemberId, string Member, string MemberEmail, DateTimeOffset StartsAt,
     DateTimeOffset EndsAt, bool Released);
 
-/// <summary>A resource occupied with nobody's booking, from one quarter of an hour to another.</summary>
-public sealed record GhostUse(Guid ResourceId, string Resource, ResourceKind Kind, DateTimeOffset From, DateTimeOffset To, double OccupiedMinutes);
+/// <summary>
+/// A resource occupied with nobody's booking, from one quarter of an hour to another; <see cref="PresenceFrom"/> is its first
+/// occupied sample in them. <see cref="MemberId"/> is the member the access events attribute it to: the one whose badge
+/// (or PIN) last opened a door of the resource's area in the <see cref="UtilisationInsightsApi.GhostUseAttributionMinutes"/>
+/// before the presence started, at <see cref="DoorOpenedAt"/>; null when nobody did.
+/// </summary>
+public sealed record GhostUse(
+    Guid ResourceId, string Resource, ResourceKind Kind, DateTimeOffset From, DateTimeOffset To, double OccupiedMinutes, DateTimeOffset PresenceFrom,
+    Guid? MemberId, string? Member, string? MemberEmail, DateTimeOffset? DoorOpenedAt);
 
 public sealed record UtilisationExceptionsResponse(Guid LocationId, string From, string To, int NoShowMinutes, IReadOnlyList<NoShow> NoShows, IReadOnlyList<GhostUse> GhostUse);
 
@@ -49,6 +56,9 @@ public static class UtilisationInsightsApi
 
     /// <summary>Occupied quarters shorter than this in all are not listed as ghost use (a cleaner passing through).</summary>
     public const int GhostUseMinimumSeconds = 300;
+
+    /// <summary>A door of the area opened by a member at most this long before a ghost use's presence started names that member.</summary>
+    public const int GhostUseAttributionMinutes = 10;
 
     public static IEndpointRouteBuilder MapUtilisationInsightsApi(this IEndpointRouteBuilder routes)
     {
@@ -141,7 +151,7 @@ public static class UtilisationInsightsApi
             {
                 n.Released ? "no_show_released" : "no_show", n.ResourceId, n.Resource, n.Kind.ToDb(), n.StartsAt, n.EndsAt, n.BookingId, n.MemberId, n.Member, n.MemberEmail, null,
             })
-            .Concat(exceptions.GhostUse.Select(g => new object?[] { "ghost_use", g.ResourceId, g.Resource, g.Kind.ToDb(), g.From, g.To, null, null, null, null, g.OccupiedMinutes }));
+            .Concat(exceptions.GhostUse.Select(g => new object?[] { "ghost_use", g.ResourceId, g.Resource, g.Kind.ToDb(), g.From, g.To, null, g.MemberId, g.Member, g.MemberEmail, g.OccupiedMinutes }));
         return InvoicesApi.Csv(
             "utilisation-exceptions.csv",
             ["what", "resource_id", "resource", "kind", "from", "to", "booking_id", "member_id", "member", "email", "occupied_minutes"],
@@ -260,23 +270,43 @@ public static class UtilisationInsightsApi
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var ghosts = await conn.QueryAsync<GhostRow>(new CommandDefinition(
             """
-            SELECT g.resource_id AS resourceid, r.name AS resource, r.kind, min(g.quarter) AS "from", max(g.quarter) + interval '15 minutes' AS "to",
-                   sum(g.occupied_s)::bigint AS occupiedseconds
-            FROM (
-                SELECT u.resource_id, u.quarter, u.occupied_s,
-                       u.quarter - (row_number() OVER (PARTITION BY u.resource_id ORDER BY u.quarter)) * interval '15 minutes' AS run
-                FROM utilisation_quarters u
-                WHERE u.location_id = @id AND u.quarter >= @start AND u.quarter < @end AND u.occupied_s > 0 AND u.booked_s = 0
-            ) g
-            JOIN resources r ON r.id = g.resource_id
-            GROUP BY g.resource_id, r.name, r.kind, g.run
-            HAVING sum(g.occupied_s) >= @minimum
-            ORDER BY min(g.quarter), r.name
+            WITH runs AS (
+                SELECT g.resource_id, r.name, r.kind, r.area_id, min(g.quarter) AS run_from, max(g.quarter) + interval '15 minutes' AS run_to,
+                       sum(g.occupied_s)::bigint AS occupied_s
+                FROM (
+                    SELECT u.resource_id, u.quarter, u.occupied_s,
+                           u.quarter - (row_number() OVER (PARTITION BY u.resource_id ORDER BY u.quarter)) * interval '15 minutes' AS run
+                    FROM utilisation_quarters u
+                    WHERE u.location_id = @id AND u.quarter >= @start AND u.quarter < @end AND u.occupied_s > 0 AND u.booked_s = 0
+                ) g
+                JOIN resources r ON r.id = g.resource_id
+                GROUP BY g.resource_id, r.name, r.kind, r.area_id, g.run
+                HAVING sum(g.occupied_s) >= @minimum
+            )
+            SELECT runs.resource_id AS resourceid, runs.name AS resource, runs.kind, runs.run_from AS "from", runs.run_to AS "to",
+                   runs.occupied_s AS occupiedseconds, p.started AS presencefrom, opened.member_id AS memberid, m.name AS member,
+                   m.email AS memberemail, opened.occurred_at AS dooropenedat
+            FROM runs
+            CROSS JOIN LATERAL (
+                SELECT coalesce(min(s.occurred_at), runs.run_from) AS started FROM sensor_samples s
+                WHERE s.resource_id = runs.resource_id AND s.location_id = @id AND s.occupied
+                  AND s.occurred_at >= runs.run_from AND s.occurred_at < runs.run_to
+            ) p
+            LEFT JOIN LATERAL (
+                SELECT e.member_id, e.occurred_at FROM access_events e
+                JOIN doors d ON d.id = e.door_id
+                WHERE d.area_id = runs.area_id AND e.location_id = @id AND e.decision = 'granted' AND e.member_id IS NOT NULL
+                  AND e.occurred_at <= p.started AND e.occurred_at >= p.started - @window
+                ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1
+            ) opened ON true
+            LEFT JOIN members m ON m.id = opened.member_id
+            ORDER BY runs.run_from, runs.name
             """,
-            new { id = range.LocationId, start = range.Start, end = range.End, minimum = GhostUseMinimumSeconds },
+            new { id = range.LocationId, start = range.Start, end = range.End, minimum = GhostUseMinimumSeconds, window = TimeSpan.FromMinutes(GhostUseAttributionMinutes) },
             cancellationToken: cancellationToken));
         return new UtilisationExceptionsResponse(range.LocationId, range.FromText, range.ToText, range.NoShowMinutes, noShows,
-            [.. ghosts.Select(g => new GhostUse(g.ResourceId, g.Resource, DbText.Parse<ResourceKind>(g.Kind), g.From, g.To, Minutes(g.OccupiedSeconds)))]);
+            [.. ghosts.Select(g => new GhostUse(g.ResourceId, g.Resource, DbText.Parse<ResourceKind>(g.Kind), g.From, g.To, Minutes(g.OccupiedSeconds), g.PresenceFrom,
+                g.MemberId, g.Member, g.MemberEmail, g.DoorOpenedAt))]);
     }
 
     /// <summary>
@@ -421,6 +451,16 @@ public static class UtilisationInsightsApi
         public DateTimeOffset To { get; init; }
 
         public long OccupiedSeconds { get; init; }
+
+        public DateTimeOffset PresenceFrom { get; init; }
+
+        public Guid? MemberId { get; init; }
+
+        public string? Member { get; init; }
+
+        public string? MemberEmail { get; init; }
+
+        public DateTimeOffset? DoorOpenedAt { get; init; }
     }
 
     private sealed record AreaRow

@@ -33,7 +33,7 @@ internal static class MqttIngestBenchmark
         var options = new SensorOptions { Port = edgePort, Gateways = [new SensorGatewayOptions { Username = "gw", Password = "bench-secret" }] };
         var catalog = new FixedCatalog(sensors);
         var ingest = new SensorIngest(catalog, options, TimeProvider.System);
-        using (var broker = new EmbeddedBroker(options, catalog, ingest, NullLogger<EmbeddedBroker>.Instance))
+        using (var broker = new EmbeddedBroker(options, catalog, ingest, TimeProvider.System, NullLogger<EmbeddedBroker>.Instance))
         {
             await broker.StartAsync(CancellationToken.None);
             while (!ingest.Connected)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Coworking.Edge.Sensors;
 using Coworking.Edge.Tests.Support;
@@ -17,7 +18,7 @@ public sealed class BrokerTests
         var options = new SensorOptions { Port = FreePort.Next(), Gateways = [new SensorGatewayOptions { Username = "gw-1", Password = "s3cret" }] };
         var catalog = new SettableSensorCatalog(Presence);
         var ingest = new SensorIngest(catalog, options, TimeProvider.System);
-        using var broker = new EmbeddedBroker(options, catalog, ingest, Logs.For<EmbeddedBroker>());
+        using var broker = new EmbeddedBroker(options, catalog, ingest, TimeProvider.System, Logs.For<EmbeddedBroker>());
         await broker.StartAsync(CancellationToken.None);
         await TestSensors.WaitForAsync(() => ingest.Connected, "the broker listening");
 
@@ -43,7 +44,7 @@ public sealed class BrokerTests
         var options = new SensorOptions { Port = FreePort.Next() };
         var catalog = new SettableSensorCatalog(Presence) { Gateways = [new SensorGatewayConfig("g1", "hall-gw", GatewayPasswords.Verifier("first-password"))] };
         var ingest = new SensorIngest(catalog, options, TimeProvider.System);
-        using var broker = new EmbeddedBroker(options, catalog, ingest, Logs.For<EmbeddedBroker>());
+        using var broker = new EmbeddedBroker(options, catalog, ingest, TimeProvider.System, Logs.For<EmbeddedBroker>());
         await broker.StartAsync(CancellationToken.None);
         await TestSensors.WaitForAsync(() => ingest.Connected, "the broker listening");
 
@@ -58,6 +59,83 @@ public sealed class BrokerTests
 
         Assert.Equal((true, true, false), (first, again, wrong));
         Assert.Equal((false, true, false), (old, renewed, removed));
+        await broker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Gateway_connected_with_a_password_the_hub_renews_or_removes_is_dropped_at_once()
+    {
+        var options = new SensorOptions { Port = FreePort.Next(), Gateways = [new SensorGatewayOptions { Username = "bench-gw", Password = "bench-s3cret" }] };
+        var hall = new SensorGatewayConfig("g1", "hall-gw", GatewayPasswords.Verifier("first-password"));
+        var annex = new SensorGatewayConfig("g2", "annex-gw", GatewayPasswords.Verifier("annex-password"));
+        var catalog = new SettableSensorCatalog(Presence) { Gateways = [hall, annex] };
+        var ingest = new SensorIngest(catalog, options, TimeProvider.System);
+        using var broker = new EmbeddedBroker(options, catalog, ingest, TimeProvider.System, Logs.For<EmbeddedBroker>());
+        await broker.StartAsync(CancellationToken.None);
+        await TestSensors.WaitForAsync(() => ingest.Connected, "the broker listening");
+
+        using var hallBefore = await ConnectAsync(options.Port, "hall-gw", "first-password");
+        using var annexGateway = await ConnectAsync(options.Port, "annex-gw", "annex-password");
+        using var benchGateway = await ConnectAsync(options.Port, "bench-gw", "bench-s3cret");
+        catalog.Gateways = [hall with { PasswordVerifier = GatewayPasswords.Verifier("second-password") }, annex];
+        await TestSensors.WaitForAsync(() => !hallBefore.IsConnected, "the gateway with the renewed password dropped");
+
+        using var hallAfter = await ConnectAsync(options.Port, "hall-gw", "second-password");
+        catalog.Gateways = [annex];
+        await TestSensors.WaitForAsync(() => !hallAfter.IsConnected, "the removed gateway dropped");
+
+        Assert.True(annexGateway.IsConnected, "a gateway whose password stayed is kept");
+        Assert.True(benchGateway.IsConnected, "a gateway of the edge's own config is kept");
+        Assert.False(await ConnectsAsync(options.Port, "hall-gw", "second-password"));
+        await annexGateway.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("zigbee2mqtt/room-1-presence")
+            .WithPayload(Encoding.UTF8.GetBytes("""{"presence":true}""")).WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await TestSensors.WaitForAsync(() => ingest.Status().Sensors[0].Occupied == true, "the kept gateway's message");
+        await broker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Embedded_broker_serves_tls_with_the_edges_certificate_and_closes_the_plain_port()
+    {
+        using var directory = new TempDirectory();
+        using var authority = await TestCertificateAuthority.CreateAsync("Canal Street edges CA");
+        var (certificate, key) = await authority.IssueServerAsync(directory.Path, "edge");
+        var options = new SensorOptions
+        {
+            Port = FreePort.Next(),
+            Tls = new EmbeddedTlsOptions { Enabled = true, Port = FreePort.Next(), CertificatePath = certificate, KeyPath = key },
+            Gateways = [new SensorGatewayOptions { Username = "gw-1", Password = "s3cret" }],
+        };
+        var ingest = new SensorIngest(new SettableSensorCatalog(Presence), options, TimeProvider.System);
+        using var broker = new EmbeddedBroker(options, new SettableSensorCatalog(Presence), ingest, TimeProvider.System, Logs.For<EmbeddedBroker>());
+        await broker.StartAsync(CancellationToken.None);
+        await TestSensors.WaitForAsync(() => ingest.Connected, "the broker listening over TLS");
+
+        await Mosquitto.PublishAsync("gw-1", "s3cret", options.Tls.Port, "zigbee2mqtt/room-1-presence", """{"presence":true}""", caFile: authority.CertificatePath);
+        await TestSensors.WaitForAsync(() => ingest.Status().Sensors[0].Occupied == true, "mosquitto_pub's presence over TLS");
+
+        string? seen = null;
+        var trusted = new X509Certificate2Collection();
+        trusted.ImportFromPemFile(authority.CertificatePath);
+        using var gateway = new MqttClientFactory().CreateMqttClient();
+        await gateway.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", options.Tls.Port).WithCredentials("gw-1", "s3cret")
+            .WithTlsOptions(tls => tls.UseTls().WithTargetHost("127.0.0.1").WithCertificateValidationHandler(e =>
+            {
+                using var presented = X509CertificateLoader.LoadCertificate(e.Certificate.GetRawCertData());
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                seen = presented.Subject;
+                return !e.SslPolicyErrors.HasFlag(System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) && chain.Build(presented);
+            }))
+            .Build());
+        await gateway.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("zigbee2mqtt/room-1-presence")
+            .WithPayload(Encoding.UTF8.GetBytes("""{"presence":false,"battery":77}""")).WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await TestSensors.WaitForAsync(() => ingest.Status().Sensors[0].Battery == 77, "the MQTTnet client's message over TLS");
+
+        Assert.Equal("CN=127.0.0.1", seen);
+        Assert.False(ingest.Status().Sensors[0].Occupied);
+        Assert.False(await ConnectsAsync(options.Port, "gw-1", "s3cret"), "the plain port is closed when TLS is on");
         await broker.StopAsync(CancellationToken.None);
     }
 
@@ -128,6 +206,14 @@ public sealed class BrokerTests
         },
     };
 
+    private static async Task<IMqttClient> ConnectAsync(int port, string username, string password)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials(username, password)
+            .WithClientId(username + "-" + Guid.NewGuid().ToString("N")[..8]).Build());
+        return client;
+    }
+
     private static async Task<bool> ConnectsAsync(int port, string username, string password)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -136,7 +222,7 @@ public sealed class BrokerTests
             var result = await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials(username, password).Build());
             return result.ResultCode == MqttClientConnectResultCode.Success;
         }
-        catch (MQTTnet.Adapter.MqttConnectingFailedException)
+        catch (Exception e) when (e is MQTTnet.Adapter.MqttConnectingFailedException or MQTTnet.Exceptions.MqttCommunicationException)
         {
             return false;
         }

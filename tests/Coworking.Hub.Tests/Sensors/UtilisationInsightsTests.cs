@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using Coworking.Hub.Sensors;
 using Coworking.Hub.Tests.Support;
+using Coworking.Proto.V1;
+using Google.Protobuf.WellKnownTypes;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -62,6 +64,41 @@ public sealed class UtilisationInsightsTests(ClockedHubFixture hub) : IClassFixt
         Assert.Contains("meeting_room,meeting_room,1,120,45,0.375", byKind, StringComparison.Ordinal);
         var heatmapCsv = await hub.Admin.GetStringAsync($"/api/v1/locations/{room.Site.LocationId}/utilisation/heatmap.csv?{range}");
         Assert.Equal(1 + (7 * 24), heatmapCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task Ghost_use_names_the_member_whose_badge_opened_the_areas_door_shortly_before_the_presence_and_nobody_when_none_did()
+    {
+        var room = await SensedRoomAsync();
+        var desk = await Workspace.ResourceAsync(hub.Admin, room.Site, "hot_desk");
+        await SensorAsync(room.Site, desk, "desk-" + Guid.NewGuid().ToString("N")[..8]);
+        var stranger = await Workspace.MemberAsync(hub.Admin, room.Site.LocationId, room.TierId);
+        hub.Time.AdjustTime(Monday.AddHours(21));
+        var edge = Guid.NewGuid();
+        await OccupancyReports.StoreAsync(
+            hub.Services, edge, hub.OrganisationId, room.Site.LocationId,
+            Opened(room.Site.DoorId, stranger, Monday.AddHours(11).AddMinutes(40), granted: true),
+            Opened(room.Site.DoorId, room.MemberId, Monday.AddHours(11).AddMinutes(56), granted: true),
+            Opened(room.Site.DoorId, stranger, Monday.AddHours(11).AddMinutes(59), granted: false),
+            OccupancyReports.Change(desk, room.Site.AreaId, occupied: true, Monday.AddHours(12).AddMinutes(2)),
+            OccupancyReports.Change(desk, room.Site.AreaId, occupied: false, Monday.AddHours(12).AddMinutes(40)),
+            Opened(room.Site.DoorId, room.MemberId, Monday.AddHours(18).AddMinutes(50), granted: true),
+            Opened(room.Site.DoorId, stranger, Monday.AddHours(19).AddMinutes(20), granted: true),
+            OccupancyReports.Change(desk, room.Site.AreaId, occupied: true, Monday.AddHours(19).AddMinutes(5)),
+            OccupancyReports.Change(desk, room.Site.AreaId, occupied: false, Monday.AddHours(19).AddMinutes(40)));
+        await hub.Services.GetRequiredService<UtilisationRollup>().RollUpAsync(CancellationToken.None);
+
+        var exceptions = await hub.Admin.GetJsonAsync($"/api/v1/locations/{room.Site.LocationId}/utilisation/exceptions?from=2026-03-02&to=2026-03-02");
+        var ghosts = exceptions["ghostUse"]!.AsArray().Select(g => g!.AsObject()).Where(g => g["resourceId"]!.GetValue<Guid>() == desk).ToList();
+
+        Assert.Equal(2, ghosts.Count);
+        Assert.Equal((Monday.AddHours(12).AddMinutes(2), room.MemberId, Monday.AddHours(11).AddMinutes(56)),
+            (ghosts[0]["presenceFrom"]!.GetValue<DateTimeOffset>(), ghosts[0]["memberId"]!.GetValue<Guid>(), ghosts[0]["doorOpenedAt"]!.GetValue<DateTimeOffset>()));
+        Assert.False(string.IsNullOrEmpty(ghosts[0]["memberEmail"]!.GetValue<string>()));
+        Assert.Equal(Monday.AddHours(19).AddMinutes(5), ghosts[1]["presenceFrom"]!.GetValue<DateTimeOffset>());
+        Assert.Null(ghosts[1]["memberId"]);
+        var csv = await hub.Admin.GetStringAsync($"/api/v1/locations/{room.Site.LocationId}/utilisation/exceptions.csv?from=2026-03-02&to=2026-03-02");
+        Assert.Contains(csv.Split('\n'), l => l.StartsWith("ghost_use,", StringComparison.Ordinal) && l.Contains(room.MemberId.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -129,6 +166,17 @@ public sealed class UtilisationInsightsTests(ClockedHubFixture hub) : IClassFixt
     }
 
     private sealed record Room(Site Site, Guid Id, Guid MemberId, Guid TierId);
+
+    /// <summary>A member's badge at a door, as the edge reports the decision.</summary>
+    private static ReportedEvent Opened(Guid doorId, Guid memberId, DateTimeOffset at, bool granted) => new()
+    {
+        EventId = Guid.CreateVersion7().ToString(),
+        Kind = ReportedEventKind.AccessDecision,
+        OccurredAt = Timestamp.FromDateTimeOffset(at),
+        DoorId = doorId.ToString(),
+        HolderId = memberId.ToString(),
+        Reason = granted ? "granted" : "no_grant",
+    };
 
     /// <summary>A meeting room watched by a presence sensor since Monday 07:00, and a member of a tier to book it.</summary>
     private async Task<Room> SensedRoomAsync()

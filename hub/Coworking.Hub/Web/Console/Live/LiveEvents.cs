@@ -1,7 +1,9 @@
 using System.Globalization;
 using Coworking.Hub.Access;
+using Coworking.Hub.Database;
 using Coworking.Hub.Doors;
 using Coworking.Hub.EdgeSync;
+using Dapper;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Coworking.Hub.Web.Console.Live;
@@ -9,10 +11,10 @@ namespace Coworking.Hub.Web.Console.Live;
 /// <summary>
 /// The console's live parts (docs/WEB.md "Live parts"): one Server-Sent Events stream per open page that says when
 /// something new reached the hub for the operator's locations — <c>access</c> (an access decision), <c>door</c> (a door
-/// or reader event), <c>alarms</c> (a door event, or an alarm acknowledged). The page's script (js/live.js) then fetches
+/// or reader event), <c>alarms</c> (a door event, or an alarm acknowledged), <c>occupancy</c> (a sensor sample). The page's script (js/live.js) then fetches
 /// the page again and swaps in the parts that changed, so what is shown is always rendered, and scoped, by the page itself.
 /// Each stream reads the latest arrival times when <see cref="LiveSignals"/> wakes it (PostgreSQL NOTIFY from whichever
-/// instance or writer inserted the rows, migration 0140), at the latest every <see cref="KeepAlive"/>, and once every
+/// instance or writer inserted the rows, migrations 0140 and 0300), at the latest every <see cref="KeepAlive"/>, and once every
 /// <see cref="Poll"/> while notifications are lost; any hub instance serves any stream.
 /// </summary>
 internal static class LiveEvents
@@ -30,7 +32,7 @@ internal static class LiveEvents
 
     /// <param name="since">Unix milliseconds the page was rendered at: what reached the hub after it is new.</param>
     private static async Task StreamAsync(
-        HttpContext http, ConsoleContexts contexts, AccessEventStore access, EdgeEventStore edgeEvents, DoorAlarmStore alarms, LiveSignals signals, TimeProvider time,
+        HttpContext http, ConsoleContexts contexts, AccessEventStore access, EdgeEventStore edgeEvents, DoorAlarmStore alarms, TenantDataSource db, LiveSignals signals, TimeProvider time,
         IHostApplicationLifetime lifetime, [FromQuery] string? location, [FromQuery] long? since)
     {
         var context = await contexts.GetAsync(http.RequestAborted);
@@ -53,7 +55,7 @@ internal static class LiveEvents
         var token = stop.Token;
         var organisation = context.Caller.OrganisationId;
         var start = since is { } ms && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, time.GetUtcNow().ToUnixTimeMilliseconds())) : time.GetUtcNow();
-        var (lastAccess, lastDoor, lastAck) = (start, start, start);
+        var (lastAccess, lastDoor, lastAck, lastSample) = (start, start, start, start);
         var quiet = TimeSpan.Zero;
         using var subscription = signals.Subscribe(locations);
         try
@@ -90,6 +92,12 @@ internal static class LiveEvents
                     sent |= await SendAsync(http, "alarms", newDoor ? lastDoor : lastAck, token);
                 }
 
+                if (await LatestSampleReceivedAsync(db, organisation, locations, recent, token) is { } sampleAt && sampleAt > lastSample)
+                {
+                    lastSample = sampleAt;
+                    sent |= await SendAsync(http, "occupancy", sampleAt, token);
+                }
+
                 quiet = sent ? TimeSpan.Zero : quiet;
                 if (quiet >= KeepAlive)
                 {
@@ -110,6 +118,17 @@ internal static class LiveEvents
         {
             // The page was closed or the hub is stopping: the browser reconnects to whichever instance answers.
         }
+    }
+
+    /// <summary>When the newest sensor sample of the locations that happened since <paramref name="recent"/> reached the hub.</summary>
+    private static async Task<DateTimeOffset?> LatestSampleReceivedAsync(
+        TenantDataSource db, Guid organisationId, Guid[] locationIds, DateTimeOffset recent, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
+            "SELECT max(received_at) FROM sensor_samples WHERE organisation_id = @organisationId AND location_id = ANY(@locationIds) AND occurred_at > @recent",
+            new { organisationId, locationIds, recent },
+            cancellationToken: cancellationToken));
     }
 
     private static async Task<bool> SendAsync(HttpContext http, string name, DateTimeOffset at, CancellationToken token)
