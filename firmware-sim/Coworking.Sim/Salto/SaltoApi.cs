@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using static Coworking.Sim.Control.JsonFields;
 
 namespace Coworking.Sim.Salto;
 
@@ -320,7 +321,4 @@ internal static class SaltoApi
 
         return Results.NoContent();
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
