@@ -24,11 +24,12 @@ internal static class BrivoApi
     {
         app.MapPost(TokenPath, TokenAsync);
         var api = app.MapGroup(BasePath).AddEndpointFilter(Guard);
-        api.MapGet("/users", (HttpContext c, BrivoStore s) => List(c, s, s.Users));
+        api.MapGet("/users", ListUsers);
         api.MapPost("/users", CreateUserAsync);
         api.MapDelete("/users/{id:long}", DeleteUser);
         api.MapGet("/users/{id:long}/credentials", (long id, HttpContext c, BrivoStore s) => List(c, s, s.Credentials.Where(x => x.UserId == id)));
         api.MapPut("/users/{id:long}/credentials/{credentialId:long}", AssignCredential);
+        api.MapGet("/users/{id:long}/groups", UserGroups);
         api.MapGet("/groups", (HttpContext c, BrivoStore s) => List(c, s, s.Groups));
         api.MapPost("/groups", CreateGroupAsync);
         api.MapDelete("/groups/{id:long}", DeleteGroup);
@@ -294,6 +295,32 @@ internal static class BrivoApi
             store.Members.Remove(id);
             store.Permissions.RemoveAll(p => p.GroupId == id);
             return Results.NoContent();
+        }
+    }
+
+    private static IResult ListUsers(HttpContext context, BrivoStore store)
+    {
+        if (context.Request.Query["filter"].ToString().Length == 0)
+        {
+            lock (store.Sync)
+            {
+                store.UnfilteredUserLists++;
+            }
+        }
+
+        return List(context, store, store.Users);
+    }
+
+    private static IResult UserGroups(long id, HttpContext context, BrivoStore store)
+    {
+        lock (store.Sync)
+        {
+            if (store.Users.All(u => u.Id != id))
+            {
+                return Error(404, "User not found");
+            }
+
+            return List(context, store, store.Groups.Where(g => store.Members.TryGetValue(g.Id, out var members) && members.Contains(id)).ToList());
         }
     }
 

@@ -58,7 +58,7 @@ internal static class BrivoControlApi
                     Members = store.Members.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value.Order().ToList()),
                     store.Schedules, store.Credentials, store.Permissions, store.AccessPoints, store.Events,
                     Unlocks = store.Unlocks.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value),
-                    store.Requests, store.RateLimited, store.TokensIssued, store.InvalidTokens, store.Down,
+                    store.Requests, store.RateLimited, store.UnfilteredUserLists, store.TokensIssued, store.InvalidTokens, store.Down,
                 },
                 BrivoApi.Json);
         }

@@ -60,7 +60,11 @@ internal sealed class BrivoStore(BrivoSimOptions options) : Control.VendorStore(
 
     public List<BrivoAccessPoint> AccessPoints { get; } = [.. options.AccessPoints.Select(a => new BrivoAccessPoint(a.Id, a.SiteId, a.Name))];
 
-    public List<BrivoUser> Users { get; } = [];
+    public List<BrivoUser> Users { get; } =
+        [.. Enumerable.Range(1, options.OtherUsers).Select(n => new BrivoUser(1_000_000 + n, "Tenant", $"User {n}", $"tenant:{n}", false, DateTimeOffset.UnixEpoch))];
+
+    /// <summary>Lists of <c>/users</c> without a filter: what a bridge pays for reading every user of the account.</summary>
+    public long UnfilteredUserLists { get; set; }
 
     public List<BrivoGroup> Groups { get; } = [];
 

@@ -20,7 +20,7 @@ internal static class SaltoControlApi
             lock (s.Sync)
             {
                 return Results.Json(
-                    new { s.Users, s.AccessGroups, s.GroupLocks, s.GroupUsers, s.Locks, s.Entries, s.Openings, s.Requests, s.RateLimited, s.NotYetProvisioned, s.Down },
+                    new { s.Users, s.AccessGroups, s.GroupLocks, s.GroupUsers, s.Locks, s.Entries, s.Openings, s.Requests, s.RateLimited, s.UnfilteredUserLists, s.NotYetProvisioned, s.Down },
                     SaltoApi.Json);
             }
         });

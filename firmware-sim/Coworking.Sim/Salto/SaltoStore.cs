@@ -40,7 +40,11 @@ internal sealed class SaltoStore(SaltoSimOptions options) : Control.VendorStore(
 
     public List<SaltoLock> Locks { get; } = [.. options.Sites.SelectMany(s => s.Locks.Select(l => new SaltoLock(l.Id, s.Id, l.Name)))];
 
-    public List<SaltoUser> Users { get; } = [];
+    public List<SaltoUser> Users { get; } =
+        [.. options.Sites.SelectMany(s => Enumerable.Range(1, options.OtherUsers).Select(n => new SaltoUser($"tenant-{s.Id}-{n}", s.Id, "Tenant", $"User {n}", $"tenant:{n}", DateTimeOffset.MinValue)))];
+
+    /// <summary>Lists of a site's users without a <c>$filter</c>: what a bridge pays for reading every user of the site.</summary>
+    public long UnfilteredUserLists { get; set; }
 
     public List<SaltoAccessGroup> AccessGroups { get; } = [];
 
