@@ -53,22 +53,13 @@ public sealed class BrivoBridgeTests
     {
         // 3,000 users of the building's other tenants: a full list of users alone would be 30 pages, three seconds at 10 a second.
         await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId], otherUsers: 3000);
-        await using var site = await SyncSite.StartAsync(
-            reader: false, edgeSettings: new Dictionary<string, string> { ["Edge__Bridges__Brivo__ReconcileSeconds"] = "300", ["Edge__Bridges__Brivo__EventPollSeconds"] = "300" });
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: VendorDoors.QuietSettings("Brivo"));
         await BrivoDoorAsync(site, brivo);
         await ScheduleOfAsync(brivo, site.AdaId);
-        await site.Edge.WaitForStatusAsync(s => VendorDoors.Bridge(s, "brivo")?.GetProperty("state").GetString() == "in_step", "the Brivo bridge in step");
-        var before = await brivo.StateAsync();
 
-        await site.Api.SuspendAsync(site.AdaId);
-        await Eventually.Async(
-            async () => UserOf(await brivo.StateAsync(), site.AdaId) is null,
-            "Ada's Brivo user and membership gone within the 2 s the bridges promise",
-            () => site.Edge.Output,
-            TimeSpan.FromSeconds(2));
+        var (before, state) = await VendorDoors.SuspendAdaAsync(site, "brivo", "Brivo", brivo.StateAsync, s => UserOf(s, site.AdaId) is null);
 
         // The nudged reconcile read Ada alone (her user and credential by filter, her groups) and removed her: no list of every user.
-        var state = await brivo.StateAsync();
         Assert.Equal(before.GetProperty("unfilteredUserLists").GetInt64(), state.GetProperty("unfilteredUserLists").GetInt64());
         Assert.InRange(state.GetProperty("requests").GetInt64() - before.GetProperty("requests").GetInt64(), 1, 10);
         Assert.Equal(3000, state.GetProperty("users").GetArrayLength());

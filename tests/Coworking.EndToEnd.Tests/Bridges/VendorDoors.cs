@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Coworking.Testing;
 using Coworking.Testing.Sync;
 using Npgsql;
 
@@ -24,6 +25,28 @@ internal static class VendorDoors
     /// <summary>The vendor's bridge in the edge's /status, or null.</summary>
     public static JsonElement? Bridge(JsonElement status, string vendor) =>
         status.GetProperty("bridges").EnumerateArray().Where(b => b.GetProperty("vendor").GetString() == vendor).Select(b => (JsonElement?)b).FirstOrDefault();
+
+    /// <summary>The edge's settings for a test that counts a vendor's calls: no full reconcile and no event poll while it runs.</summary>
+    /// <param name="section">The vendor's section under <c>Edge:Bridges</c>: Kisi, Brivo or Salto.</param>
+    public static Dictionary<string, string> QuietSettings(string section) => new()
+    {
+        [$"Edge__Bridges__{section}__ReconcileSeconds"] = "300",
+        [$"Edge__Bridges__{section}__EventPollSeconds"] = "300",
+    };
+
+    /// <summary>
+    /// Once the vendor's bridge is in step, suspends Ada at the hub and waits the 2 s the bridges promise for
+    /// <paramref name="gone"/> to hold of the vendor's state; answers that state before the suspension and after.
+    /// </summary>
+    public static async Task<(JsonElement Before, JsonElement After)> SuspendAdaAsync(SyncSite site, string vendor, string name, Func<Task<JsonElement>> state, Func<JsonElement, bool> gone)
+    {
+        await site.Edge.WaitForStatusAsync(s => Bridge(s, vendor)?.GetProperty("state").GetString() == "in_step", $"the {name} bridge in step");
+        var before = await state();
+
+        await site.Api.SuspendAsync(site.AdaId);
+        await Eventually.Async(async () => gone(await state()), $"Ada's {name} grant gone within the 2 s the bridges promise", () => site.Edge.Output, TimeSpan.FromSeconds(2));
+        return (before, await state());
+    }
 
     /// <summary>The holder's bookings of the room, one an hour from the next full hour but one, each half an hour long.</summary>
     public static async Task<List<Guid>> HourlyBookingsAsync(SyncSite site, Guid holder, Guid room, int count)
