@@ -35,7 +35,8 @@ public sealed class BrivoSim : IAsyncDisposable
     public string Output => _sim.Output;
 
     /// <param name="requestsPerSecond">What the simulated account takes a second before it answers 429.</param>
-    public static async Task<BrivoSim> StartAsync(long siteId, long[] accessPointIds, int requestsPerSecond = 10)
+    /// <param name="otherUsers">Users of the account's other tenants, there before the bridge (a full list of users reads them too).</param>
+    public static async Task<BrivoSim> StartAsync(long siteId, long[] accessPointIds, int requestsPerSecond = 10, int otherUsers = 0)
     {
         var directory = Path.Combine(Path.GetTempPath(), "coworking-brivo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
@@ -50,7 +51,7 @@ public sealed class BrivoSim : IAsyncDisposable
             brivo = new
             {
                 clientId = secrets["client_id"], clientSecret = secrets["client_secret"], apiKey = secrets["api_key"], username = secrets["username"],
-                password = secrets["password"], tokenSeconds = 300, requestsPerSecond, accessPoints = accessPointIds.Select(id => new { id, siteId, name = $"Access point {id}" }),
+                password = secrets["password"], tokenSeconds = 300, requestsPerSecond, otherUsers, accessPoints = accessPointIds.Select(id => new { id, siteId, name = $"Access point {id}" }),
             },
         }));
         var sim = ChildProcess.StartProject("firmware-sim/Coworking.Sim", "coworking-sim", ["--config", config, "--urls", "http://127.0.0.1:0"]);

@@ -34,7 +34,8 @@ public sealed class SaltoSim : IAsyncDisposable
 
     public string Output => _sim.Output;
 
-    public static async Task<SaltoSim> StartAsync(string siteId, string lockId, int provisioningDelayMs = 1500, int requestsPerSecond = 10)
+    /// <param name="otherUsers">Users of the site's other tenants, there before the bridge (a full list of users reads them too).</param>
+    public static async Task<SaltoSim> StartAsync(string siteId, string lockId, int provisioningDelayMs = 1500, int requestsPerSecond = 10, int otherUsers = 0)
     {
         var directory = Path.Combine(Path.GetTempPath(), "coworking-salto-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
@@ -50,7 +51,7 @@ public sealed class SaltoSim : IAsyncDisposable
         {
             salto = new
             {
-                clientId = secrets["client_id"], clientSecret = secrets["client_secret"], otpSecret = secrets["otp_secret"], provisioningDelayMs, requestsPerSecond,
+                clientId = secrets["client_id"], clientSecret = secrets["client_secret"], otpSecret = secrets["otp_secret"], provisioningDelayMs, requestsPerSecond, otherUsers,
                 sites = new[] { new { id = siteId, locks = new[] { new { id = lockId, name = $"Lock {lockId}" } } } },
             },
         }));

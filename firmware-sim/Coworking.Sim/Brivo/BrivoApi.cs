@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using static Coworking.Sim.Control.JsonFields;
 
 namespace Coworking.Sim.Brivo;
 
@@ -23,11 +24,12 @@ internal static class BrivoApi
     {
         app.MapPost(TokenPath, TokenAsync);
         var api = app.MapGroup(BasePath).AddEndpointFilter(Guard);
-        api.MapGet("/users", (HttpContext c, BrivoStore s) => List(c, s, s.Users));
+        api.MapGet("/users", ListUsers);
         api.MapPost("/users", CreateUserAsync);
         api.MapDelete("/users/{id:long}", DeleteUser);
         api.MapGet("/users/{id:long}/credentials", (long id, HttpContext c, BrivoStore s) => List(c, s, s.Credentials.Where(x => x.UserId == id)));
         api.MapPut("/users/{id:long}/credentials/{credentialId:long}", AssignCredential);
+        api.MapGet("/users/{id:long}/groups", UserGroups);
         api.MapGet("/groups", (HttpContext c, BrivoStore s) => List(c, s, s.Groups));
         api.MapPost("/groups", CreateGroupAsync);
         api.MapDelete("/groups/{id:long}", DeleteGroup);
@@ -296,6 +298,32 @@ internal static class BrivoApi
         }
     }
 
+    private static IResult ListUsers(HttpContext context, BrivoStore store)
+    {
+        if (context.Request.Query["filter"].ToString().Length == 0)
+        {
+            lock (store.Sync)
+            {
+                store.UnfilteredUserLists++;
+            }
+        }
+
+        return List(context, store, store.Users);
+    }
+
+    private static IResult UserGroups(long id, HttpContext context, BrivoStore store)
+    {
+        lock (store.Sync)
+        {
+            if (store.Users.All(u => u.Id != id))
+            {
+                return Error(404, "User not found");
+            }
+
+            return List(context, store, store.Groups.Where(g => store.Members.TryGetValue(g.Id, out var members) && members.Contains(id)).ToList());
+        }
+    }
+
     private static IResult GroupUsers(long id, HttpContext context, BrivoStore store)
     {
         lock (store.Sync)
@@ -437,16 +465,4 @@ internal static class BrivoApi
             return Results.NoContent();
         }
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static long? Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
-
-    private static DateTimeOffset? Instant(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-        && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-            ? at.ToUniversalTime()
-            : null;
 }

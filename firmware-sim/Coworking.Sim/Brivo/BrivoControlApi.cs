@@ -1,3 +1,5 @@
+using Coworking.Sim.Control;
+
 namespace Coworking.Sim.Brivo;
 
 /// <summary>
@@ -19,7 +21,7 @@ internal static class BrivoControlApi
     {
         var control = app.MapGroup(BasePath);
         control.MapGet("/state", State);
-        control.MapPut("/faults", SetFaults);
+        control.MapPut("/faults", (VendorFaultsRequest request, BrivoStore s) => request.ApplyTo(s));
         control.MapPost("/tokens/expire", (BrivoStore s, TimeProvider time) =>
         {
             lock (s.Sync)
@@ -43,8 +45,6 @@ internal static class BrivoControlApi
         });
     }
 
-    internal sealed record FaultsRequest(bool? Down, int? FailNext, int? Status);
-
     internal sealed record TapRequest(long? UserId);
 
     private static IResult State(BrivoStore store)
@@ -58,27 +58,10 @@ internal static class BrivoControlApi
                     Members = store.Members.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value.Order().ToList()),
                     store.Schedules, store.Credentials, store.Permissions, store.AccessPoints, store.Events,
                     Unlocks = store.Unlocks.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value),
-                    store.Requests, store.RateLimited, store.TokensIssued, store.InvalidTokens, store.Down,
+                    store.Requests, store.RateLimited, store.UnfilteredUserLists, store.TokensIssued, store.InvalidTokens, store.Down,
                 },
                 BrivoApi.Json);
         }
-    }
-
-    private static IResult SetFaults(FaultsRequest request, BrivoStore store)
-    {
-        if (request.Status is { } status && status is < 500 or > 599)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be a 5xx status"] });
-        }
-
-        lock (store.Sync)
-        {
-            store.Down = request.Down ?? store.Down;
-            store.FailNext = request.FailNext ?? store.FailNext;
-            store.FailStatus = request.Status ?? store.FailStatus;
-        }
-
-        return Results.NoContent();
     }
 
     private static IResult Tap(long id, TapRequest request, BrivoStore store, TimeProvider time)

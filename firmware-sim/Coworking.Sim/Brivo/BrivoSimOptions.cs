@@ -4,7 +4,7 @@ namespace Coworking.Sim.Brivo;
 /// The "brivo" section of the sim configuration: one Brivo account whose OAuth token endpoint is /brivo/oauth/token, its
 /// Access API under /brivo/v1/api and the control API under /brivo/control.
 /// { "clientId": "…", "clientSecret": "…", "apiKey": "…", "username": "…", "password": "…", "tokenSeconds": 300,
-///   "accessPoints": [ { "id": 901, "siteId": 77, "name": "Front door" } ] }.
+///   "accessPoints": [ { "id": 901, "siteId": 77, "name": "Front door" } ], "otherUsers": 0 }.
 /// </summary>
 internal sealed record BrivoSimOptions
 {
@@ -28,11 +28,19 @@ internal sealed record BrivoSimOptions
     /// <summary>Requests a second the account takes (the API and the token endpoint together); more are answered 429 and counted.</summary>
     public int RequestsPerSecond { get; init; } = 10;
 
+    /// <summary>Users of the account's other tenants, there before any bridge (externalId <c>tenant:n</c>): what a full list of users reads too.</summary>
+    public int OtherUsers { get; init; }
+
     public IEnumerable<string> Validate()
     {
         if (RequestsPerSecond is < 1 or > 1000)
         {
             yield return "brivo.requestsPerSecond must be 1-1000";
+        }
+
+        if (OtherUsers is < 0 or > 100_000)
+        {
+            yield return "brivo.otherUsers must be 0-100000";
         }
 
         foreach (var (name, value) in new[] { ("clientId", ClientId), ("clientSecret", ClientSecret), ("apiKey", ApiKey), ("username", Username), ("password", Password) })

@@ -52,17 +52,19 @@ internal sealed record BrivoAccessEvent(
 internal sealed record BrivoToken(string AccessToken, string RefreshToken, DateTimeOffset Expires);
 
 /// <summary>What the simulated Brivo account holds, one lock around it all (the sim's load is a test's).</summary>
-internal sealed class BrivoStore(BrivoSimOptions options)
+internal sealed class BrivoStore(BrivoSimOptions options) : Control.VendorStore(options.RequestsPerSecond)
 {
     private long _nextId = 5000;
 
     public BrivoSimOptions Options { get; } = options;
 
-    public Lock Sync { get; } = new();
-
     public List<BrivoAccessPoint> AccessPoints { get; } = [.. options.AccessPoints.Select(a => new BrivoAccessPoint(a.Id, a.SiteId, a.Name))];
 
-    public List<BrivoUser> Users { get; } = [];
+    public List<BrivoUser> Users { get; } =
+        [.. Enumerable.Range(1, options.OtherUsers).Select(n => new BrivoUser(1_000_000 + n, "Tenant", $"User {n}", $"tenant:{n}", false, DateTimeOffset.UnixEpoch))];
+
+    /// <summary>Lists of <c>/users</c> without a filter: what a bridge pays for reading every user of the account.</summary>
+    public long UnfilteredUserLists { get; set; }
 
     public List<BrivoGroup> Groups { get; } = [];
 
@@ -81,25 +83,10 @@ internal sealed class BrivoStore(BrivoSimOptions options)
 
     public List<BrivoToken> Tokens { get; } = [];
 
-    /// <summary>The account's requests a second; the requests and the 429s counted.</summary>
-    public Control.RequestRate Rate { get; } = new(options.RequestsPerSecond);
-
-    public long Requests => Rate.Requests;
-
-    public long RateLimited => Rate.RateLimited;
-
     public long TokensIssued { get; set; }
 
     /// <summary>Calls refused because their token had expired or was unknown.</summary>
     public long InvalidTokens { get; set; }
-
-    /// <summary>Every API call answered 503 while true (Brivo or the internet away).</summary>
-    public bool Down { get; set; }
-
-    /// <summary>The next this many API calls are answered with <see cref="FailStatus"/>.</summary>
-    public int FailNext { get; set; }
-
-    public int FailStatus { get; set; } = 500;
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Coworking.Sim.Control;
 
 namespace Coworking.Sim.Kisi;
 
@@ -21,7 +22,7 @@ internal static class KisiControlApi
     {
         var control = app.MapGroup(BasePath);
         control.MapGet("/state", State);
-        control.MapPut("/faults", SetFaults);
+        control.MapPut("/faults", (VendorFaultsRequest request, KisiStore s) => request.ApplyTo(s));
         control.MapPut("/webhook", SetWebhook);
         control.MapPost("/locks/{id:long}/tap", TapAsync);
         control.MapDelete("/role_assignments/{id:long}", (long id, KisiStore s) =>
@@ -32,8 +33,6 @@ internal static class KisiControlApi
             }
         });
     }
-
-    internal sealed record FaultsRequest(bool? Down, int? FailNext, int? Status);
 
     internal sealed record WebhookRequest(string? Url, string? Secret);
 
@@ -52,23 +51,6 @@ internal static class KisiControlApi
                 },
                 KisiApi.Json);
         }
-    }
-
-    private static IResult SetFaults(FaultsRequest request, KisiStore store)
-    {
-        if (request.Status is { } status && status is < 500 or > 599)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be a 5xx status"] });
-        }
-
-        lock (store.Sync)
-        {
-            store.Down = request.Down ?? store.Down;
-            store.FailNext = request.FailNext ?? store.FailNext;
-            store.FailStatus = request.Status ?? store.FailStatus;
-        }
-
-        return Results.NoContent();
     }
 
     private static IResult SetWebhook(WebhookRequest request, KisiStore store)

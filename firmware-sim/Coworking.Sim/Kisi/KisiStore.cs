@@ -12,18 +12,17 @@ internal sealed record SimLock(long Id, string Name);
 
 internal sealed record SimEvent(long Id, string Action, string ActorType, long? ActorId, string ObjectType, long ObjectId, bool Success, DateTimeOffset CreatedAt);
 
-/// <summary>What the simulated Kisi organisation holds, one lock around it all (the sim's load is a test's).</summary>
-internal sealed class KisiStore
+/// <summary>What the simulated Kisi organisation holds, Kisi's 5 requests a second per key by default.</summary>
+internal sealed class KisiStore : Control.VendorStore
 {
-    private readonly Lock _sync = new();
     private long _nextId = 1000;
 
     public KisiStore(KisiSimOptions options)
+        : base(options.RequestsPerSecond)
     {
         Options = options;
         Locks = options.Locks.Select(l => new SimLock(l.Id, l.Name)).ToList();
         Webhook = options.Webhook;
-        Rate = new Control.RequestRate(options.RequestsPerSecond);
     }
 
     public KisiSimOptions Options { get; }
@@ -44,23 +43,6 @@ internal sealed class KisiStore
 
     public KisiWebhookOptions? Webhook { get; set; }
 
-    /// <summary>Kisi's 5 requests a second per key; the requests and the 429s counted.</summary>
-    public Control.RequestRate Rate { get; }
-
-    public long Requests => Rate.Requests;
-
-    public long RateLimited => Rate.RateLimited;
-
-    /// <summary>Every API call answered 503 while true (Kisi or the internet away).</summary>
-    public bool Down { get; set; }
-
-    /// <summary>The next this many API calls are answered with <see cref="FailStatus"/>.</summary>
-    public int FailNext { get; set; }
-
-    public int FailStatus { get; set; } = 500;
-
-    public Lock Sync => _sync;
-
     public long NextId() => Interlocked.Increment(ref _nextId);
 
     /// <summary>Counts the request; false when it is over the per-second limit (any 1 s window), which is counted too.</summary>
@@ -69,7 +51,7 @@ internal sealed class KisiStore
     /// <summary>Whether the user may open the lock now: a group_basic assignment, valid now, in a group with the lock.</summary>
     public bool MayOpen(long userId, long lockId, DateTimeOffset now)
     {
-        lock (_sync)
+        lock (Sync)
         {
             var groups = GroupLocks.Where(g => g.LockId == lockId).Select(g => g.GroupId).ToHashSet();
             return RoleAssignments.Any(r => r.UserId == userId && r.RoleId == "group_basic" && r.GroupId is { } g && groups.Contains(g)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using static Coworking.Sim.Control.JsonFields;
 
 namespace Coworking.Sim.Salto;
 
@@ -8,7 +9,8 @@ namespace Coworking.Sim.Salto;
 /// <c>client_id</c>, <c>client_secret</c>, <c>scope</c>) and answers a bearer token. Resources under
 /// <c>/salto/v1.2/sites/{siteId}</c>: users, access groups with their time schedules, their locks and users, locks, and the
 /// locking PATCH (<c>{locked_state: "unlocked", otp}</c>); entries under <c>/salto/v1.1/sites/{siteId}/entries</c>. Errors
-/// are <c>{ErrorCode, Message}</c>. Lists answer <c>{items, next_page_link}</c> (<c>$top</c> up to 100, <c>$skip</c>).
+/// are <c>{ErrorCode, Message}</c>. Lists answer <c>{items, next_page_link}</c> (<c>$top</c> up to 100, <c>$skip</c>); users and an access
+/// group's users and locks take <c>$filter=field eq 'value' or …</c> (<see cref="SaltoFilter"/>).
 /// Salto KS is eventually consistent: what was just created stays out of lists, is 404 <c>2202</c> when named in the path
 /// and 403 <c>2203</c> when linked to, for <c>provisioningDelayMs</c>.
 /// </summary>
@@ -25,7 +27,7 @@ internal static class SaltoApi
     {
         app.MapPost(TokenPath, TokenAsync);
         var api = app.MapGroup(BasePath).AddEndpointFilter(Guard);
-        api.MapGet("/users", (string siteId, HttpContext c, SaltoStore s, TimeProvider t) => List(c, s, s.Users.Where(u => u.SiteId == siteId && u.VisibleAt <= t.GetUtcNow())));
+        api.MapGet("/users", ListUsers);
         api.MapPost("/users", CreateUserAsync);
         api.MapDelete("/users/{id}", (string siteId, string id, SaltoStore s, TimeProvider t) => Remove(s, t, s.Users, u => u.Id == id && u.SiteId == siteId, u => u.VisibleAt, () =>
         {
@@ -149,9 +151,27 @@ internal static class SaltoApi
             all = [.. items];
         }
 
-        var next = skip + top < all.Count ? $"{context.Request.Scheme}://{context.Request.Host}{context.Request.Path}?$top={top}&$skip={skip + top}" : null;
+        var filter = context.Request.Query["$filter"].ToString();
+        var next = skip + top < all.Count
+            ? $"{context.Request.Scheme}://{context.Request.Host}{context.Request.Path}?$top={top}&$skip={skip + top}" + (filter.Length > 0 ? "&$filter=" + Uri.EscapeDataString(filter) : "")
+            : null;
         return Results.Json(new { items = all.Skip(skip).Take(top), next_page_link = next }, Json);
     }
+
+    private static IResult ListUsers(string siteId, HttpContext context, SaltoStore store, TimeProvider time)
+    {
+        lock (store.Sync)
+        {
+            store.UnfilteredUserLists += context.Request.Query["$filter"].ToString().Length == 0 ? 1 : 0;
+            return Filtered(context, store, store.Users.Where(u => u.SiteId == siteId && u.VisibleAt <= time.GetUtcNow()).ToList());
+        }
+    }
+
+    /// <summary>A list that takes <see cref="SaltoFilter"/>'s <c>$filter</c>.</summary>
+    private static IResult Filtered<T>(HttpContext context, SaltoStore store, List<T> items) =>
+        SaltoFilter.TryParse(context.Request.Query["$filter"].ToString(), out var filter)
+            ? List(context, store, items.Select(i => JsonSerializer.SerializeToElement(i, Json)).Where(filter.Matches))
+            : Error(400, "400", "$filter takes field eq 'value' terms joined by or");
 
     private static IResult Links(HttpContext context, SaltoStore store, TimeProvider time, string groupId, List<SaltoLink> links)
     {
@@ -164,7 +184,7 @@ internal static class SaltoApi
                 return NotYet(store, group is null ? "404" : NotFoundYet);
             }
 
-            return List(context, store, links.Where(l => l.AccessGroupId == groupId && l.VisibleAt <= now).Select(l => new { id = l.ItemId }).ToList());
+            return Filtered(context, store, links.Where(l => l.AccessGroupId == groupId && l.VisibleAt <= now).Select(l => new { id = l.ItemId }).ToList());
         }
     }
 
@@ -320,7 +340,4 @@ internal static class SaltoApi
 
         return Results.NoContent();
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

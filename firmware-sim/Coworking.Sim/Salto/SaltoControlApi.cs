@@ -1,3 +1,5 @@
+using Coworking.Sim.Control;
+
 namespace Coworking.Sim.Salto;
 
 /// <summary>
@@ -18,26 +20,11 @@ internal static class SaltoControlApi
             lock (s.Sync)
             {
                 return Results.Json(
-                    new { s.Users, s.AccessGroups, s.GroupLocks, s.GroupUsers, s.Locks, s.Entries, s.Openings, s.Requests, s.RateLimited, s.NotYetProvisioned, s.Down },
+                    new { s.Users, s.AccessGroups, s.GroupLocks, s.GroupUsers, s.Locks, s.Entries, s.Openings, s.Requests, s.RateLimited, s.UnfilteredUserLists, s.NotYetProvisioned, s.Down },
                     SaltoApi.Json);
             }
         });
-        control.MapPut("/faults", (FaultsRequest request, SaltoStore s) =>
-        {
-            if (request.Status is { } status && status is < 500 or > 599)
-            {
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be a 5xx status"] });
-            }
-
-            lock (s.Sync)
-            {
-                s.Down = request.Down ?? s.Down;
-                s.FailNext = request.FailNext ?? s.FailNext;
-                s.FailStatus = request.Status ?? s.FailStatus;
-            }
-
-            return Results.NoContent();
-        });
+        control.MapPut("/faults", (VendorFaultsRequest request, SaltoStore s) => request.ApplyTo(s));
         control.MapPost("/locks/{id}/tap", (string id, TapRequest request, SaltoStore s, TimeProvider time) =>
         {
             if (string.IsNullOrEmpty(request.UserId))
@@ -66,8 +53,6 @@ internal static class SaltoControlApi
             }
         });
     }
-
-    internal sealed record FaultsRequest(bool? Down, int? FailNext, int? Status);
 
     internal sealed record TapRequest(string? UserId);
 }

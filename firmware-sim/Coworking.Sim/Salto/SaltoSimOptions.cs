@@ -25,11 +25,19 @@ internal sealed record SaltoSimOptions
     /// <summary>Requests a second the account takes (the API and the token endpoint together); more are answered 429 and counted.</summary>
     public int RequestsPerSecond { get; init; } = 10;
 
+    /// <summary>Users of each site's other tenants, there before any bridge (external_id <c>tenant:n</c>): what a full list of users reads too.</summary>
+    public int OtherUsers { get; init; }
+
     public IEnumerable<string> Validate()
     {
         if (RequestsPerSecond is < 1 or > 1000)
         {
             yield return "salto.requestsPerSecond must be 1-1000";
+        }
+
+        if (OtherUsers is < 0 or > 100_000)
+        {
+            yield return "salto.otherUsers must be 0-100000";
         }
 
         if (ClientId.Length < 4 || ClientSecret.Length < 4)

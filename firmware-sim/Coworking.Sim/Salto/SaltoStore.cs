@@ -34,15 +34,17 @@ internal sealed record SaltoLink(string AccessGroupId, string ItemId, [property:
 internal sealed record SaltoEntry(string Id, string SiteId, string LockId, string? UserId, DateTimeOffset Date, bool Success);
 
 /// <summary>What the simulated Salto KS tenant holds, one lock around it all.</summary>
-internal sealed class SaltoStore(SaltoSimOptions options)
+internal sealed class SaltoStore(SaltoSimOptions options) : Control.VendorStore(options.RequestsPerSecond)
 {
     public SaltoSimOptions Options { get; } = options;
 
-    public Lock Sync { get; } = new();
-
     public List<SaltoLock> Locks { get; } = [.. options.Sites.SelectMany(s => s.Locks.Select(l => new SaltoLock(l.Id, s.Id, l.Name)))];
 
-    public List<SaltoUser> Users { get; } = [];
+    public List<SaltoUser> Users { get; } =
+        [.. options.Sites.SelectMany(s => Enumerable.Range(1, options.OtherUsers).Select(n => new SaltoUser($"tenant-{s.Id}-{n}", s.Id, "Tenant", $"User {n}", $"tenant:{n}", DateTimeOffset.MinValue)))];
+
+    /// <summary>Lists of a site's users without a <c>$filter</c>: what a bridge pays for reading every user of the site.</summary>
+    public long UnfilteredUserLists { get; set; }
 
     public List<SaltoAccessGroup> AccessGroups { get; } = [];
 
@@ -56,21 +58,8 @@ internal sealed class SaltoStore(SaltoSimOptions options)
 
     public Dictionary<string, int> Openings { get; } = [];
 
-    /// <summary>The account's requests a second; the requests and the 429s counted.</summary>
-    public Control.RequestRate Rate { get; } = new(options.RequestsPerSecond);
-
-    public long Requests => Rate.Requests;
-
-    public long RateLimited => Rate.RateLimited;
-
     /// <summary>Answers 403 2203 / 404 2202 given while something was not yet provisioned.</summary>
     public long NotYetProvisioned { get; set; }
-
-    public bool Down { get; set; }
-
-    public int FailNext { get; set; }
-
-    public int FailStatus { get; set; } = 500;
 
     public DateTimeOffset VisibleFrom(DateTimeOffset now) => now.AddMilliseconds(Options.ProvisioningDelayMs);
 

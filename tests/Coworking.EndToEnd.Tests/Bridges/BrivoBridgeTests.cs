@@ -3,7 +3,6 @@ using System.Text.Json;
 using Coworking.EndToEnd.Tests.Sync;
 using Coworking.Testing;
 using Coworking.Testing.Sync;
-using Npgsql;
 
 namespace Coworking.EndToEnd.Tests.Bridges;
 
@@ -50,6 +49,24 @@ public sealed class BrivoBridgeTests
     }
 
     [Fact]
+    public async Task Suspended_member_loses_the_brivo_grant_within_two_seconds_without_the_bridge_listing_brivo_users_again()
+    {
+        // 3,000 users of the building's other tenants: a full list of users alone would be 30 pages, three seconds at 10 a second.
+        await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId], otherUsers: 3000);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: VendorDoors.QuietSettings("Brivo"));
+        await BrivoDoorAsync(site, brivo);
+        await ScheduleOfAsync(brivo, site.AdaId);
+
+        var (before, state) = await VendorDoors.SuspendAdaAsync(site, "brivo", "Brivo", brivo.StateAsync, s => UserOf(s, site.AdaId) is null);
+
+        // The nudged reconcile read Ada alone (her user and credential by filter, her groups) and removed her: no list of every user.
+        Assert.Equal(before.GetProperty("unfilteredUserLists").GetInt64(), state.GetProperty("unfilteredUserLists").GetInt64());
+        Assert.InRange(state.GetProperty("requests").GetInt64() - before.GetProperty("requests").GetInt64(), 1, 10);
+        Assert.Equal(3000, state.GetProperty("users").GetArrayLength());
+        Assert.Equal(0, state.GetProperty("rateLimited").GetInt64());
+    }
+
+    [Fact]
     public async Task Access_at_a_brivo_door_is_in_the_hub_access_log_once_and_remote_unlock_goes_through_brivo()
     {
         await using var brivo = await BrivoSim.StartAsync(SiteId, [AccessPointId]);
@@ -59,12 +76,12 @@ public sealed class BrivoBridgeTests
         var user = UserOf(await brivo.StateAsync(), site.AdaId)!.Value.GetProperty("id").GetInt64();
 
         var tap = await brivo.TapAsync(AccessPointId, user);
-        await Eventually.Async(async () => (await AccessEventsAsync(site)).Count > 0, "the Brivo access event in the hub's access log", () => site.Edge.Output);
+        await Eventually.Async(async () => (await VendorDoors.AccessEventsAsync(site)).Count > 0, "the Brivo access event in the hub's access log", () => site.Edge.Output);
         var unlock = await site.Api.PostAsync($"/api/v1/locations/{site.LocationId}/doors/{door}/unlock", new { seconds = 5 });
         await site.Edge.WaitForEmptyOutboxAsync();
 
         Assert.True(tap.GetProperty("allowed").GetBoolean());
-        Assert.Equal([(door, "granted", (Guid?)site.AdaId)], await AccessEventsAsync(site));
+        Assert.Equal([(door, "granted", (Guid?)site.AdaId)], await VendorDoors.AccessEventsAsync(site));
         Assert.True(unlock.GetProperty("unlocked").GetBoolean());
         Assert.Equal(2, (await brivo.StateAsync()).GetProperty("unlocks").GetProperty(AccessPointId.ToString(CultureInfo.InvariantCulture)).GetInt32());
     }
@@ -98,15 +115,7 @@ public sealed class BrivoBridgeTests
         await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: new Dictionary<string, string>(EdgeSettings) { ["Edge__Bridges__Brivo__RequestsPerSecond"] = "4" });
         var (area, _) = await BrivoDoorAsync(site, brivo);
         var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
-        var start = DateTimeOffset.UtcNow.AddHours(2);
-        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
-        var bookings = new List<Guid>();
-        for (var i = 0; i < 8; i++)
-        {
-            bookings.Add((await site.Api.BookAsync(site.AdaId, room, start.AddHours(i), start.AddHours(i).AddMinutes(30))).GetProperty("id").GetGuid());
-        }
-
-        foreach (var booking in bookings)
+        foreach (var booking in await VendorDoors.HourlyBookingsAsync(site, site.AdaId, room, 8))
         {
             await ScheduleOfAsync(brivo, booking);
         }
@@ -122,20 +131,12 @@ public sealed class BrivoBridgeTests
         ["Edge__Bridges__Brivo__EventPollSeconds"] = "1",
     };
 
-    /// <summary>A door in an area of its own, driven by Brivo's access point, and the location's Brivo account pointing at the sim.</summary>
-    private static async Task<(Guid AreaId, Guid DoorId)> BrivoDoorAsync(SyncSite site, BrivoSim brivo)
-    {
-        var (area, door) = await site.Api.CreateAreaWithDoorAsync(site.LocationId, "Brivo wing", "Brivo door");
-        await site.Api.PutAsync(
-            $"/api/v1/locations/{site.LocationId}/doors/{door}/controller",
-            new { controller = "brivo", brivoSiteId = SiteId.ToString(CultureInfo.InvariantCulture), brivoAccessPointId = AccessPointId.ToString(CultureInfo.InvariantCulture) });
-        await site.Api.PutAsync($"/api/v1/locations/{site.LocationId}/vendor-accounts/brivo", new { apiBase = brivo.ApiBase, secrets = brivo.Secrets });
-        await site.SyncedAsync();
-        await site.Edge.WaitForStatusAsync(
-            s => s.GetProperty("bridges").EnumerateArray().Any(b => b.GetProperty("vendor").GetString() == "brivo" && b.GetProperty("doors").GetInt32() == 1),
-            "the Brivo bridge drives the door");
-        return (area, door);
-    }
+    /// <summary>A door driven by Brivo's access point, and the location's Brivo account pointing at the sim.</summary>
+    private static Task<(Guid AreaId, Guid DoorId)> BrivoDoorAsync(SyncSite site, BrivoSim brivo) =>
+        VendorDoors.AddAsync(
+            site, "brivo", "Brivo",
+            new { controller = "brivo", brivoSiteId = SiteId.ToString(CultureInfo.InvariantCulture), brivoAccessPointId = AccessPointId.ToString(CultureInfo.InvariantCulture) },
+            new { apiBase = brivo.ApiBase, secrets = brivo.Secrets });
 
     private static JsonElement? UserOf(JsonElement state, Guid holder) =>
         state.GetProperty("users").EnumerateArray().Where(u => u.GetProperty("externalId").GetString() == $"coworking:{holder}").Select(u => (JsonElement?)u.Clone()).FirstOrDefault();
@@ -169,23 +170,7 @@ public sealed class BrivoBridgeTests
                 return found is not null;
             },
             $"a Brivo permission for holder {holder}",
-            brivo.Output.Length > 4000 ? () => brivo.Output[^4000..] : () => brivo.Output);
+            VendorDoors.Tail(() => brivo.Output));
         return found!.Value;
-    }
-
-    private static async Task<List<(Guid Door, string Reason, Guid? Member)>> AccessEventsAsync(SyncSite site)
-    {
-        await using var conn = new NpgsqlConnection(site.Api.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT door_id, reason, member_id FROM access_events WHERE edge_id = @id ORDER BY occurred_at", conn);
-        cmd.Parameters.AddWithValue("id", site.Edge.EdgeId);
-        var events = new List<(Guid, string, Guid?)>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            events.Add((reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetGuid(2)));
-        }
-
-        return events;
     }
 }

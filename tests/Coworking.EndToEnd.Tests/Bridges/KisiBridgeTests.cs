@@ -2,7 +2,6 @@ using System.Text.Json;
 using Coworking.EndToEnd.Tests.Sync;
 using Coworking.Testing;
 using Coworking.Testing.Sync;
-using Npgsql;
 
 namespace Coworking.EndToEnd.Tests.Bridges;
 
@@ -63,22 +62,15 @@ public sealed class KisiBridgeTests
     public async Task Suspended_member_loses_the_kisi_grant_within_two_seconds_without_the_bridge_listing_kisi_again()
     {
         await using var kisi = await KisiSim.StartAsync(LockId);
-        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: new Dictionary<string, string> { ["Edge__Bridges__Kisi__ReconcileSeconds"] = "300" });
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: VendorDoors.QuietSettings("Kisi"));
         await KisiDoorAsync(site, kisi);
         await AssignmentOfAsync(kisi, site.AdaId);
-        await site.Edge.WaitForStatusAsync(s => s.GetProperty("bridges")[0].GetProperty("state").GetString() == "in_step", "the Kisi bridge in step");
-        var before = (await kisi.StateAsync()).GetProperty("requests").GetInt64();
 
-        await site.Api.SuspendAsync(site.AdaId);
-        await Eventually.Async(
-            async () => await UserOfAsync(kisi, site.AdaId) is null && (await kisi.StateAsync()).GetProperty("role_assignments").GetArrayLength() == 0,
-            "Ada's Kisi grant gone within the 2 s the bridges promise",
-            () => site.Edge.Output,
-            TimeSpan.FromSeconds(2));
+        var (before, state) = await VendorDoors.SuspendAdaAsync(
+            site, "kisi", "Kisi", kisi.StateAsync, s => s.GetProperty("users").GetArrayLength() == 0 && s.GetProperty("role_assignments").GetArrayLength() == 0);
 
         // The nudged reconcile worked from what Kisi was last seen to hold: the assignment's and the user's deletes, no list.
-        var state = await kisi.StateAsync();
-        Assert.Equal(2, state.GetProperty("requests").GetInt64() - before);
+        Assert.Equal(2, state.GetProperty("requests").GetInt64() - before.GetProperty("requests").GetInt64());
         Assert.Equal(0, state.GetProperty("rate_limited").GetInt64());
     }
 
@@ -93,12 +85,12 @@ public sealed class KisiBridgeTests
         var user = (await UserOfAsync(kisi, site.AdaId))!.Value.GetProperty("id").GetInt64();
 
         var tap = await kisi.TapAsync(LockId, user, duplicate: true);
-        await Eventually.Async(async () => (await AccessEventsAsync(site)).Count > 0, "the Kisi tap in the hub's access log", () => site.Edge.Output);
+        await Eventually.Async(async () => (await VendorDoors.AccessEventsAsync(site)).Count > 0, "the Kisi tap in the hub's access log", () => site.Edge.Output);
         await site.Edge.WaitForEmptyOutboxAsync();
         var unlock = await site.Api.PostAsync($"/api/v1/locations/{site.LocationId}/doors/{door}/unlock", new { seconds = 5 });
 
         Assert.Equal((true, 2), (tap.GetProperty("success").GetBoolean(), tap.GetProperty("delivered").GetInt32()));
-        Assert.Equal([(door, "granted", (Guid?)site.AdaId)], await AccessEventsAsync(site));
+        Assert.Equal([(door, "granted", (Guid?)site.AdaId)], await VendorDoors.AccessEventsAsync(site));
         Assert.True(unlock.GetProperty("unlocked").GetBoolean());
         var state = await kisi.StateAsync();
         Assert.Equal(2, state.GetProperty("unlocks").GetProperty(LockId.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetInt32());
@@ -115,13 +107,7 @@ public sealed class KisiBridgeTests
         await AssignmentOfAsync(kisi, site.AdaId);
 
         await kisi.SetDownAsync(true);
-        var start = DateTimeOffset.UtcNow.AddHours(2);
-        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
-        var bookings = new List<Guid>();
-        for (var i = 0; i < 3; i++)
-        {
-            bookings.Add((await site.Api.BookAsync(site.AdaId, room, start.AddHours(i), start.AddHours(i).AddMinutes(30))).GetProperty("id").GetGuid());
-        }
+        var bookings = await VendorDoors.HourlyBookingsAsync(site, site.AdaId, room, 3);
 
         await site.SyncedAsync();
         var away = await site.Edge.WaitForStatusAsync(
@@ -204,17 +190,11 @@ public sealed class KisiBridgeTests
     private static readonly Dictionary<string, string> EdgeSettings = new() { ["Edge__Bridges__Kisi__ReconcileSeconds"] = "2" };
 
     /// <summary>A door in an area of its own, driven by Kisi's lock, and the location's Kisi account pointing at the sim.</summary>
-    private static async Task<(Guid AreaId, Guid DoorId)> KisiDoorAsync(SyncSite site, KisiSim kisi)
-    {
-        var (area, door) = await site.Api.CreateAreaWithDoorAsync(site.LocationId, "Kisi wing", "Kisi door");
-        await site.Api.PutAsync($"/api/v1/locations/{site.LocationId}/doors/{door}/controller", new { controller = "kisi", kisiLockId = LockId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        await site.Api.PutAsync(
-            $"/api/v1/locations/{site.LocationId}/vendor-accounts/kisi",
+    private static Task<(Guid AreaId, Guid DoorId)> KisiDoorAsync(SyncSite site, KisiSim kisi) =>
+        VendorDoors.AddAsync(
+            site, "kisi", "Kisi",
+            new { controller = "kisi", kisiLockId = LockId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             new { apiBase = kisi.ApiBase, secrets = new Dictionary<string, string> { ["api_key"] = kisi.ApiKey, ["webhook_secret"] = kisi.WebhookSecret } });
-        await site.SyncedAsync();
-        await site.Edge.WaitForStatusAsync(s => s.GetProperty("bridges")[0].GetProperty("doors").GetInt32() == 1, "the Kisi bridge drives the door");
-        return (area, door);
-    }
 
     private static async Task<JsonElement?> UserOfAsync(KisiSim kisi, Guid holder)
     {
@@ -245,23 +225,7 @@ public sealed class KisiBridgeTests
                 return found is not null;
             },
             $"a Kisi assignment for holder {holder}",
-            kisi.Output.Length > 4000 ? () => kisi.Output[^4000..] : () => kisi.Output);
+            VendorDoors.Tail(() => kisi.Output));
         return found!.Value;
-    }
-
-    private static async Task<List<(Guid Door, string Reason, Guid? Member)>> AccessEventsAsync(SyncSite site)
-    {
-        await using var conn = new NpgsqlConnection(site.Api.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT door_id, reason, member_id FROM access_events WHERE edge_id = @id ORDER BY occurred_at", conn);
-        cmd.Parameters.AddWithValue("id", site.Edge.EdgeId);
-        var events = new List<(Guid, string, Guid?)>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            events.Add((reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetGuid(2)));
-        }
-
-        return events;
     }
 }

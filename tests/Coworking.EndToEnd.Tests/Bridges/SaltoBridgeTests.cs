@@ -2,7 +2,6 @@ using System.Text.Json;
 using Coworking.EndToEnd.Tests.Sync;
 using Coworking.Testing;
 using Coworking.Testing.Sync;
-using Npgsql;
 
 namespace Coworking.EndToEnd.Tests.Bridges;
 
@@ -42,6 +41,24 @@ public sealed class SaltoBridgeTests
     }
 
     [Fact]
+    public async Task Suspended_member_loses_the_salto_grant_within_two_seconds_without_the_bridge_listing_salto_users_again()
+    {
+        // 3,000 users of the site's other tenants: a full list of site users alone would be 30 pages, three seconds at 10 a second.
+        await using var salto = await SaltoSim.StartAsync(SiteId, LockId, otherUsers: 3000);
+        await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: VendorDoors.QuietSettings("Salto"));
+        await SaltoDoorAsync(site, salto);
+        await AccessGroupOfAsync(salto, site.AdaId);
+
+        var (before, state) = await VendorDoors.SuspendAdaAsync(site, "salto_ks", "Salto KS", salto.StateAsync, s => UserOf(s, site.AdaId) is null);
+
+        // The nudged reconcile read Ada alone (her site user and memberships by $filter) and removed her: no list of every user.
+        Assert.Equal(before.GetProperty("unfiltered_user_lists").GetInt64(), state.GetProperty("unfiltered_user_lists").GetInt64());
+        Assert.InRange(state.GetProperty("requests").GetInt64() - before.GetProperty("requests").GetInt64(), 1, 8);
+        Assert.Equal(3000, state.GetProperty("users").GetArrayLength());
+        Assert.Equal(0, state.GetProperty("rate_limited").GetInt64());
+    }
+
+    [Fact]
     public async Task Entry_at_a_salto_door_is_in_the_hub_access_log_and_remote_unlock_opens_it_with_a_one_time_code()
     {
         await using var salto = await SaltoSim.StartAsync(SiteId, LockId);
@@ -52,10 +69,10 @@ public sealed class SaltoBridgeTests
             async () => (await salto.TapAsync(LockId, UserOf(await salto.StateAsync(), site.AdaId)!.Value.GetProperty("id").GetString()!)).GetProperty("success").GetBoolean(),
             "Ada's key opens the Salto KS lock once provisioned");
 
-        await Eventually.Async(async () => (await AccessEventsAsync(site)).Any(e => e.Reason == "granted"), "the Salto KS entry in the hub's access log", () => site.Edge.Output);
+        await Eventually.Async(async () => (await VendorDoors.AccessEventsAsync(site)).Any(e => e.Reason == "granted"), "the Salto KS entry in the hub's access log", () => site.Edge.Output);
         var unlock = await site.Api.PostAsync($"/api/v1/locations/{site.LocationId}/doors/{door}/unlock", new { seconds = 5 });
 
-        Assert.Contains((door, "granted", (Guid?)site.AdaId), await AccessEventsAsync(site));
+        Assert.Contains((door, "granted", (Guid?)site.AdaId), await VendorDoors.AccessEventsAsync(site));
         Assert.True(unlock.GetProperty("unlocked").GetBoolean());
         Assert.Equal(1, (await salto.StateAsync()).GetProperty("openings").GetProperty(LockId).GetInt32());
     }
@@ -67,15 +84,7 @@ public sealed class SaltoBridgeTests
         await using var site = await SyncSite.StartAsync(reader: false, edgeSettings: new Dictionary<string, string>(EdgeSettings) { ["Edge__Bridges__Salto__RequestsPerSecond"] = "4" });
         var (area, _) = await SaltoDoorAsync(site, salto);
         var room = await site.Api.CreateRoomAsync(site.LocationId, area, "Boardroom");
-        var start = DateTimeOffset.UtcNow.AddHours(2);
-        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
-        var bookings = new List<Guid>();
-        for (var i = 0; i < 8; i++)
-        {
-            bookings.Add((await site.Api.BookAsync(site.AdaId, room, start.AddHours(i), start.AddHours(i).AddMinutes(30))).GetProperty("id").GetGuid());
-        }
-
-        foreach (var booking in bookings)
+        foreach (var booking in await VendorDoors.HourlyBookingsAsync(site, site.AdaId, room, 8))
         {
             await AccessGroupOfAsync(salto, booking);
         }
@@ -91,17 +100,9 @@ public sealed class SaltoBridgeTests
         ["Edge__Bridges__Salto__EventPollSeconds"] = "1",
     };
 
-    private static async Task<(Guid AreaId, Guid DoorId)> SaltoDoorAsync(SyncSite site, SaltoSim salto)
-    {
-        var (area, door) = await site.Api.CreateAreaWithDoorAsync(site.LocationId, "Salto wing", "Salto door");
-        await site.Api.PutAsync($"/api/v1/locations/{site.LocationId}/doors/{door}/controller", new { controller = "salto_ks", saltoSiteId = SiteId, saltoLockId = LockId });
-        await site.Api.PutAsync($"/api/v1/locations/{site.LocationId}/vendor-accounts/salto_ks", new { apiBase = salto.ApiBase, secrets = salto.Secrets });
-        await site.SyncedAsync();
-        await site.Edge.WaitForStatusAsync(
-            s => s.GetProperty("bridges").EnumerateArray().Any(b => b.GetProperty("vendor").GetString() == "salto_ks" && b.GetProperty("doors").GetInt32() == 1),
-            "the Salto KS bridge drives the door");
-        return (area, door);
-    }
+    /// <summary>A door driven by a Salto KS lock, and the location's Salto KS account pointing at the sim.</summary>
+    private static Task<(Guid AreaId, Guid DoorId)> SaltoDoorAsync(SyncSite site, SaltoSim salto) =>
+        VendorDoors.AddAsync(site, "salto_ks", "Salto KS", new { controller = "salto_ks", saltoSiteId = SiteId, saltoLockId = LockId }, new { apiBase = salto.ApiBase, secrets = salto.Secrets });
 
     private static JsonElement? UserOf(JsonElement state, Guid holder) =>
         state.GetProperty("users").EnumerateArray().Where(u => u.GetProperty("external_id").GetString() == $"coworking:{holder}").Select(u => (JsonElement?)u.Clone()).FirstOrDefault();
@@ -128,23 +129,7 @@ public sealed class SaltoBridgeTests
                 return found is not null;
             },
             $"a Salto KS access group for holder {holder}",
-            salto.Output.Length > 4000 ? () => salto.Output[^4000..] : () => salto.Output);
+            VendorDoors.Tail(() => salto.Output));
         return found!.Value;
-    }
-
-    private static async Task<List<(Guid Door, string Reason, Guid? Member)>> AccessEventsAsync(SyncSite site)
-    {
-        await using var conn = new NpgsqlConnection(site.Api.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT door_id, reason, member_id FROM access_events WHERE edge_id = @id ORDER BY occurred_at", conn);
-        cmd.Parameters.AddWithValue("id", site.Edge.EdgeId);
-        var events = new List<(Guid, string, Guid?)>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            events.Add((reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetGuid(2)));
-        }
-
-        return events;
     }
 }

@@ -62,6 +62,29 @@ public sealed class BrivoApiTests
         Assert.Equal(["Ada", "Alan"], (await filtered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").EnumerateArray().Select(u => u.GetProperty("firstName").GetString()));
     }
 
+    [Fact]
+    public async Task A_users_groups_are_listed_and_only_lists_of_every_user_are_counted()
+    {
+        await using var sim = await Host.StartAsync();
+        var token = (await sim.TokenBodyAsync()).GetProperty("access_token").GetString()!;
+        using var user = await sim.ApiAsync(HttpMethod.Post, "users", token, new { firstName = "Ada", lastName = "Test", externalId = "ada" });
+        using var staff = await sim.ApiAsync(HttpMethod.Post, "groups", token, new { name = "Staff" });
+        using var night = await sim.ApiAsync(HttpMethod.Post, "groups", token, new { name = "Night" });
+        var userId = (await user.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var staffId = (await staff.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        using var added = await sim.ApiAsync(HttpMethod.Put, $"groups/{staffId}/users/{userId}", token, null);
+
+        using var groups = await sim.ApiAsync(HttpMethod.Get, $"users/{userId}/groups", token, null);
+        using var all = await sim.ApiAsync(HttpMethod.Get, "users", token, null);
+        using var filtered = await sim.ApiAsync(HttpMethod.Get, "users?filter=" + Uri.EscapeDataString("externalId__eq:ada"), token, null);
+        var state = await sim.Http.GetFromJsonAsync<JsonElement>("/brivo/control/state");
+
+        Assert.True(added.IsSuccessStatusCode);
+        Assert.Equal(["Staff"], (await groups.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").EnumerateArray().Select(g => g.GetProperty("name").GetString()));
+        Assert.Equal((true, true), (all.IsSuccessStatusCode, filtered.IsSuccessStatusCode));
+        Assert.Equal(1, state.GetProperty("unfilteredUserLists").GetInt64());
+    }
+
     private sealed class Host : IAsyncDisposable
     {
         private readonly WebApplication _app;

@@ -40,6 +40,38 @@ public sealed class SaltoApiTests
         Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.NoContent), (without.StatusCode, with.StatusCode));
     }
 
+    [Fact]
+    public async Task Users_and_an_access_groups_users_take_an_odata_filter_that_the_next_page_keeps()
+    {
+        await using var sim = await Host.StartAsync(provisioningDelayMs: 0);
+        var ids = new Dictionary<string, string>();
+        foreach (var name in new[] { "ada", "o'brien", "alan", "grace" })
+        {
+            using var created = await sim.ApiAsync(HttpMethod.Post, "users", new { first_name = name, last_name = "Test", external_id = "coworking:" + name });
+            ids[name] = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+
+        using var group = await sim.ApiAsync(HttpMethod.Post, "access_groups", new { name = "Staff" });
+        var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        foreach (var name in new[] { "ada", "alan" })
+        {
+            using var added = await sim.ApiAsync(HttpMethod.Put, $"access_groups/{groupId}/users/{ids[name]}", null);
+        }
+
+        var filter = "external_id eq 'coworking:ada' or external_id eq 'coworking:o''brien' or external_id eq 'coworking:grace'";
+        using var first = await sim.ApiAsync(HttpMethod.Get, "users?$top=2&$filter=" + Uri.EscapeDataString(filter), null);
+        var page = await first.Content.ReadFromJsonAsync<JsonElement>();
+        using var second = await sim.Http.SendAsync(sim.Authorized(HttpMethod.Get, page.GetProperty("next_page_link").GetString()!));
+        using var members = await sim.ApiAsync(HttpMethod.Get, $"access_groups/{groupId}/users?$filter=" + Uri.EscapeDataString($"id eq '{ids["alan"]}' or id eq '{ids["grace"]}'"), null);
+        using var bad = await sim.ApiAsync(HttpMethod.Get, "users?$filter=" + Uri.EscapeDataString("external_id ne 'x'"), null);
+
+        string[] Names(JsonElement list) => [.. list.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("first_name").GetString()!)];
+        Assert.Equal(["ada", "o'brien"], Names(page));
+        Assert.Equal(["grace"], Names(await second.Content.ReadFromJsonAsync<JsonElement>()));
+        Assert.Equal([ids["alan"]], (await members.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray().Select(m => m.GetProperty("id").GetString()!));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
     private sealed class Host : IAsyncDisposable
     {
         public const string OtpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -73,9 +105,16 @@ public sealed class SaltoApiTests
 
         public async Task<HttpResponseMessage> ApiAsync(HttpMethod method, string path, object? body)
         {
-            using var request = new HttpRequestMessage(method, "/salto/v1.2/sites/site-a/" + path) { Content = body is null ? null : JsonContent.Create(body) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var request = Authorized(method, "/salto/v1.2/sites/site-a/" + path);
+            request.Content = body is null ? null : JsonContent.Create(body);
             return await Http.SendAsync(request);
+        }
+
+        public HttpRequestMessage Authorized(HttpMethod method, string url)
+        {
+            var request = new HttpRequestMessage(method, url);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            return request;
         }
 
         public async ValueTask DisposeAsync()

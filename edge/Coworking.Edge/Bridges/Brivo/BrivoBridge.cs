@@ -12,7 +12,9 @@ namespace Coworking.Edge.Bridges.Brivo;
 /// memberships and groups no longer wanted first (a revocation never waits behind new grants), then schedules, groups and
 /// permissions, users with their credentials, memberships, and last the users and schedules left with nothing. Brivo's
 /// access events are read from <c>/events/access</c> every <see cref="BrivoOptions.EventPollSeconds"/> into the outbox,
-/// once per event uuid.
+/// once per event uuid. A full reconcile (on the timer, after a failure) lists everything of the bridge's at Brivo; a nudged
+/// one starts from what the last left (<see cref="BrivoHoldings"/>) and reads again only the holders whose access changed,
+/// with Brivo's <c>filter=externalId__eq:…</c>, so a suspension does not wait behind listing every user of the account.
 /// </summary>
 public sealed class BrivoBridge : VendorBridgeLoop<long>
 {
@@ -20,6 +22,9 @@ public sealed class BrivoBridge : VendorBridgeLoop<long>
 
     private readonly BrivoOptions _options;
     private readonly BrivoTokens _tokens;
+
+    // What Brivo held after the last reconcile, kept up to date by every write since; null: list it all again.
+    private BrivoHoldings? _holdings;
 
     public BrivoBridge(BridgeDependencies dependencies, BrivoOptions options, BrivoTokens tokens, [FromKeyedServices(VendorName)] VendorRateGate gate, ILogger<BrivoBridge> log)
         : base(VendorName, "Brivo", "brivo-events.log", dependencies, options, gate, log)
@@ -57,65 +62,51 @@ public sealed class BrivoBridge : VendorBridgeLoop<long>
     {
         var client = Client()!;
         var doors = BrivoDesiredState.BrivoDoors(Cache.Index);
-        var users = (await client.UsersAsync(cancellationToken)).Where(u => u.ExternalId?.StartsWith(BrivoDesiredState.UserPrefix, StringComparison.Ordinal) == true).ToList();
-        var credentials = (await client.CredentialsAsync(cancellationToken)).Where(c => c.ReferenceId.StartsWith(BrivoDesiredState.UserPrefix, StringComparison.Ordinal)).ToList();
-        var schedules = (await client.SchedulesAsync(cancellationToken)).Where(s => s.Name.StartsWith(BrivoDesiredState.SchedulePrefix, StringComparison.Ordinal)).ToList();
-        var groups = new List<(BrivoGroup Group, string Set, string Window, List<BrivoUser> Members, List<BrivoPermission> Permissions)>();
-        foreach (var group in await client.GroupsAsync(cancellationToken))
-        {
-            if (BrivoDesiredState.ParseGroup(group.Name) is { } key)
-            {
-                groups.Add((group, key.AccessPointSet, key.WindowKey, await client.GroupUsersAsync(group.Id, cancellationToken), await client.GroupPermissionsAsync(group.Id, cancellationToken)));
-            }
-        }
+        var previous = full ? null : _holdings;
+        _holdings = null;
+        var holdings = previous ?? await BrivoHoldings.ReadAsync(client, cancellationToken);
 
         // The cache is read after Brivo, so the plan follows the newest state the edge holds.
         var desired = VendorGrants.Compute(Cache.Index, doors, Time.GetUtcNow(), TimeSpan.FromDays(Math.Max(1, _options.HorizonDays)));
-        var wantedGroups = desired.Select(d => (d.LockSet, Window: BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil))).ToHashSet();
-        var wantedWindows = desired.GroupBy(d => BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil)).ToDictionary(g => g.Key, g => g.First());
         var wantedMembers = desired.Select(d => (d.HolderId, d.LockSet, Window: BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil))).ToHashSet();
-        var wantedHolders = desired.Select(d => d.HolderId).ToHashSet(StringComparer.Ordinal);
-
-        var userByHolder = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var user in users)
+        if (previous is not null)
         {
-            userByHolder.TryAdd(user.ExternalId![BrivoDesiredState.UserPrefix.Length..], user.Id);
+            await holdings.RereadAsync(client, Affected(holdings, wantedMembers), cancellationToken);
         }
 
+        var wantedGroups = wantedMembers.Select(m => (m.LockSet, m.Window)).ToHashSet();
+        var wantedWindows = desired.GroupBy(d => BrivoDesiredState.WindowKey(d.ValidFrom, d.ValidUntil)).ToDictionary(g => g.Key, g => g.First());
+        var wantedHolders = desired.Select(d => d.HolderId).ToHashSet(StringComparer.Ordinal);
+        var userByHolder = holdings.UserByHolder;
         var holderByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key);
         RememberUsers(userByHolder);
-        var obsoleteMembers = groups.Where(g => wantedGroups.Contains((g.Set, g.Window)))
-            .SelectMany(g => g.Members.Where(m => !holderByUser.TryGetValue(m.Id, out var holder) || !wantedMembers.Contains((holder, g.Set, g.Window))).Select(m => (g.Group.Id, m.Id)))
+
+        var groupByKey = holdings.Groups.Where(g => wantedGroups.Contains((g.Set, g.Window))).GroupBy(g => (g.Set, g.Window)).ToDictionary(g => g.Key, g => g.First());
+        var obsoleteMembers = groupByKey.Values
+            .SelectMany(g => g.Members.Where(m => !holderByUser.TryGetValue(m, out var holder) || !wantedMembers.Contains((holder, g.Set, g.Window))).Select(m => (Group: g, User: m)))
             .ToList();
-
-        var scheduleByWindow = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var schedule in schedules)
-        {
-            scheduleByWindow.TryAdd(schedule.Name[BrivoDesiredState.SchedulePrefix.Length..], schedule.Id);
-        }
-
-        var newSchedules = wantedWindows.Keys.Where(w => !scheduleByWindow.ContainsKey(w)).Order(StringComparer.Ordinal).ToList();
-        var groupByKey = groups.Where(g => wantedGroups.Contains((g.Set, g.Window))).GroupBy(g => (g.Set, g.Window)).ToDictionary(g => g.Key, g => g.First());
-        var obsoleteGroups = groups.Where(g => !groupByKey.TryGetValue((g.Set, g.Window), out var kept) || kept.Group.Id != g.Group.Id).Select(g => g.Group.Id).ToList();
+        var obsoleteGroups = holdings.Groups.Where(g => !groupByKey.TryGetValue((g.Set, g.Window), out var kept) || kept != g).ToList();
+        var newSchedules = wantedWindows.Keys.Where(w => !holdings.ScheduleByWindow.ContainsKey(w)).Order(StringComparer.Ordinal).ToList();
         var newGroups = wantedGroups.Where(k => !groupByKey.ContainsKey(k)).OrderBy(k => k.LockSet, StringComparer.Ordinal).ThenBy(k => k.Window, StringComparer.Ordinal).ToList();
         var newUsers = wantedHolders.Where(h => !userByHolder.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
-        var members = groupByKey.ToDictionary(g => g.Key, g => g.Value.Members.Select(m => m.Id).ToHashSet());
-        var missingMembers = wantedMembers.Where(m => !(userByHolder.TryGetValue(m.HolderId, out var user) && members.TryGetValue((m.LockSet, m.Window), out var ids) && ids.Contains(user)))
+        var missingMembers = wantedMembers.Where(m => !(userByHolder.TryGetValue(m.HolderId, out var user) && groupByKey.TryGetValue((m.LockSet, m.Window), out var g) && g.Members.Contains(user)))
             .OrderBy(m => m.HolderId, StringComparer.Ordinal).ToList();
-        var goneUsers = userByHolder.Where(p => !wantedHolders.Contains(p.Key)).Select(p => p.Value).ToList();
-        var goneSchedules = scheduleByWindow.Where(s => !wantedWindows.ContainsKey(s.Key)).Select(s => s.Value).ToList();
+        var goneUsers = userByHolder.Where(p => !wantedHolders.Contains(p.Key)).ToList();
+        var goneSchedules = holdings.ScheduleByWindow.Where(s => !wantedWindows.ContainsKey(s.Key)).ToList();
         var pending = obsoleteMembers.Count + obsoleteGroups.Count + newSchedules.Count + newGroups.Count + newUsers.Count + missingMembers.Count + goneUsers.Count + goneSchedules.Count;
         SetQueue(pending);
 
-        foreach (var (groupId, userId) in obsoleteMembers)
+        foreach (var (group, userId) in obsoleteMembers)
         {
-            await client.RemoveMemberAsync(groupId, userId, cancellationToken);
+            await client.RemoveMemberAsync(group.Group.Id, userId, cancellationToken);
+            group.Members.Remove(userId);
             SetQueue(--pending);
         }
 
-        foreach (var groupId in obsoleteGroups)
+        foreach (var group in obsoleteGroups)
         {
-            await client.DeleteGroupAsync(groupId, cancellationToken);
+            await client.DeleteGroupAsync(group.Group.Id, cancellationToken);
+            holdings.Groups.Remove(group);
             SetQueue(--pending);
         }
 
@@ -123,35 +114,36 @@ public sealed class BrivoBridge : VendorBridgeLoop<long>
         {
             var grant = wantedWindows[window];
             var (blocks, exceptions) = BrivoDesiredState.Schedule(grant.ValidFrom, grant.ValidUntil);
-            scheduleByWindow[window] = (await client.CreateScheduleAsync(BrivoDesiredState.SchedulePrefix + window, blocks, exceptions, cancellationToken)).Id;
+            holdings.ScheduleByWindow[window] = (await client.CreateScheduleAsync(BrivoDesiredState.SchedulePrefix + window, blocks, exceptions, cancellationToken)).Id;
             SetQueue(--pending);
         }
 
-        var groupIds = groupByKey.ToDictionary(g => g.Key, g => g.Value.Group.Id);
-        var permissions = groupByKey.ToDictionary(g => g.Key, g => g.Value.Permissions);
         foreach (var key in newGroups)
         {
-            groupIds[key] = (await client.CreateGroupAsync(BrivoDesiredState.GroupName(key.LockSet, key.Window), cancellationToken)).Id;
-            permissions[key] = [];
+            var group = await client.CreateGroupAsync(BrivoDesiredState.GroupName(key.LockSet, key.Window), cancellationToken);
+            groupByKey[key] = new BrivoHeldGroup(group, key.LockSet, key.Window, [], []);
+            holdings.Groups.Add(groupByKey[key]);
             SetQueue(--pending);
         }
 
-        foreach (var (key, groupId) in groupIds)
+        foreach (var group in groupByKey.Values)
         {
-            var accessPoints = key.Set.Split(',').Select(long.Parse).ToHashSet();
-            var scheduleId = scheduleByWindow[key.Window];
-            foreach (var extra in permissions[key].Where(p => !accessPoints.Contains(p.AccessPointId)))
+            var accessPoints = group.Set.Split(',').Select(long.Parse).ToHashSet();
+            var scheduleId = holdings.ScheduleByWindow[group.Window];
+            foreach (var extra in group.Permissions.Where(p => !accessPoints.Contains(p.AccessPointId)).ToList())
             {
-                await client.ForbidAsync(groupId, extra.AccessPointId, cancellationToken);
+                await client.ForbidAsync(group.Group.Id, extra.AccessPointId, cancellationToken);
+                group.Permissions.Remove(extra);
             }
 
-            foreach (var accessPoint in accessPoints.Where(a => !permissions[key].Any(p => p.AccessPointId == a && p.ScheduleId == scheduleId)))
+            foreach (var accessPoint in accessPoints.Where(a => !group.Permissions.Any(p => p.AccessPointId == a && p.ScheduleId == scheduleId)).ToList())
             {
-                await client.PermitAsync(groupId, accessPoint, scheduleId, cancellationToken);
+                await client.PermitAsync(group.Group.Id, accessPoint, scheduleId, cancellationToken);
+                group.Permissions.RemoveAll(p => p.AccessPointId == accessPoint);
+                group.Permissions.Add(new BrivoPermission(group.Group.Id, accessPoint, scheduleId));
             }
         }
 
-        var credentialByHolder = credentials.GroupBy(c => c.ReferenceId[BrivoDesiredState.UserPrefix.Length..], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         foreach (var holder in newUsers)
         {
             userByHolder[holder] = (await client.CreateUserAsync(BrivoDesiredState.UserPrefix + holder, holder, cancellationToken)).Id;
@@ -160,7 +152,7 @@ public sealed class BrivoBridge : VendorBridgeLoop<long>
 
         foreach (var holder in wantedHolders.Order(StringComparer.Ordinal))
         {
-            if (!credentialByHolder.TryGetValue(holder, out var credential))
+            if (!holdings.CredentialByHolder.TryGetValue(holder, out var credential))
             {
                 credential = await client.CreateCredentialAsync(BrivoDesiredState.UserPrefix + holder, cancellationToken);
             }
@@ -168,35 +160,58 @@ public sealed class BrivoBridge : VendorBridgeLoop<long>
             if (credential.UserId != userByHolder[holder])
             {
                 await client.AssignCredentialAsync(userByHolder[holder], credential.Id, cancellationToken);
+                credential = credential with { UserId = userByHolder[holder] };
             }
+
+            holdings.CredentialByHolder[holder] = credential;
         }
 
         foreach (var member in missingMembers)
         {
-            await client.AddMemberAsync(groupIds[(member.LockSet, member.Window)], userByHolder[member.HolderId], cancellationToken);
+            var group = groupByKey[(member.LockSet, member.Window)];
+            await client.AddMemberAsync(group.Group.Id, userByHolder[member.HolderId], cancellationToken);
+            group.Members.Add(userByHolder[member.HolderId]);
             SetQueue(--pending);
         }
 
-        foreach (var userId in goneUsers)
+        foreach (var (holder, userId) in goneUsers)
         {
             await client.DeleteUserAsync(userId, cancellationToken);
-            if (holderByUser.TryGetValue(userId, out var holder) && credentialByHolder.TryGetValue(holder, out var credential))
+            if (holdings.CredentialByHolder.Remove(holder, out var credential))
             {
                 await client.DeleteCredentialAsync(credential.Id, cancellationToken);
             }
 
+            userByHolder.Remove(holder);
+            holdings.Groups.ForEach(g => g.Members.Remove(userId));
             SetQueue(--pending);
         }
 
-        foreach (var scheduleId in goneSchedules)
+        foreach (var (window, scheduleId) in goneSchedules)
         {
             await client.DeleteScheduleAsync(scheduleId, cancellationToken);
+            holdings.ScheduleByWindow.Remove(window);
             SetQueue(--pending);
         }
 
         RememberUsers(userByHolder);
+        _holdings = holdings;
         Log.LogInformation("Brivo: {Desired} grants wanted, {Removed} memberships removed, {Added} added, {Users} users made, {Gone} users removed",
             desired.Count, obsoleteMembers.Count, missingMembers.Count, newUsers.Count, goneUsers.Count);
+    }
+
+    /// <summary>
+    /// The holders whose access at Brivo should change, by what the last reconcile left: a membership to add or remove, a
+    /// user or credential to make, a user to remove. Only these a nudged reconcile reads from Brivo again.
+    /// </summary>
+    private static List<string> Affected(BrivoHoldings holdings, HashSet<(string HolderId, string LockSet, string Window)> wantedMembers)
+    {
+        var held = holdings.MembershipsByHolder();
+        var wanted = wantedMembers.GroupBy(m => m.HolderId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(m => (m.LockSet, m.Window)).ToHashSet(), StringComparer.Ordinal);
+        return held.Keys.Union(wanted.Keys, StringComparer.Ordinal)
+            .Where(h => !held.TryGetValue(h, out var has) || !wanted.TryGetValue(h, out var wants) || !has.SetEquals(wants)
+                || !holdings.CredentialByHolder.TryGetValue(h, out var credential) || credential.UserId != holdings.UserByHolder[h])
+            .Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Each access event at one of the location's Brivo doors becomes an access decision in the outbox, once per uuid.</summary>

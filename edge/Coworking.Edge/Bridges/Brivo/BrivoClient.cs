@@ -24,7 +24,10 @@ public sealed class BrivoClient
         (_http, _apiBase, _tokenUrl, _account, _tokens) = (http, apiBase, tokenUrl, account, tokens);
     }
 
-    internal Task<List<BrivoUser>> UsersAsync(CancellationToken cancellationToken) => ListAsync<BrivoUser>("users", cancellationToken);
+    /// <param name="filter">Brivo's <c>field__eq:a,b</c>; null: every user of the account.</param>
+    internal Task<List<BrivoUser>> UsersAsync(string? filter, CancellationToken cancellationToken) => ListAsync<BrivoUser>("users", cancellationToken, filter);
+
+    internal Task<List<BrivoGroup>> UserGroupsAsync(long userId, CancellationToken cancellationToken) => ListAsync<BrivoGroup>($"users/{userId}/groups", cancellationToken);
 
     internal Task<List<BrivoGroup>> GroupsAsync(CancellationToken cancellationToken) => ListAsync<BrivoGroup>("groups", cancellationToken);
 
@@ -35,7 +38,7 @@ public sealed class BrivoClient
 
     internal Task<List<BrivoSchedule>> SchedulesAsync(CancellationToken cancellationToken) => ListAsync<BrivoSchedule>("schedules", cancellationToken);
 
-    internal Task<List<BrivoCredential>> CredentialsAsync(CancellationToken cancellationToken) => ListAsync<BrivoCredential>("credentials", cancellationToken);
+    internal Task<List<BrivoCredential>> CredentialsAsync(string? filter, CancellationToken cancellationToken) => ListAsync<BrivoCredential>("credentials", cancellationToken, filter);
 
     /// <summary>Access events after the instant, oldest first.</summary>
     internal Task<List<BrivoAccessEvent>> AccessEventsAsync(DateTimeOffset after, CancellationToken cancellationToken) =>

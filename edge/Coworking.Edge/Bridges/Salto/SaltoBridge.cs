@@ -15,7 +15,9 @@ namespace Coworking.Edge.Bridges.Salto;
 /// a schedule to its locks), with those locks and the holder's site user as members. The difference is applied in a
 /// fixed order: memberships and groups no longer wanted first, then new groups with their locks, new users, memberships,
 /// and last the users left with nothing. Entries are read every <see cref="SaltoOptions.EventPollSeconds"/> into the
-/// outbox, once per entry id.
+/// outbox, once per entry id. A full reconcile (on the timer, after a failure) lists everything of the bridge's at each site;
+/// a nudged one starts from what the last left (<see cref="SaltoHoldings"/>) and reads again only the holders whose access
+/// changed, with OData's <c>$filter</c>, so a suspension does not wait behind listing every site user.
 /// </summary>
 public sealed class SaltoBridge : VendorBridgeLoop<string>
 {
@@ -29,6 +31,9 @@ public sealed class SaltoBridge : VendorBridgeLoop<string>
     private readonly SaltoOptions _options;
     private readonly SaltoTokens _tokens;
     private long _notYetProvisioned;
+
+    // What each site held after the last reconcile, kept up to date by every write since; null: list every site again.
+    private Dictionary<string, SaltoHoldings>? _holdings;
 
     public SaltoBridge(BridgeDependencies dependencies, SaltoOptions options, SaltoTokens tokens, [FromKeyedServices(VendorName)] VendorRateGate gate, ILogger<SaltoBridge> log)
         : base(VendorName, "Salto KS", "salto-entries.log", dependencies, options, gate, log)
@@ -83,81 +88,89 @@ public sealed class SaltoBridge : VendorBridgeLoop<string>
     {
         var client = Client()!;
         var doors = SaltoDoors(Cache.Index);
+        var previous = full ? null : _holdings;
+        _holdings = null;
+        var held = new Dictionary<string, SaltoHoldings>(StringComparer.Ordinal);
         var holders = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var site in doors.Values.Select(d => d.Site).Distinct().Order(StringComparer.Ordinal))
         {
             var siteDoors = doors.Where(d => d.Value.Site == site).ToDictionary(d => d.Key, d => d.Value.Lock, StringComparer.Ordinal);
-            await ReconcileSiteAsync(client, site, siteDoors, holders, cancellationToken);
+            held[site] = await ReconcileSiteAsync(client, site, siteDoors, previous?.GetValueOrDefault(site), holders, cancellationToken);
         }
 
         RememberUsers(holders.Select(p => KeyValuePair.Create(p.Value, p.Key)));
+        _holdings = held;
     }
 
-    private async Task ReconcileSiteAsync(SaltoClient client, string site, Dictionary<string, string> doors, Dictionary<string, string> holders, CancellationToken cancellationToken)
+    /// <param name="previous">What the last reconcile left at the site: only the holders whose access changed are read again; null: list the site.</param>
+    private async Task<SaltoHoldings> ReconcileSiteAsync(
+        SaltoClient client, string site, Dictionary<string, string> doors, SaltoHoldings? previous, Dictionary<string, string> holders, CancellationToken cancellationToken)
     {
-        var users = (await client.UsersAsync(site, cancellationToken)).Where(u => u.ExternalId?.StartsWith(UserPrefix, StringComparison.Ordinal) == true).ToList();
-        var groups = new List<(SaltoAccessGroup Group, string Key, HashSet<string> Locks, HashSet<string> Users)>();
-        foreach (var group in (await client.AccessGroupsAsync(site, cancellationToken)).Where(g => g.Name.StartsWith(GroupPrefix, StringComparison.Ordinal)))
-        {
-            groups.Add((group, group.Name[GroupPrefix.Length..],
-                (await client.GroupLocksAsync(site, group.Id, cancellationToken)).Select(l => l.Id).ToHashSet(StringComparer.Ordinal),
-                (await client.GroupUsersAsync(site, group.Id, cancellationToken)).Select(u => u.Id).ToHashSet(StringComparer.Ordinal)));
-        }
+        var holdings = previous ?? await SaltoHoldings.ReadAsync(client, site, cancellationToken);
 
         // The cache is read after Salto KS, so the plan follows the newest state the edge holds.
         var desired = VendorGrants.Compute(Cache.Index, doors, Time.GetUtcNow(), TimeSpan.FromDays(Math.Max(1, _options.HorizonDays)));
         var wanted = desired.GroupBy(d => $"{d.LockSet} {WindowKey(d.ValidFrom, d.ValidUntil)}", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (Grant: g.First(), Holders: g.Select(d => d.HolderId).ToHashSet(StringComparer.Ordinal)), StringComparer.Ordinal);
-        var wantedHolders = desired.Select(d => d.HolderId).ToHashSet(StringComparer.Ordinal);
-        var userByHolder = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var user in users)
+        if (previous is not null)
         {
-            userByHolder.TryAdd(user.ExternalId![UserPrefix.Length..], user.Id);
+            var keysByHolder = holdings.GroupKeysByHolder();
+            var wantedKeys = wanted.SelectMany(w => w.Value.Holders.Select(h => (Holder: h, w.Key))).GroupBy(p => p.Holder, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(p => p.Key).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+            var affected = keysByHolder.Keys.Union(wantedKeys.Keys, StringComparer.Ordinal)
+                .Where(h => !keysByHolder.TryGetValue(h, out var has) || !wantedKeys.TryGetValue(h, out var wants) || !has.SetEquals(wants)).Order(StringComparer.Ordinal).ToList();
+            await holdings.RereadAsync(client, site, affected, affected.SelectMany(h => wantedKeys.GetValueOrDefault(h) ?? []).ToHashSet(StringComparer.Ordinal), cancellationToken);
         }
 
+        var wantedHolders = desired.Select(d => d.HolderId).ToHashSet(StringComparer.Ordinal);
+        var userByHolder = holdings.UserByHolder;
         var holderByUser = userByHolder.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
-        var kept = groups.Where(g => wanted.ContainsKey(g.Key)).GroupBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var obsoleteGroups = groups.Where(g => !kept.TryGetValue(g.Key, out var k) || k.Group.Id != g.Group.Id).Select(g => g.Group.Id).ToList();
-        var obsoleteMembers = kept.Values.SelectMany(g => g.Users.Where(u => !holderByUser.TryGetValue(u, out var h) || !wanted[g.Key].Holders.Contains(h)).Select(u => (g.Group.Id, User: u))).ToList();
+        var kept = holdings.Groups.Where(g => wanted.ContainsKey(g.Key)).GroupBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var obsoleteGroups = holdings.Groups.Where(g => !kept.TryGetValue(g.Key, out var k) || k != g).ToList();
+        var obsoleteMembers = kept.Values.SelectMany(g => g.Users.Where(u => !holderByUser.TryGetValue(u, out var h) || !wanted[g.Key].Holders.Contains(h)).Select(u => (Group: g, User: u))).ToList();
         var newGroups = wanted.Keys.Where(k => !kept.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         var newUsers = wantedHolders.Where(h => !userByHolder.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
-        var goneUsers = userByHolder.Where(p => !wantedHolders.Contains(p.Key)).Select(p => p.Value).ToList();
+        var goneUsers = userByHolder.Where(p => !wantedHolders.Contains(p.Key)).ToList();
         var pending = obsoleteMembers.Count + obsoleteGroups.Count + newGroups.Count + newUsers.Count + goneUsers.Count
             + wanted.Sum(w => w.Value.Holders.Count(h => !(userByHolder.TryGetValue(h, out var u) && kept.TryGetValue(w.Key, out var g) && g.Users.Contains(u))));
         SetQueue(pending);
 
-        foreach (var (groupId, user) in obsoleteMembers)
+        foreach (var (group, user) in obsoleteMembers)
         {
-            await client.RemoveUserAsync(site, groupId, user, cancellationToken);
+            await client.RemoveUserAsync(site, group.Group.Id, user, cancellationToken);
+            group.Users.Remove(user);
             SetQueue(--pending);
         }
 
-        foreach (var groupId in obsoleteGroups)
+        foreach (var group in obsoleteGroups)
         {
-            await client.DeleteAccessGroupAsync(site, groupId, cancellationToken);
+            await client.DeleteAccessGroupAsync(site, group.Group.Id, cancellationToken);
+            holdings.Groups.Remove(group);
             SetQueue(--pending);
         }
 
-        var groupIds = kept.ToDictionary(k => k.Key, k => (k.Value.Group.Id, k.Value.Locks, k.Value.Users), StringComparer.Ordinal);
         foreach (var key in newGroups)
         {
             var grant = wanted[key].Grant;
             var created = await client.CreateAccessGroupAsync(site, GroupPrefix + key, Schedule(grant.ValidFrom, grant.ValidUntil), cancellationToken);
-            groupIds[key] = (created.Id, new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+            kept[key] = new SaltoHeldGroup(created, key, new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+            holdings.Groups.Add(kept[key]);
             SetQueue(--pending);
         }
 
-        foreach (var (key, group) in groupIds)
+        foreach (var group in kept.Values)
         {
-            var locks = wanted[key].Grant.LockSet.Split(',').ToHashSet(StringComparer.Ordinal);
-            foreach (var extra in group.Locks.Where(l => !locks.Contains(l)))
+            var locks = wanted[group.Key].Grant.LockSet.Split(',').ToHashSet(StringComparer.Ordinal);
+            foreach (var extra in group.Locks.Where(l => !locks.Contains(l)).ToList())
             {
-                await client.RemoveLockAsync(site, group.Id, extra, cancellationToken);
+                await client.RemoveLockAsync(site, group.Group.Id, extra, cancellationToken);
+                group.Locks.Remove(extra);
             }
 
-            foreach (var missing in locks.Where(l => !group.Locks.Contains(l)).Order(StringComparer.Ordinal))
+            foreach (var missing in locks.Where(l => !group.Locks.Contains(l)).Order(StringComparer.Ordinal).ToList())
             {
-                await client.AddLockAsync(site, group.Id, missing, cancellationToken);
+                await client.AddLockAsync(site, group.Group.Id, missing, cancellationToken);
+                group.Locks.Add(missing);
             }
         }
 
@@ -167,28 +180,32 @@ public sealed class SaltoBridge : VendorBridgeLoop<string>
             SetQueue(--pending);
         }
 
-        foreach (var (key, group) in groupIds.OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in kept.Values.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            foreach (var holder in wanted[key].Holders.Order(StringComparer.Ordinal).Where(h => !group.Users.Contains(userByHolder[h])))
+            foreach (var holder in wanted[group.Key].Holders.Order(StringComparer.Ordinal).Where(h => !group.Users.Contains(userByHolder[h])).ToList())
             {
-                await client.AddUserAsync(site, group.Id, userByHolder[holder], cancellationToken);
+                await client.AddUserAsync(site, group.Group.Id, userByHolder[holder], cancellationToken);
+                group.Users.Add(userByHolder[holder]);
                 SetQueue(--pending);
             }
         }
 
-        foreach (var user in goneUsers)
+        foreach (var (holder, user) in goneUsers)
         {
             await client.DeleteUserAsync(site, user, cancellationToken);
+            userByHolder.Remove(holder);
+            holdings.Groups.ForEach(g => g.Users.Remove(user));
             SetQueue(--pending);
         }
 
-        foreach (var (holder, user) in userByHolder.Where(p => wantedHolders.Contains(p.Key)))
+        foreach (var (holder, user) in userByHolder)
         {
             holders[user] = holder;
         }
 
         Log.LogInformation("Salto KS site {Site}: {Desired} grants wanted, {Removed} memberships removed, {Groups} groups made, {Users} users made, {Gone} users removed",
             site, desired.Count, obsoleteMembers.Count, newGroups.Count, newUsers.Count, goneUsers.Count);
+        return holdings;
     }
 
     /// <summary>Each entry at one of the location's Salto KS doors becomes an access decision in the outbox, once per entry id.</summary>

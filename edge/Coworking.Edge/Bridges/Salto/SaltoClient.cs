@@ -26,7 +26,9 @@ public sealed class SaltoClient
         (_http, _apiBase, _tokens, _account, _options, _time, _notYetProvisioned) = (http, apiBase, tokens, account, options, time, notYetProvisioned);
     }
 
-    internal Task<List<SaltoUser>> UsersAsync(string site, CancellationToken cancellationToken) => ListAsync<SaltoUser>($"v1.2/sites/{site}/users", cancellationToken);
+    /// <param name="filter">An OData <c>$filter</c>; null: every user of the site.</param>
+    internal Task<List<SaltoUser>> UsersAsync(string site, string? filter, CancellationToken cancellationToken) =>
+        ListAsync<SaltoUser>(Filtered($"v1.2/sites/{site}/users", filter), cancellationToken);
 
     internal Task<List<SaltoAccessGroup>> AccessGroupsAsync(string site, CancellationToken cancellationToken) =>
         ListAsync<SaltoAccessGroup>($"v1.2/sites/{site}/access_groups", cancellationToken);
@@ -34,12 +36,12 @@ public sealed class SaltoClient
     internal Task<List<SaltoItem>> GroupLocksAsync(string site, string group, CancellationToken cancellationToken) =>
         ListAsync<SaltoItem>($"v1.2/sites/{site}/access_groups/{group}/locks", cancellationToken);
 
-    internal Task<List<SaltoItem>> GroupUsersAsync(string site, string group, CancellationToken cancellationToken) =>
-        ListAsync<SaltoItem>($"v1.2/sites/{site}/access_groups/{group}/users", cancellationToken);
+    internal Task<List<SaltoItem>> GroupUsersAsync(string site, string group, string? filter, CancellationToken cancellationToken) =>
+        ListAsync<SaltoItem>(Filtered($"v1.2/sites/{site}/access_groups/{group}/users", filter), cancellationToken);
 
     internal Task<List<SaltoEntry>> EntriesAsync(string site, DateTimeOffset after, CancellationToken cancellationToken) =>
         ListAsync<SaltoEntry>(
-            $"v1.1/sites/{site}/entries?$filter=" + Uri.EscapeDataString("date gt " + after.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture)),
+            Filtered($"v1.1/sites/{site}/entries", "date gt " + after.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture)),
             cancellationToken);
 
     internal Task<SaltoUser> CreateUserAsync(string site, string externalId, string lastName, CancellationToken cancellationToken) =>
@@ -69,6 +71,8 @@ public sealed class SaltoClient
     internal Task UnlockAsync(string site, string lockId, CancellationToken cancellationToken) =>
         SendAsync<JsonElement?>(
             new HttpMethod("PATCH"), $"v1.2/sites/{site}/locks/{lockId}/locking", new { locked_state = "unlocked", otp = SaltoOtp.Code(_account.Secret("otp_secret"), _time.GetUtcNow()) }, cancellationToken);
+
+    private static string Filtered(string path, string? filter) => filter is null ? path : path + "?$filter=" + Uri.EscapeDataString(filter);
 
     private async Task<List<T>> ListAsync<T>(string path, CancellationToken cancellationToken)
     {
