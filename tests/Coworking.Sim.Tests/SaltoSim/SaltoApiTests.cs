@@ -87,12 +87,13 @@ public sealed class SaltoApiTests
 
         public HttpClient Http { get; }
 
+        /// <summary>A Salto KS simulator whose rate limit (its own tests elsewhere) stays out of the way of these calls.</summary>
         public static async Task<Host> StartAsync(int provisioningDelayMs)
         {
             var config = Path.Combine(Path.GetTempPath(), $"sim-salto-{Guid.NewGuid():N}.json");
             await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
             {
-                salto = new { clientId = "salto-client", clientSecret = "salto-secret", otpSecret = OtpSecret, provisioningDelayMs, sites = new[] { new { id = "site-a", locks = new[] { new { id = "lock-1", name = "Front" } } } } },
+                salto = new { clientId = "salto-client", clientSecret = "salto-secret", otpSecret = OtpSecret, provisioningDelayMs, requestsPerSecond = 1000, sites = new[] { new { id = "site-a", locks = new[] { new { id = "lock-1", name = "Front" } } } } },
             }));
             var app = SimApp.Build(["--config", config, "--urls", "http://127.0.0.1:0", "--Serilog:MinimumLevel:Default", "Warning"]);
             await app.StartAsync();
