@@ -22,25 +22,39 @@ internal sealed class AgedDebtReport(IReportsDatabase db)
 {
     /// <summary>
     /// Each invoice issued by then, less the credit notes issued and the payments received by then; an invoice settled by
-    /// then (paid, or credited to nothing) is passed over without adding up its history. Days overdue are counted between
-    /// local dates of the invoice's location.
+    /// then (paid, or credited to nothing) is passed over without adding up its history; the credit notes and payments of
+    /// the rest are summed once per invoice and hash-joined (a correlated sum per invoice, evaluated for the filter and
+    /// again for the total, took twice as long over 10,000 members). Days overdue are counted between local dates of the
+    /// invoice's location.
     /// </summary>
     private const string Sql =
         """
-        WITH owed AS (
-            SELECT l.id AS location_id, l.name AS location_name, trim(i.currency) AS currency,
-                   greatest(0, i.gross_minor
-                       + coalesce((SELECT sum(cn.gross_minor) FROM invoices cn WHERE cn.corrects_id = i.id AND cn.issued_at <= @at), 0)
-                       - coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id AND p.paid_at <= @at), 0)) AS outstanding,
-                   (@at AT TIME ZONE l.time_zone)::date - (i.due_at AT TIME ZONE l.time_zone)::date AS days
+        WITH open AS MATERIALIZED (
+            SELECT i.id, i.gross_minor, i.currency, i.due_at, coalesce(i.location_id, m.home_location_id) AS location_id
             FROM invoices i
                 JOIN invoice_collection c ON c.invoice_id = i.id
                 JOIN members m ON m.id = i.member_id
-                JOIN locations l ON l.id = coalesce(i.location_id, m.home_location_id)
             WHERE i.organisation_id = @organisationId AND i.kind = 'invoice' AND i.issued_at <= @at
               AND NOT (c.status = 'paid' AND c.paid_at <= @at)
               AND NOT (c.status = 'credited' AND c.updated_at <= @at)
-              AND (@scope::uuid[] IS NULL OR l.id = ANY(@scope))
+        ),
+        credited AS (
+            SELECT cn.corrects_id AS id, sum(cn.gross_minor) AS minor FROM invoices cn
+            WHERE cn.corrects_id IN (SELECT id FROM open) AND cn.issued_at <= @at GROUP BY cn.corrects_id
+        ),
+        received AS (
+            SELECT p.invoice_id AS id, sum(p.amount_minor) AS minor FROM payments p
+            WHERE p.invoice_id IN (SELECT id FROM open) AND p.paid_at <= @at GROUP BY p.invoice_id
+        ),
+        owed AS (
+            SELECT l.id AS location_id, l.name AS location_name, trim(o.currency) AS currency,
+                   greatest(0, o.gross_minor + coalesce(cr.minor, 0) - coalesce(rc.minor, 0)) AS outstanding,
+                   (@at AT TIME ZONE l.time_zone)::date - (o.due_at AT TIME ZONE l.time_zone)::date AS days
+            FROM open o
+                JOIN locations l ON l.id = o.location_id
+                LEFT JOIN credited cr ON cr.id = o.id
+                LEFT JOIN received rc ON rc.id = o.id
+            WHERE (@scope::uuid[] IS NULL OR l.id = ANY(@scope))
               AND (@locationId::uuid IS NULL OR l.id = @locationId)
         )
         SELECT location_id, location_name AS location, currency,

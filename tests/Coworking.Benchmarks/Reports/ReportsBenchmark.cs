@@ -16,7 +16,7 @@ namespace Coworking.Benchmarks.Reports;
 /// history of N members at two locations over three years (2023–2025): four tiers, 20 % changing tier once, 10 % pausing
 /// for two months, 35 % cancelling; one invoice with one plan line and its ledger entry per member and billing period,
 /// 95 % of them paid, 2 % with a credit note. Each report runs once to warm up, then --runs times; min and median printed.
-///   dotnet run -c Release --project tests/Coworking.Benchmarks -- reports [--members 10000] [--runs 3] [--explain]
+///   dotnet run -c Release --project tests/Coworking.Benchmarks -- reports [--members 10000] [--runs 3] [--explain] [--bookings-beside …]
 /// --explain logs every statement over 200 ms with its EXPLAIN ANALYZE plan (auto_explain) into PostgreSQL's log.
 /// </summary>
 public static class ReportsBenchmark
@@ -95,6 +95,11 @@ public static class ReportsBenchmark
 
             times.Sort();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-32} min {times[0],8:F0} ms  median {times[times.Count / 2],8:F0} ms"));
+        }
+
+        if (args.Contains("--bookings-beside"))
+        {
+            await BookingsBesideReports.RunAsync(http, tiers[0], [.. reports.Select(r => r.Path)], args);
         }
 
         await hub.StopAsync();
