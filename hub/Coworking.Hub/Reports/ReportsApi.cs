@@ -20,6 +20,7 @@ public static class ReportsApi
         api.MapGet("/mrr", GetMrr);
         api.MapGet("/members", GetMembers);
         api.MapGet("/channels", GetChannels);
+        api.MapGet("/forecast", GetForecast);
         return routes;
     }
 
@@ -192,6 +193,37 @@ public static class ReportsApi
             {
                 r.LocationId, r.Location, r.Channel, r.Joined, r.Due30, r.Retained30, r.Retention30, r.Due90, r.Retained90, r.Retention90, r.Due180, r.Retained180,
                 r.Retention180,
+            }));
+    }
+
+    internal static async Task<Results<Ok<ForecastReportResponse>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetForecast(
+        Caller caller, ForecastReport report, TimeProvider time, DateTimeOffset? at, Guid? locationId, Guid? tierId, string? format,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var csv = IsCsv(format, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        if (locationId is { } location && !caller.Covers(location))
+        {
+            return Problems.OutsideScope("locationId");
+        }
+
+        var result = await report.RunAsync(caller, locationId, tierId, (at ?? time.GetUtcNow()).ToUniversalTime(), cancellationToken);
+        if (!csv)
+        {
+            return TypedResults.Ok(result);
+        }
+
+        return InvoicesApi.Csv(
+            $"forecast-{result.From}-{result.To}.csv",
+            ["location_id", "location", "month", "currency", "contracted_members", "contracted_minor", "forecast_minor", "low_minor", "high_minor"],
+            result.Rows.Select(r => new object?[]
+            {
+                r.LocationId, r.Location, r.Month, r.Currency, r.ContractedMembers, r.ContractedMinor, r.ForecastMinor, r.LowMinor, r.HighMinor,
             }));
     }
 

@@ -43,6 +43,7 @@ public static class ReportsSetup
         services.AddSingleton<MrrReport>();
         services.AddSingleton<MembersReport>();
         services.AddSingleton<ChannelsReport>();
+        services.AddSingleton<ForecastReport>();
         return services;
     }
 }
