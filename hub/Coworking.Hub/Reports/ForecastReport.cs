@@ -46,7 +46,8 @@ internal sealed class ForecastReport(IReportsDatabase db)
 
     /// <summary>
     /// Each member's contract at <c>@at</c>: status and tier then (the spans of their events), and what was known then to
-    /// come — the cancellation scheduled for a later instant, the end of the pause they are on, the tier change scheduled.
+    /// come — the cancellation scheduled for a later instant, the end of the pause they are on, the tier change scheduled
+    /// (unless a change made at once since has replaced it, as the membership does).
     /// </summary>
     private static readonly string ContractsSql =
         People + MemberTimeline.Ctes + ",\n" +
@@ -69,6 +70,9 @@ internal sealed class ForecastReport(IReportsDatabase db)
         LEFT JOIN LATERAL (
             SELECT (e.detail->>'to')::uuid AS tier_id, (e.detail->>'at')::timestamptz AS at FROM member_events e
             WHERE e.member_id = s.id AND e.kind = 'tier_change_scheduled' AND e.occurred_at <= @at AND (e.detail->>'at')::timestamptz > @at
+              AND NOT EXISTS (
+                  SELECT FROM member_events c
+                  WHERE c.member_id = s.id AND c.kind = 'tier_changed' AND c.occurred_at > e.occurred_at AND c.occurred_at <= @at)
             ORDER BY e.occurred_at DESC LIMIT 1
         ) pending ON true
         WHERE s.status IN ('active', 'suspended', 'paused') AND s.tier_id IS NOT NULL

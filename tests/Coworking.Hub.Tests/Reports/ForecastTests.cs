@@ -75,6 +75,26 @@ public sealed class ForecastTests(ForecastTests.Example example) : IClassFixture
             r["contractedMinor"]!.GetValue<long>(), r["forecastMinor"]!.GetValue<long>(), r["lowMinor"]!.GetValue<long>(), r["highMinor"]!.GetValue<long>()))];
 
     /// <summary>The hub on a fake clock with the example's history lived once, in an organisation of its own.</summary>
+    [Fact]
+    public async Task Forecast_drops_a_scheduled_tier_change_that_a_change_made_at_once_replaced()
+    {
+        var owner = await example.NewOrganisationAsync();
+        var site = (await Workspace.SiteAsync(owner)).LocationId;
+        var flex = await Workspace.TierAsync(owner, Workspace.Terms(("priceMinor", 10000)), "Flex");
+        var resident = await Workspace.TierAsync(owner, Workspace.Terms(("priceMinor", 20000)), "Resident");
+        var office = await Workspace.TierAsync(owner, Workspace.Terms(("priceMinor", 30000)), "Office");
+        var member = await Workspace.MemberAsync(owner, site, flex);
+        await owner.PostJsonAsync($"/api/v1/members/{member}/membership/tier", new { tierId = resident, effective = "period_end" });
+        example.Time.Advance(TimeSpan.FromMinutes(1));
+        await owner.PostJsonAsync($"/api/v1/members/{member}/membership/tier", new { tierId = office, effective = "now" });
+
+        // After both changes; the other tests ask about the worked example's instant, which this moves past.
+        var rows = Rows(await owner.GetJsonAsync("/api/v1/reports/forecast?at=2026-06-15T12:05:00Z"));
+
+        Assert.Equal(12, rows.Count);
+        Assert.All(rows, r => Assert.Equal((1, 30000L), (r.Item4, r.Item5)));
+    }
+
     public sealed class Example : ClockedHubFixture, IAsyncLifetime
     {
         public HttpClient Owner { get; private set; } = null!;
